@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef LCX_CONTEXT_H
+#define LCX_CONTEXT_H
+
+/**
+ * @file
+ * Contexts: one throttled loop per thread (a DPDK lcore, or a pinned pthread).
+ *
+ * One iteration of the loop, in this order:
+ *  1. run every registered poller;
+ *  2. run up to LCX_TASKS_PER_ITER ready tasks (local queue, then the inbox);
+ *  3. if at least one react period has passed since the last react: react
+ *     (apply queued timer operations, fire due timers, then epoll_wait with a
+ *     zero timeout and wake the waiters of the sources that are ready);
+ *  4. flush every poller (buffered tx);
+ *  5. if the iteration found nothing to do, park until the next react is due,
+ *     cut short by the ring budget of the pollers (see poller.h). Only an
+ *     unpark or the end of the park ends it; I/O readiness does not.
+ *
+ * The react period is the throttle. Throttle 0 is busy polling: the loop never
+ * parks, timers are checked every iteration, and epoll is read every
+ * LCX_BUSY_REACT_NS so that the busy path makes no system call per iteration.
+ *
+ * Nothing that runs on a context (pollers, tasks, timer callbacks) may block.
+ *
+ * Threads: lcx_context_acquire(), lcx_context_release(), lcx_context_stop(),
+ * lcx_context_unpark(), lcx_context_enter(), lcx_context_set_throttle() and
+ * lcx_context_stats() may be called from any thread. lcx_context_run() and
+ * lcx_context_run_once() run the loop in the calling thread
+ * (LCX_LAUNCH_NONE contexts only).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lcx/clock.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lcx_context;
+
+/** The most characters of a context name, with the terminating NUL. */
+#define LCX_NAME_MAX 32
+/** The most tasks one loop iteration runs. */
+#define LCX_TASKS_PER_ITER 64
+/** With throttle 0, how often epoll is read (ns). */
+#define LCX_BUSY_REACT_NS 100000ull
+/** The longest throttle accepted (ns). */
+#define LCX_THROTTLE_MAX_NS 1000000000ull
+
+/** How a context gets its thread. */
+enum lcx_launch {
+	LCX_LAUNCH_THREAD = 0, /**< a pthread, pinned to conf.cpu when it is >= 0 */
+	LCX_LAUNCH_LCORE,      /**< rte_eal_remote_launch() on conf.lcore_id */
+	LCX_LAUNCH_NONE,       /**< the caller runs lcx_context_run() or _run_once() */
+};
+
+/** How to create a context. */
+struct lcx_context_conf {
+	const char *name;            /**< unique name; acquire returns the live one */
+	uint64_t throttle_ns;        /**< react period; 0 busy polls */
+	enum lcx_launch launch;      /**< thread model */
+	int cpu;                     /**< LCX_LAUNCH_THREAD: CPU to pin to, -1 none */
+	unsigned int lcore_id;       /**< LCX_LAUNCH_LCORE: the worker lcore */
+	int socket_id;               /**< NUMA node for its memory; -1: of the cpu/lcore */
+	const struct lcx_clock *clock; /**< NULL: the TSC */
+};
+
+/** Figures of a context, readable from any thread while it runs. */
+struct lcx_context_stats {
+	uint64_t throttle_ns;      /**< current throttle */
+	uint64_t iterations;       /**< loop iterations */
+	uint64_t reacts;           /**< react rounds */
+	uint64_t tasks_run;        /**< task runs */
+	uint64_t polled_items;     /**< sum of what pollers returned */
+	uint64_t timers_fired;     /**< timer callbacks run */
+	uint64_t timer_ops_full;   /**< cross-thread timer queue found full */
+	uint64_t io_events;        /**< epoll events delivered */
+	uint64_t parks;            /**< parks taken */
+	uint64_t parks_cut;        /**< parks shortened by the ring budget */
+	uint64_t parks_skipped;    /**< idle iterations not parked (budget too small) */
+	uint64_t unparks;          /**< parks ended by an unpark */
+	uint64_t busy_ns;          /**< time in iterations that did work */
+	uint64_t idle_ns;          /**< time in iterations that found nothing */
+	uint64_t parked_ns;        /**< time parked */
+	uint64_t park_overshoot_avg_ns; /**< mean overshoot of a park past its end */
+	uint64_t park_overshoot_max_ns; /**< largest overshoot */
+	uint64_t timer_late_p50_ns;  /**< lateness of fired timers, 50th percentile */
+	uint64_t timer_late_p99_ns;  /**< 99th percentile */
+	uint64_t timer_late_max_ns;  /**< largest lateness */
+	uint64_t timer_early_max_ns; /**< largest earliness (regular timers) */
+};
+
+/**
+ * Get the context named conf->name, creating and starting it if it does not
+ * exist. Each successful call takes a reference.
+ * @param conf the configuration (only name is used when the context exists).
+ * @param out the context.
+ * @return 0, or -EINVAL (bad conf), -ENOMEM, -EBUSY (lcore busy), or -errno
+ *         from thread creation.
+ */
+int lcx_context_acquire(const struct lcx_context_conf *conf, struct lcx_context **out);
+
+/**
+ * Drop a reference; the last one stops the context and frees it.
+ * @param ctx the context; NULL is a no-op.
+ */
+void lcx_context_release(struct lcx_context *ctx);
+
+/**
+ * Stop the loop and wait for its thread: set the stop flag, unpark, join.
+ * Every source is then deregistered and its fd closed (LCX_SOURCE_CLOSE_FD),
+ * pollers are flushed and unregistered, armed timers are dropped. Idempotent.
+ * Not from the context's own thread (that would wait for itself): there, it
+ * only sets the flag and the loop returns at the end of the iteration.
+ * @param ctx the context.
+ * @return 0, or -EINVAL.
+ */
+int lcx_context_stop(struct lcx_context *ctx);
+
+/** @return true once lcx_context_stop() was called. */
+bool lcx_context_is_stopping(const struct lcx_context *ctx);
+
+/**
+ * End the current park (or the next one) early. Any thread.
+ * @param ctx the context.
+ */
+void lcx_context_unpark(struct lcx_context *ctx);
+
+/** A function run on a context by lcx_context_enter(). */
+typedef int (*lcx_enter_fn)(struct lcx_context *ctx, void *arg);
+
+/**
+ * Run fn on ctx and wait for it; from ctx's own thread fn runs at once.
+ * The context must be running (or be driven by the caller's own thread).
+ * @param ctx the context.
+ * @param fn the function.
+ * @param arg its argument.
+ * @return what fn returned, or -ESHUTDOWN if the context is stopping.
+ */
+int lcx_context_enter(struct lcx_context *ctx, lcx_enter_fn fn, void *arg);
+
+/** @return the context whose loop runs in the calling thread, or NULL. */
+struct lcx_context *lcx_context_current(void);
+
+/** @return the context's cached time of this iteration, ns. On its own thread. */
+uint64_t lcx_context_now(const struct lcx_context *ctx);
+
+/** @return a fresh reading of the context's clock, ns. Any thread. */
+uint64_t lcx_context_clock(const struct lcx_context *ctx);
+
+/** @return the context's name. */
+const char *lcx_context_name(const struct lcx_context *ctx);
+
+/** @return the NUMA node of the context's memory. */
+int lcx_context_socket(const struct lcx_context *ctx);
+
+/** @return the context's throttle, ns. */
+uint64_t lcx_context_throttle(const struct lcx_context *ctx);
+
+/**
+ * Change the throttle; takes effect at the next iteration. Any thread.
+ * @param ctx the context.
+ * @param throttle_ns the new throttle, at most LCX_THROTTLE_MAX_NS.
+ * @return 0, or -EINVAL.
+ */
+int lcx_context_set_throttle(struct lcx_context *ctx, uint64_t throttle_ns);
+
+/**
+ * Read the context's figures. Any thread; the context keeps running.
+ * @param ctx the context.
+ * @param out the figures.
+ * @return 0, or -EINVAL.
+ */
+int lcx_context_stats(const struct lcx_context *ctx, struct lcx_context_stats *out);
+
+/**
+ * Run the loop of an LCX_LAUNCH_NONE context in the calling thread until
+ * lcx_context_stop() (from another thread, or from a task of this context).
+ * @param ctx the context.
+ * @return 0, or -EINVAL (not LCX_LAUNCH_NONE), -EBUSY (already running).
+ */
+int lcx_context_run(struct lcx_context *ctx);
+
+/**
+ * One loop iteration without parking, for an LCX_LAUNCH_NONE context driven
+ * by its caller (unit tests on a manual clock).
+ * @param ctx the context.
+ * @return how long the loop would park now (ns), 0 when it would not park,
+ *         or -EINVAL.
+ */
+int64_t lcx_context_run_once(struct lcx_context *ctx);
+
+/**
+ * Tell the library that rte_eal_init() succeeded in this process: contexts then
+ * take their memory from rte_malloc_socket(), and LCX_LAUNCH_LCORE works.
+ */
+void lcx_eal_attach(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LCX_CONTEXT_H */

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef LCX_PORT_H
+#define LCX_PORT_H
+
+/**
+ * @file
+ * Packet ports: burst receive and send of rte_mbuf, over a backend driver
+ * (include/lcx/driver/port.h): "dpdk" for any DPDK ethdev port (PCI or vdev),
+ * "socket" for kernel UDP sockets.
+ *
+ * Receive: lcx_port_rxq_attach() registers the rx queue as a poller on a
+ * context; every loop iteration the poller receives a burst and hands it to the
+ * caller's lcx_rx_fn (one indirect call per burst). The queue feeds the ring
+ * budget of that context (poller.h), so the context never parks long enough for
+ * the ring to pass half full.
+ *
+ * Send: lcx_port_tx_burst() sends at once and leaves unsent mbufs with the
+ * caller, as rte_eth_tx_burst() does. lcx_port_tx_buffer() takes every mbuf it
+ * is given: they go out when a burst fills, and at the latest when the owning
+ * context flushes at the end of its iteration (and before it parks); what the
+ * queue still refuses then is freed and counted in tx_dropped.
+ *
+ * Threads: create, start, stop, destroy and stats from any one control thread;
+ * attach and detach from any thread (they enter the target context). A queue's
+ * fast-path functions only on the context it is attached to.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lcx_context;
+struct lcx_port;
+struct rte_mbuf;
+struct rte_mempool;
+
+/** The most rx or tx queues of one port. */
+#define LCX_PORT_QUEUES_MAX 16
+
+/** How to create a port. Zero values take the defaults given. */
+struct lcx_port_conf {
+	const char *driver;  /**< "dpdk" or "socket"; NULL: "dpdk" */
+	/**
+	 * What to open. dpdk: an ethdev name ("net_null0", "0000:01:00.0"), a port
+	 * id ("0"), or a vdev to create ("net_ring0" with its devargs). socket: a
+	 * comma-separated list of UDP addresses to bind, each "ADDR:PORT" or
+	 * "ADDR:PORT-PORT" (a range), for example "0.0.0.0:5000-5999".
+	 */
+	const char *devargs;
+	uint16_t nb_rxq;         /**< rx queues; 0: 1 */
+	uint16_t nb_txq;         /**< tx queues; 0: 1 */
+	uint16_t nb_rxd;         /**< rx ring entries; 0: 1024 */
+	uint16_t nb_txd;         /**< tx ring entries; 0: 1024 */
+	uint16_t burst;          /**< rx burst; 0: 32, at most 512 */
+	uint32_t nb_mbufs;       /**< pool size when the port makes its own pool; 0: sized from the rings */
+	uint16_t mbuf_data_size; /**< data room per mbuf; 0: RTE_MBUF_DEFAULT_BUF_SIZE */
+	struct rte_mempool *pool; /**< NULL: a pool on the port's NUMA node */
+	bool promiscuous;        /**< dpdk: enable promiscuous mode */
+};
+
+/** Counters of a port, summed over its queues. */
+struct lcx_port_stats {
+	uint64_t rx_packets; /**< received and handed to the caller */
+	uint64_t rx_bytes;   /**< their bytes */
+	uint64_t tx_packets; /**< sent */
+	uint64_t tx_bytes;   /**< their bytes */
+	uint64_t rx_missed;  /**< dropped by the device: ring full (imissed) */
+	uint64_t rx_nombuf;  /**< receive failed for want of an mbuf */
+	uint64_t rx_errors;  /**< receive errors (bad frames, socket errors) */
+	uint64_t tx_errors;  /**< send errors */
+	uint64_t tx_dropped; /**< freed by lcx because the queue refused them */
+};
+
+/**
+ * Receive handler. Owns the n mbufs from the call on (must free or send each).
+ * Runs on the queue's context.
+ */
+typedef void (*lcx_rx_fn)(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts,
+			  uint16_t n, void *arg);
+
+/**
+ * Create a port (configured, not started).
+ * @param conf the configuration.
+ * @param out the port.
+ * @return 0, or -EINVAL (bad conf), -ENODEV (no such device or driver),
+ *         -ENOMEM (pool too small or no memory), or the driver's -errno.
+ */
+int lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out);
+
+/**
+ * Stop (if started), detach every queue, free the port's pool (if it made one).
+ * @param port the port; NULL is a no-op.
+ */
+void lcx_port_destroy(struct lcx_port *port);
+
+/** Start the device. @return 0, or -errno from the driver. */
+int lcx_port_start(struct lcx_port *port);
+
+/** Stop the device. @return 0, or -errno from the driver. */
+int lcx_port_stop(struct lcx_port *port);
+
+/**
+ * Attach rx queue q to ctx: its poller is registered there and every burst goes
+ * to fn. A queue is attached to one context at a time.
+ * @return 0, or -EINVAL (bad queue), -EBUSY (attached already), or the
+ *         context's -errno.
+ */
+int lcx_port_rxq_attach(struct lcx_port *port, uint16_t q, struct lcx_context *ctx, lcx_rx_fn fn,
+			void *arg);
+
+/** Detach rx queue q. @return 0, or -EINVAL. */
+int lcx_port_rxq_detach(struct lcx_port *port, uint16_t q);
+
+/**
+ * Attach tx queue q to ctx, where lcx_port_tx_buffer() is flushed.
+ * @return 0, or -EINVAL, -EBUSY.
+ */
+int lcx_port_txq_attach(struct lcx_port *port, uint16_t q, struct lcx_context *ctx);
+
+/** Detach tx queue q, flushing it. @return 0, or -EINVAL. */
+int lcx_port_txq_detach(struct lcx_port *port, uint16_t q);
+
+/**
+ * Send at once. The caller keeps the mbufs that were not sent (pkts[ret..n-1]).
+ * @return the number sent.
+ */
+uint16_t lcx_port_tx_burst(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Queue mbufs for sending; the port owns all n from the call on (see @file).
+ * @return n.
+ */
+uint16_t lcx_port_tx_buffer(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts,
+			    uint16_t n);
+
+/** Read the port's counters. @return 0, or -errno. */
+int lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out);
+
+/** Reset the port's counters. @return 0, or -errno. */
+int lcx_port_stats_reset(struct lcx_port *port);
+
+/** @return the port's name (the device name, or the socket list). */
+const char *lcx_port_name(const struct lcx_port *port);
+
+/** @return the port's driver name. */
+const char *lcx_port_driver(const struct lcx_port *port);
+
+/** @return the NUMA node of the port (SOCKET_ID_ANY if unknown). */
+int lcx_port_socket(const struct lcx_port *port);
+
+/** @return the DPDK port id, or -ENOTSUP for a non-dpdk port. */
+int lcx_port_ethdev_id(const struct lcx_port *port);
+
+/** @return the mempool the port receives into. */
+struct rte_mempool *lcx_port_pool(const struct lcx_port *port);
+
+/**
+ * The port's MAC address.
+ * @param mac 6 bytes out.
+ * @return 0, or -ENOTSUP (socket ports).
+ */
+int lcx_port_mac(const struct lcx_port *port, uint8_t mac[6]);
+
+/** @return rx queues of the port. */
+uint16_t lcx_port_nb_rxq(const struct lcx_port *port);
+/** @return tx queues of the port. */
+uint16_t lcx_port_nb_txq(const struct lcx_port *port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LCX_PORT_H */

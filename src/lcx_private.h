@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef LCX_PRIVATE_H
+#define LCX_PRIVATE_H
+
+/*
+ * Internals shared between the files of liblcx. Never installed.
+ * Functions shared between files are named lcx__*.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include <lcx/context.h>
+#include <lcx/poller.h>
+#include <lcx/reactor.h>
+#include <lcx/task.h>
+#include <lcx/timer.h>
+
+extern int lcx_logtype_core;
+#define LCX_LOG(level, fmt, ...)                                                                   \
+	rte_log(RTE_LOG_##level, lcx_logtype_core, "lcx: " fmt "\n", ##__VA_ARGS__)
+
+#define LCX_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LCX_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Owner-written counters that other threads read: relaxed atomics. */
+#define LCX_STAT_ADD(ctx, field, v)                                                                \
+	__atomic_store_n(&(ctx)->st.field, (ctx)->st.field + (v), __ATOMIC_RELAXED)
+#define LCX_STAT_SET(ctx, field, v) __atomic_store_n(&(ctx)->st.field, (v), __ATOMIC_RELAXED)
+#define LCX_STAT_GET(ctx, field) __atomic_load_n(&(ctx)->st.field, __ATOMIC_RELAXED)
+
+/* --- histogram: log-linear buckets of ns values, 16 per power of two --- */
+#define LCX_HIST_SUB_BITS 4
+#define LCX_HIST_BUCKETS (64 * (1 << LCX_HIST_SUB_BITS))
+
+struct lcx_hist {
+	uint64_t count[LCX_HIST_BUCKETS]; /* owner-written, relaxed atomics */
+	uint64_t total;
+	uint64_t max;
+};
+
+void lcx__hist_add(struct lcx_hist *h, uint64_t v);
+/* q in [0, 1]: an upper bound of the q-quantile (bucket resolution). */
+uint64_t lcx__hist_quantile(const struct lcx_hist *h, double q);
+
+/* --- the cross-thread timer operation queue (bounded MPSC, Vyukov) --- */
+struct lcx_timer_op {
+	uint64_t seq;           /* slot sequence */
+	struct lcx_timer *timer;
+	uint64_t deadline;
+	uint64_t period;
+	uint32_t flags;
+	uint32_t op;            /* LCX__TIMER_OP_* */
+};
+
+enum { LCX__TIMER_OP_START = 1, LCX__TIMER_OP_STOP = 2 };
+
+/* Internal timer flags, above the public LCX_TIMER_* ones. */
+#define LCX__TIMER_ARMED 0x100u  /* in a heap */
+#define LCX__TIMER_QUEUED 0x200u /* an op for it is queued (cross-thread) */
+
+struct lcx_timer_heap {
+	struct lcx_timer **v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+/* --- the context --- */
+struct lcx_context {
+	/* hot: read every iteration by the owner */
+	uint64_t now;             /* cached clock of this iteration */
+	uint64_t last_react;      /* when the last react ran */
+	uint64_t react_period;    /* throttle, or LCX_BUSY_REACT_NS when 0 */
+	uint64_t throttle;        /* current throttle */
+	uint64_t half_throttle;   /* throttle / 2 */
+	uint32_t nb_pollers;
+	uint32_t pad0;
+	struct lcx_poller **pollers;
+	struct lcx_task *runq_head; /* local FIFO */
+	struct lcx_task *runq_tail;
+	const struct lcx_clock *clock; /* NULL: TSC */
+
+	/* cross-thread, each on its own line */
+	_Alignas(64) struct lcx_task *_Atomic inbox; /* Treiber stack of woken tasks */
+	_Alignas(64) _Atomic uint32_t park_state;    /* LCX__PARK_* (futex word) */
+	_Alignas(64) _Atomic bool stop;
+	_Atomic uint64_t new_throttle;                /* UINT64_MAX: no change */
+
+	/* timers */
+	_Alignas(64) struct lcx_timer_heap heap_regular;
+	struct lcx_timer_heap heap_at_least;
+	struct lcx_timer_op *ops;       /* LCX_TIMER_OPS_CAPACITY slots */
+	_Alignas(64) _Atomic uint64_t ops_tail; /* producers */
+	_Alignas(64) uint64_t ops_head;          /* consumer (owner) */
+
+	/* reactor */
+	_Alignas(64) int epfd;
+	_Atomic uint64_t tick;
+	uint64_t last_epoll;                     /* busy mode: when epoll was read */
+	struct epoll_event *events;
+	uint32_t nb_events;
+	struct lcx_source *sources;              /* live sources (owner only) */
+	struct lcx_source *_Atomic dead_sources; /* destroyed from other threads */
+
+	/* park accounting */
+	uint64_t overshoot_avg;  /* EWMA of park overshoot, ns */
+	uint64_t overshoot_dev;  /* EWMA of |overshoot - avg|, ns */
+
+	/* identity and lifetime */
+	char name[LCX_NAME_MAX];
+	enum lcx_launch launch;
+	int cpu;
+	unsigned int lcore_id;
+	int socket_id;
+	bool use_rte_malloc;
+	_Atomic bool running;
+	bool stopped;         /* lcx_context_stop() finished */
+	pthread_t thread;
+	pthread_t owner_tid;  /* the thread running the loop */
+	_Atomic int refcnt;
+	struct lcx_context *next; /* registry of named contexts */
+
+	struct lcx_context_stats st; /* counters other threads read */
+	struct lcx_hist late;        /* timer lateness (ns, >= 0) */
+	uint64_t early_max;
+};
+
+enum { LCX__PARK_EMPTY = 0, LCX__PARK_PARKED = 1, LCX__PARK_NOTIFIED = 2 };
+
+/* The context whose loop runs in this thread. */
+extern __thread struct lcx_context *lcx__current;
+
+static inline bool
+lcx__on_owner(const struct lcx_context *ctx)
+{
+	return lcx__current == ctx;
+}
+
+static inline uint64_t
+lcx__clock_read(const struct lcx_context *ctx)
+{
+	if (LCX_LIKELY(ctx->clock == NULL))
+		return lcx_tsc_ns();
+	return ctx->clock->now_ns(ctx->clock->arg);
+}
+
+/* Memory on the context's NUMA node (rte_malloc_socket or libnuma). */
+void *lcx__ctx_zalloc(struct lcx_context *ctx, size_t size);
+void lcx__ctx_free(struct lcx_context *ctx, void *p, size_t size);
+
+/* Queue a task on the owner's local run queue (owner thread only). */
+void lcx__task_push_local(struct lcx_context *ctx, struct lcx_task *task);
+
+/* timer.c */
+int lcx__timers_init(struct lcx_context *ctx);
+void lcx__timers_fini(struct lcx_context *ctx);
+/* Apply queued ops and fire what is due at ctx->now. Returns timers fired. */
+unsigned int lcx__timers_react(struct lcx_context *ctx);
+/* Busy mode: is anything due at ctx->now? (cheap, no ops applied) */
+bool lcx__timers_due(const struct lcx_context *ctx);
+
+/* reactor.c */
+int lcx__reactor_init(struct lcx_context *ctx);
+void lcx__reactor_fini(struct lcx_context *ctx); /* closes every source */
+/* Bump the tick, epoll_wait(0), wake waiters. Returns events delivered. */
+unsigned int lcx__reactor_react(struct lcx_context *ctx);
+
+#endif /* LCX_PRIVATE_H */

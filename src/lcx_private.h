@@ -107,9 +107,13 @@ struct lcx_context {
 	struct lcx_source *sources;              /* live sources (owner only) */
 	struct lcx_source *_Atomic dead_sources; /* destroyed from other threads */
 
-	/* park accounting */
-	uint64_t overshoot_avg;  /* EWMA of park overshoot, ns */
-	uint64_t overshoot_dev;  /* EWMA of |overshoot - avg|, ns */
+	/* park and time accounting (owner only) */
+	int64_t overshoot_avg;   /* EWMA of park overshoot, ns */
+	int64_t overshoot_dev;   /* EWMA of |overshoot - avg|, ns */
+	uint64_t iter_t0;        /* start of the previous iteration */
+	uint64_t iter_parked;    /* ns parked since iter_t0 */
+	bool iter_busy;          /* the previous iteration did work */
+	bool reacted;            /* a react has run */
 
 	/* identity and lifetime */
 	char name[LCX_NAME_MAX];
@@ -141,11 +145,22 @@ lcx__on_owner(const struct lcx_context *ctx)
 	return lcx__current == ctx;
 }
 
+/* clock.c */
+extern uint64_t lcx__tsc_mult; /* ns per TSC tick, 32.32 fixed point */
+void lcx__tsc_init(void);
+bool lcx__eal_attached(void);
+
+static inline uint64_t
+lcx__tsc_to_ns(uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * lcx__tsc_mult) >> 32);
+}
+
 static inline uint64_t
 lcx__clock_read(const struct lcx_context *ctx)
 {
 	if (LCX_LIKELY(ctx->clock == NULL))
-		return lcx_tsc_ns();
+		return lcx__tsc_to_ns(__builtin_ia32_rdtsc());
 	return ctx->clock->now_ns(ctx->clock->arg);
 }
 
@@ -153,8 +168,10 @@ lcx__clock_read(const struct lcx_context *ctx)
 void *lcx__ctx_zalloc(struct lcx_context *ctx, size_t size);
 void lcx__ctx_free(struct lcx_context *ctx, void *p, size_t size);
 
-/* Queue a task on the owner's local run queue (owner thread only). */
+/* task.c: owner thread only */
 void lcx__task_push_local(struct lcx_context *ctx, struct lcx_task *task);
+void lcx__task_drain_inbox(struct lcx_context *ctx);
+unsigned int lcx__tasks_run(struct lcx_context *ctx);
 
 /* timer.c */
 int lcx__timers_init(struct lcx_context *ctx);

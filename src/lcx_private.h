@@ -94,8 +94,10 @@ struct lcx_context {
 	/* timers */
 	_Alignas(64) struct lcx_timer_heap heap_regular;
 	struct lcx_timer_heap heap_at_least;
+	struct lcx_timer_heap timer_ready; /* timers due in the current react (timer.c) */
 	struct lcx_timer_op *ops;       /* LCX_TIMER_OPS_CAPACITY slots */
 	_Alignas(64) _Atomic uint64_t ops_tail; /* producers */
+	_Atomic uint32_t ops_users;             /* producers inside a push (timer.c) */
 	_Alignas(64) uint64_t ops_head;          /* consumer (owner) */
 
 	/* reactor */

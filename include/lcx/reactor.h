@@ -40,7 +40,7 @@ struct lcx_task;
 /** A readiness direction. */
 enum lcx_dir {
 	LCX_DIR_READ = 0,  /**< readable (EPOLLIN, also hang-up and error) */
-	LCX_DIR_WRITE = 1, /**< writable (EPOLLOUT) */
+	LCX_DIR_WRITE = 1, /**< writable (EPOLLOUT, also hang-up and error) */
 };
 
 /** Close the fd when the source is destroyed. */
@@ -64,13 +64,16 @@ struct lcx_waiter {
  * @param fd the descriptor.
  * @param flags 0 or LCX_SOURCE_CLOSE_FD.
  * @param out the new source.
- * @return 0, or -EPERM (not on ctx's thread), -ENOMEM, or -errno from epoll_ctl.
+ * @return 0, or -EINVAL (NULL ctx or out, fd < 0, unknown flags), -EPERM (not on
+ *         ctx's thread), -ENOMEM, or -errno from epoll_ctl.
  */
 int lcx_source_create(struct lcx_context *ctx, int fd, uint32_t flags, struct lcx_source **out);
 
 /**
  * Deregister and free a source (closing its fd with LCX_SOURCE_CLOSE_FD).
- * Safe from any thread. Waiters still registered are dropped, not woken.
+ * Safe from any thread. Waiters still registered are dropped, not woken;
+ * lcx_waiter_init() them again before any other use. After lcx_context_stop()
+ * the context's sources are gone: do not destroy them then.
  * @param src the source; NULL is a no-op.
  */
 void lcx_source_destroy(struct lcx_source *src);
@@ -95,7 +98,8 @@ void lcx_waiter_init(struct lcx_waiter *w, struct lcx_task *task);
  * @param dir the direction.
  * @param w the waiter.
  * @return 1 ready, 0 pending (the task will be woken), -EPERM not on the owner,
- *         -EBADF the source is being destroyed, or -errno from epoll_ctl.
+ *         -EBADF the source is being destroyed, -EINVAL bad dir or w armed on
+ *         the other direction, or -errno from epoll_ctl.
  */
 int lcx_source_poll(struct lcx_source *src, enum lcx_dir dir, struct lcx_waiter *w);
 

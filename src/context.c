@@ -16,6 +16,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -217,9 +219,103 @@ ring_budget(struct lcx_context *ctx)
 void
 lcx_context_unpark(struct lcx_context *ctx)
 {
-	if (atomic_exchange_explicit(&ctx->park_state, LCX__PARK_NOTIFIED, memory_order_release) ==
-	    LCX__PARK_PARKED)
+	uint32_t old = atomic_exchange(&ctx->park_state, LCX__PARK_NOTIFIED);
+
+	if (old == LCX__PARK_PARKED) {
 		futex(&ctx->park_state, FUTEX_WAKE_PRIVATE, 1, NULL);
+	} else if (old == LCX__PARK_IDLE) {
+		uint64_t one = 1;
+
+		if (write(ctx->unpark_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			LCX_LOG(ERR, "context %s: unpark: %s", ctx->name, strerror(errno));
+	}
+}
+
+void
+lcx__context_remote_event(struct lcx_context *ctx)
+{
+	/* Pairs with the fence in park_idle(): one side sees the other. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&ctx->park_state, memory_order_relaxed) == LCX__PARK_IDLE)
+		lcx_context_unpark(ctx);
+}
+
+/* Is anything queued by another thread that an idle park would sit on? */
+static bool
+remote_pending(const struct lcx_context *ctx)
+{
+	return atomic_load(&ctx->inbox) != NULL || lcx__timers_next(ctx) == 0;
+}
+
+static void
+overshoot_update(struct lcx_context *ctx, uint64_t slept, uint64_t ask)
+{
+	/* Overshoot of the requested sleep: EWMA 1/16 of it and of its deviation. */
+	int64_t os = (int64_t)slept - (int64_t)ask;
+	int64_t d = os - ctx->overshoot_avg;
+
+	ctx->overshoot_avg += d / 16;
+	ctx->overshoot_dev += ((d < 0 ? -d : d) - ctx->overshoot_dev) / 16;
+	LCX_STAT_SET(ctx, park_overshoot_avg_ns,
+		     ctx->overshoot_avg > 0 ? (uint64_t)ctx->overshoot_avg : 0);
+	if (os > 0 && (uint64_t)os > ctx->st.park_overshoot_max_ns)
+		LCX_STAT_SET(ctx, park_overshoot_max_ns, (uint64_t)os);
+}
+
+static uint64_t
+compensated(const struct lcx_context *ctx, uint64_t ns)
+{
+	uint64_t comp = ctx->overshoot_avg > 0 ? (uint64_t)ctx->overshoot_avg : 0;
+
+	if (comp > ns / 2)
+		comp = ns / 2;
+	return ns - comp;
+}
+
+/*
+ * The idle park: epoll on idle_epfd, which holds the reactor's epoll fd (ready
+ * when a waited source is) and the unpark eventfd. ns == UINT64_MAX: no end.
+ */
+static uint64_t
+park_idle(struct lcx_context *ctx, uint64_t ns)
+{
+	uint32_t expect = LCX__PARK_EMPTY;
+
+	if (!atomic_compare_exchange_strong(&ctx->park_state, &expect, LCX__PARK_IDLE)) {
+		atomic_store(&ctx->park_state, LCX__PARK_EMPTY); /* consume the unpark */
+		return 0;
+	}
+	atomic_thread_fence(memory_order_seq_cst);
+	if (remote_pending(ctx)) {
+		atomic_store(&ctx->park_state, LCX__PARK_EMPTY);
+		return 0;
+	}
+	uint64_t ask = ns == UINT64_MAX ? ns : compensated(ctx, ns);
+	struct timespec ts = { .tv_sec = (time_t)(ask / 1000000000ull),
+			       .tv_nsec = (long)(ask % 1000000000ull) };
+	struct epoll_event ev[2];
+	uint64_t t0 = lcx__clock_read(ctx);
+
+	LCX_STAT_ADD(ctx, parks, 1);
+	LCX_STAT_ADD(ctx, idle_parks, 1);
+	__atomic_store_n(&ctx->parked_since, t0, __ATOMIC_RELAXED);
+	int n = epoll_pwait2(ctx->idle_epfd, ev, 2, ns == UINT64_MAX ? NULL : &ts, NULL);
+	uint64_t t1 = lcx__clock_read(ctx);
+	bool unparked = atomic_exchange(&ctx->park_state, LCX__PARK_EMPTY) == LCX__PARK_NOTIFIED;
+
+	if (unparked) {
+		uint64_t v;
+
+		if (read(ctx->unpark_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			LCX_LOG(ERR, "context %s: unpark read: %s", ctx->name, strerror(errno));
+		LCX_STAT_ADD(ctx, unparks, 1);
+	} else if (n == 0 && ns != UINT64_MAX) {
+		overshoot_update(ctx, t1 - t0, ask);
+	}
+	__atomic_store_n(&ctx->parked_since, 0, __ATOMIC_RELAXED);
+	LCX_STAT_ADD(ctx, parked_ns, t1 - t0);
+	/* What ended it (I/O, a wake) is found by the react that follows at once. */
+	return t1 - t0;
 }
 
 /* Sleep for ns unless unparked. Returns the time actually parked. */
@@ -237,15 +333,13 @@ park(struct lcx_context *ctx, uint64_t ns)
 		return 0;
 	}
 	/* Ask for less than ns by the usual overshoot, so the wake-up lands on time. */
-	uint64_t comp = ctx->overshoot_avg > 0 ? (uint64_t)ctx->overshoot_avg : 0;
-
-	if (comp > ns / 2)
-		comp = ns / 2;
-	uint64_t ask = ns - comp;
+	uint64_t ask = compensated(ctx, ns);
 	struct timespec ts = { .tv_sec = (time_t)(ask / 1000000000ull),
 			       .tv_nsec = (long)(ask % 1000000000ull) };
 	uint64_t t0 = lcx__clock_read(ctx);
 
+	LCX_STAT_ADD(ctx, parks, 1);
+	__atomic_store_n(&ctx->parked_since, t0, __ATOMIC_RELAXED);
 	while (atomic_load_explicit(&ctx->park_state, memory_order_acquire) == LCX__PARK_PARKED) {
 		if (futex(&ctx->park_state, FUTEX_WAIT_PRIVATE, LCX__PARK_PARKED, &ts) < 0 &&
 		    errno == ETIMEDOUT)
@@ -262,21 +356,11 @@ park(struct lcx_context *ctx, uint64_t ns)
 	bool unparked = atomic_exchange(&ctx->park_state, LCX__PARK_EMPTY) == LCX__PARK_NOTIFIED;
 	uint64_t slept = t1 - t0;
 
-	LCX_STAT_ADD(ctx, parks, 1);
-	if (unparked) {
+	__atomic_store_n(&ctx->parked_since, 0, __ATOMIC_RELAXED);
+	if (unparked)
 		LCX_STAT_ADD(ctx, unparks, 1);
-	} else {
-		/* Overshoot of the requested sleep: EWMA 1/16 of it and of its deviation. */
-		int64_t os = (int64_t)slept - (int64_t)ask;
-		int64_t d = os - ctx->overshoot_avg;
-
-		ctx->overshoot_avg += d / 16;
-		ctx->overshoot_dev += ((d < 0 ? -d : d) - ctx->overshoot_dev) / 16;
-		LCX_STAT_SET(ctx, park_overshoot_avg_ns,
-			     ctx->overshoot_avg > 0 ? (uint64_t)ctx->overshoot_avg : 0);
-		if (os > 0 && (uint64_t)os > ctx->st.park_overshoot_max_ns)
-			LCX_STAT_SET(ctx, park_overshoot_max_ns, (uint64_t)os);
-	}
+	else
+		overshoot_update(ctx, slept, ask);
 	LCX_STAT_ADD(ctx, parked_ns, slept);
 	return slept;
 }
@@ -289,8 +373,43 @@ react(struct lcx_context *ctx)
 	ctx->last_react = ctx->now;
 	ctx->reacted = true;
 	LCX_STAT_ADD(ctx, reacts, 1);
-	lcx__timers_react(ctx);
-	lcx__reactor_react(ctx);
+	unsigned int n = lcx__timers_react(ctx);
+
+	n += lcx__reactor_react(ctx);
+	if (n != 0 || ctx->work_since_react)
+		ctx->idle_reacts = 0;
+	else if (ctx->idle_reacts < UINT32_MAX)
+		ctx->idle_reacts++;
+	ctx->work_since_react = n != 0;
+}
+
+/*
+ * After LCX_IDLE_REACTS empty reacts: how long an idle park may last, or 0
+ * when it would be no longer than the throttle park.
+ */
+static uint64_t
+idle_park_ns(struct lcx_context *ctx, uint64_t t, uint64_t throttle_ns)
+{
+	uint64_t ns = UINT64_MAX;
+
+	if (ctx->idle_reacts < LCX_IDLE_REACTS)
+		return 0;
+	for (uint32_t i = 0; i < ctx->nb_pollers; i++) {
+		if (ctx->pollers[i]->ops->poll != NULL) {
+			ns = ctx->idle_park_max; /* no rx interrupts: poll again by then */
+			break;
+		}
+	}
+	uint64_t next = lcx__timers_next(ctx);
+
+	if (next != UINT64_MAX) {
+		/* Wake for the deadline itself: the timer fires on time. */
+		uint64_t until = next > t ? next - t : 0;
+
+		if (until < ns)
+			ns = until;
+	}
+	return ns > throttle_ns ? ns : 0;
 }
 
 /*
@@ -365,6 +484,8 @@ iterate(struct lcx_context *ctx, bool may_park)
 			p->ops->flush(p->arg);
 	}
 	ctx->iter_busy = work != 0;
+	if (work != 0)
+		ctx->work_since_react = true;
 
 	/* 5. park */
 	if (work != 0 || full || ctx->throttle == 0 || ctx->runq_head != NULL ||
@@ -376,6 +497,13 @@ iterate(struct lcx_context *ctx, bool may_park)
 	if (t >= due)
 		return 0;
 	uint64_t ns = due - t;
+	uint64_t idle = idle_park_ns(ctx, t, ns);
+
+	if (idle != 0) {
+		if (may_park)
+			ctx->iter_parked = park_idle(ctx, idle);
+		return idle == UINT64_MAX ? INT64_MAX : (int64_t)idle;
+	}
 	uint64_t budget = ring_budget(ctx);
 
 	if (budget < ns) {
@@ -537,6 +665,32 @@ conf_socket(const struct lcx_context_conf *conf)
 	return 0;
 }
 
+/* The idle park waits on an epoll set of the reactor's epoll fd and an eventfd. */
+static int
+idle_park_init(struct lcx_context *ctx)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	ctx->unpark_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ctx->idle_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctx->unpark_efd < 0 || ctx->idle_epfd < 0)
+		return -errno;
+	if (epoll_ctl(ctx->idle_epfd, EPOLL_CTL_ADD, ctx->unpark_efd, &ev) < 0 ||
+	    epoll_ctl(ctx->idle_epfd, EPOLL_CTL_ADD, ctx->epfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static void
+idle_park_fini(struct lcx_context *ctx)
+{
+	if (ctx->idle_epfd >= 0)
+		close(ctx->idle_epfd);
+	if (ctx->unpark_efd >= 0)
+		close(ctx->unpark_efd);
+	ctx->idle_epfd = ctx->unpark_efd = -1;
+}
+
 static void
 context_free(struct lcx_context *ctx)
 {
@@ -575,6 +729,10 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 	ctx->lcore_id = conf->lcore_id;
 	ctx->clock = conf->clock;
 	ctx->epfd = -1;
+	ctx->idle_epfd = -1;
+	ctx->unpark_efd = -1;
+	ctx->idle_park_max = conf->idle_park_max_ns != 0 ? conf->idle_park_max_ns
+							 : 8 * conf->throttle_ns;
 	atomic_store(&ctx->new_throttle, NO_THROTTLE_CHANGE);
 	atomic_store(&ctx->refcnt, 1);
 	apply_throttle(ctx, conf->throttle_ns);
@@ -592,6 +750,9 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 	ret = lcx__reactor_init(ctx);
 	if (ret < 0)
 		goto out_fini_timers;
+	ret = idle_park_init(ctx);
+	if (ret < 0)
+		goto out_fini_reactor;
 
 	if (ctx->launch == LCX_LAUNCH_THREAD) {
 		pthread_attr_t attr;
@@ -623,6 +784,7 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 	return 0;
 
 out_fini_reactor:
+	idle_park_fini(ctx);
 	lcx__reactor_fini(ctx);
 out_fini_timers:
 	lcx__timers_fini(ctx);
@@ -694,6 +856,7 @@ lcx_context_stop(struct lcx_context *ctx)
 		while (ctx->nb_pollers > 0)
 			lcx_poller_unregister(ctx->pollers[ctx->nb_pollers - 1]);
 		lcx__timers_fini(ctx);
+		idle_park_fini(ctx);
 		lcx__reactor_fini(ctx);
 		/* Queued tasks are dropped; enter() callers notice the stop. */
 		atomic_store(&ctx->inbox, NULL);
@@ -768,6 +931,15 @@ lcx_context_stats(const struct lcx_context *ctx, struct lcx_context_stats *out)
 
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	/* A park in progress counts up to now. */
+	uint64_t since = __atomic_load_n(&ctx->parked_since, __ATOMIC_RELAXED);
+
+	if (since != 0) {
+		uint64_t now = lcx__clock_read(ctx);
+
+		if (now > since)
+			out->parked_ns += now - since;
+	}
 	out->timer_late_p50_ns = lcx__hist_quantile(&ctx->late, 0.50);
 	out->timer_late_p99_ns = lcx__hist_quantile(&ctx->late, 0.99);
 	out->timer_late_max_ns = __atomic_load_n(&ctx->late.max, __ATOMIC_RELAXED);

@@ -115,6 +115,12 @@ struct lcx_context {
 	uint64_t iter_t0;        /* start of the previous iteration */
 	uint64_t iter_parked;    /* ns parked since iter_t0 */
 	bool iter_busy;          /* the previous iteration did work */
+	uint64_t parked_since;   /* start of the park in progress, 0 if none (stats) */
+	bool work_since_react;   /* anything done since the last react */
+	uint32_t idle_reacts;    /* reacts in a row with nothing done between */
+	uint64_t idle_park_max;  /* longest idle park with pollers, ns */
+	int idle_epfd;           /* idle park: waits on epfd and unpark_efd */
+	int unpark_efd;          /* eventfd that ends an idle park */
 	bool reacted;            /* a react has run */
 
 	/* identity and lifetime */
@@ -136,7 +142,12 @@ struct lcx_context {
 	uint64_t early_max;
 };
 
-enum { LCX__PARK_EMPTY = 0, LCX__PARK_PARKED = 1, LCX__PARK_NOTIFIED = 2 };
+enum {
+	LCX__PARK_EMPTY = 0,
+	LCX__PARK_PARKED = 1,   /* a throttle park: on the futex */
+	LCX__PARK_NOTIFIED = 2,
+	LCX__PARK_IDLE = 3,     /* an idle park: in epoll on idle_epfd, ended by I/O too */
+};
 
 /* The context whose loop runs in this thread. */
 extern __thread struct lcx_context *lcx__current;
@@ -182,6 +193,14 @@ void lcx__timers_fini(struct lcx_context *ctx);
 unsigned int lcx__timers_react(struct lcx_context *ctx);
 /* Busy mode: is anything due at ctx->now? (cheap, no ops applied) */
 bool lcx__timers_due(const struct lcx_context *ctx);
+/* The earliest deadline armed (0 if cross-thread ops wait), UINT64_MAX if none. */
+uint64_t lcx__timers_next(const struct lcx_context *ctx);
+
+/*
+ * context.c: another thread queued something for ctx (a task, a timer op)
+ * without asking for an unpark. Ends an idle park, which has no fixed end.
+ */
+void lcx__context_remote_event(struct lcx_context *ctx);
 
 /* reactor.c */
 int lcx__reactor_init(struct lcx_context *ctx);

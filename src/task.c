@@ -51,6 +51,8 @@ task_wake(struct lcx_task *task, bool unpark)
 							memory_order_release, memory_order_relaxed));
 	if (unpark)
 		lcx_context_unpark(ctx);
+	else
+		lcx__context_remote_event(ctx);
 	return 1;
 }
 

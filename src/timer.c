@@ -15,7 +15,7 @@
  * never twice in one react, and a loop of self-restarting timers cannot spin.
  * Stopping a timer that is in the ready list clears its slot there.
  *
- * The timer's flags word holds, besides the public flags: ARMED (pending, in a
+ * The timer's flags word holds, besides the public flags: ARMED (in a
  * heap or in the ready list), READY (in the ready list; heap_idx is then the
  * index there) and, in bits 16..31, the number of operations queued for it
  * by other threads. The owner changes its bits and producers change the
@@ -406,6 +406,7 @@ ops_push(struct lcx_context *ctx, const struct timer_op *op)
 			ops_apply(self);
 		sched_yield();
 	}
+	lcx__context_remote_event(ctx);
 out:
 	atomic_fetch_sub(&ctx->ops_users, 1);
 	return rc;
@@ -480,7 +481,8 @@ lcx_timer_is_pending(const struct lcx_timer *timer)
 {
 	if (timer == NULL)
 		return false;
-	return (flags_load(timer) & TIMER_ARMED) != 0;
+	/* Queued ops count: the caller may free the timer once this is false. */
+	return (flags_load(timer) & (TIMER_ARMED | TIMER_QUEUED_MASK)) != 0;
 }
 
 /* --- the context's side --- */
@@ -556,6 +558,20 @@ lcx__timers_due(const struct lcx_context *ctx)
 	if (h->n > 0 && h->v[0]->deadline <= ctx->now)
 		return true;
 	return ctx->ops != NULL && ops_pending(ctx);
+}
+
+uint64_t
+lcx__timers_next(const struct lcx_context *ctx)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (ctx->heap_regular.n > 0)
+		next = ctx->heap_regular.v[0]->deadline;
+	if (ctx->heap_at_least.n > 0 && ctx->heap_at_least.v[0]->deadline < next)
+		next = ctx->heap_at_least.v[0]->deadline;
+	if (ctx->ops != NULL && ops_pending(ctx))
+		next = 0;
+	return next;
 }
 
 /* The next deadline of an interval timer: whole periods past limit. */

@@ -17,6 +17,13 @@
  *     cut short by the ring budget of the pollers (see poller.h). Only an
  *     unpark or the end of the park ends it; I/O readiness does not.
  *
+ * Idle back-off: once LCX_IDLE_REACTS reacts in a row found nothing to do, the
+ * context parks past the throttle: until its next timer deadline, bounded by
+ * idle_park_max_ns when it has pollers. Such an idle park is also ended by an
+ * I/O event on a waited source and by any wake from another thread; the react
+ * that follows is still at least one throttle after the previous one, so
+ * reacts stay at most one per throttle period.
+ *
  * The react period is the throttle. Throttle 0 is busy polling: the loop never
  * parks, timers are checked every iteration, and epoll is read every
  * LCX_BUSY_REACT_NS so that the busy path makes no system call per iteration.
@@ -47,6 +54,8 @@ struct lcx_context;
 #define LCX_TASKS_PER_ITER 64
 /** With throttle 0, how often epoll is read (ns). */
 #define LCX_BUSY_REACT_NS 100000ull
+/** Reacts in a row with nothing done before a context backs off (idle park). */
+#define LCX_IDLE_REACTS 8
 /** The longest throttle accepted (ns). */
 #define LCX_THROTTLE_MAX_NS 1000000000ull
 
@@ -66,6 +75,14 @@ struct lcx_context_conf {
 	unsigned int lcore_id;       /**< LCX_LAUNCH_LCORE: the worker lcore */
 	int socket_id;               /**< NUMA node for its memory; -1: of the cpu/lcore */
 	const struct lcx_clock *clock; /**< NULL: the TSC */
+	/**
+	 * Idle back-off for contexts with pollers: after LCX_IDLE_REACTS reacts in
+	 * a row with nothing to do, park up to this long (0: 8 x throttle; at most
+	 * the throttle: no back-off). A context without pollers parks until its
+	 * next timer, an I/O event on a waited source, or a wake from another
+	 * thread, however long that is.
+	 */
+	uint64_t idle_park_max_ns;
 };
 
 /** Figures of a context, readable from any thread while it runs. */
@@ -91,6 +108,7 @@ struct lcx_context_stats {
 	uint64_t timer_late_p99_ns;  /**< 99th percentile */
 	uint64_t timer_late_max_ns;  /**< largest lateness */
 	uint64_t timer_early_max_ns; /**< largest earliness (regular timers) */
+	uint64_t idle_parks;       /**< parks past the throttle, taken when idle */
 };
 
 /**

@@ -39,6 +39,8 @@ struct rte_mempool;
 
 /** The most rx or tx queues of one port. */
 #define LCX_PORT_QUEUES_MAX 16
+/** The largest rx burst (lcx_port_conf.burst). */
+#define LCX_PORT_BURST_MAX 512
 
 /** How to create a port. Zero values take the defaults given. */
 struct lcx_port_conf {

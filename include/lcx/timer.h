@@ -76,7 +76,8 @@ void lcx_timer_init(struct lcx_timer *timer, lcx_timer_fn fn, void *arg);
  * @param delay_ns deadline = the context's current time + delay_ns.
  * @param period_ns 0 for one-shot, else the interval.
  * @param flags 0 or LCX_TIMER_AT_LEAST.
- * @return 0, or -EINVAL (bad argument, or armed on another context), -ENOMEM.
+ * @return 0, or -EINVAL (bad argument, or armed on another context), -ENOMEM,
+ *         -ESHUTDOWN (from another thread, the context is stopping).
  */
 int lcx_timer_start(struct lcx_context *ctx, struct lcx_timer *timer, uint64_t delay_ns,
 		    uint64_t period_ns, uint32_t flags);
@@ -89,7 +90,11 @@ int lcx_timer_start(struct lcx_context *ctx, struct lcx_timer *timer, uint64_t d
  */
 int lcx_timer_stop(struct lcx_timer *timer);
 
-/** @return true while the timer is armed (as seen by the owning context). */
+/**
+ * @return true while the timer is armed (as seen by the owning context) or an
+ *         operation on it from another thread is still queued. The caller may
+ *         free the timer once this returns false.
+ */
 bool lcx_timer_is_pending(const struct lcx_timer *timer);
 
 #ifdef __cplusplus

@@ -155,6 +155,12 @@ static const struct lcx_poller_ops fake_ops = {
 	.name = "fake", .poll = fake_poll, .flush = fake_flush, .fill = fake_fill,
 };
 
+static int
+register_fake(struct lcx_context *ctx, void *arg)
+{
+	return lcx_poller_register(ctx, &((struct fake_q *)arg)->poller);
+}
+
 /*
  * The ring budget: at 100 000 packets/s (10 every 100 us) a 1024-entry ring
  * reaches half full in 5.12 ms, so a 20 ms throttle parks at most that long,
@@ -323,9 +329,12 @@ test_enter_and_stop(void **state)
 	lcx_context_release(ctx);
 }
 
-/* An idle context with a 1 ms throttle parks nearly all the time. */
+/*
+ * Idle back-off. A context with nothing to do reacts once per throttle for
+ * LCX_IDLE_REACTS reacts, then parks with no fixed end (it has no pollers).
+ */
 static void
-test_idle_mostly_parked(void **state)
+test_idle_backoff_no_pollers(void **state)
 {
 	struct lcx_context *ctx;
 	struct lcx_context_stats st;
@@ -335,10 +344,89 @@ test_idle_mostly_parked(void **state)
 	usleep(200000);
 	lcx_context_stats(ctx, &st);
 	lcx_context_release(ctx);
-	assert_true(st.reacts > 50);
-	assert_true(st.parks > 50);
-	/* Behaviour, not speed: most loop time is parked, not spinning. */
+	assert_true(st.reacts >= LCX_IDLE_REACTS);
+	assert_true(st.reacts <= LCX_IDLE_REACTS + 3);
+	assert_true(st.idle_parks >= 1);
 	assert_true(st.parked_ns > 4 * (st.busy_ns + st.idle_ns));
+}
+
+/* With a poller (no rx interrupts) the idle park is bounded by idle_park_max_ns. */
+static void
+test_idle_backoff_bounded_with_poller(void **state)
+{
+	struct lcx_context *ctx = NULL;
+	struct lcx_context_stats st;
+	struct fake_q q = { .poller = { .ops = &fake_ops, .burst = 32, .ring_size = 1024 },
+			    .fill = -1 };
+	struct lcx_context_conf conf = {
+		.name = "idlepoll", .throttle_ns = MS, .launch = LCX_LAUNCH_THREAD,
+		.cpu = -1, .socket_id = -1, .idle_park_max_ns = 10 * MS,
+	};
+
+	(void)state;
+	q.poller.arg = &q;
+	assert_int_equal(lcx_context_acquire(&conf, &ctx), 0);
+	assert_int_equal(lcx_context_enter(ctx, register_fake, &q),
+			 0);
+	usleep(300000);
+	lcx_context_stats(ctx, &st);
+	lcx_context_release(ctx);
+	/* ~8 reacts at 1 ms, then one every 10 ms: about 37 in 300 ms. */
+	assert_true(st.reacts >= 20);
+	assert_true(st.reacts <= 60);
+	assert_true(st.idle_parks >= 15);
+}
+
+struct stamp_timer {
+	struct lcx_timer timer;
+	_Atomic uint64_t fired_at;
+};
+
+static void
+stamp_timer_fn(struct lcx_timer *t, void *arg)
+{
+	struct stamp_timer *st = arg;
+
+	(void)t;
+	atomic_store(&st->fired_at, lcx_tsc_ns());
+}
+
+/*
+ * An idle park has no fixed end, so whatever another thread queues ends it:
+ * a timer started from outside fires on time, a plain wake runs at once.
+ */
+static void
+test_idle_park_ended_by_remote_work(void **state)
+{
+	struct lcx_context *ctx;
+	struct stamp_timer t = { 0 };
+	struct waker w = { 0 };
+
+	(void)state;
+	ctx = make_ctx("idleremote", LCX_LAUNCH_THREAD, NULL, MS);
+	usleep(50000); /* well into the idle park */
+	lcx_timer_init(&t.timer, stamp_timer_fn, &t);
+	uint64_t t0 = lcx_tsc_ns();
+
+	assert_int_equal(lcx_timer_start(ctx, &t.timer, 20 * MS, 0, LCX_TIMER_AT_LEAST), 0);
+	uint64_t limit = t0 + 2000 * MS;
+
+	while (atomic_load(&t.fired_at) == 0 && lcx_tsc_ns() < limit)
+		usleep(1000);
+	uint64_t fired = atomic_load(&t.fired_at);
+
+	assert_true(fired != 0);
+	assert_true(fired - t0 >= 20 * MS);
+	assert_true(fired - t0 < 20 * MS + 200 * MS); /* on time, not at some far wake-up */
+
+	usleep(50000);
+	lcx_task_init(&w.task, ctx, stamp_fn, &w);
+	t0 = lcx_tsc_ns();
+	lcx_task_wake(&w.task); /* no unpark asked */
+	uint64_t ran = wait_ran(&w, 2000 * MS);
+
+	assert_true(ran != 0 && ran - t0 < 200 * MS);
+	lcx_context_release(ctx);
 }
 
 /* Stop from a task of the context itself: the loop ends, stop joins. */
@@ -387,7 +475,9 @@ main(void)
 		cmocka_unit_test(test_idle_poller_full_park),
 		cmocka_unit_test(test_cross_thread_unpark),
 		cmocka_unit_test(test_enter_and_stop),
-		cmocka_unit_test(test_idle_mostly_parked),
+		cmocka_unit_test(test_idle_backoff_no_pollers),
+		cmocka_unit_test(test_idle_backoff_bounded_with_poller),
+		cmocka_unit_test(test_idle_park_ended_by_remote_work),
 		cmocka_unit_test(test_run_and_stop_from_task),
 	};
 

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lcx-timer-accuracy: how close to their deadlines lcx timers fire.
+ *
+ * Starts N thread contexts (no EAL) pinned to the allowed CPUs in turn, arms K
+ * one-shot timers spread over them (half of them LCX_TIMER_AT_LEAST) at random
+ * delays, and re-arms every timer from its callback with a new random delay
+ * until the end of the run, so timers keep firing for the whole duration.
+ * Each callback reads the TSC afresh (not the context's cached now) and keeps
+ * fire - deadline. At the end it prints one JSON object.
+ *
+ * With --timers 0 it measures what idle contexts cost (cpu_cores).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lcx/lcx.h>
+
+#define PROG "lcx-timer-accuracy"
+#define MAX_CONTEXTS 128
+#define NS_PER_US 1000ull
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+
+struct opts {
+	unsigned int contexts;
+	uint64_t throttle_us;
+	uint64_t timers;
+	double duration_s;
+	uint64_t max_delay_ms;
+	uint64_t seed;
+	const char *json;
+	bool check;
+};
+
+struct sampler {
+	int64_t *v; /* fire - deadline, ns */
+	size_t n, cap;
+	uint64_t dropped;
+};
+
+struct cstate;
+
+struct btimer {
+	struct lcx_timer t;
+	struct cstate *cs;
+	uint64_t deadline; /* what it was armed for: the context's now + delay */
+	uint32_t flags;
+};
+
+/* One context's share. Written only by its thread while it runs. */
+struct cstate {
+	struct lcx_context *ctx;
+	struct btimer *tm;
+	size_t nb_tm;
+	uint64_t rng;
+	uint64_t max_delay_ns;
+	uint64_t end_ns; /* no deadline at or past this */
+	struct sampler regular, at_least;
+	uint64_t fired;
+	uint64_t start_errors;
+};
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void
+sample_add(struct sampler *s, int64_t v)
+{
+	if (s->n < s->cap)
+		s->v[s->n++] = v;
+	else
+		s->dropped++;
+}
+
+/* Arm tm at now + a random delay, if its deadline falls within the run. */
+static void
+arm(struct cstate *cs, struct btimer *tm, uint64_t max_delay)
+{
+	uint64_t now = lcx_context_now(cs->ctx);
+	uint64_t delay = 1 + rng_next(&cs->rng) % max_delay;
+
+	if (now + delay >= cs->end_ns)
+		return;
+	tm->deadline = now + delay;
+	if (lcx_timer_start(cs->ctx, &tm->t, delay, 0, tm->flags) != 0)
+		cs->start_errors++;
+}
+
+static void
+on_fire(struct lcx_timer *t, void *arg)
+{
+	uint64_t fire = lcx_tsc_ns();
+	struct btimer *tm = arg;
+	struct cstate *cs = tm->cs;
+	int64_t late = (int64_t)(fire - tm->deadline);
+
+	(void)t;
+	cs->fired++;
+	sample_add((tm->flags & LCX_TIMER_AT_LEAST) ? &cs->at_least : &cs->regular, late);
+	arm(cs, tm, cs->max_delay_ns);
+}
+
+/* Runs on the context: arm its timers, spread over the first max delay. */
+static int
+arm_all(struct lcx_context *ctx, void *arg)
+{
+	struct cstate *cs = arg;
+
+	(void)ctx;
+	for (size_t i = 0; i < cs->nb_tm; i++)
+		arm(cs, &cs->tm[i], cs->max_delay_ns);
+	return 0;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank quantile of sorted v. */
+static int64_t
+quantile(const int64_t *v, size_t n, double q)
+{
+	size_t k = (size_t)ceil(q * (double)n);
+
+	if (k == 0)
+		k = 1;
+	return v[k - 1];
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [options]\n"
+		"\n"
+		"Measure how close to their deadlines lcx timers fire. Starts N thread\n"
+		"contexts (no EAL), pinned in turn to the CPUs this process may use, arms K\n"
+		"one-shot timers spread over them (every other one LCX_TIMER_AT_LEAST) at\n"
+		"random delays, and re-arms each timer from its callback with a new random\n"
+		"delay until the end of the run. Each callback compares a fresh TSC read with\n"
+		"the deadline. Prints one JSON object (to stdout, or to --json FILE).\n"
+		"\n"
+		"Options:\n"
+		"  --contexts N       contexts (threads), 1..%d (default 2)\n"
+		"  --throttle-us T    throttle of each context in us, 0..1000000; 0 busy polls\n"
+		"                     (default 1000)\n"
+		"  --timers K         timers in all, 0 measures idle cost (default 1000)\n"
+		"  --duration S       seconds to run, may be fractional, > 0 (default 5)\n"
+		"  --max-delay-ms D   delays are uniform in (0, D] ms (default 100)\n"
+		"  --seed X           random seed (default 1)\n"
+		"  --json FILE        write the JSON object to FILE instead of stdout\n"
+		"  --check            exit 1 if the contract is broken: an at-least timer\n"
+		"                     fired early, a regular one more than T/2 early, or the\n"
+		"                     library counted other fires than the program\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Output (times in us): throttle_us, contexts, timers, duration_s, seed, fired,\n"
+		"regular_fired, late_p50_us, late_p99_us, late_max_us (regular timers,\n"
+		"lateness = fire - deadline, early fires count as 0), early_max_us (largest\n"
+		"deadline - fire of a regular timer), at_least_fired, at_least_late_p50_us,\n"
+		"at_least_late_p99_us, at_least_late_max_us, at_least_early (at-least fires\n"
+		"before their deadline: must be 0), cpu_cores (process CPU time / wall time\n"
+		"over the run), reacts_per_s, park_overshoot_avg_us, park_overshoot_max_us,\n"
+		"lib_timers_fired and lib_late_p99_us (the library's own counters, for a\n"
+		"cross-check), samples_dropped, start_errors. A percentile with no sample is\n"
+		"null.\n"
+		"\n"
+		"Exit status: 0 done, 1 run failed (or --check failed), 2 bad arguments.\n",
+		MAX_CONTEXTS);
+}
+
+static int
+bad_arg(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, PROG ": bad value '%s' for %s: %s (see --help)\n", val, opt, why);
+	return 2;
+}
+
+static int
+parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] == '\0' || s[0] == '-' || s[0] == '+')
+		return bad_arg(opt, s, "not a non-negative integer");
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return bad_arg(opt, s, "not a non-negative integer");
+	if (v < lo || v > hi) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "must be in %" PRIu64 "..%" PRIu64, lo, hi);
+		return bad_arg(opt, s, why);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_CONTEXTS = 256, O_THROTTLE, O_TIMERS, O_DURATION, O_MAXDELAY, O_SEED, O_JSON,
+	       O_CHECK };
+	static const struct option longopts[] = {
+		{ "contexts", required_argument, NULL, O_CONTEXTS },
+		{ "throttle-us", required_argument, NULL, O_THROTTLE },
+		{ "timers", required_argument, NULL, O_TIMERS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "max-delay-ms", required_argument, NULL, O_MAXDELAY },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		rc = 0;
+		switch (c) {
+		case O_CONTEXTS:
+			rc = parse_u64("--contexts", optarg, 1, MAX_CONTEXTS, &v);
+			o->contexts = (unsigned int)v;
+			break;
+		case O_THROTTLE:
+			rc = parse_u64("--throttle-us", optarg, 0, LCX_THROTTLE_MAX_NS / NS_PER_US,
+				       &o->throttle_us);
+			break;
+		case O_TIMERS:
+			rc = parse_u64("--timers", optarg, 0, 10000000, &o->timers);
+			break;
+		case O_DURATION: {
+			char *end;
+
+			errno = 0;
+			o->duration_s = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' ||
+			    !(o->duration_s > 0) || o->duration_s > 86400)
+				return bad_arg("--duration", optarg,
+					       "must be a number of seconds in (0, 86400]");
+			break;
+		}
+		case O_MAXDELAY:
+			rc = parse_u64("--max-delay-ms", optarg, 1, 3600000, &o->max_delay_ms);
+			break;
+		case O_SEED:
+			rc = parse_u64("--seed", optarg, 0, UINT64_MAX, &o->seed);
+			break;
+		case O_JSON:
+			if (optarg[0] == '\0')
+				return bad_arg("--json", optarg, "empty file name");
+			o->json = optarg;
+			break;
+		case O_CHECK:
+			o->check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, PROG ": option %s needs a value (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, PROG ": unknown option %s (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void
+sleep_until(uint64_t t_ns)
+{
+	for (;;) {
+		uint64_t now = lcx_tsc_ns();
+		struct timespec ts;
+
+		if (now >= t_ns)
+			return;
+		ts.tv_sec = (time_t)((t_ns - now) / NS_PER_S);
+		ts.tv_nsec = (long)((t_ns - now) % NS_PER_S);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void
+json_us(FILE *f, const char *key, bool have, double ns, bool last)
+{
+	if (have)
+		fprintf(f, "  \"%s\": %.1f%s\n", key, ns / 1e3, last ? "" : ",");
+	else
+		fprintf(f, "  \"%s\": null%s\n", key, last ? "" : ",");
+}
+
+/* Merge the samples of every context into one sorted array. */
+static int64_t *
+merge(struct cstate *cs, unsigned int n, bool at_least, size_t *out_n)
+{
+	size_t total = 0, k = 0;
+	int64_t *v;
+
+	for (unsigned int i = 0; i < n; i++)
+		total += at_least ? cs[i].at_least.n : cs[i].regular.n;
+	v = malloc((total ? total : 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < n; i++) {
+		struct sampler *s = at_least ? &cs[i].at_least : &cs[i].regular;
+
+		memcpy(v + k, s->v, s->n * sizeof(*v));
+		k += s->n;
+	}
+	qsort(v, total, sizeof(*v), cmp_i64);
+	*out_n = total;
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .contexts = 2, .throttle_us = 1000, .timers = 1000, .duration_s = 5,
+			  .max_delay_ms = 100, .seed = 1 };
+	struct cstate *cs = NULL;
+	struct btimer *tm = NULL;
+	int cpus[CPU_SETSIZE], nb_cpus = 0, ret = 1, rc;
+	FILE *f = stdout;
+	unsigned int started = 0;
+	cpu_set_t set;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc != 0)
+		return rc;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[nb_cpus++] = c;
+	if (nb_cpus == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		for (int c = 0; c < (n > 0 ? n : 1) && c < CPU_SETSIZE; c++)
+			cpus[nb_cpus++] = c;
+	}
+
+	uint64_t throttle_ns = o.throttle_us * NS_PER_US;
+	uint64_t duration_ns = (uint64_t)(o.duration_s * 1e9);
+	uint64_t max_delay_ns = o.max_delay_ms * NS_PER_MS;
+
+	if (o.json != NULL) {
+		/* Before the run: a bad path is reported at once. */
+		f = fopen(o.json, "w");
+		if (f == NULL) {
+			fprintf(stderr, PROG ": cannot write %s: %s\n", o.json, strerror(errno));
+			return 1;
+		}
+	}
+	cs = calloc(o.contexts, sizeof(*cs));
+	tm = calloc(o.timers ? o.timers : 1, sizeof(*tm));
+	if (cs == NULL || tm == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+
+	/* Sample arrays, sized for the expected fires with room to spare. */
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		size_t n = o.timers / o.contexts + (c < o.timers % o.contexts);
+		double per_timer = o.duration_s * 1e9 / ((double)max_delay_ns / 2) + 2;
+		size_t cap = (size_t)((double)n * per_timer * 0.75) + 1024;
+
+		cs[c].rng = o.seed * 0x100000001b3ull + c + 1;
+		cs[c].max_delay_ns = max_delay_ns;
+		cs[c].regular.cap = cap;
+		cs[c].at_least.cap = cap;
+		cs[c].regular.v = malloc(cap * sizeof(int64_t));
+		cs[c].at_least.v = malloc(cap * sizeof(int64_t));
+		if (cs[c].regular.v == NULL || cs[c].at_least.v == NULL) {
+			fprintf(stderr, PROG ": out of memory for %zu samples\n", cap);
+			goto out;
+		}
+	}
+	/* Each context gets a slice of tm[]; in each slice every other timer is at-least. */
+	{
+		size_t k = 0;
+
+		for (unsigned int c = 0; c < o.contexts; c++) {
+			size_t n = o.timers / o.contexts + (c < o.timers % o.contexts);
+
+			cs[c].tm = &tm[k];
+			cs[c].nb_tm = n;
+			for (size_t j = 0; j < n; j++) {
+				tm[k + j].cs = &cs[c];
+				tm[k + j].flags = (j % 2) ? LCX_TIMER_AT_LEAST : 0;
+				lcx_timer_init(&tm[k + j].t, on_fire, &tm[k + j]);
+			}
+			k += n;
+		}
+	}
+
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		char name[LCX_NAME_MAX];
+		struct lcx_context_conf conf = {
+			.name = name,
+			.throttle_ns = throttle_ns,
+			.launch = LCX_LAUNCH_THREAD,
+			.cpu = cpus[c % (unsigned int)nb_cpus],
+			.socket_id = -1,
+		};
+
+		snprintf(name, sizeof(name), "tacc%u", c);
+		rc = lcx_context_acquire(&conf, &cs[c].ctx);
+		if (rc < 0) {
+			fprintf(stderr, PROG ": cannot start context %u on cpu %d: %s\n", c,
+				conf.cpu, strerror(-rc));
+			goto out;
+		}
+		started++;
+	}
+
+	struct lcx_context_stats st, sum = { 0 };
+	uint64_t reacts = 0;
+
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		lcx_context_stats(cs[c].ctx, &st);
+		reacts -= st.reacts; /* counted from here */
+	}
+	uint64_t t0 = lcx_tsc_ns();
+	double cpu0 = cpu_seconds();
+
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		cs[c].end_ns = t0 + duration_ns;
+		rc = lcx_context_enter(cs[c].ctx, arm_all, &cs[c]);
+		if (rc < 0) {
+			fprintf(stderr, PROG ": cannot arm timers on context %u: %s\n", c,
+				strerror(-rc));
+			goto out;
+		}
+	}
+	sleep_until(t0 + duration_ns);
+	uint64_t t1 = lcx_tsc_ns();
+	double cpu1 = cpu_seconds();
+
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		lcx_context_stats(cs[c].ctx, &st);
+		reacts += st.reacts;
+	}
+
+	/* Every deadline is before t1: give the last ones a throttle and then some. */
+	sleep_until(t1 + 2 * throttle_ns + 20 * NS_PER_MS);
+
+	uint64_t lib_late_p99 = 0, os_avg_max = 0;
+
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		lcx_context_stop(cs[c].ctx); /* joins: its samples are ours now */
+		lcx_context_stats(cs[c].ctx, &st);
+		sum.timers_fired += st.timers_fired;
+		if (st.timer_late_p99_ns > lib_late_p99)
+			lib_late_p99 = st.timer_late_p99_ns;
+		if (st.park_overshoot_avg_ns > os_avg_max)
+			os_avg_max = st.park_overshoot_avg_ns;
+		if (st.park_overshoot_max_ns > sum.park_overshoot_max_ns)
+			sum.park_overshoot_max_ns = st.park_overshoot_max_ns;
+	}
+
+	size_t nr, na;
+	int64_t *r = merge(cs, o.contexts, false, &nr);
+	int64_t *a = merge(cs, o.contexts, true, &na);
+	uint64_t fired = 0, dropped = 0, start_errors = 0, at_least_early = 0;
+	int64_t early_max = 0;
+
+	if (r == NULL || a == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		free(r);
+		free(a);
+		goto out;
+	}
+	for (unsigned int c = 0; c < o.contexts; c++) {
+		fired += cs[c].fired;
+		dropped += cs[c].regular.dropped + cs[c].at_least.dropped;
+		start_errors += cs[c].start_errors;
+	}
+	if (nr > 0 && r[0] < 0)
+		early_max = -r[0];
+	for (size_t i = 0; i < na && a[i] < 0; i++)
+		at_least_early++;
+	/* Lateness of regular timers: early fires count as 0. */
+	for (size_t i = 0; i < nr && r[i] < 0; i++)
+		r[i] = 0;
+
+	double wall = (double)(t1 - t0) / 1e9;
+
+	fprintf(f, "{\n");
+	fprintf(f, "  \"throttle_us\": %" PRIu64 ",\n", o.throttle_us);
+	fprintf(f, "  \"contexts\": %u,\n", o.contexts);
+	fprintf(f, "  \"timers\": %" PRIu64 ",\n", o.timers);
+	fprintf(f, "  \"duration_s\": %.3f,\n", o.duration_s);
+	fprintf(f, "  \"seed\": %" PRIu64 ",\n", o.seed);
+	fprintf(f, "  \"fired\": %" PRIu64 ",\n", fired);
+	fprintf(f, "  \"regular_fired\": %zu,\n", nr);
+	json_us(f, "late_p50_us", nr > 0, nr ? (double)quantile(r, nr, 0.50) : 0, false);
+	json_us(f, "late_p99_us", nr > 0, nr ? (double)quantile(r, nr, 0.99) : 0, false);
+	json_us(f, "late_max_us", nr > 0, nr ? (double)r[nr - 1] : 0, false);
+	json_us(f, "early_max_us", nr > 0, (double)early_max, false);
+	fprintf(f, "  \"at_least_fired\": %zu,\n", na);
+	json_us(f, "at_least_late_p50_us", na > 0, na ? (double)quantile(a, na, 0.50) : 0, false);
+	json_us(f, "at_least_late_p99_us", na > 0, na ? (double)quantile(a, na, 0.99) : 0, false);
+	json_us(f, "at_least_late_max_us", na > 0, na ? (double)a[na - 1] : 0, false);
+	fprintf(f, "  \"at_least_early\": %" PRIu64 ",\n", at_least_early);
+	fprintf(f, "  \"cpu_cores\": %.4f,\n", wall > 0 ? (cpu1 - cpu0) / wall : 0.0);
+	fprintf(f, "  \"reacts_per_s\": %.0f,\n", wall > 0 ? (double)reacts / wall : 0.0);
+	json_us(f, "park_overshoot_avg_us", true, (double)os_avg_max, false);
+	json_us(f, "park_overshoot_max_us", true, (double)sum.park_overshoot_max_ns, false);
+	fprintf(f, "  \"lib_timers_fired\": %" PRIu64 ",\n", sum.timers_fired);
+	json_us(f, "lib_late_p99_us", sum.timers_fired > 0, (double)lib_late_p99, false);
+	fprintf(f, "  \"samples_dropped\": %" PRIu64 ",\n", dropped);
+	fprintf(f, "  \"start_errors\": %" PRIu64 "\n", start_errors);
+	fprintf(f, "}\n");
+	if (f != stdout) {
+		rc = fclose(f);
+		f = stdout;
+		if (rc != 0) {
+			fprintf(stderr, PROG ": cannot write %s: %s\n", o.json, strerror(errno));
+			free(r);
+			free(a);
+			goto out;
+		}
+	}
+	free(r);
+	free(a);
+
+	ret = 0;
+	if (start_errors > 0) {
+		fprintf(stderr, PROG ": %" PRIu64 " timer starts failed\n", start_errors);
+		ret = 1;
+	}
+	if (o.check) {
+		if (at_least_early > 0) {
+			fprintf(stderr, PROG ": check: %" PRIu64 " at-least timers fired early\n",
+				at_least_early);
+			ret = 1;
+		}
+		if ((uint64_t)early_max > throttle_ns / 2) {
+			fprintf(stderr, PROG ": check: a regular timer fired %" PRId64
+				" ns early, more than T/2\n", early_max);
+			ret = 1;
+		}
+		if (sum.timers_fired != fired) {
+			fprintf(stderr, PROG ": check: the library counted %" PRIu64
+				" fires, the callbacks %" PRIu64 "\n", sum.timers_fired, fired);
+			ret = 1;
+		}
+		if (o.timers > 0 && fired == 0) {
+			fprintf(stderr, PROG ": check: no timer fired\n");
+			ret = 1;
+		}
+	}
+out:
+	if (f != stdout)
+		fclose(f);
+	for (unsigned int c = 0; c < started; c++)
+		lcx_context_release(cs[c].ctx);
+	if (cs != NULL) {
+		for (unsigned int c = 0; c < o.contexts; c++) {
+			free(cs[c].regular.v);
+			free(cs[c].at_least.v);
+		}
+	}
+	free(cs);
+	free(tm);
+	return ret;
+}

@@ -10,7 +10,7 @@
  * context's react step. The contract, with T the context's throttle:
  *
  * - A regular timer fires within T/2 of its deadline, plus the wake-up jitter
- *   of the machine: at the first react whose time is past deadline - T/2. It
+ *   of the machine: at the first react whose time is at or past deadline - T/2. It
  *   may fire up to T/2 early. A delay of at most T/2 fires at the next react.
  * - An at-least timer (LCX_TIMER_AT_LEAST) never fires before its deadline: at
  *   the first react whose time is at or past the deadline, so up to T (plus

@@ -696,6 +696,7 @@ context_free(struct lcx_context *ctx)
 {
 	struct lcx_context tmp = *ctx; /* for the allocator's mode */
 
+	lcx__reactor_free(ctx);
 	lcx__ctx_free(&tmp, ctx->pollers, LCX_POLLERS_MAX * sizeof(ctx->pollers[0]));
 	lcx__ctx_free(&tmp, ctx, sizeof(*ctx));
 }

@@ -204,7 +204,8 @@ void lcx__context_remote_event(struct lcx_context *ctx);
 
 /* reactor.c */
 int lcx__reactor_init(struct lcx_context *ctx);
-void lcx__reactor_fini(struct lcx_context *ctx); /* closes every source */
+void lcx__reactor_fini(struct lcx_context *ctx); /* at stop: closes every source */
+void lcx__reactor_free(struct lcx_context *ctx); /* at free: frees their memory */
 /* Bump the tick, epoll_wait(0), wake waiters. Returns events delivered. */
 unsigned int lcx__reactor_react(struct lcx_context *ctx);
 

@@ -249,12 +249,26 @@ out_free_events:
 	return err;
 }
 
+/*
+ * At stop: every source leaves epoll and its fd is closed (LCX_SOURCE_CLOSE_FD),
+ * but its memory stays, marked closing, until the context itself is freed
+ * (lcx__reactor_free), so that a lcx_source_destroy() after the stop, say by a
+ * port torn down after its context, is a no-op and not a use after free.
+ */
 void
 lcx__reactor_fini(struct lcx_context *ctx)
 {
 	reap_dead(ctx);
-	while (ctx->sources != NULL)
-		source_free(ctx, ctx->sources, !is_closing(ctx->sources));
+	for (struct lcx_source *src = ctx->sources; src != NULL; src = src->next) {
+		if (!is_closing(src) && ctx->epfd >= 0)
+			(void)epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, src->fd, NULL);
+		atomic_store(&src->closing, true);
+		if (src->flags & LCX_SOURCE_CLOSE_FD)
+			(void)close(src->fd);
+		src->flags &= ~LCX_SOURCE_CLOSE_FD;
+		src->dir[0].head = NULL;
+		src->dir[1].head = NULL;
+	}
 	if (ctx->epfd >= 0)
 		(void)close(ctx->epfd);
 	ctx->epfd = -1;
@@ -262,6 +276,13 @@ lcx__reactor_fini(struct lcx_context *ctx)
 		lcx__ctx_free(ctx, ctx->events, sizeof(*ctx->events) * ctx->nb_events);
 	ctx->events = NULL;
 	ctx->nb_events = 0;
+}
+
+void
+lcx__reactor_free(struct lcx_context *ctx)
+{
+	while (ctx->sources != NULL)
+		source_free(ctx, ctx->sources, false);
 }
 
 unsigned int
@@ -359,8 +380,8 @@ lcx_source_destroy(struct lcx_source *src)
 	if (src == NULL)
 		return;
 	ctx = src->ctx;
-	/* On the owner, or no loop runs (set-up code; a stopped context has
-	 * already freed its sources, see lcx__reactor_fini()). */
+	/* On the owner, or no loop runs (set-up code, or a stopped context, whose
+	 * sources are all closing: their memory goes with the context). */
 	if (may_touch(ctx)) {
 		if (is_closing(src))
 			return; /* destroyed from another thread: the reaper frees it */

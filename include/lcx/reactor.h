@@ -16,8 +16,9 @@
  * queued) and the epoll interest is re-armed for the directions that still
  * have waiters (interest is one-shot).
  *
- * I/O readiness never ends a park: events gather until the next react. That is
- * the throttle.
+ * I/O readiness never ends a throttle park: events gather until the next react.
+ * That is the throttle. (It does end an idle park, which comes only after the
+ * context had nothing to do for several throttle periods: see context.h.)
  *
  * Threads: lcx_source_create() and lcx_source_wait() on the owning context
  * (use lcx_context_enter() from elsewhere). lcx_source_destroy() from any
@@ -73,7 +74,8 @@ int lcx_source_create(struct lcx_context *ctx, int fd, uint32_t flags, struct lc
  * Deregister and free a source (closing its fd with LCX_SOURCE_CLOSE_FD).
  * Safe from any thread. Waiters still registered are dropped, not woken;
  * lcx_waiter_init() them again before any other use. After lcx_context_stop()
- * the context's sources are gone: do not destroy them then.
+ * the source is already closed and this is a no-op; its memory goes with the
+ * context, so destroy sources before the context's last lcx_context_release().
  * @param src the source; NULL is a no-op.
  */
 void lcx_source_destroy(struct lcx_source *src);

@@ -834,6 +834,10 @@ test_stop_closes_sources(void **state)
 	assert_false(fd_is_open(sv[0]));
 	assert_false(fd_is_open(fd3));
 	assert_int_equal(lcx_context_stop(f->ctx), 0); /* idempotent */
+	/* Destroying after the stop is a no-op (memory goes with the context). */
+	lcx_source_destroy(s1);
+	lcx_source_destroy(s2);
+	assert_true(fd_is_open(fd2));
 	close(fd2);
 	close(sv[1]);
 }

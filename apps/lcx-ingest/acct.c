@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Summing and printing the accounts (see acct.h). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "acct.h"
+
+void
+ingest_totals_sum(const struct ingest_acct *const *accts, unsigned int n,
+		  const struct ingest_sink_acct *sink, struct ingest_totals *t)
+{
+	unsigned int i, v;
+	uint64_t lost;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++) {
+		const struct ingest_acct *a = accts[i];
+
+		/* Read while the owner runs, the sums are a moment's view and
+		 * may be off by the frames of one burst; once it has stopped
+		 * they balance exactly. */
+		for (v = 0; v < INGEST_VERDICT_MAX; v++)
+			t->verdict[v] += INGEST_RD(a->verdict[v]);
+		t->accepted += INGEST_RD(a->accepted);
+		t->accepted_bytes += INGEST_RD(a->accepted_bytes);
+		t->sink_queue_full += INGEST_RD(a->sink_queue_full);
+		t->seq_received += INGEST_RD(a->seq_received);
+		t->seq_expected += INGEST_RD(a->seq_expected);
+		t->seq_lost += INGEST_RD(a->seq_lost);
+		t->seq_reordered += INGEST_RD(a->seq_reordered);
+		t->seq_duplicate += INGEST_RD(a->seq_duplicate);
+		t->seq_out_of_range += INGEST_RD(a->seq_out_of_range);
+		t->seq_resyncs += INGEST_RD(a->seq_resyncs);
+		t->seq_no_seq += INGEST_RD(a->seq_no_seq);
+		t->flows += INGEST_RD(a->flows);
+		t->flow_inserts += INGEST_RD(a->flow_inserts);
+		t->flow_evictions += INGEST_RD(a->flow_evictions);
+		t->rx_bytes += INGEST_RD(a->rx_bytes);
+		t->rx_total += INGEST_RD(a->rx_total);
+	}
+	for (v = INGEST_FILTER_FIRST; v < INGEST_MALFORMED_FIRST; v++)
+		t->filtered += t->verdict[v];
+	for (v = INGEST_MALFORMED_FIRST; v < INGEST_VERDICT_MAX; v++)
+		t->malformed += t->verdict[v];
+	if (sink != NULL) {
+		t->sink_write_errors = INGEST_RD(sink->write_errors);
+		t->sink_nomem = INGEST_RD(sink->nomem);
+		t->sink_written = INGEST_RD(sink->written);
+		t->sink_written_bytes = INGEST_RD(sink->written_bytes);
+		t->sink_files = INGEST_RD(sink->files);
+		t->sink_rotations = INGEST_RD(sink->rotations);
+		lost = t->sink_write_errors + t->sink_nomem;
+		t->accepted = t->accepted >= lost ? t->accepted - lost : 0;
+		t->sink_in_flight = t->accepted - (t->sink_written <= t->accepted ?
+						   t->sink_written : t->accepted);
+	}
+	t->sink_dropped = t->sink_queue_full + t->sink_write_errors + t->sink_nomem;
+}
+
+bool
+ingest_totals_balanced(const struct ingest_totals *t)
+{
+	return t->rx_total == t->accepted + t->filtered + t->malformed + t->sink_dropped;
+}
+
+static void
+by_reason(FILE *f, const struct ingest_totals *t, unsigned int from, unsigned int to)
+{
+	unsigned int v;
+	const char *sep = "";
+
+	fputc('{', f);
+	for (v = from; v < to; v++) {
+		fprintf(f, "%s\"%s\":%" PRIu64, sep, ingest_verdict_name(v), t->verdict[v]);
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
+void
+ingest_totals_json(const struct ingest_totals *t, FILE *f)
+{
+	fprintf(f,
+		"{\"rx_total\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"accepted\":%" PRIu64
+		",\"accepted_bytes\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"malformed\":%" PRIu64
+		",\"sink_dropped\":%" PRIu64 ",\"balanced\":%s,\"filtered_by\":",
+		t->rx_total, t->rx_bytes, t->accepted, t->accepted_bytes, t->filtered,
+		t->malformed, t->sink_dropped, ingest_totals_balanced(t) ? "true" : "false");
+	by_reason(f, t, INGEST_FILTER_FIRST, INGEST_MALFORMED_FIRST);
+	fputs(",\"malformed_by\":", f);
+	by_reason(f, t, INGEST_MALFORMED_FIRST, INGEST_VERDICT_MAX);
+	fprintf(f,
+		",\"sink\":{\"queue_full\":%" PRIu64 ",\"write_errors\":%" PRIu64
+		",\"nomem\":%" PRIu64 ",\"in_flight\":%" PRIu64 ",\"written\":%" PRIu64
+		",\"written_bytes\":%" PRIu64 ",\"files\":%" PRIu64 ",\"rotations\":%" PRIu64 "}",
+		t->sink_queue_full, t->sink_write_errors, t->sink_nomem, t->sink_in_flight,
+		t->sink_written, t->sink_written_bytes, t->sink_files, t->sink_rotations);
+	fprintf(f,
+		",\"seq\":{\"received\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64 ",\"out_of_range\":%" PRIu64
+		",\"resyncs\":%" PRIu64 ",\"no_seq\":%" PRIu64 "}",
+		t->seq_received, t->seq_expected, t->seq_lost, t->seq_reordered, t->seq_duplicate,
+		t->seq_out_of_range, t->seq_resyncs, t->seq_no_seq);
+	fprintf(f, ",\"flows\":{\"active\":%" PRIu64 ",\"created\":%" PRIu64
+		",\"evicted\":%" PRIu64 "}}",
+		t->flows, t->flow_inserts, t->flow_evictions);
+}

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The bounded flow table (see flow.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+#define WAYS 8
+
+uint64_t
+ingest_flow_hash(const struct ingest_flow_key *key)
+{
+	uint64_t w[5], h;
+
+	memcpy(w, key, sizeof(w));
+	/* Independent multiplies (they pipeline), then a murmur3 finaliser. */
+	h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full +
+	    w[2] * 0x165667b19e3779f9ull + w[3] * 0xd6e8feb86659fd93ull +
+	    w[4] * 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return h;
+}
+
+static inline bool
+key_eq(const struct ingest_flow_key *a, const struct ingest_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+_Static_assert(sizeof(struct ingest_flow_key) == 40, "flow key is five words");
+
+int
+ingest_flow_table_create(uint32_t max_flows, struct ingest_flow_table **out)
+{
+	struct ingest_flow_table *t;
+	uint32_t nb = 1;
+
+	if (max_flows == 0 || max_flows > (1u << 24) || out == NULL)
+		return -EINVAL;
+	while ((uint64_t)nb * WAYS < (uint64_t)max_flows * 2)
+		nb <<= 1;
+	if (nb < 2)
+		nb = 2;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->max_flows = max_flows;
+	t->nb_buckets = nb;
+	t->used = calloc(nb, 1);
+	t->sigs = calloc((size_t)nb * WAYS, sizeof(*t->sigs));
+	t->flows = aligned_alloc(64, (size_t)nb * WAYS * sizeof(*t->flows));
+	if (t->used == NULL || t->sigs == NULL || t->flows == NULL) {
+		ingest_flow_table_destroy(t);
+		return -ENOMEM;
+	}
+	memset(t->flows, 0, (size_t)nb * WAYS * sizeof(*t->flows));
+	*out = t;
+	return 0;
+}
+
+void
+ingest_flow_table_destroy(struct ingest_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->used);
+	free(t->sigs);
+	free(t->flows);
+	free(t);
+}
+
+static inline void
+buckets_of(const struct ingest_flow_table *t, uint64_t h, uint32_t *b1, uint32_t *b2)
+{
+	*b1 = (uint32_t)h & (t->nb_buckets - 1);
+	*b2 = (uint32_t)(h >> 40) & (t->nb_buckets - 1);
+	if (*b2 == *b1)
+		*b2 = (*b1 + 1) & (t->nb_buckets - 1);
+}
+
+static inline struct ingest_flow *
+bucket_find(const struct ingest_flow_table *t, uint32_t b, uint32_t sig,
+	    const struct ingest_flow_key *key)
+{
+	unsigned int used = t->used[b], i;
+
+	while (used) {
+		i = (unsigned int)__builtin_ctz(used);
+		used &= used - 1;
+		if (t->sigs[b * WAYS + i] == sig && key_eq(&t->flows[b * WAYS + i].key, key))
+			return &t->flows[b * WAYS + i];
+	}
+	return NULL;
+}
+
+struct ingest_flow *
+ingest_flow_find(const struct ingest_flow_table *t, const struct ingest_flow_key *key)
+{
+	return ingest_flow_find_h(t, key, ingest_flow_hash(key));
+}
+
+struct ingest_flow *
+ingest_flow_find_h(const struct ingest_flow_table *t, const struct ingest_flow_key *key,
+		   uint64_t h)
+{
+	uint32_t b1, b2, sig = (uint32_t)(h >> 32);
+	struct ingest_flow *f;
+
+	buckets_of(t, h, &b1, &b2);
+	f = bucket_find(t, b1, sig, key);
+	return f != NULL ? f : bucket_find(t, b2, sig, key);
+}
+
+/* The least recently seen slot of bucket b, or -1 if it is empty. */
+static int
+bucket_oldest(const struct ingest_flow_table *t, uint32_t b)
+{
+	unsigned int used = t->used[b], i;
+	int best = -1;
+
+	while (used) {
+		i = (unsigned int)__builtin_ctz(used);
+		used &= used - 1;
+		if (best < 0 || t->flows[b * WAYS + i].last_ns < t->flows[b * WAYS + best].last_ns)
+			best = (int)i;
+	}
+	return best;
+}
+
+static void
+evict(struct ingest_flow_table *t, uint32_t b, int slot)
+{
+	t->used[b] &= (uint8_t)~(1u << slot);
+	t->count--;
+	t->evictions++;
+}
+
+/* Free one slot: the least recently seen flow of a sample of buckets (the two
+ * candidates and the next EVICT_SAMPLE from the clock hand); when all of
+ * them are empty, the first occupied bucket after the hand. */
+#define EVICT_SAMPLE 4
+
+static void
+make_room(struct ingest_flow_table *t, uint32_t b1, uint32_t b2)
+{
+	uint32_t cand[2 + EVICT_SAMPLE], vb = 0, i, n = 0;
+	int s, vs = -1;
+
+	cand[n++] = b1;
+	cand[n++] = b2;
+	for (i = 0; i < EVICT_SAMPLE && i + 2 < t->nb_buckets; i++) {
+		cand[n++] = t->hand;
+		t->hand = (t->hand + 1) & (t->nb_buckets - 1);
+	}
+	for (i = 0; i < n; i++) {
+		s = bucket_oldest(t, cand[i]);
+		if (s >= 0 && (vs < 0 || t->flows[cand[i] * WAYS + s].last_ns <
+					    t->flows[vb * WAYS + vs].last_ns)) {
+			vb = cand[i];
+			vs = s;
+		}
+	}
+	while (vs < 0) {
+		vb = t->hand;
+		t->hand = (t->hand + 1) & (t->nb_buckets - 1);
+		vs = bucket_oldest(t, vb);
+	}
+	evict(t, vb, vs);
+}
+
+struct ingest_flow *
+ingest_flow_get(struct ingest_flow_table *t, const struct ingest_flow_key *key, uint64_t now_ns)
+{
+	return ingest_flow_get_h(t, key, ingest_flow_hash(key), now_ns);
+}
+
+struct ingest_flow *
+ingest_flow_get_h(struct ingest_flow_table *t, const struct ingest_flow_key *key, uint64_t h,
+		  uint64_t now_ns)
+{
+	uint32_t b1, b2, b, sig = (uint32_t)(h >> 32);
+	struct ingest_flow *f;
+	unsigned int free1, free2, slot;
+
+	buckets_of(t, h, &b1, &b2);
+	f = bucket_find(t, b1, sig, key);
+	if (f != NULL)
+		return f;
+	f = bucket_find(t, b2, sig, key);
+	if (f != NULL)
+		return f;
+
+	if (t->count >= t->max_flows)
+		make_room(t, b1, b2);
+	free1 = WAYS - (unsigned int)__builtin_popcount(t->used[b1]);
+	free2 = WAYS - (unsigned int)__builtin_popcount(t->used[b2]);
+	if (free1 == 0 && free2 == 0) {
+		/* Both candidates full (rare: twice the slots, two choices). */
+		int s1 = bucket_oldest(t, b1), s2 = bucket_oldest(t, b2);
+
+		if (t->flows[b1 * WAYS + s1].last_ns <= t->flows[b2 * WAYS + s2].last_ns)
+			evict(t, b1, s1);
+		else
+			evict(t, b2, s2);
+		free1 = WAYS - (unsigned int)__builtin_popcount(t->used[b1]);
+		free2 = WAYS - (unsigned int)__builtin_popcount(t->used[b2]);
+	}
+	b = free1 >= free2 ? b1 : b2;
+	slot = (unsigned int)__builtin_ctz(~(unsigned int)t->used[b] & 0xff);
+	t->used[b] |= (uint8_t)(1u << slot);
+	t->sigs[b * WAYS + slot] = sig;
+	f = &t->flows[b * WAYS + slot];
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	f->first_ns = now_ns;
+	f->last_ns = now_ns;
+	f->win_start_ns = now_ns;
+	t->count++;
+	t->inserts++;
+	return f;
+}
+
+uint64_t
+ingest_flow_rate_pps(const struct ingest_flow *f, uint64_t now_ns)
+{
+	uint64_t span = now_ns - f->win_start_ns;
+
+	if (span >= 2 * INGEST_FLOW_RATE_WINDOW_NS)
+		return f->win_pkts * 1000000000ull / span;
+	if (f->rate_pps == 0 && span > 0 && f->pkts == f->win_pkts)
+		return f->win_pkts * 1000000000ull / span; /* young flow: its first window */
+	return f->rate_pps;
+}
+
+void
+ingest_flow_foreach(const struct ingest_flow_table *t,
+		    void (*fn)(const struct ingest_flow *f, void *arg), void *arg)
+{
+	uint32_t b;
+	unsigned int used, i;
+
+	for (b = 0; b < t->nb_buckets; b++) {
+		used = t->used[b];
+		while (used) {
+			i = (unsigned int)__builtin_ctz(used);
+			used &= used - 1;
+			fn(&t->flows[b * WAYS + i], arg);
+		}
+	}
+}
+
+struct top {
+	const struct ingest_flow **heap; /* min-heap on rate */
+	uint64_t *rate;
+	unsigned int n, cap;
+	uint64_t now;
+};
+
+static void
+heap_sift_down(struct top *tp, unsigned int i)
+{
+	for (;;) {
+		unsigned int l = 2 * i + 1, r = l + 1, m = i;
+		const struct ingest_flow *tf;
+		uint64_t tr;
+
+		if (l < tp->n && tp->rate[l] < tp->rate[m])
+			m = l;
+		if (r < tp->n && tp->rate[r] < tp->rate[m])
+			m = r;
+		if (m == i)
+			return;
+		tf = tp->heap[i], tp->heap[i] = tp->heap[m], tp->heap[m] = tf;
+		tr = tp->rate[i], tp->rate[i] = tp->rate[m], tp->rate[m] = tr;
+		i = m;
+	}
+}
+
+static void
+top_visit(const struct ingest_flow *f, void *arg)
+{
+	struct top *tp = arg;
+	uint64_t r = ingest_flow_rate_pps(f, tp->now);
+	unsigned int i;
+
+	if (tp->n < tp->cap) {
+		/* sift up */
+		i = tp->n++;
+		tp->heap[i] = f;
+		tp->rate[i] = r;
+		while (i > 0 && tp->rate[(i - 1) / 2] > tp->rate[i]) {
+			unsigned int p = (i - 1) / 2;
+			const struct ingest_flow *tf = tp->heap[i];
+			uint64_t tr = tp->rate[i];
+
+			tp->heap[i] = tp->heap[p], tp->heap[p] = tf;
+			tp->rate[i] = tp->rate[p], tp->rate[p] = tr;
+			i = p;
+		}
+	} else if (tp->cap > 0 && r > tp->rate[0]) {
+		tp->heap[0] = f;
+		tp->rate[0] = r;
+		heap_sift_down(tp, 0);
+	}
+}
+
+unsigned int
+ingest_flow_top(const struct ingest_flow_table *t, uint64_t now_ns,
+		const struct ingest_flow **out, unsigned int n)
+{
+	uint64_t *rate;
+	struct top tp;
+	unsigned int k, i;
+
+	if (n == 0)
+		return 0;
+	rate = calloc(n, sizeof(*rate));
+	if (rate == NULL)
+		return 0;
+	tp = (struct top){.heap = out, .rate = rate, .cap = n, .now = now_ns};
+	ingest_flow_foreach(t, top_visit, &tp);
+	/* Pop the min-heap from the back: highest first. */
+	k = tp.n;
+	for (i = k; i > 1; i--) {
+		const struct ingest_flow *tf = tp.heap[0];
+		uint64_t tr = tp.rate[0];
+
+		tp.heap[0] = tp.heap[i - 1], tp.heap[i - 1] = tf;
+		tp.rate[0] = tp.rate[i - 1], tp.rate[i - 1] = tr;
+		tp.n = i - 1;
+		heap_sift_down(&tp, 0);
+	}
+	free(rate);
+	return k;
+}
+
+char *
+ingest_flow_key_str(const struct ingest_flow_key *key, char *buf, unsigned int size)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int af = key->ipver == 6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, key->src, s, sizeof(s));
+	inet_ntop(af, key->dst, d, sizeof(d));
+	if (key->ipver == 6)
+		snprintf(buf, size, "[%s]:%u>[%s]:%u", s, ntohs(key->sport), d, ntohs(key->dport));
+	else
+		snprintf(buf, size, "%s:%u>%s:%u", s, ntohs(key->sport), d, ntohs(key->dport));
+	return buf;
+}

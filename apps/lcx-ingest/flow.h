@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef INGEST_FLOW_H
+#define INGEST_FLOW_H
+
+/**
+ * @file
+ * Per-context flow table on the UDP 5-tuple, bounded in size.
+ *
+ * Buckets of 8 slots, two candidate buckets per key, twice as many slots as
+ * flows allowed. All memory is taken at create time; lookups and inserts
+ * never allocate. When the table holds max_flows flows (or both candidate
+ * buckets are full), a new flow evicts the least recently seen flow among a
+ * sample of buckets: its two candidates and the next four under a clock hand
+ * (sampled LRU, as Redis does). Every eviction is counted.
+ *
+ * One table belongs to one context: no locking. Readers on other threads go
+ * through lcx_context_enter() onto the owner.
+ */
+
+#include <stdint.h>
+
+#include "parse.h"
+#include "seq.h"
+
+/** Length of a rate window, ns. */
+#define INGEST_FLOW_RATE_WINDOW_NS 1000000000ull
+
+/** One flow. Hot fields first: the first line is the lookup and the counters. */
+struct ingest_flow {
+	struct ingest_flow_key key; /**< the 5-tuple */
+	uint64_t pkts;              /**< packets */
+	uint64_t bytes;             /**< bytes (whole frames) */
+	uint64_t last_ns;           /**< last seen */
+	uint64_t win_start_ns;      /**< start of the current rate window */
+	uint64_t win_pkts;          /**< packets in it */
+	uint64_t win_bytes;         /**< bytes in it */
+	uint64_t rate_pps;          /**< packets/s over the last complete window */
+	uint64_t rate_bps;          /**< bits/s over the last complete window */
+	uint64_t first_ns;          /**< first seen */
+	struct ingest_seq seq;      /**< sequence state (zero when not tracked) */
+} __attribute__((aligned(64)));
+
+/** A flow table. */
+struct ingest_flow_table {
+	uint32_t max_flows;   /**< the most flows held */
+	uint32_t nb_buckets;  /**< power of two */
+	uint32_t count;       /**< flows held */
+	uint32_t hand;        /**< clock hand for evictions */
+	uint64_t inserts;     /**< flows created */
+	uint64_t evictions;   /**< flows evicted to make room */
+	uint8_t *used;        /**< per bucket: bit i set = slot i holds a flow */
+	uint32_t *sigs;       /**< per slot: hash signature */
+	struct ingest_flow *flows; /**< per slot */
+};
+
+/**
+ * Create a table (memory taken here, from the calling thread: create it on
+ * the owning context so the pages are local to its NUMA node).
+ * @param max_flows the most flows held, 1 .. 2^24.
+ * @param out the table.
+ * @return 0, -EINVAL, or -ENOMEM.
+ */
+int ingest_flow_table_create(uint32_t max_flows, struct ingest_flow_table **out);
+
+/** Free a table; NULL is a no-op. */
+void ingest_flow_table_destroy(struct ingest_flow_table *t);
+
+/** @return the hash of a key. */
+uint64_t ingest_flow_hash(const struct ingest_flow_key *key);
+
+/**
+ * Find the flow of key, creating it (and evicting another if needed).
+ * Never NULL: there is always a slot to take.
+ * @param t the table.
+ * @param key the 5-tuple.
+ * @param now_ns the time, for a new flow's first_ns.
+ * @return the flow.
+ */
+struct ingest_flow *ingest_flow_get(struct ingest_flow_table *t, const struct ingest_flow_key *key,
+				    uint64_t now_ns);
+
+/** ingest_flow_get() with the key's hash already computed. */
+struct ingest_flow *ingest_flow_get_h(struct ingest_flow_table *t,
+				      const struct ingest_flow_key *key, uint64_t h,
+				      uint64_t now_ns);
+
+/** ingest_flow_find() with the key's hash already computed. */
+struct ingest_flow *ingest_flow_find_h(const struct ingest_flow_table *t,
+				       const struct ingest_flow_key *key, uint64_t h);
+
+/** Prefetch what a lookup of hash h reads first (occupancy and signatures). */
+static inline void
+ingest_flow_prefetch(const struct ingest_flow_table *t, uint64_t h)
+{
+	uint32_t b = (uint32_t)h & (t->nb_buckets - 1);
+
+	__builtin_prefetch(&t->used[b]);
+	__builtin_prefetch(&t->sigs[b * 8]);
+}
+
+/** @return the flow of key, or NULL. */
+struct ingest_flow *ingest_flow_find(const struct ingest_flow_table *t,
+				     const struct ingest_flow_key *key);
+
+/** Count one packet of len bytes on a flow at now_ns (updates the rate window). */
+static inline void
+ingest_flow_count(struct ingest_flow *f, uint32_t len, uint64_t now_ns)
+{
+	uint64_t span = now_ns - f->win_start_ns;
+
+	if (span >= INGEST_FLOW_RATE_WINDOW_NS) {
+		f->rate_pps = f->win_pkts * 1000000000ull / span;
+		f->rate_bps = f->win_bytes * 8000000000ull / span;
+		f->win_start_ns = now_ns;
+		f->win_pkts = 0;
+		f->win_bytes = 0;
+	}
+	f->pkts++;
+	f->bytes += len;
+	f->win_pkts++;
+	f->win_bytes += len;
+	f->last_ns = now_ns;
+}
+
+/**
+ * The packet rate of a flow as seen at now_ns: the last complete window's,
+ * or, once the current window is older than two windows, the packets of the
+ * current window over its age (a flow that went quiet decays towards 0).
+ */
+uint64_t ingest_flow_rate_pps(const struct ingest_flow *f, uint64_t now_ns);
+
+/**
+ * The n flows with the highest rate, highest first.
+ * @param t the table.
+ * @param now_ns the time the rates are read at.
+ * @param out n pointers.
+ * @param n how many wanted.
+ * @return how many were written (at most n, at most count).
+ */
+unsigned int ingest_flow_top(const struct ingest_flow_table *t, uint64_t now_ns,
+			     const struct ingest_flow **out, unsigned int n);
+
+/** Call fn on every flow. */
+void ingest_flow_foreach(const struct ingest_flow_table *t,
+			 void (*fn)(const struct ingest_flow *f, void *arg), void *arg);
+
+/**
+ * Format a key as "198.18.0.1:4000>198.18.1.1:5000" (IPv6 in brackets).
+ * @return buf.
+ */
+char *ingest_flow_key_str(const struct ingest_flow_key *key, char *buf, unsigned int size);
+
+#endif /* INGEST_FLOW_H */

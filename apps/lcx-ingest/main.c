@@ -1,0 +1,1171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lcx-ingest: a UDP ingest appliance on lcx contexts that accounts for every
+ * packet. Usage: lcx-ingest [EAL options] -- [options]; see --help.
+ *
+ * Set-up order: options, EAL (with --no-huge and an embedded source added
+ * when the machine has no hugepages and no input was given), rx contexts,
+ * writer context, ports, control context. Shutdown order: ports stop, rx
+ * contexts stop, the writer drains and closes its files, the summary.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <lcx/lcx.h>
+#include <lcx/port.h>
+
+#include "app.h"
+#include "gen.h"
+#include "rotate.h"
+
+#define EAL_ARGS_MAX 128
+#define DEFAULT_FLOWS 1000
+#define DEFAULT_ROUNDS 16
+
+static struct ingest_app app;
+
+/* --- the receive path --- */
+
+static __thread uint8_t lin_buf[65536];
+
+static void
+rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct ingest_rxq_bind *b = arg;
+	struct ingest_rx *rx = b->rx;
+	struct ingest_sink *sink = rx->app->sink;
+	struct ingest_sink_item items[LCX_PORT_BURST_MAX];
+	struct rte_mbuf *drop[LCX_PORT_BURST_MAX];
+	uint64_t now = lcx_context_now(rx->ctx), tsc = rte_rdtsc();
+	uint64_t acc = 0, acc_bytes = 0, qbytes[LCX_PORT_BURST_MAX];
+	unsigned int k = 0, nd = 0, i, done;
+
+	(void)port;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *data;
+		struct ingest_pkt pkt;
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0) {
+			data = rte_pktmbuf_mtod(m, const uint8_t *);
+		} else {
+			if (len > sizeof(lin_buf))
+				len = sizeof(lin_buf);
+			data = rte_pktmbuf_read(m, 0, len, lin_buf);
+		}
+		if (ingest_engine_frame(&rx->eng, data, len, now, &pkt) != INGEST_OK) {
+			drop[nd++] = m;
+		} else if (sink != NULL) {
+			qbytes[k] = len;
+			items[k++] = (struct ingest_sink_item){
+				.m = m, .tsc = tsc, .iface = b->iface, .queue = q};
+		} else {
+			acc++;
+			acc_bytes += len;
+			drop[nd++] = m;
+		}
+	}
+	if (k > 0) {
+		done = ingest_sink_enqueue(sink, items, k);
+		for (i = 0; i < done; i++) {
+			acc++;
+			acc_bytes += qbytes[i];
+		}
+		if (done < k) {
+			INGEST_ADD(rx->eng.acct.sink_queue_full, k - done);
+			for (i = done; i < k; i++)
+				drop[nd++] = items[i].m;
+		}
+	}
+	if (acc) {
+		INGEST_ADD(rx->eng.acct.accepted, acc);
+		INGEST_ADD(rx->eng.acct.accepted_bytes, acc_bytes);
+	}
+	if (nd)
+		rte_pktmbuf_free_bulk(drop, nd);
+}
+
+/* --- options --- */
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"Usage: %s [EAL options] -- [options]\n"
+"\n"
+"A UDP ingest appliance on lcx contexts: receives from DPDK ports or kernel UDP\n"
+"sockets, parses Ethernet / 802.1Q / QinQ / IPv4 (options) / IPv6 (extension\n"
+"headers) / UDP, keeps per-flow counters and sequence tracking, and accounts\n"
+"for every frame: rx_total = accepted + filtered + malformed + sink_dropped.\n"
+"\n"
+"Input (default: every DPDK port EAL found, e.g. from --vdev; with none and no\n"
+"--listen, an embedded generated capture replayed through net_pcap, and\n"
+"--no-huge -m 1024 when no hugepages are mounted):\n"
+"  --listen=ADDR:PORT[-PORT][,...]  kernel UDP sockets (lcx \"socket\" port);\n"
+"                       may repeat; e.g. 127.0.0.1:41000-41999 (1000 sockets)\n"
+"  --port=NAME          a DPDK ethdev by name or id; may repeat\n"
+"  --rxq=N              rx queues per DPDK port, spread by RSS (default: one per\n"
+"                       rx context)\n"
+"  --rxd=N              rx ring entries (default 1024)\n"
+"  --burst=N            rx burst (default 32, at most %u)\n"
+"  --rx-threads=N       rx contexts as threads when EAL has no worker lcore\n"
+"                       (default 1); otherwise one context per worker lcore\n"
+"  --throttle=DUR       react period of the rx contexts (default 1ms; 0 busy\n"
+"                       polls); the park is budgeted against the rx rings\n"
+"\n"
+"Parsing and tracking:\n"
+"  --ports=LIST         accept only these UDP destination ports, e.g.\n"
+"                       5000-5999,7000 (others: filtered, reason \"port\")\n"
+"  --max-flows=N        flows per rx context (default 65536; 0: no flow table);\n"
+"                       evictions are counted\n"
+"  --seq=OFFSET:WIDTH[:MAXJUMP] | --seq=rtp[:MAXJUMP]\n"
+"                       per-flow sequence tracking: a big-endian counter of\n"
+"                       WIDTH bytes (1, 2, 4, 8) at OFFSET of the UDP payload,\n"
+"                       or the RTP sequence number: lost, reordered,\n"
+"                       duplicate, out of range, with wrap-around\n"
+"\n"
+"Sink (default: count only). Written on its own context through a bounded\n"
+"queue; what it cannot take is counted in sink_dropped:\n"
+"  --capture=FILE       pcapng capture (DPDK rte_pcapng)\n"
+"  --payload-dir=DIR    UDP payloads only, one file per flow\n"
+"  --rotate-size=SIZE   new file past SIZE bytes (k, M, G suffixes)\n"
+"  --rotate-time=DUR    new file every DUR\n"
+"  --snaplen=N          bytes kept per frame in the capture (default 65535)\n"
+"  --sink-queue=N       writer queue entries (default 16384)\n"
+"\n"
+"Operations:\n"
+"  --control=PATH       unix socket, line-delimited JSON: {\"cmd\":\"stats\"},\n"
+"                       {\"cmd\":\"flows\",\"n\":10}, {\"cmd\":\"rotate\"},\n"
+"                       {\"cmd\":\"stop\"}\n"
+"  --stats-period=DUR   live rates (default 1s; 0: none): one line updated in\n"
+"                       place on a terminal, plain lines when piped\n"
+"  --json=FILE          JSON summary at the end (\"-\": stdout)\n"
+"  --top=N              flows in the summary (default 10)\n"
+"  --duration=DUR       run this long (default: until SIGINT or SIGTERM)\n"
+"  --quiet              no stats line and no final table\n"
+"  --help               this text\n"
+"\n"
+"DUR: a number with ns, us, ms, s (default), m or h. Telemetry: /lcx/ingest/stats,\n"
+"/lcx/ingest/flows,N, /lcx/ingest/sink (dpdk-telemetry.py).\n"
+"\n"
+"Example: %s -l 0-1 --vdev=net_pcap0,rx_pcap=in.pcap -- --seq=0:4 --duration=5\n",
+		prog, LCX_PORT_BURST_MAX, prog);
+}
+
+enum {
+	OPT_LISTEN = 256, OPT_PORT, OPT_RXQ, OPT_RXD, OPT_BURST, OPT_RX_THREADS, OPT_THROTTLE,
+	OPT_PORTS, OPT_MAX_FLOWS, OPT_SEQ, OPT_CAPTURE, OPT_PAYLOAD_DIR, OPT_ROTATE_SIZE,
+	OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL, OPT_STATS_PERIOD, OPT_JSON,
+	OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_HELP,
+};
+
+static int
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end != '\0' || *out > max ? -EINVAL : 0;
+}
+
+static int
+bad(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "lcx-ingest: --%s=%s: %s (see --help)\n", opt, val ? val : "", why);
+	return -EINVAL;
+}
+
+static int
+parse_opts(int argc, char **argv, struct ingest_opts *o)
+{
+	static const struct option lopts[] = {
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"port", required_argument, NULL, OPT_PORT},
+		{"rxq", required_argument, NULL, OPT_RXQ},
+		{"rxd", required_argument, NULL, OPT_RXD},
+		{"burst", required_argument, NULL, OPT_BURST},
+		{"rx-threads", required_argument, NULL, OPT_RX_THREADS},
+		{"throttle", required_argument, NULL, OPT_THROTTLE},
+		{"ports", required_argument, NULL, OPT_PORTS},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"seq", required_argument, NULL, OPT_SEQ},
+		{"capture", required_argument, NULL, OPT_CAPTURE},
+		{"payload-dir", required_argument, NULL, OPT_PAYLOAD_DIR},
+		{"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
+		{"rotate-time", required_argument, NULL, OPT_ROTATE_TIME},
+		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+		{"sink-queue", required_argument, NULL, OPT_SINK_QUEUE},
+		{"control", required_argument, NULL, OPT_CONTROL},
+		{"stats-period", required_argument, NULL, OPT_STATS_PERIOD},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"quiet", no_argument, NULL, OPT_QUIET},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	o->rxd = 1024;
+	o->burst = 32;
+	o->rx_threads = 1;
+	o->throttle_ns = 1000000;
+	o->max_flows = 65536;
+	o->stats_ns = 1000000000ull;
+	o->top = 10;
+	ingest_portset_all(&o->ports);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
+		const char *name = c >= OPT_LISTEN && c < OPT_HELP ? lopts[c - OPT_LISTEN].name : "";
+
+		switch (c) {
+		case OPT_LISTEN:
+			if (o->nb_listen == INGEST_LISTEN_MAX)
+				return bad(name, optarg, "too many");
+			o->listen[o->nb_listen++] = optarg;
+			break;
+		case OPT_PORT:
+			if (o->nb_port == INGEST_PORTS_MAX)
+				return bad(name, optarg, "too many");
+			o->port[o->nb_port++] = optarg;
+			break;
+		case OPT_RXQ:
+			if (parse_uint(optarg, LCX_PORT_QUEUES_MAX, &v) < 0 || v == 0)
+				return bad(name, optarg, "1 to 16 queues");
+			o->rxq = (uint16_t)v;
+			break;
+		case OPT_RXD:
+			if (parse_uint(optarg, 32768, &v) < 0 || v < 64)
+				return bad(name, optarg, "64 to 32768 entries");
+			o->rxd = (uint16_t)v;
+			break;
+		case OPT_BURST:
+			if (parse_uint(optarg, LCX_PORT_BURST_MAX, &v) < 0 || v == 0)
+				return bad(name, optarg, "1 to 512");
+			o->burst = (uint16_t)v;
+			break;
+		case OPT_RX_THREADS:
+			if (parse_uint(optarg, INGEST_RX_MAX, &v) < 0 || v == 0)
+				return bad(name, optarg, "1 to 64");
+			o->rx_threads = (unsigned int)v;
+			break;
+		case OPT_THROTTLE:
+			if (ingest_parse_duration(optarg, &o->throttle_ns) < 0 ||
+			    o->throttle_ns > LCX_THROTTLE_MAX_NS)
+				return bad(name, optarg, "a duration up to 1s");
+			break;
+		case OPT_PORTS:
+			if (ingest_portset_parse(&o->ports, optarg) < 0)
+				return bad(name, optarg, "expected ports and ranges, e.g. 5000-5999,7000");
+			o->ports_given = true;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_uint(optarg, 1u << 24, &v) < 0)
+				return bad(name, optarg, "0 to 16777216");
+			o->max_flows = (uint32_t)v;
+			break;
+		case OPT_SEQ:
+			if (ingest_seq_conf_parse(&o->seq, optarg) < 0)
+				return bad(name, optarg,
+					   "expected OFFSET:WIDTH[:MAXJUMP] (WIDTH 1, 2, 4, 8) or rtp");
+			o->seq_given = true;
+			break;
+		case OPT_CAPTURE:
+			o->capture = optarg;
+			break;
+		case OPT_PAYLOAD_DIR:
+			o->payload_dir = optarg;
+			break;
+		case OPT_ROTATE_SIZE:
+			if (ingest_parse_size(optarg, &o->rotate_bytes) < 0 || o->rotate_bytes == 0)
+				return bad(name, optarg, "a size such as 100M");
+			break;
+		case OPT_ROTATE_TIME:
+			if (ingest_parse_duration(optarg, &o->rotate_ns) < 0 || o->rotate_ns == 0)
+				return bad(name, optarg, "a duration such as 60s");
+			break;
+		case OPT_SNAPLEN:
+			if (parse_uint(optarg, 65535, &v) < 0 || v < 14)
+				return bad(name, optarg, "14 to 65535");
+			o->snaplen = (uint32_t)v;
+			break;
+		case OPT_SINK_QUEUE:
+			if (parse_uint(optarg, 1u << 24, &v) < 0 || v < 64)
+				return bad(name, optarg, "64 to 16777216");
+			o->sink_queue = (uint32_t)v;
+			break;
+		case OPT_CONTROL:
+			o->control = optarg;
+			break;
+		case OPT_STATS_PERIOD:
+			if (ingest_parse_duration(optarg, &o->stats_ns) < 0 ||
+			    (o->stats_ns != 0 && o->stats_ns < 10000000))
+				return bad(name, optarg, "0, or a duration of at least 10ms");
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_DURATION:
+			if (ingest_parse_duration(optarg, &o->duration_ns) < 0)
+				return bad(name, optarg, "a duration such as 5s");
+			break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 1000, &v) < 0)
+				return bad(name, optarg, "0 to 1000");
+			o->top = (unsigned int)v;
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout, "lcx-ingest");
+			exit(0);
+		default:
+			fprintf(stderr, "lcx-ingest: unknown or incomplete option %s (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lcx-ingest: unexpected argument %s (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->capture && o->payload_dir) {
+		fprintf(stderr, "lcx-ingest: --capture and --payload-dir exclude each other\n");
+		return -EINVAL;
+	}
+	if ((o->rotate_bytes || o->rotate_ns || o->snaplen) && !o->capture && !o->payload_dir) {
+		fprintf(stderr, "lcx-ingest: --rotate-size, --rotate-time and --snaplen need "
+				"--capture or --payload-dir\n");
+		return -EINVAL;
+	}
+	if (o->seq_given && o->max_flows == 0) {
+		fprintf(stderr, "lcx-ingest: --seq needs the flow table (--max-flows > 0)\n");
+		return -EINVAL;
+	}
+	if (o->nb_listen && o->nb_port) {
+		fprintf(stderr, "lcx-ingest: use --listen or --port, not both\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- EAL arguments and the embedded default --- */
+
+static bool
+hugepages_available(void)
+{
+	char line[256];
+	bool mounted = false;
+	long total = 0;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, " hugetlbfs ") != NULL)
+				mounted = true;
+		fclose(f);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "HugePages_Total: %ld", &total) == 1)
+				break;
+		fclose(f);
+	}
+	return mounted && total > 0;
+}
+
+static bool
+has_arg(int argc, char **argv, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], prefix, n) == 0)
+			return true;
+	return false;
+}
+
+/* The embedded input: a capture made here, in memory (memfd). */
+static int
+make_default_pcap(char *path, size_t size)
+{
+	struct ingest_corpus_counts c;
+	int fd = memfd_create("lcx-ingest-default.pcap", 0);
+	FILE *f;
+
+	if (fd < 0)
+		return -errno;
+	f = fdopen(dup(fd), "wb");
+	if (f == NULL) {
+		close(fd);
+		return -errno;
+	}
+	if (ingest_pcap_header(f) < 0 || ingest_gen_flows(f, DEFAULT_FLOWS, DEFAULT_ROUNDS, 5000,
+							    64) < 0 ||
+	    ingest_gen_corpus(f, &c) < 0 || fclose(f) != 0) {
+		close(fd);
+		return -EIO;
+	}
+	snprintf(path, size, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* --- set-up helpers --- */
+
+/* Run fn as the owner of ctx: through the loop while it runs, directly once
+ * it has stopped (lcx_context_stop() joined its thread). */
+static int
+run_on(struct lcx_context *ctx, lcx_enter_fn fn, void *arg)
+{
+	if (lcx_context_is_stopping(ctx))
+		return fn(ctx, arg);
+	return lcx_context_enter(ctx, fn, arg);
+}
+
+static int
+rx_engine_init(struct lcx_context *ctx, void *arg)
+{
+	struct ingest_rx *rx = arg;
+	struct ingest_opts *o = &rx->app->o;
+
+	(void)ctx;
+	rx->engine_ret = ingest_engine_init(&rx->eng, o->ports_given ? &o->ports : NULL,
+					    o->seq_given ? &o->seq : NULL, o->max_flows);
+	return rx->engine_ret;
+}
+
+static int
+rx_engine_fini(struct lcx_context *ctx, void *arg)
+{
+	struct ingest_rx *rx = arg;
+
+	(void)ctx;
+	ingest_engine_fini(&rx->eng);
+	return 0;
+}
+
+static int
+sink_attach(struct lcx_context *ctx, void *arg)
+{
+	return ingest_sink_attach(arg, ctx);
+}
+
+static int
+sink_drain(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	return ingest_sink_drain(arg);
+}
+
+void
+ingest_app_totals(const struct ingest_app *a, struct ingest_totals *t)
+{
+	const struct ingest_acct *accts[INGEST_RX_MAX];
+	unsigned int i;
+
+	for (i = 0; i < a->nb_rx; i++)
+		accts[i] = &a->rx[i]->eng.acct;
+	ingest_totals_sum(accts, a->nb_rx, a->sink ? ingest_sink_acct(a->sink) : NULL, t);
+}
+
+/* Flows: each rx context copies its top n, then they are merged here. */
+struct flows_snap {
+	unsigned int n, got;
+	uint64_t now;
+	struct ingest_flow *copy;
+};
+
+static int
+flows_snapshot(struct lcx_context *ctx, void *arg)
+{
+	struct flows_snap *fs = arg;
+	struct ingest_rx *rx = NULL;
+	const struct ingest_flow **top;
+	unsigned int i;
+
+	for (i = 0; i < app.nb_rx; i++)
+		if (app.rx[i]->ctx == ctx)
+			rx = app.rx[i];
+	fs->got = 0;
+	if (rx == NULL || rx->eng.flows == NULL)
+		return 0;
+	top = calloc(fs->n, sizeof(*top));
+	if (top == NULL)
+		return -ENOMEM;
+	fs->now = lcx_context_clock(ctx);
+	fs->got = ingest_flow_top(rx->eng.flows, fs->now, top, fs->n);
+	for (i = 0; i < fs->got; i++)
+		fs->copy[i] = *top[i];
+	free(top);
+	return 0;
+}
+
+struct ranked {
+	const struct ingest_flow *f;
+	uint64_t rate, now;
+};
+
+static int
+ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
+}
+
+int
+ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
+{
+	struct flows_snap *snaps;
+	struct ranked *all;
+	unsigned int i, j, m = 0;
+	int ret = 0;
+
+	snaps = calloc(a->nb_rx, sizeof(*snaps));
+	all = calloc((size_t)a->nb_rx * n + 1, sizeof(*all));
+	if (snaps == NULL || all == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < a->nb_rx; i++) {
+		snaps[i].n = n;
+		snaps[i].copy = calloc(n ? n : 1, sizeof(struct ingest_flow));
+		if (snaps[i].copy == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (n > 0 && run_on(a->rx[i]->ctx, flows_snapshot, &snaps[i]) < 0)
+			snaps[i].got = 0;
+		for (j = 0; j < snaps[i].got; j++) {
+			all[m].f = &snaps[i].copy[j];
+			all[m].now = snaps[i].now;
+			all[m].rate = ingest_flow_rate_pps(all[m].f, all[m].now);
+			m++;
+		}
+	}
+	qsort(all, m, sizeof(*all), ranked_cmp);
+	fputc('[', f);
+	for (i = 0; i < m && i < n; i++) {
+		const struct ingest_flow *fl = all[i].f;
+		char key[128];
+
+		ingest_flow_key_str(&fl->key, key, sizeof(key));
+		fprintf(f,
+			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
+			",\"age_s\":%.3f,\"idle_s\":%.3f",
+			i ? "," : "", key, fl->pkts, fl->bytes, all[i].rate, fl->rate_bps,
+			(double)(all[i].now - fl->first_ns) / 1e9,
+			(double)(all[i].now - fl->last_ns) / 1e9);
+		if (a->o.seq_given)
+			fprintf(f,
+				",\"seq\":{\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+				",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64
+				",\"out_of_range\":%" PRIu64 ",\"resyncs\":%" PRIu64
+				",\"no_seq\":%" PRIu64 ",\"highest\":%" PRIu64 "}",
+				fl->seq.received, fl->seq.lost, fl->seq.reordered,
+				fl->seq.duplicate, fl->seq.out_of_range, fl->seq.resyncs,
+				fl->seq.no_seq, ingest_seq_high_raw(&fl->seq, &a->o.seq));
+		fputc('}', f);
+	}
+	fputc(']', f);
+out:
+	for (i = 0; snaps != NULL && i < a->nb_rx; i++)
+		free(snaps[i].copy);
+	free(snaps);
+	free(all);
+	return ret;
+}
+
+void
+ingest_app_request_stop(struct ingest_app *a, int reason)
+{
+	if (a->stopping)
+		return;
+	a->stopping = true;
+	a->stop_reason = reason;
+	lcx_context_stop(a->ctl_ctx); /* on its own thread: the loop returns */
+}
+
+/* --- the control context: stats line, duration, signals --- */
+
+static struct lcx_timer stats_timer, duration_timer;
+static struct ingest_totals last_totals;
+static uint64_t last_stats_ns;
+static bool stats_tty;
+
+static void
+human(char *buf, size_t size, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, size, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, size, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, size, "%.2fk", v / 1e3);
+	else
+		snprintf(buf, size, "%.0f", v);
+}
+
+static void
+stats_tick(struct lcx_timer *t, void *arg)
+{
+	struct ingest_totals now;
+	uint64_t ns = lcx_tsc_ns();
+	double dt = (double)(ns - last_stats_ns) / 1e9;
+	char pps[16], bps[16];
+
+	(void)t;
+	(void)arg;
+	ingest_app_totals(&app, &now);
+	if (dt <= 0)
+		dt = 1;
+	human(pps, sizeof(pps), (double)(now.rx_total - last_totals.rx_total) / dt);
+	human(bps, sizeof(bps), (double)(now.rx_bytes - last_totals.rx_bytes) * 8 / dt);
+	fprintf(stderr,
+		"%s%7.1fs rx %spps %sbps | total %" PRIu64 " acc %" PRIu64 " filt %" PRIu64
+		" malf %" PRIu64 " sinkdrop %" PRIu64 " | flows %" PRIu64 " lost %" PRIu64
+		" reord %" PRIu64 " dup %" PRIu64 "%s",
+		stats_tty ? "\r" : "", (double)(ns - app.start_ns) / 1e9, pps, bps, now.rx_total,
+		now.accepted, now.filtered, now.malformed, now.sink_dropped, now.flows,
+		now.seq_lost, now.seq_reordered, now.seq_duplicate, stats_tty ? "\033[K" : "\n");
+	fflush(stderr);
+	last_totals = now;
+	last_stats_ns = ns;
+}
+
+static void
+duration_end(struct lcx_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	ingest_app_request_stop(&app, 0);
+}
+
+static struct lcx_task sig_task;
+static struct lcx_waiter sig_waiter;
+static struct lcx_source *sig_src;
+
+static void
+sig_run(struct lcx_task *task, void *arg)
+{
+	struct signalfd_siginfo si;
+	int fd = lcx_source_fd(sig_src);
+
+	(void)task;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		ingest_app_request_stop(&app, (int)si.ssi_signo);
+		return;
+	}
+	lcx_source_poll(sig_src, LCX_DIR_READ, &sig_waiter);
+}
+
+static int
+ctl_setup(struct lcx_context *ctx, void *arg)
+{
+	sigset_t set;
+	int fd, ret;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = lcx_source_create(ctx, fd, LCX_SOURCE_CLOSE_FD, &sig_src);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	lcx_task_init(&sig_task, ctx, sig_run, NULL);
+	lcx_waiter_init(&sig_waiter, &sig_task);
+	lcx_task_wake(&sig_task);
+	lcx_timer_init(&stats_timer, stats_tick, NULL);
+	lcx_timer_init(&duration_timer, duration_end, NULL);
+	if (app.o.stats_ns && !app.o.quiet) {
+		ret = lcx_timer_start(ctx, &stats_timer, app.o.stats_ns, app.o.stats_ns, 0);
+		if (ret < 0)
+			return ret;
+	}
+	if (app.o.duration_ns) {
+		ret = lcx_timer_start(ctx, &duration_timer, app.o.duration_ns, 0, LCX_TIMER_AT_LEAST);
+		if (ret < 0)
+			return ret;
+	}
+	if (app.o.control != NULL)
+		return ingest_ctl_start(&app, app.o.control);
+	return 0;
+}
+
+/* --- summary --- */
+
+static void
+print_summary(const struct ingest_totals *t, double secs)
+{
+	unsigned int v;
+
+	fprintf(stderr, "lcx-ingest: %.2f s, %" PRIu64 " frames (%.0f pps)\n", secs, t->rx_total,
+		secs > 0 ? (double)t->rx_total / secs : 0.0);
+	fprintf(stderr, "  rx_total %" PRIu64 " = accepted %" PRIu64 " + filtered %" PRIu64
+		" + malformed %" PRIu64 " + sink_dropped %" PRIu64 "  [%s]\n",
+		t->rx_total, t->accepted, t->filtered, t->malformed, t->sink_dropped,
+		ingest_totals_balanced(t) ? "balanced" : "NOT BALANCED");
+	for (v = INGEST_FILTER_FIRST; v < INGEST_VERDICT_MAX; v++)
+		if (t->verdict[v])
+			fprintf(stderr, "    %-9s %-14s %" PRIu64 "\n",
+				ingest_verdict_is_filter(v) ? "filtered" : "malformed",
+				ingest_verdict_name(v), t->verdict[v]);
+	if (t->sink_dropped || t->sink_written)
+		fprintf(stderr, "  sink: written %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
+			" files), queue_full %" PRIu64 ", write_errors %" PRIu64 ", nomem %" PRIu64
+			"\n", t->sink_written, t->sink_written_bytes, t->sink_files,
+			t->sink_queue_full, t->sink_write_errors, t->sink_nomem);
+	fprintf(stderr, "  flows: %" PRIu64 " active, %" PRIu64 " created, %" PRIu64
+		" evicted\n", t->flows, t->flow_inserts, t->flow_evictions);
+	if (app.o.seq_given)
+		fprintf(stderr, "  seq: received %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64
+			" duplicate %" PRIu64 " out_of_range %" PRIu64 " resyncs %" PRIu64
+			" no_seq %" PRIu64 "\n", t->seq_received, t->seq_lost, t->seq_reordered,
+			t->seq_duplicate, t->seq_out_of_range, t->seq_resyncs, t->seq_no_seq);
+}
+
+static int
+write_json(const char *path, const struct ingest_totals *t, double secs)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	struct lcx_port_stats ps;
+	unsigned int i;
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "{\"duration_s\":%.3f,\"totals\":", secs);
+	ingest_totals_json(t, f);
+	fputs(",\"ports\":[", f);
+	for (i = 0; i < app.nb_ports; i++) {
+		memset(&ps, 0, sizeof(ps));
+		lcx_port_stats(app.ports[i], &ps);
+		fprintf(f, "%s{\"name\":\"%s\",\"driver\":\"%s\",\"rx_packets\":%" PRIu64
+			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64
+			"}", i ? "," : "", lcx_port_name(app.ports[i]),
+			lcx_port_driver(app.ports[i]), ps.rx_packets, ps.rx_missed, ps.rx_nombuf,
+			ps.rx_errors);
+	}
+	fputs("],\"contexts\":[", f);
+	for (i = 0; i < app.nb_rx; i++) {
+		struct lcx_context_stats cs;
+
+		memset(&cs, 0, sizeof(cs));
+		lcx_context_stats(app.rx[i]->ctx, &cs);
+		fprintf(f, "%s{\"name\":\"%s\",\"queues\":%u,\"busy_ns\":%" PRIu64
+			",\"idle_ns\":%" PRIu64 ",\"parked_ns\":%" PRIu64 ",\"parks\":%" PRIu64
+			",\"iterations\":%" PRIu64 ",\"rx_total\":%" PRIu64 "}",
+			i ? "," : "", lcx_context_name(app.rx[i]->ctx), app.rx[i]->nb_queues,
+			cs.busy_ns, cs.idle_ns, cs.parked_ns, cs.parks, cs.iterations,
+			app.rx[i]->eng.acct.rx_total);
+	}
+	fputs("],\"top_flows\":", f);
+	ingest_app_flows_json(&app, app.o.top, f);
+	fputs("}\n", f);
+	if (f != stdout)
+		return fclose(f) == 0 ? 0 : -errno;
+	fflush(f);
+	return 0;
+}
+
+/* --- main --- */
+
+static int
+open_ports(struct rte_mempool *pool)
+{
+	struct ingest_opts *o = &app.o;
+	uint16_t nbq = o->rxq ? o->rxq : (uint16_t)app.nb_rx;
+	const char *names[INGEST_PORTS_MAX];
+	char ethnames[INGEST_PORTS_MAX][RTE_ETH_NAME_MAX_LEN];
+	unsigned int nb = 0, i, q, next_ctx = 0;
+	bool socket = o->nb_listen > 0;
+	uint16_t pid;
+	int ret;
+
+	if (socket) {
+		for (i = 0; i < o->nb_listen; i++)
+			names[nb++] = o->listen[i];
+		if (nbq > app.nb_rx)
+			nbq = (uint16_t)app.nb_rx;
+	} else if (o->nb_port) {
+		for (i = 0; i < o->nb_port; i++)
+			names[nb++] = o->port[i];
+	} else {
+		RTE_ETH_FOREACH_DEV(pid) {
+			if (nb == INGEST_PORTS_MAX)
+				break;
+			rte_eth_dev_get_name_by_port(pid, ethnames[nb]);
+			names[nb] = ethnames[nb];
+			nb++;
+		}
+	}
+	if (nb == 0) {
+		fprintf(stderr, "lcx-ingest: no input: give --listen, --port, or a DPDK device\n");
+		return -ENODEV;
+	}
+	app.binds = calloc((size_t)nb * nbq, sizeof(*app.binds));
+	if (app.binds == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++) {
+		struct lcx_port_conf pc = {
+			.driver = socket ? "socket" : "dpdk",
+			.devargs = names[i],
+			.nb_rxq = nbq,
+			.nb_txq = 1,
+			.nb_rxd = o->rxd,
+			.burst = o->burst,
+			.pool = pool,
+			.promiscuous = true,
+		};
+		struct lcx_port *p;
+		int eid;
+
+		ret = lcx_port_create(&pc, &p);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot open %s port %s: %s\n", pc.driver,
+				names[i], strerror(-ret));
+			return ret;
+		}
+		app.ports[app.nb_ports++] = p;
+		eid = lcx_port_ethdev_id(p);
+		for (q = 0; q < lcx_port_nb_rxq(p); q++) {
+			struct ingest_rxq_bind *b = &app.binds[app.nb_binds++];
+			struct ingest_rx *rx = app.rx[next_ctx++ % app.nb_rx];
+
+			b->rx = rx;
+			b->iface = eid >= 0 ? (uint16_t)eid : INGEST_IFACE_SOCKET;
+			ret = lcx_port_rxq_attach(p, (uint16_t)q, rx->ctx, rx_handler, b);
+			if (ret < 0) {
+				fprintf(stderr, "lcx-ingest: cannot attach %s queue %u: %s\n",
+					names[i], q, strerror(-ret));
+				return ret;
+			}
+			rx->nb_queues++;
+		}
+		ret = lcx_port_start(p);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot start %s: %s\n", names[i],
+				strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal_argv[EAL_ARGS_MAX], pcap_path[64], vdev[160], prefix[64];
+	int eal_argc = 0, app_argc, sep = argc, i, ret, status = 1;
+	bool no_input, injected = false, socket_in;
+	struct ingest_totals t;
+	struct rte_mempool *pool = NULL;
+	unsigned int lcore, nb_workers = 0;
+	double secs;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
+	/* "lcx-ingest --help" without "--" works too. */
+	if (sep == argc && has_arg(argc, argv, "--help")) {
+		usage(stdout, "lcx-ingest");
+		return 0;
+	}
+	app_argc = sep < argc ? argc - sep : 1;
+	{
+		char **av = sep < argc ? argv + sep : argv;
+		char *first = av[0];
+
+		av[0] = argv[0];
+		ret = parse_opts(app_argc, av, &app.o);
+		av[0] = first;
+		if (ret < 0)
+			return 2;
+	}
+	if (sep - 1 + 8 > EAL_ARGS_MAX) {
+		fprintf(stderr, "lcx-ingest: too many EAL arguments\n");
+		return 2;
+	}
+	for (i = 0; i < sep; i++)
+		eal_argv[eal_argc++] = argv[i];
+	socket_in = app.o.nb_listen > 0;
+	no_input = !socket_in && app.o.nb_port == 0 && !has_arg(sep, argv, "--vdev") &&
+		   !has_arg(sep, argv, "-a") && !has_arg(sep, argv, "--allow") &&
+		   !has_arg(sep, argv, "-b");
+	if (!has_arg(sep, argv, "--no-huge") && !hugepages_available()) {
+		eal_argv[eal_argc++] = "--no-huge";
+		if (!has_arg(sep, argv, "-m") && !has_arg(sep, argv, "--socket-mem"))
+			eal_argv[eal_argc++] = "-m", eal_argv[eal_argc++] = "1024";
+		fprintf(stderr, "lcx-ingest: no hugepages mounted: running with --no-huge -m 1024\n");
+		injected = true;
+	}
+	if (socket_in && !has_arg(sep, argv, "--no-pci") && !has_arg(sep, argv, "-a")) {
+		eal_argv[eal_argc++] = "--no-pci";
+	}
+	if (no_input) {
+		ret = make_default_pcap(pcap_path, sizeof(pcap_path));
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot build the embedded capture: %s\n",
+				strerror(-ret));
+			return 1;
+		}
+		snprintf(vdev, sizeof(vdev), "--vdev=net_pcap_ingest0,rx_pcap=%s,infinite_rx=1",
+			 pcap_path);
+		eal_argv[eal_argc++] = vdev;
+		if (!has_arg(sep, argv, "--no-pci"))
+			eal_argv[eal_argc++] = "--no-pci";
+		fprintf(stderr,
+			"lcx-ingest: no input given: replaying an embedded generated capture "
+			"(%u UDP flows with a 4-byte sequence number at payload offset 0, and a "
+			"corpus of malformed frames) in a loop through net_pcap; no NIC needed\n",
+			DEFAULT_FLOWS);
+		injected = true;
+	}
+	if ((injected || socket_in) && !has_arg(sep, argv, "--file-prefix") &&
+	    !has_arg(sep, argv, "--in-memory")) {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=lcx-ingest-%d", (int)getpid());
+		eal_argv[eal_argc++] = prefix;
+	}
+	eal_argv[eal_argc] = NULL;
+
+	{
+		/* Signals go to the signalfd of the control context: blocked
+		 * before EAL starts its threads, which inherit the mask. */
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
+	ret = rte_eal_init(eal_argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "lcx-ingest: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	lcx_eal_attach();
+	stats_tty = isatty(STDERR_FILENO);
+
+	/* rx contexts: one per worker lcore, else threads. */
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		nb_workers++;
+	app.nb_rx = nb_workers ? nb_workers : app.o.rx_threads;
+	if (app.nb_rx > INGEST_RX_MAX)
+		app.nb_rx = INGEST_RX_MAX;
+	lcore = rte_get_main_lcore();
+	for (i = 0; i < (int)app.nb_rx; i++) {
+		char name[LCX_NAME_MAX];
+		struct lcx_context_conf cc = {
+			.name = name,
+			.throttle_ns = app.o.throttle_ns,
+			.launch = nb_workers ? LCX_LAUNCH_LCORE : LCX_LAUNCH_THREAD,
+			.cpu = -1,
+			.socket_id = -1,
+		};
+		struct ingest_rx *rx = calloc(1, sizeof(*rx));
+
+		if (rx == NULL)
+			goto out;
+		if (nb_workers) {
+			lcore = rte_get_next_lcore(lcore, 1, 0);
+			cc.lcore_id = lcore;
+		}
+		snprintf(name, sizeof(name), "ingest-rx%d", i);
+		rx->app = &app;
+		rx->id = (unsigned int)i;
+		app.rx[i] = rx;
+		ret = lcx_context_acquire(&cc, &rx->ctx);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot start context %s: %s\n", name,
+				strerror(-ret));
+			app.nb_rx = (unsigned int)i;
+			free(rx);
+			goto out;
+		}
+		ret = lcx_context_enter(rx->ctx, rx_engine_init, rx);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: flow table of %u flows: %s\n", app.o.max_flows,
+				strerror(-ret));
+			app.nb_rx = (unsigned int)i + 1;
+			goto out;
+		}
+	}
+
+	/* Pool: rx rings, the writer's queue, a burst per context, and room for
+	 * a net_pcap replay that loads its whole file into mbufs. */
+	{
+		uint32_t nbq = app.o.rxq ? app.o.rxq : app.nb_rx;
+		uint32_t nb = nbq * app.o.rxd * 2 * INGEST_PORTS_MAX / 4 + 32768;
+
+		if (app.o.capture || app.o.payload_dir)
+			nb += app.o.sink_queue ? app.o.sink_queue : 16384;
+		if (nb > 262143)
+			nb = 262143;
+		pool = rte_pktmbuf_pool_create("ingest_rx", nb, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					       (int)rte_socket_id());
+		if (pool == NULL) {
+			fprintf(stderr, "lcx-ingest: cannot make a pool of %u mbufs: %s\n", nb,
+				rte_strerror(rte_errno));
+			goto out;
+		}
+	}
+
+	if (app.o.capture || app.o.payload_dir) {
+		struct ingest_sink_conf sc = {
+			.kind = app.o.capture ? INGEST_SINK_PCAPNG : INGEST_SINK_PAYLOAD,
+			.path = app.o.capture ? app.o.capture : app.o.payload_dir,
+			.rotate_bytes = app.o.rotate_bytes,
+			.rotate_ns = app.o.rotate_ns,
+			.snaplen = app.o.snaplen,
+			.ring_size = app.o.sink_queue,
+			.socket_id = (int)rte_socket_id(),
+			.with_socket_iface = socket_in,
+		};
+		struct lcx_context_conf cc = {
+			.name = "ingest-sink", .throttle_ns = 1000000, .launch = LCX_LAUNCH_THREAD,
+			.cpu = -1, .socket_id = -1,
+		};
+		int open_err;
+
+		ret = ingest_sink_create(&sc, &app.sink, &open_err);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot set up the sink: %s\n", strerror(-ret));
+			goto out;
+		}
+		if (open_err)
+			fprintf(stderr,
+				"lcx-ingest: warning: cannot open %s: %s; receiving goes on, frames "
+				"for the sink are counted in sink_dropped, the file is retried every "
+				"second\n", sc.path, strerror(open_err));
+		ret = lcx_context_acquire(&cc, &app.sink_ctx);
+		if (ret == 0)
+			ret = lcx_context_enter(app.sink_ctx, sink_attach, app.sink);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot start the writer: %s\n", strerror(-ret));
+			goto out;
+		}
+	}
+
+	{
+		struct lcx_context_conf cc = {
+			.name = "ingest-ctl", .throttle_ns = 10000000, .launch = LCX_LAUNCH_NONE,
+			.cpu = -1, .socket_id = -1,
+		};
+
+		ret = lcx_context_acquire(&cc, &app.ctl_ctx);
+		if (ret < 0) {
+			fprintf(stderr, "lcx-ingest: cannot make the control context: %s\n",
+				strerror(-ret));
+			goto out;
+		}
+	}
+	ret = ingest_telemetry_register(&app);
+	if (ret < 0)
+		fprintf(stderr, "lcx-ingest: warning: telemetry commands not registered: %s\n",
+			strerror(-ret));
+
+	if (open_ports(pool) < 0)
+		goto out;
+	app.start_ns = lcx_tsc_ns();
+	last_stats_ns = app.start_ns;
+	ret = lcx_context_enter(app.ctl_ctx, ctl_setup, NULL);
+	if (ret < 0) {
+		fprintf(stderr, "lcx-ingest: control set-up failed: %s\n", strerror(-ret));
+		goto out;
+	}
+	lcx_context_run(app.ctl_ctx);
+	status = 0;
+
+out:
+	secs = app.start_ns ? (double)(lcx_tsc_ns() - app.start_ns) / 1e9 : 0;
+	if (stats_tty && app.o.stats_ns && !app.o.quiet && app.start_ns)
+		fputc('\n', stderr);
+	if (app.o.control != NULL)
+		ingest_ctl_stop(&app);
+	for (i = 0; i < (int)app.nb_ports; i++)
+		lcx_port_stop(app.ports[i]);
+	for (i = 0; i < (int)app.nb_ports; i++)
+		for (unsigned int q = 0; q < lcx_port_nb_rxq(app.ports[i]); q++)
+			lcx_port_rxq_detach(app.ports[i], (uint16_t)q);
+	/* The rx contexts stop first, so that nothing is queued behind the drain. */
+	for (i = 0; i < (int)app.nb_rx; i++)
+		if (app.rx[i]->ctx != NULL)
+			lcx_context_stop(app.rx[i]->ctx);
+	if (app.sink != NULL) {
+		if (app.sink_ctx != NULL) {
+			lcx_context_enter(app.sink_ctx, sink_drain, app.sink);
+			lcx_context_stop(app.sink_ctx);
+		} else {
+			ingest_sink_drain(app.sink);
+		}
+	}
+	if (status == 0 && app.start_ns) {
+		ingest_app_totals(&app, &t);
+		if (!app.o.quiet)
+			print_summary(&t, secs);
+		if (app.o.json != NULL) {
+			ret = write_json(app.o.json, &t, secs);
+			if (ret < 0) {
+				fprintf(stderr, "lcx-ingest: cannot write %s: %s\n", app.o.json,
+					strerror(-ret));
+				status = 1;
+			}
+		}
+		if (!ingest_totals_balanced(&t)) {
+			fprintf(stderr, "lcx-ingest: accounting does not balance\n");
+			status = 1;
+		}
+		if (app.stop_reason > 0)
+			fprintf(stderr, "lcx-ingest: stopped by %s\n", strsignal(app.stop_reason));
+	}
+	for (i = 0; i < (int)app.nb_ports; i++)
+		lcx_port_destroy(app.ports[i]);
+	for (i = 0; i < (int)app.nb_rx; i++) {
+		if (app.rx[i]->ctx != NULL) {
+			run_on(app.rx[i]->ctx, rx_engine_fini, app.rx[i]);
+			lcx_context_release(app.rx[i]->ctx);
+		}
+		free(app.rx[i]);
+	}
+	ingest_sink_destroy(app.sink);
+	lcx_context_release(app.sink_ctx);
+	lcx_context_release(app.ctl_ctx);
+	rte_mempool_free(pool);
+	free(app.binds);
+	rte_eal_cleanup();
+	return status;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef INGEST_PARSE_H
+#define INGEST_PARSE_H
+
+/**
+ * @file
+ * The lcx-ingest frame parser: Ethernet, 802.1Q and QinQ, IPv4 (with options),
+ * IPv6 (with extension headers), UDP. Pure code: it reads a byte buffer and
+ * never touches EAL, so unit tests and the fuzzer call it directly.
+ *
+ * Every frame gets exactly one verdict: INGEST_OK, one filter reason (a valid
+ * frame that is not for us) or one malformed reason (a frame whose headers
+ * contradict each other or run off the end of the data). The verdict names
+ * are stable: they are the keys of the JSON summary and the control socket.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** The verdict of the parser on one frame. */
+enum ingest_verdict {
+	INGEST_OK = 0, /**< a UDP datagram for one of our ports */
+
+	/* Filtered: well-formed, but not for us. */
+	INGEST_F_NOT_IP,   /**< ethertype is neither IPv4 nor IPv6 (ARP, LLDP, ...) */
+	INGEST_F_NOT_UDP,  /**< IP, but the transport is not UDP (or ESP, no-next-header) */
+	INGEST_F_FRAGMENT, /**< an IPv4 or IPv6 fragment (first or later): not reassembled */
+	INGEST_F_PORT,     /**< UDP to a destination port not in --ports */
+
+	/* Malformed. */
+	INGEST_M_ETH_TRUNC,   /**< shorter than an Ethernet header */
+	INGEST_M_VLAN_TRUNC,  /**< a VLAN tag with nothing (or half a tag) after it */
+	INGEST_M_VLAN_DEPTH,  /**< more than two VLAN tags */
+	INGEST_M_IP4_TRUNC,   /**< fewer than 20 bytes for the IPv4 header */
+	INGEST_M_IP4_VERSION, /**< ethertype IPv4, version field not 4 */
+	INGEST_M_IP4_IHL,     /**< IHL below 5 */
+	INGEST_M_IP4_OPT_TRUNC, /**< IHL says options run past the data */
+	INGEST_M_IP4_TOTLEN,  /**< total length below the header, or past the data */
+	INGEST_M_IP6_TRUNC,   /**< fewer than 40 bytes for the IPv6 header */
+	INGEST_M_IP6_VERSION, /**< ethertype IPv6, version field not 6 */
+	INGEST_M_IP6_PAYLEN,  /**< payload length past the data */
+	INGEST_M_IP6_EXT_TRUNC, /**< an extension header runs past the payload */
+	INGEST_M_IP6_EXT_DEPTH, /**< more extension headers than INGEST_IP6_EXT_MAX */
+	INGEST_M_UDP_TRUNC,   /**< fewer than 8 bytes for the UDP header */
+	INGEST_M_UDP_LEN,     /**< UDP length below 8 (0 included), or past the IP payload */
+
+	INGEST_VERDICT_MAX
+};
+
+/** First filter verdict. */
+#define INGEST_FILTER_FIRST INGEST_F_NOT_IP
+/** First malformed verdict. */
+#define INGEST_MALFORMED_FIRST INGEST_M_ETH_TRUNC
+/** The most IPv6 extension headers walked before giving up. */
+#define INGEST_IP6_EXT_MAX 8
+/** The most VLAN tags accepted (802.1Q, then QinQ). */
+#define INGEST_VLAN_MAX 2
+
+/** @return true for a filter verdict. */
+static inline bool
+ingest_verdict_is_filter(enum ingest_verdict v)
+{
+	return v >= INGEST_FILTER_FIRST && v < INGEST_MALFORMED_FIRST;
+}
+
+/** @return true for a malformed verdict. */
+static inline bool
+ingest_verdict_is_malformed(enum ingest_verdict v)
+{
+	return v >= INGEST_MALFORMED_FIRST && v < INGEST_VERDICT_MAX;
+}
+
+/**
+ * @return the stable name of a verdict ("ok", "not_ip", "ip4_ihl", ...), or
+ *         "unknown" for a value out of range.
+ */
+const char *ingest_verdict_name(enum ingest_verdict v);
+
+/** The 5-tuple of a UDP datagram, in network byte order, zero padded. */
+struct ingest_flow_key {
+	uint8_t src[16];  /**< source address; IPv4 in the first 4 bytes */
+	uint8_t dst[16];  /**< destination address */
+	uint16_t sport;   /**< source port, network order */
+	uint16_t dport;   /**< destination port, network order */
+	uint8_t proto;    /**< 17 */
+	uint8_t ipver;    /**< 4 or 6 */
+	uint8_t pad[2];   /**< zero */
+};
+
+/** What the parser found in an accepted (or port-filtered) frame. */
+struct ingest_pkt {
+	struct ingest_flow_key key; /**< the 5-tuple */
+	uint16_t l3_off;            /**< offset of the IP header */
+	uint16_t l4_off;            /**< offset of the UDP header */
+	uint16_t payload_off;       /**< offset of the UDP payload */
+	uint16_t payload_len;       /**< UDP length - 8 */
+	uint16_t vlan_outer;        /**< outer VLAN id, 0 when untagged */
+	uint16_t vlan_inner;        /**< inner VLAN id (QinQ), 0 when none */
+	uint8_t nb_vlan;            /**< tags seen: 0, 1 or 2 */
+};
+
+/** A set of UDP destination ports: one bit per port. */
+struct ingest_portset {
+	uint64_t bits[65536 / 64]; /**< bit p set: port p accepted */
+	bool all;                  /**< no --ports given: every port accepted */
+};
+
+/** Make a set that accepts every port. */
+void ingest_portset_all(struct ingest_portset *ps);
+
+/**
+ * Parse a list like "5000-5999,7000" into a set (replacing its content).
+ * @param ps the set.
+ * @param spec the list: ports and inclusive ranges, comma separated.
+ * @return 0, or -EINVAL (syntax, port above 65535, range upside down, empty).
+ */
+int ingest_portset_parse(struct ingest_portset *ps, const char *spec);
+
+/** @return true if port (host order) is in the set. */
+static inline bool
+ingest_portset_has(const struct ingest_portset *ps, uint16_t port)
+{
+	return ps->all || (ps->bits[port >> 6] >> (port & 63)) & 1;
+}
+
+/** @return how many ports the set holds (65536 for "all"). */
+uint32_t ingest_portset_count(const struct ingest_portset *ps);
+
+/**
+ * Parse one frame.
+ * @param data the frame, starting at the Ethernet header.
+ * @param len its length in bytes.
+ * @param ports the destination ports to accept; NULL accepts every port.
+ * @param out filled for INGEST_OK and INGEST_F_PORT (the 5-tuple and offsets);
+ *        partly filled or untouched otherwise.
+ * @return the verdict.
+ */
+enum ingest_verdict ingest_parse(const uint8_t *data, uint32_t len,
+				 const struct ingest_portset *ports, struct ingest_pkt *out);
+
+#endif /* INGEST_PARSE_H */

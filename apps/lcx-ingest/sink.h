@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef INGEST_SINK_H
+#define INGEST_SINK_H
+
+/**
+ * @file
+ * The writer: takes accepted frames from the rx contexts through one bounded
+ * multi-producer ring and writes them on its own context, off the receive
+ * path: a pcapng capture (DPDK's rte_pcapng) with rotation by size and time,
+ * or the UDP payloads alone, one file per flow, in a directory.
+ *
+ * The rx side enqueues the mbuf itself (ownership passes to the sink); when
+ * the ring is full the caller keeps the mbufs, frees them and counts them as
+ * sink_queue_full. A file that cannot be opened or written (disk full,
+ * permissions) costs the frames that were meant for it, counted as
+ * write_errors, and the writer tries a new file at most once a second; the
+ * receive side never notices.
+ *
+ * Threads: create/destroy from the control thread; ingest_sink_enqueue() from
+ * any rx context (multi-producer); ingest_sink_request_rotate() from any
+ * thread; the poller runs on the writer context; ingest_sink_drain() on the
+ * writer context (lcx_context_enter()) once the rx contexts have stopped.
+ */
+
+#include <stdint.h>
+
+#include "acct.h"
+#include "rotate.h"
+
+struct lcx_context;
+struct rte_mbuf;
+struct ingest_sink;
+
+/** What the sink writes. */
+enum ingest_sink_kind {
+	INGEST_SINK_NONE = 0, /**< count only */
+	INGEST_SINK_PCAPNG,   /**< --capture=FILE.pcapng */
+	INGEST_SINK_PAYLOAD,  /**< --payload-dir=DIR */
+};
+
+/** Interface number of frames from a socket port (no ethdev behind them). */
+#define INGEST_IFACE_SOCKET 0xffffu
+
+/** One queued frame. */
+struct ingest_sink_item {
+	struct rte_mbuf *m; /**< the frame; the sink owns it once queued */
+	uint64_t tsc;       /**< receive time, TSC cycles */
+	uint16_t iface;     /**< ethdev port id, or INGEST_IFACE_SOCKET */
+	uint16_t queue;     /**< rx queue */
+	uint32_t pad;       /**< zero */
+};
+
+/** How to make a sink. */
+struct ingest_sink_conf {
+	enum ingest_sink_kind kind; /**< what to write */
+	const char *path;           /**< capture file, or payload directory */
+	uint64_t rotate_bytes;      /**< 0: no rotation by size */
+	uint64_t rotate_ns;         /**< 0: no rotation by time */
+	uint32_t snaplen;           /**< pcapng: bytes kept per frame; 0: 65535 */
+	uint32_t ring_size;         /**< queue entries (power of two); 0: 16384 */
+	int socket_id;              /**< NUMA node of the ring and pool */
+	int with_socket_iface;      /**< pcapng: also describe a "socket" interface */
+};
+
+/**
+ * Make the sink's ring and copy pool and open the first file. A file that
+ * cannot be opened is not fatal (see @file): *open_err tells the caller so
+ * that it can say so.
+ * @return 0, -EINVAL, -ENOMEM, or -errno.
+ */
+int ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out,
+		       int *open_err);
+
+/** Register the writer's poller on ctx (call on ctx, or before it runs). @return 0 or -errno. */
+int ingest_sink_attach(struct ingest_sink *s, struct lcx_context *ctx);
+
+/**
+ * Queue frames (multi-producer). @return how many were queued: the first ret
+ * items now belong to the sink; the rest stay with the caller.
+ */
+unsigned int ingest_sink_enqueue(struct ingest_sink *s, const struct ingest_sink_item *items,
+				 unsigned int n);
+
+/** Ask for a rotation at the writer's next poll. Any thread. */
+void ingest_sink_request_rotate(struct ingest_sink *s);
+
+/**
+ * Write everything still queued, close the files, unregister the poller.
+ * On the writer context, after every producer stopped.
+ * @return 0.
+ */
+int ingest_sink_drain(struct ingest_sink *s);
+
+/** Free the sink (drain first); NULL is a no-op. */
+void ingest_sink_destroy(struct ingest_sink *s);
+
+/** @return the writer's counters. */
+const struct ingest_sink_acct *ingest_sink_acct(const struct ingest_sink *s);
+
+/** @return the name of the file being written, or "" when none is open. */
+const char *ingest_sink_current_file(const struct ingest_sink *s);
+
+#endif /* INGEST_SINK_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* macswap: swap the source and destination MAC, then forward as io does. */
+
+#include "pmd.h"
+
+static void
+macswap_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct fwd_stream *fs = arg;
+	uint16_t sent;
+
+	(void)port;
+	(void)queue;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		struct rte_ether_addr tmp;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		rte_ether_addr_copy(&eth->dst_addr, &tmp);
+		rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+		rte_ether_addr_copy(&tmp, &eth->src_addr);
+	}
+	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
+	PMD_ADD(fs->rx_packets, n);
+	PMD_ADD(fs->tx_packets, sent);
+	if (unlikely(sent < n)) {
+		PMD_ADD(fs->fwd_dropped, n - sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+}
+
+const struct fwd_engine macswap_engine = {
+	.name = "macswap",
+	.help = "swap source and destination MAC",
+	.rx = macswap_rx,
+};

@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "socket" port driver: kernel UDP sockets as a port.
+ *
+ * devargs: a comma-separated list of IPv4 "ADDR:PORT" or "ADDR:PORT-PORT"
+ * (a range), for example "127.0.0.1:5000-5999,0.0.0.0:7000". One socket is
+ * bound per address and port; socket i goes to rx queue i % nb_rxq.
+ *
+ * What an rx mbuf holds: a synthesised Ethernet / IPv4 / UDP header (42 bytes)
+ * followed by the datagram's payload, so that a program parses socket packets
+ * as it parses frames from a NIC:
+ *  - Ethernet: both MAC addresses zero, ethertype IPv4;
+ *  - IPv4: version 4, IHL 5, TTL 64, protocol UDP, no fragment, a valid header
+ *    checksum; source = the sender's address, destination = the address the
+ *    datagram was sent to (IP_PKTINFO when the socket is bound to 0.0.0.0,
+ *    otherwise the bound address);
+ *  - UDP: source port = the sender's, destination port = the bound port, length
+ *    = 8 + payload, checksum 0 (none);
+ *  - mbuf: packet_type L2_ETHER | L3_IPV4 | L4_UDP, l2_len 14, l3_len 20.
+ * A datagram larger than the mbuf's room after those 42 bytes is truncated by
+ * the kernel: it is dropped and counted in rx_errors (so are socket errors).
+ *
+ * What tx takes: an mbuf with an Ethernet / IPv4 / UDP header (as above, or as
+ * a NIC would send it). The payload goes to the IPv4 destination and UDP
+ * destination port with sendmmsg(), from the socket bound to the UDP source
+ * port (and source address, when several sockets share the port), or from the
+ * queue's first socket when none is. An mbuf that is not IPv4/UDP, or whose
+ * lengths do not hold, is freed and counted in tx_errors.
+ *
+ * Receive is throttled like everything else on a context: an idle socket
+ * costs no system call. Each socket is a source on its rx queue's context; a
+ * task per socket waits for it to become readable (tick readiness: an event
+ * of a react round newer than the wait) and puts it on the queue's ready list.
+ * The rx burst calls recvmmsg() on the ready sockets only, round robin, until
+ * one returns less than it asked (drained, or EAGAIN); the socket then waits
+ * again (lcx_source_poll()). Readiness is level-triggered, so data that came
+ * between the last read and the wait is reported at the next react.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include <lcx/context.h>
+#include <lcx/driver/port.h>
+#include <lcx/reactor.h>
+#include <lcx/task.h>
+
+RTE_LOG_REGISTER(lcx_logtype_socket, lcx.net.socket, NOTICE);
+#define SOCK_LOG(level, fmt, ...)                                                                  \
+	rte_log(RTE_LOG_##level, lcx_logtype_socket, "lcx.net.socket: " fmt "\n", ##__VA_ARGS__)
+
+/* The synthesised headers in front of the payload. */
+#define HDR_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+/* sendmmsg() batch, and segments of one mbuf it sends. */
+#define TX_BATCH 64
+#define TX_SEGS 8
+/* Kernel memory per queued datagram, for the ring budget (a 2 KiB skb). */
+#define SKB_TRUESIZE_EST 2304
+/* Sockets of one port. */
+#define SOCKS_MAX 65536
+
+#define Q_ADD(q, field, v) __atomic_store_n(&(q)->field, (q)->field + (v), __ATOMIC_RELAXED)
+#define Q_GET(q, field) __atomic_load_n(&(q)->field, __ATOMIC_RELAXED)
+
+struct sock_rxq;
+
+struct sock {
+	int fd;
+	uint32_t addr;           /* bound, network order */
+	uint16_t port;           /* bound, network order */
+	bool any;                /* bound to 0.0.0.0: IP_PKTINFO tells the destination */
+	bool ready;              /* on the ready list */
+	bool tasks_dropped;      /* the context stopped with this socket's task queued */
+	struct sock_rxq *rxq;
+	struct sock *next_ready;
+	struct lcx_source *src;  /* while attached */
+	struct lcx_waiter w;
+	struct lcx_task task;
+};
+
+struct sock_rxq {
+	struct sock **socks;     /* this queue's sockets */
+	uint32_t nb_socks;
+	struct sock *ready_head; /* readable sockets, round robin */
+	struct sock *ready_tail;
+	struct rte_mempool *pool;
+	uint16_t room;           /* payload bytes an mbuf takes */
+	uint16_t batch;          /* scratch entries */
+	uint64_t rx_errors;      /* context-written, relaxed */
+	uint64_t rx_nombuf;
+	struct rte_mbuf **mb;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	struct sockaddr_in *from;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} *cmsg;
+};
+
+struct sock_txq {
+	struct socket_priv *priv;
+	uint16_t qid;
+	uint64_t tx_errors;      /* sender-written, relaxed */
+	struct mmsghdr msgs[TX_BATCH];
+	struct iovec iov[TX_BATCH][TX_SEGS];
+	struct sockaddr_in to[TX_BATCH];
+};
+
+struct socket_priv {
+	struct sock *socks;
+	uint32_t nb;
+	uint32_t *by_port;       /* socket indexes sorted by (port, addr) */
+	struct sock_rxq rxq[LCX_PORT_QUEUES_MAX];
+	struct sock_txq txq[LCX_PORT_QUEUES_MAX];
+};
+
+/* --- receive --- */
+
+static void
+ready_push(struct sock_rxq *q, struct sock *s)
+{
+	s->ready = true;
+	s->next_ready = NULL;
+	if (q->ready_tail != NULL)
+		q->ready_tail->next_ready = s;
+	else
+		q->ready_head = s;
+	q->ready_tail = s;
+}
+
+static struct sock *
+ready_pop(struct sock_rxq *q)
+{
+	struct sock *s = q->ready_head;
+
+	q->ready_head = s->next_ready;
+	if (q->ready_head == NULL)
+		q->ready_tail = NULL;
+	s->next_ready = NULL;
+	s->ready = false;
+	return s;
+}
+
+/* Wait for the socket to become readable again. */
+static void
+sock_wait(struct sock_rxq *q, struct sock *s)
+{
+	int r = lcx_source_poll(s->src, LCX_DIR_READ, &s->w);
+
+	if (r == 1) {
+		ready_push(q, s); /* an event newer than the last wait: read again */
+	} else if (r < 0) {
+		Q_ADD(q, rx_errors, 1);
+		SOCK_LOG(ERR, "socket %d: cannot wait for it: %s", s->fd, strerror(-r));
+	}
+}
+
+static void
+sock_task(struct lcx_task *task, void *arg)
+{
+	struct sock *s = arg;
+
+	(void)task;
+	if (s->src == NULL || s->ready)
+		return; /* detached, or queued already */
+	int r = lcx_source_poll(s->src, LCX_DIR_READ, &s->w);
+
+	if (r == 1)
+		ready_push(s->rxq, s);
+	else if (r < 0 && r != -EBADF)
+		SOCK_LOG(ERR, "socket %d: poll: %s", s->fd, strerror(-r));
+}
+
+static void
+synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in *from,
+	      const struct msghdr *mh, uint32_t len)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t dst = s->addr;
+
+	if (s->any) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+		     c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				dst = pi.ipi_addr.s_addr;
+				break;
+			}
+		}
+	}
+	memset(eth, 0, 2 * RTE_ETHER_ADDR_LEN);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
+	ip->packet_id = 0;
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = from->sin_addr.s_addr;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = from->sin_port;
+	udp->dst_port = s->port;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp->dgram_cksum = 0;
+	m->data_len = (uint16_t)(HDR_LEN + len);
+	m->pkt_len = m->data_len;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+}
+
+/*
+ * One recvmmsg() of up to want datagrams; the good ones go to out (*nout).
+ * @return what recvmmsg() returned, or -1 when it failed (EAGAIN included).
+ */
+static int
+sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t want,
+	  uint16_t *nout)
+{
+	uint16_t v = 0;
+	int r;
+
+	*nout = 0;
+	if (rte_pktmbuf_alloc_bulk(q->pool, q->mb, want) != 0) {
+		Q_ADD(q, rx_nombuf, 1);
+		return -1;
+	}
+	for (uint16_t i = 0; i < want; i++) {
+		struct msghdr *mh = &q->msgs[i].msg_hdr;
+
+		q->iov[i].iov_base = rte_pktmbuf_mtod_offset(q->mb[i], char *, HDR_LEN);
+		q->iov[i].iov_len = q->room;
+		mh->msg_name = &q->from[i];
+		mh->msg_namelen = sizeof(q->from[i]);
+		mh->msg_iov = &q->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = s->any ? q->cmsg[i].buf : NULL;
+		mh->msg_controllen = s->any ? sizeof(q->cmsg[i].buf) : 0;
+		mh->msg_flags = 0;
+	}
+	r = recvmmsg(s->fd, q->msgs, want, MSG_DONTWAIT, NULL);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			Q_ADD(q, rx_errors, 1);
+		rte_pktmbuf_free_bulk(q->mb, want);
+		return -1;
+	}
+	for (int i = 0; i < r; i++) {
+		struct msghdr *mh = &q->msgs[i].msg_hdr;
+
+		if ((mh->msg_flags & MSG_TRUNC) || q->msgs[i].msg_len > q->room) {
+			Q_ADD(q, rx_errors, 1);
+			rte_pktmbuf_free(q->mb[i]);
+			continue;
+		}
+		synth_headers(q->mb[i], s, &q->from[i], mh, q->msgs[i].msg_len);
+		out[v++] = q->mb[i];
+	}
+	if (r < want)
+		rte_pktmbuf_free_bulk(q->mb + r, (unsigned int)(want - r));
+	*nout = v;
+	return r;
+}
+
+static uint16_t
+socket_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sock_rxq *q = rxq;
+	uint16_t got = 0;
+	/* Each ready socket is read at most once per burst: a socket that always
+	 * has data cannot hold the others back. */
+	struct sock *last = q->ready_tail;
+
+	while (got < n && q->ready_head != NULL) {
+		struct sock *s = ready_pop(q);
+		uint16_t want = (uint16_t)(n - got), v;
+		int r;
+
+		if (want > q->batch)
+			want = q->batch;
+		r = sock_recv(q, s, pkts + got, want, &v);
+		got = (uint16_t)(got + v);
+		if (r == want)
+			ready_push(q, s); /* maybe more: read again, after the others */
+		else
+			sock_wait(q, s);  /* drained */
+		if (s == last)
+			break;
+	}
+	return got;
+}
+
+/* --- send --- */
+
+static int
+by_port_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sock *socks = arg;
+	const struct sock *x = &socks[*(const uint32_t *)a], *y = &socks[*(const uint32_t *)b];
+	uint16_t px = rte_be_to_cpu_16(x->port), py = rte_be_to_cpu_16(y->port);
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+/* The socket bound to (addr, port), or to (0.0.0.0, port), or NULL. */
+static const struct sock *
+sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
+{
+	uint16_t want = rte_be_to_cpu_16(port);
+	uint32_t lo = 0, hi = p->nb;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (rte_be_to_cpu_16(p->socks[p->by_port[mid]].port) < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct sock *any = NULL;
+
+	for (uint32_t i = lo; i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
+		const struct sock *s = &p->socks[p->by_port[i]];
+
+		if (s->addr == addr)
+			return s;
+		if (s->any && any == NULL)
+			any = s;
+	}
+	return any;
+}
+
+/*
+ * Parse an outgoing frame: destination, payload segments. Returns the
+ * source socket's fd, or -1 when the frame cannot go out as UDP.
+ */
+static int
+tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
+{
+	const struct socket_priv *p = q->priv;
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	uint32_t ihl, off, len, ulen;
+
+	if (m->data_len < HDR_LEN)
+		return -1;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return -1;
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP)
+		return -1;
+	off = RTE_ETHER_HDR_LEN + ihl + sizeof(*udp);
+	if (m->data_len < off)
+		return -1;
+	udp = (const struct rte_udp_hdr *)((const char *)ip + ihl);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (ulen < sizeof(*udp) || ulen - sizeof(*udp) > m->pkt_len - off)
+		return -1;
+	len = ulen - (uint32_t)sizeof(*udp); /* frames may carry padding past the datagram */
+
+	/* Payload: the rest of the first segment, then the others. */
+	struct iovec *iov = q->iov[k];
+	uint32_t nseg = 0;
+
+	for (const struct rte_mbuf *s = m; s != NULL && len > 0; s = s->next) {
+		uint32_t start = s == m ? off : 0;
+		uint32_t take = s->data_len - start;
+
+		if (take == 0)
+			continue;
+		if (nseg == TX_SEGS)
+			return -1;
+		if (take > len)
+			take = len;
+		iov[nseg].iov_base = rte_pktmbuf_mtod_offset(s, char *, start);
+		iov[nseg].iov_len = take;
+		nseg++;
+		len -= take;
+	}
+	if (len != 0)
+		return -1;
+	q->to[k].sin_family = AF_INET;
+	q->to[k].sin_addr.s_addr = ip->dst_addr;
+	q->to[k].sin_port = udp->dst_port;
+	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
+	q->msgs[k].msg_hdr.msg_name = &q->to[k];
+	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k]);
+	q->msgs[k].msg_hdr.msg_iov = iov;
+	q->msgs[k].msg_hdr.msg_iovlen = nseg;
+
+	const struct sock *s = sock_for(p, ip->src_addr, udp->src_port);
+
+	return s != NULL ? s->fd : p->socks[q->qid % p->nb].fd;
+}
+
+static uint16_t
+socket_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sock_txq *q = txq;
+	uint16_t done = 0;
+
+	while (done < n) {
+		uint16_t k = 0;
+		int fd = -1;
+
+		/* A run of frames that go out of one socket. */
+		while (done + k < n && k < TX_BATCH) {
+			int f = tx_prepare(q, pkts[done + k], k);
+
+			if (f < 0 || (fd >= 0 && f != fd))
+				break;
+			fd = f;
+			k++;
+		}
+		if (k == 0) {
+			/* pkts[done] cannot go out as UDP: drop it. */
+			rte_pktmbuf_free(pkts[done]);
+			Q_ADD(q, tx_errors, 1);
+			done++;
+			continue;
+		}
+		int r = sendmmsg(fd, q->msgs, k, MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
+			    errno == EINTR)
+				break; /* the caller keeps the rest */
+			/* The first one failed for good (no route, too big, ...). */
+			rte_pktmbuf_free(pkts[done]);
+			Q_ADD(q, tx_errors, 1);
+			done++;
+			continue;
+		}
+		rte_pktmbuf_free_bulk(pkts + done, (unsigned int)r);
+		done = (uint16_t)(done + r);
+	}
+	return done;
+}
+
+/* --- attach and detach: on the rx queue's context --- */
+
+static void
+sock_unbind(struct sock *s, bool ctx_stopped)
+{
+	if (s->src == NULL)
+		return;
+	if (ctx_stopped) {
+		/* The stop freed the source and dropped the queued tasks. */
+		if (lcx_task_is_queued(&s->task))
+			s->tasks_dropped = true;
+	} else {
+		lcx_waiter_cancel(s->src, &s->w);
+		lcx_source_destroy(s->src);
+	}
+	s->src = NULL;
+	s->ready = false;
+	s->next_ready = NULL;
+}
+
+static void
+socket_rxq_detach(struct lcx_port_dev *dev, uint16_t qid, struct lcx_context *ctx,
+		  bool ctx_stopped)
+{
+	struct socket_priv *p = dev->priv;
+	struct sock_rxq *q = &p->rxq[qid];
+
+	(void)ctx;
+	for (uint32_t i = 0; i < q->nb_socks; i++)
+		sock_unbind(q->socks[i], ctx_stopped);
+	q->ready_head = NULL;
+	q->ready_tail = NULL;
+}
+
+static int
+socket_rxq_attach(struct lcx_port_dev *dev, uint16_t qid, struct lcx_context *ctx)
+{
+	struct socket_priv *p = dev->priv;
+	struct sock_rxq *q = &p->rxq[qid];
+	int ret;
+
+	q->ready_head = NULL;
+	q->ready_tail = NULL;
+	for (uint32_t i = 0; i < q->nb_socks; i++) {
+		struct sock *s = q->socks[i];
+
+		lcx_task_init(&s->task, ctx, sock_task, s);
+		lcx_waiter_init(&s->w, &s->task);
+		s->tasks_dropped = false;
+		ret = lcx_source_create(ctx, s->fd, 0, &s->src);
+		if (ret < 0) {
+			s->src = NULL;
+			SOCK_LOG(ERR, "%s rxq %u: socket %d on context %s: %s", dev->name, qid,
+				 s->fd, lcx_context_name(ctx), strerror(-ret));
+			goto out_detach;
+		}
+		/* Data queued already is reported at the next react (level). */
+		ret = lcx_source_poll(s->src, LCX_DIR_READ, &s->w);
+		if (ret < 0) {
+			SOCK_LOG(ERR, "%s rxq %u: socket %d: wait: %s", dev->name, qid, s->fd,
+				 strerror(-ret));
+			goto out_detach;
+		}
+	}
+	return 0;
+
+out_detach:
+	socket_rxq_detach(dev, qid, ctx, false);
+	return ret;
+}
+
+/* --- create and destroy --- */
+
+static int
+parse_port(const char *s, const char *end, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (s == end || end - s > 5)
+		return -EINVAL;
+	for (const char *c = s; c < end; c++) {
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*c - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* One "ADDR:PORT" or "ADDR:PORT-PORT" item. */
+static int
+parse_item(const char *item, struct in_addr *addr, uint16_t *lo, uint16_t *hi)
+{
+	const char *colon = strrchr(item, ':');
+	char a[INET_ADDRSTRLEN];
+
+	if (colon == NULL || (size_t)(colon - item) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, item, (size_t)(colon - item));
+	a[colon - item] = '\0';
+	if (inet_pton(AF_INET, a, addr) != 1)
+		return -EINVAL;
+	const char *dash = strchr(colon + 1, '-');
+	const char *end = colon + 1 + strlen(colon + 1);
+
+	if (parse_port(colon + 1, dash != NULL ? dash : end, lo) < 0)
+		return -EINVAL;
+	if (dash == NULL) {
+		*hi = *lo;
+		return 0;
+	}
+	if (parse_port(dash + 1, end, hi) < 0 || *hi < *lo)
+		return -EINVAL;
+	return 0;
+}
+
+/* Walk the devargs list: count sockets, or (socks != NULL) fill them in. */
+static int
+parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
+{
+	char *copy = strdup(devargs);
+	uint32_t n = 0;
+	int ret = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (char *rest = copy, *item; (item = strsep(&rest, ",")) != NULL;) {
+		struct in_addr addr;
+		uint16_t lo, hi;
+
+		if (parse_item(item, &addr, &lo, &hi) < 0) {
+			SOCK_LOG(ERR, "bad address \"%s\": IPv4 ADDR:PORT or ADDR:PORT-PORT expected",
+				 item);
+			ret = -EINVAL;
+			break;
+		}
+		if (n + (uint32_t)(hi - lo) + 1 > SOCKS_MAX) {
+			SOCK_LOG(ERR, "\"%s\": more than %d sockets", devargs, SOCKS_MAX);
+			ret = -EINVAL;
+			break;
+		}
+		for (uint32_t port = lo; port <= hi; port++, n++) {
+			if (socks == NULL)
+				continue;
+			socks[n].addr = addr.s_addr;
+			socks[n].port = rte_cpu_to_be_16((uint16_t)port);
+			socks[n].any = addr.s_addr == htonl(INADDR_ANY);
+		}
+	}
+	free(copy);
+	if (ret == 0 && n == 0) {
+		SOCK_LOG(ERR, "no address given: devargs \"ADDR:PORT[-PORT],...\" expected");
+		ret = -EINVAL;
+	}
+	*count = n;
+	return ret;
+}
+
+static int
+sock_open(struct sock *s, int rcvbuf, int *rcvbuf_out)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int one = 1, fd, err;
+	socklen_t len = sizeof(*rcvbuf_out);
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (s->any && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+		goto out_err;
+	/* Best effort: the kernel caps it at net.core.rmem_max. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf_out, &len) < 0)
+		*rcvbuf_out = 0;
+	sa.sin_addr.s_addr = s->addr;
+	sa.sin_port = s->port;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out_err;
+	s->fd = fd;
+	return 0;
+
+out_err:
+	err = errno;
+	close(fd);
+	return -err;
+}
+
+static void
+socks_close(struct socket_priv *p)
+{
+	for (uint32_t i = 0; i < p->nb; i++)
+		if (p->socks[i].fd >= 0)
+			close(p->socks[i].fd);
+}
+
+static void
+queues_free(struct socket_priv *p)
+{
+	for (int q = 0; q < LCX_PORT_QUEUES_MAX; q++) {
+		struct sock_rxq *r = &p->rxq[q];
+
+		free(r->socks);
+		free(r->mb);
+		free(r->msgs);
+		free(r->iov);
+		free(r->from);
+		free(r->cmsg);
+	}
+}
+
+static int
+queues_alloc(struct lcx_port_dev *dev, struct socket_priv *p)
+{
+	const struct lcx_port_conf *c = &dev->conf;
+	uint32_t data_room = rte_pktmbuf_data_room_size(dev->pool);
+	uint32_t room = data_room > RTE_PKTMBUF_HEADROOM + HDR_LEN
+				? data_room - RTE_PKTMBUF_HEADROOM - HDR_LEN
+				: 0;
+
+	if (room == 0) {
+		SOCK_LOG(ERR, "%s: mbufs of %u bytes leave no room for a datagram", dev->name,
+			 data_room);
+		return -EINVAL;
+	}
+	if (room > UINT16_MAX)
+		room = UINT16_MAX;
+	for (uint16_t q = 0; q < c->nb_rxq; q++) {
+		struct sock_rxq *r = &p->rxq[q];
+		uint32_t nb = p->nb / c->nb_rxq + (q < p->nb % c->nb_rxq ? 1 : 0);
+
+		r->pool = dev->pool;
+		r->room = (uint16_t)room;
+		r->batch = c->burst;
+		r->socks = calloc(nb != 0 ? nb : 1, sizeof(r->socks[0]));
+		r->mb = calloc(r->batch, sizeof(r->mb[0]));
+		r->msgs = calloc(r->batch, sizeof(r->msgs[0]));
+		r->iov = calloc(r->batch, sizeof(r->iov[0]));
+		r->from = calloc(r->batch, sizeof(r->from[0]));
+		r->cmsg = calloc(r->batch, sizeof(r->cmsg[0]));
+		if (r->socks == NULL || r->mb == NULL || r->msgs == NULL || r->iov == NULL ||
+		    r->from == NULL || r->cmsg == NULL)
+			return -ENOMEM;
+		dev->rxq[q] = r;
+	}
+	for (uint32_t i = 0; i < p->nb; i++) {
+		struct sock_rxq *r = &p->rxq[i % c->nb_rxq];
+
+		p->socks[i].rxq = r;
+		r->socks[r->nb_socks++] = &p->socks[i];
+	}
+	for (uint16_t q = 0; q < c->nb_txq; q++) {
+		p->txq[q].priv = p;
+		p->txq[q].qid = q;
+		dev->txq[q] = &p->txq[q];
+	}
+	return 0;
+}
+
+static int
+socket_create(struct lcx_port_dev *dev)
+{
+	struct socket_priv *p = dev->priv;
+	const struct lcx_port_conf *c = &dev->conf;
+	int ret, rcvbuf = 0;
+
+	ret = parse_devargs(c->devargs, NULL, &p->nb);
+	if (ret < 0)
+		return ret;
+	p->socks = calloc(p->nb, sizeof(p->socks[0]));
+	p->by_port = calloc(p->nb, sizeof(p->by_port[0]));
+	if (p->socks == NULL || p->by_port == NULL) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < p->nb; i++)
+		p->socks[i].fd = -1;
+	ret = parse_devargs(c->devargs, p->socks, &p->nb);
+	if (ret < 0)
+		goto out_free;
+
+	uint32_t need = (uint32_t)c->nb_rxq * c->burst;
+	uint32_t want = (uint32_t)c->nb_rxq * (c->nb_rxd + 2u * c->burst) +
+			(uint32_t)c->nb_txq * 2u * c->burst + 512u;
+
+	ret = lcx_port_dev_pool_get(dev, need, want);
+	if (ret < 0)
+		goto out_free;
+	ret = queues_alloc(dev, p);
+	if (ret < 0)
+		goto out_pool;
+
+	for (uint32_t i = 0; i < p->nb; i++) {
+		struct sock *s = &p->socks[i];
+
+		ret = sock_open(s, (int)c->nb_rxd * 2048, &rcvbuf);
+		if (ret < 0) {
+			char a[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &s->addr, a, sizeof(a));
+			SOCK_LOG(ERR, "%s:%u: cannot bind a UDP socket: %s%s", a,
+				 rte_be_to_cpu_16(s->port), strerror(-ret),
+				 ret == -EMFILE ? " (raise the open-files limit, ulimit -n)" : "");
+			goto out_close;
+		}
+		p->by_port[i] = i;
+	}
+	qsort_r(p->by_port, p->nb, sizeof(p->by_port[0]), by_port_cmp, p->socks);
+	/* The ring budget counts datagrams one socket buffer holds. */
+	dev->rx_ring_size = rcvbuf > 0 ? (uint32_t)rcvbuf / SKB_TRUESIZE_EST : c->nb_rxd;
+	if (dev->rx_ring_size < c->burst)
+		dev->rx_ring_size = c->burst;
+	SOCK_LOG(INFO, "%s: %u UDP sockets over %u rx queues, %d bytes of buffer each",
+		 dev->name, p->nb, c->nb_rxq, rcvbuf);
+	return 0;
+
+out_close:
+	socks_close(p);
+out_pool:
+	queues_free(p);
+	lcx_port_dev_pool_put(dev);
+out_free:
+	free(p->socks);
+	free(p->by_port);
+	p->socks = NULL;
+	return ret;
+}
+
+static void
+socket_destroy(struct lcx_port_dev *dev)
+{
+	struct socket_priv *p = dev->priv;
+	bool queued = false;
+
+	for (uint32_t i = 0; i < p->nb; i++)
+		if (lcx_task_is_queued(&p->socks[i].task) && !p->socks[i].tasks_dropped)
+			queued = true;
+	socks_close(p);
+	queues_free(p);
+	lcx_port_dev_pool_put(dev);
+	if (queued) {
+		/* A context that never ran again after the detach still holds the
+		 * tasks: their memory must outlive it. */
+		SOCK_LOG(ERR, "%s: socket tasks still queued on a context: their memory is "
+			 "left allocated", dev->name);
+	} else {
+		free(p->socks);
+	}
+	free(p->by_port);
+}
+
+static int
+socket_start(struct lcx_port_dev *dev)
+{
+	(void)dev;
+	return 0; /* bound at create: the kernel queues datagrams from then on */
+}
+
+static int
+socket_stop(struct lcx_port_dev *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static int
+socket_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
+{
+	struct socket_priv *p = dev->priv;
+
+	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
+		out->rx_errors += Q_GET(&p->rxq[q], rx_errors);
+		out->rx_nombuf += Q_GET(&p->rxq[q], rx_nombuf);
+	}
+	for (uint16_t q = 0; q < dev->conf.nb_txq; q++)
+		out->tx_errors += Q_GET(&p->txq[q], tx_errors);
+	return 0;
+}
+
+const struct lcx_port_ops lcx__port_socket_ops = {
+	.name = "socket",
+	.priv_size = sizeof(struct socket_priv),
+	.create = socket_create,
+	.destroy = socket_destroy,
+	.start = socket_start,
+	.stop = socket_stop,
+	.stats = socket_stats,
+	.stats_reset = NULL,
+	.mac = NULL,
+	.rxq_attach = socket_rxq_attach,
+	.rxq_detach = socket_rxq_detach,
+	.rx_burst = socket_rx_burst,
+	.tx_burst = socket_tx_burst,
+	.rx_fill = NULL,
+};

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Integration tests of the lcx-ingest program (EAL with --no-huge and vdevs).
+
+Usage: test_ingest_run.py CASE   (LCX_INGEST and INGEST_GEN name the binaries)
+
+Each case runs lcx-ingest for a few seconds at most and checks its JSON
+summary: the accounting identity, the per-reason counts, what the sinks wrote.
+Exit 0 pass, 1 fail, 77 skip (with the reason).
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+EXE = os.environ.get("LCX_INGEST", "lcx-ingest")
+GEN = os.environ.get("INGEST_GEN", "ingest_gen")
+BASE_PORT = 41000  # kernel tests use 127.0.0.1:41000-43999
+
+
+def eal(case, *extra):
+    return [EXE, "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+            "--file-prefix=lcxing-" + case, "--log-level=lcx.*:notice", *extra, "--"]
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def skip(msg):
+    print("SKIP:", msg)
+    sys.exit(77)
+
+
+def run(args, timeout=60, **kw):
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout, **kw)
+    sys.stdout.write(p.stderr[-4000:])
+    return p
+
+
+def summary(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def check_balanced(t):
+    s = t["accepted"] + t["filtered"] + t["malformed"] + t["sink_dropped"]
+    if t["rx_total"] != s or not t["balanced"]:
+        fail(f"not balanced: rx_total {t['rx_total']} != {s}")
+
+
+def gen(tmp, *args):
+    p = subprocess.run([GEN, *args], stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(p.stdout) if p.stdout.strip() else None
+
+
+def case_corpus(tmp):
+    """Every malformed frame counted under its reason, the good ones accepted."""
+    pcap = os.path.join(tmp, "corpus.pcap")
+    want = gen(tmp, "corpus", pcap)
+    js = os.path.join(tmp, "s.json")
+    p = run(eal("corpus", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=2", f"--json={js}", "--seq=0:4", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["rx_total"] != want["total"]:
+        fail(f"rx_total {t['rx_total']} != {want['total']} frames in the corpus")
+    for name, n in t["malformed_by"].items():
+        if n != want[name]:
+            fail(f"malformed {name}: {n}, corpus has {want[name]}")
+        if n == 0:
+            fail(f"malformed {name}: none in the corpus")
+    for name, n in t["filtered_by"].items():
+        if n != want[name]:
+            fail(f"filtered {name}: {n}, corpus has {want[name]}")
+    if t["accepted"] != want["ok"]:
+        fail(f"accepted {t['accepted']} != {want['ok']} valid frames")
+    if t["seq"]["lost"] != 0:
+        fail(f"the valid frames around the bad ones carry 0,1,2...: lost {t['seq']['lost']}")
+    # Same corpus, port filter: only 5000 passes; the rest of OK become "port".
+    p = run(eal("corpus2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", "--ports=6000-6001", "--stats-period=0"])
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["accepted"] != 0 or t["filtered_by"]["port"] != want["ok"]:
+        fail(f"port filter: accepted {t['accepted']}, port {t['filtered_by']['port']}")
+    print("corpus: %d frames, %d malformed under %d reasons, %d accepted" %
+          (t["rx_total"], t["malformed"], len(t["malformed_by"]), want["ok"]))
+
+
+def tshark_count(path):
+    p = subprocess.run(["tshark", "-r", path, "-T", "fields", "-e", "frame.number"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"tshark cannot read {path}: {p.stderr.strip()}")
+    return len([l for l in p.stdout.splitlines() if l.strip()])
+
+
+def case_capture(tmp):
+    """pcapng capture readable by tshark, rotation by size, every frame written."""
+    if shutil.which("tshark") is None:
+        skip("tshark not installed (apt-get install tshark)")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "50", "5000", "200")
+    cap = os.path.join(tmp, "cap.pcapng")
+    js = os.path.join(tmp, "s.json")
+    p = run(eal("capture", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=2", f"--json={js}", f"--capture={cap}", "--rotate-size=300k",
+             "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    files = sorted(f for f in os.listdir(tmp) if f.startswith("cap-"))
+    if len(files) < 3:
+        fail(f"rotation by size: {files}")
+    n = sum(tshark_count(os.path.join(tmp, f)) for f in files)
+    if n != 5000 or t["sink"]["written"] != 5000 or t["accepted"] != 5000:
+        fail(f"{n} frames in the files, written {t['sink']['written']}, want 5000")
+    for f in files[:-1]:
+        if os.path.getsize(os.path.join(tmp, f)) > 300 * 1024:
+            fail(f"{f} larger than the rotation size")
+    # A snaplen cuts frames; tshark still reads the file.
+    p = run(eal("capture2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--capture={cap}", "--snaplen=60", "--stats-period=0"])
+    out = subprocess.run(["tshark", "-r", cap, "-T", "fields", "-e", "frame.cap_len",
+                          "-e", "frame.len", "-c", "3"], stdout=subprocess.PIPE, text=True)
+    for line in out.stdout.splitlines():
+        cl, fl = map(int, line.split())
+        if cl != 60 or fl != 242:
+            fail(f"snaplen: captured {cl} of {fl}")
+    print(f"capture: {len(files)} files, {n} frames read back by tshark")
+
+
+def case_payload(tmp):
+    """--payload-dir: one file per flow holding exactly the payloads."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "7", "5000", "33")
+    d = os.path.join(tmp, "pl")
+    js = os.path.join(tmp, "s.json")
+    p = run(eal("payload", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", f"--payload-dir={d}", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    check_balanced(summary(js)["totals"])
+    files = os.listdir(d)
+    if len(files) != 10:
+        fail(f"{len(files)} payload files, want 10")
+    for f in files:
+        if os.path.getsize(os.path.join(d, f)) != 7 * 33:
+            fail(f"{f}: {os.path.getsize(os.path.join(d, f))} bytes, want {7 * 33}")
+    print("payload: 10 files of 7 payloads each")
+
+
+def case_nofile(tmp):
+    """A capture file that cannot be opened: clear error, drops counted, counting goes on."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "100", "5000", "64")
+    js = os.path.join(tmp, "s.json")
+    p = run(eal("nofile", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", "--capture=/nonexistent/dir/x.pcapng",
+             "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    if "cannot open /nonexistent/dir/x.pcapng" not in p.stderr:
+        fail("no clear error message")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["rx_total"] != 1000 or t["sink_dropped"] != 1000 or t["accepted"] != 0:
+        fail(f"rx_total {t['rx_total']} sink_dropped {t['sink_dropped']}")
+    print("nofile: 1000 received, 1000 counted as sink_dropped, balanced")
+
+
+def case_diskfull(tmp):
+    """A disk that fills up: write errors counted, the run goes on and balances."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        skip("needs root and unshare to mount a small tmpfs")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "100", "5000", "400")
+    mnt = os.path.join(tmp, "small")
+    os.mkdir(mnt)
+    js = os.path.join(tmp, "s.json")
+    args = eal("diskfull", f"--vdev=net_pcap0,rx_pcap={pcap}") + [
+        "--duration=2", f"--json={js}", f"--capture={mnt}/c.pcapng", "--stats-period=0"]
+    script = f"mount -t tmpfs -o size=256k tmpfs {mnt} && exec " + " ".join(args)
+    p = run(["unshare", "-m", "sh", "-c", script])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["rx_total"] != 10000 or t["sink"]["write_errors"] == 0 or t["sink"]["written"] == 0:
+        fail(f"rx {t['rx_total']} written {t['sink']['written']} errors "
+             f"{t['sink']['write_errors']}")
+    if "No space left on device" not in p.stderr:
+        fail("no clear error message for the full disk")
+    print(f"diskfull: {t['sink']['written']} written, {t['sink']['write_errors']} lost to "
+          "ENOSPC, balanced")
+
+
+def case_sigint(tmp):
+    """SIGINT flushes and closes the capture; the summary is still exact."""
+    if shutil.which("tshark") is None:
+        skip("tshark not installed")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "10", "5000", "100")
+    cap = os.path.join(tmp, "c.pcapng")
+    js = os.path.join(tmp, "s.json")
+    p = subprocess.Popen(eal("sigint", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--json={js}", f"--capture={cap}", "--stats-period=0"],
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    sys.stdout.write(err[-2000:])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if tshark_count(cap) != 1000 or t["sink"]["written"] != 1000:
+        fail("capture incomplete after SIGINT")
+    print("sigint: 1000 frames in a readable capture")
+
+
+def ctl_request(path, line):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(line.encode() + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return json.loads(buf)
+
+
+def case_control(tmp):
+    """Control socket: stats, flows, rotate, bad requests, stop."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "20", "50", "5000", "100")
+    sock = os.path.join(tmp, "ctl.sock")
+    cap = os.path.join(tmp, "c.pcapng")
+    js = os.path.join(tmp, "s.json")
+    p = subprocess.Popen(eal("control", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--control={sock}", f"--capture={cap}", "--rotate-time=1h",
+                          f"--json={js}", "--stats-period=0", "--duration=20"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        r = ctl_request(sock, '{"cmd":"stats"}')
+        if not r["ok"] or r["stats"]["rx_total"] != 1000:
+            fail(f"stats: {r}")
+        check_balanced(r["stats"])
+        r = ctl_request(sock, '{"cmd":"flows","n":5}')
+        if not r["ok"] or len(r["flows"]) != 5 or r["flows"][0]["packets"] != 50:
+            fail(f"flows: {r}")
+        for bad in ['{"cmd":"nope"}', "stats", '{"cmd":"flows","n":0}', '{"cmd":"stats",}']:
+            r = ctl_request(sock, bad)
+            if r["ok"] or "error" not in r:
+                fail(f"bad request accepted: {bad}: {r}")
+        r = ctl_request(sock, '{"cmd":"stats"}')
+        if r["stats"]["rx_total"] != 1000:
+            fail("a bad request changed something")
+        r = ctl_request(sock, '{"cmd":"rotate"}')
+        if not r["ok"]:
+            fail(f"rotate: {r}")
+        time.sleep(0.5)
+        if not os.path.exists(os.path.join(tmp, "c-00001.pcapng")):
+            fail(f"rotate made no new file: {os.listdir(tmp)}")
+        r = ctl_request(sock, '{"cmd":"stop"}')
+        if not r["ok"]:
+            fail(f"stop: {r}")
+        _, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    sys.stdout.write(err[-2000:])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    check_balanced(summary(js)["totals"])
+    print("control: stats, flows, rotate, 4 bad requests, stop")
+
+
+def case_socket(tmp):
+    """Kernel UDP on 100 ports of 127.0.0.1: every datagram accounted, seq tracked."""
+    nports, per = 100, 50
+    lo, hi = BASE_PORT + 100, BASE_PORT + 100 + nports - 1
+    js = os.path.join(tmp, "s.json")
+    sock = os.path.join(tmp, "ctl.sock")
+    p = subprocess.Popen(eal("socket") + [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4",
+                                          f"--json={js}", f"--control={sock}",
+                                          "--throttle=5ms", "--stats-period=0",
+                                          "--duration=20"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(per):
+            for port in range(lo, hi + 1):
+                s.sendto(struct.pack(">I", i) + b"x" * 28, ("127.0.0.1", port))
+            time.sleep(0.002)
+        time.sleep(0.5)
+        ctl_request(sock, '{"cmd":"stop"}')
+        _, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    sys.stdout.write(err[-2000:])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["accepted"] != nports * per or t["flows"]["active"] != nports:
+        fail(f"accepted {t['accepted']}, flows {t['flows']['active']}")
+    if t["seq"]["lost"] or t["seq"]["duplicate"] or t["seq"]["received"] != nports * per:
+        fail(f"seq: {t['seq']}")
+    print(f"socket: {nports * per} datagrams on {nports} ports, all accepted, no loss")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    case = globals().get("case_" + sys.argv[1])
+    if case is None:
+        print("unknown case", sys.argv[1])
+        return 2
+    with tempfile.TemporaryDirectory(prefix="lcxi-") as tmp:
+        case(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1575 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The port contract, one test list run against every backend under EAL
+ * (--no-huge, vdevs). The backend is the first argument:
+ *
+ *   ring       net_ring0, in-process loopback: tx on queue q comes back on rx q
+ *   null       net_null0 (given to EAL with --vdev): an endless source, a sink
+ *   memif      net_memif0 as a client; a second process (forked before EAL,
+ *              its own --file-prefix) is the server and echoes every frame
+ *   af_packet  net_af_packet0 on a veth whose peer is in a network namespace
+ *              this test creates; a forked child in the namespace sends and
+ *              receives kernel UDP (root and `ip` needed, else exit 77)
+ *   socket     the socket driver on 127.0.0.1, kernel UDP from this process
+ *
+ * Every test that a backend cannot run says so (a cmocka skip): null has no
+ * exact counts, for instance. Contexts run on a worker lcore
+ * (LCX_LAUNCH_LCORE) when EAL has one, otherwise on a pthread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_udp.h>
+
+#include <lcx/lcx.h>
+#include <lcx/port.h>
+
+#include "lcx_private.h"
+
+#define MS 1000000ull
+#define MAGIC 0x4c435854u /* "LCXT" */
+#define PAYLOAD 32
+#define SEQ_MAX 65536
+
+/* Addresses: the benchmarking range for the veth, loopback for sockets. */
+#define NET_DUT "198.18.10.1"
+#define NET_GEN "198.18.10.2"
+#define NS_NAME "lcxp-ns"
+#define VETH_DUT "lcxp-dut"
+#define VETH_GEN "lcxp-gen"
+#define UDP_SPORT 1234
+#define UDP_DPORT 9
+
+/* --- the backend under test --- */
+
+struct backend {
+	const char *name;
+	const char *driver;
+	bool exact;     /* finite traffic: exact counts can be checked */
+	bool tx_loops;  /* what the port sends comes back to its rx */
+	bool multiq;    /* runs with two rx queues */
+	uint16_t nb_txq; /* tx queues the device has room for */
+	int (*setup)(void);
+	void (*teardown)(void);
+	/* Make the port receive n test frames on rx queue q. @return 0 or -1. */
+	int (*inject)(struct lcx_port *port, uint16_t q, unsigned int n, uint32_t seq0);
+	/* Test frames the far side received from the port, or -1 if it cannot tell. */
+	long (*far_received)(void);
+	char devargs[256];
+	char devargs_mq[256];
+	uint32_t rx_src, rx_dst;   /* addresses of the frames the port receives */
+	uint32_t tx_src, tx_dst;   /* addresses of the frames it sends */
+	uint16_t tx_sport, tx_dport;
+	struct rte_ether_addr tx_dmac;
+};
+
+static struct backend *be;
+static int worker_lcore = -1;
+static char prefix[64];
+
+static uint32_t
+ip4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* --- test frames --- */
+
+struct test_payload {
+	uint32_t magic;
+	uint32_t seq;
+	uint8_t pad[PAYLOAD - 8];
+};
+
+static struct rte_mbuf *
+build_frame(struct rte_mempool *mp, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+	    const struct rte_ether_addr *dmac, uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m == NULL)
+		return NULL;
+	size_t len = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) +
+		     PAYLOAD;
+	char *p = rte_pktmbuf_append(m, (uint16_t)len);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct test_payload *pl = (struct test_payload *)(udp + 1);
+
+	memset(p, 0, len);
+	if (dmac != NULL)
+		eth->dst_addr = *dmac;
+	eth->src_addr.addr_bytes[0] = 0x02;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - RTE_ETHER_HDR_LEN));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + PAYLOAD);
+	pl->magic = MAGIC;
+	pl->seq = seq;
+	return m;
+}
+
+/* The test payload of a frame, or NULL if it is not one of ours for dst. */
+static const struct test_payload *
+test_frame(const struct rte_mbuf *m, uint32_t dst)
+{
+	size_t hl = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+
+	if (rte_pktmbuf_data_len(m) < hl + sizeof(struct test_payload))
+		return NULL;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+	const struct test_payload *pl = (const struct test_payload *)(udp + 1);
+
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    ip->version_ihl != RTE_IPV4_VHL_DEF || ip->next_proto_id != IPPROTO_UDP ||
+	    ip->dst_addr != dst || pl->magic != MAGIC)
+		return NULL;
+	return pl;
+}
+
+/* Send n frames on the port's tx queue q from this thread, as the queue takes them. */
+static int
+send_frames(struct lcx_port *port, uint16_t q, unsigned int n, uint32_t seq0, uint32_t src,
+	    uint32_t dst, uint16_t sport, uint16_t dport, const struct rte_ether_addr *dmac)
+{
+	struct rte_mempool *mp = lcx_port_pool(port);
+	uint64_t deadline = now_ns() + 3000 * MS;
+	unsigned int done = 0;
+
+	while (done < n) {
+		struct rte_mbuf *pkts[32];
+		uint16_t k = 0, sent = 0;
+
+		while (k < 32 && done + k < n) {
+			pkts[k] = build_frame(mp, src, dst, sport, dport, dmac, seq0 + done + k);
+			if (pkts[k] == NULL)
+				break;
+			k++;
+		}
+		while (sent < k && now_ns() < deadline) {
+			sent += lcx_port_tx_burst(port, q, pkts + sent, (uint16_t)(k - sent));
+			if (sent < k)
+				sleep_ns(100000);
+		}
+		if (sent < k) {
+			rte_pktmbuf_free_bulk(pkts + sent, k - sent);
+			fprintf(stderr, "send_frames: queue refused %u frames\n", k - sent);
+			return -1;
+		}
+		done += k;
+	}
+	return 0;
+}
+
+/* --- what a context received --- */
+
+struct rxstat {
+	_Atomic uint64_t total;   /* every frame */
+	_Atomic uint64_t test;    /* our test frames */
+	_Atomic uint64_t dup;     /* test frames seen twice */
+	_Atomic uint64_t calls;
+	_Atomic uint64_t wrong_ctx;
+	struct lcx_context *ctx;
+	uint8_t seen[SEQ_MAX];
+};
+
+static struct rxstat rs[2];
+
+static void
+rxstat_reset(struct rxstat *r, struct lcx_context *ctx)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+}
+
+static void
+on_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct rxstat *r = arg;
+
+	(void)port;
+	(void)queue;
+	if (lcx_context_current() != r->ctx)
+		atomic_fetch_add(&r->wrong_ctx, 1);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct test_payload *pl = test_frame(pkts[i], be->rx_dst);
+
+		if (pl != NULL) {
+			uint32_t s = pl->seq % SEQ_MAX;
+
+			if (r->seen[s])
+				atomic_fetch_add(&r->dup, 1);
+			r->seen[s] = 1;
+			atomic_fetch_add_explicit(&r->test, 1, memory_order_relaxed);
+		}
+	}
+	atomic_fetch_add_explicit(&r->total, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->calls, 1, memory_order_relaxed);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static bool
+wait_count(_Atomic uint64_t *v, uint64_t want, uint64_t timeout_ms)
+{
+	uint64_t deadline = now_ns() + timeout_ms * MS;
+
+	while (atomic_load(v) < want && now_ns() < deadline)
+		sleep_ns(200000);
+	return atomic_load(v) >= want;
+}
+
+/* --- contexts and ports, released by the teardown if a test fails --- */
+
+#define LIVE_MAX 4
+static struct lcx_port *live_ports[LIVE_MAX];
+static struct lcx_context *live_ctxs[LIVE_MAX];
+
+static void
+live_add(void **tab, void *p)
+{
+	for (int i = 0; i < LIVE_MAX; i++) {
+		if (tab[i] == NULL) {
+			tab[i] = p;
+			return;
+		}
+	}
+}
+
+static bool
+live_del(void **tab, void *p)
+{
+	for (int i = 0; i < LIVE_MAX; i++) {
+		if (tab[i] == p && p != NULL) {
+			tab[i] = NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+port_done(struct lcx_port *port)
+{
+	live_del((void **)live_ports, port);
+	lcx_port_destroy(port);
+}
+
+static void
+ctx_done(struct lcx_context *ctx)
+{
+	live_del((void **)live_ctxs, ctx);
+	lcx_context_release(ctx);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	/* Ports first: their queues are attached to the contexts. */
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_ports[i] != NULL)
+			port_done(live_ports[i]);
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_ctxs[i] != NULL)
+			ctx_done(live_ctxs[i]);
+	return 0;
+}
+
+static struct lcx_context *
+ctx_make_idle(const char *name, uint64_t throttle, bool on_worker, uint64_t idle_park_max)
+{
+	struct lcx_context *ctx = NULL;
+	struct lcx_context_conf c = {
+		.name = name, .throttle_ns = throttle, .cpu = -1, .socket_id = -1,
+		.launch = LCX_LAUNCH_THREAD, .idle_park_max_ns = idle_park_max,
+	};
+
+	if (on_worker && worker_lcore >= 0) {
+		c.launch = LCX_LAUNCH_LCORE;
+		c.lcore_id = (unsigned int)worker_lcore;
+	}
+	assert_int_equal(lcx_context_acquire(&c, &ctx), 0);
+	live_add((void **)live_ctxs, ctx);
+	return ctx;
+}
+
+static struct lcx_context *
+ctx_make(const char *name, uint64_t throttle, bool on_worker)
+{
+	return ctx_make_idle(name, throttle, on_worker, 0);
+}
+
+static struct lcx_port *
+port_make(bool mq, uint16_t nb_mbufs_override)
+{
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = {
+		.driver = be->driver,
+		.devargs = mq ? be->devargs_mq : be->devargs,
+		.nb_rxq = mq ? 2 : 1,
+		.nb_txq = be->nb_txq,
+		.nb_mbufs = nb_mbufs_override,
+	};
+	int ret = lcx_port_create(&c, &port);
+
+	if (ret != 0)
+		fprintf(stderr, "port %s: %s\n", c.devargs, strerror(-ret));
+	assert_int_equal(ret, 0);
+	live_add((void **)live_ports, port);
+	return port;
+}
+
+/* memif and af_packet: wait until the link is up (memif: the peer connected). */
+static void
+wait_link(struct lcx_port *port)
+{
+	int id = lcx_port_ethdev_id(port);
+	struct rte_eth_link link;
+	uint64_t deadline = now_ns() + 5000 * MS;
+
+	if (id < 0)
+		return;
+	do {
+		memset(&link, 0, sizeof(link));
+		rte_eth_link_get_nowait((uint16_t)id, &link);
+		if (link.link_status == RTE_ETH_LINK_UP)
+			return;
+		sleep_ns(10 * MS);
+	} while (now_ns() < deadline);
+	fail_msg("%s: link still down after 5 s", lcx_port_name(port));
+}
+
+static bool
+pool_full(struct lcx_port *port)
+{
+	struct rte_mempool *mp = lcx_port_pool(port);
+	uint64_t deadline = now_ns() + 1000 * MS;
+
+	/* Frames the far side still echoes may land a little later. */
+	while (rte_mempool_avail_count(mp) != mp->size && now_ns() < deadline)
+		sleep_ns(MS);
+	if (rte_mempool_avail_count(mp) != mp->size)
+		fprintf(stderr, "pool %s: %u of %u mbufs back\n", mp->name,
+			rte_mempool_avail_count(mp), mp->size);
+	return rte_mempool_avail_count(mp) == mp->size;
+}
+
+/* --- the contract --- */
+
+static void
+t_lifecycle(void **state)
+{
+	(void)state;
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("lc-rx", MS, true);
+	uint8_t mac[6];
+
+	assert_string_equal(lcx_port_driver(port), be->driver);
+	assert_non_null(lcx_port_name(port));
+	assert_non_null(lcx_port_pool(port));
+	assert_int_equal(lcx_port_nb_rxq(port), 1);
+	assert_int_equal(lcx_port_nb_txq(port), be->nb_txq);
+	if (strcmp(be->driver, "dpdk") == 0) {
+		assert_true(lcx_port_ethdev_id(port) >= 0);
+		assert_int_equal(lcx_port_mac(port, mac), 0);
+	} else {
+		assert_int_equal(lcx_port_ethdev_id(port), -ENOTSUP);
+		assert_int_equal(lcx_port_mac(port, mac), -ENOTSUP);
+	}
+	assert_int_equal(lcx_port_start(port), 0);
+	if (lcx_port_ethdev_id(port) >= 0)
+		printf("# %s: rte_eth_rx_queue_count() after start = %d\n", be->name,
+		       rte_eth_rx_queue_count((uint16_t)lcx_port_ethdev_id(port), 0));
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), -EBUSY);
+	assert_int_equal(lcx_port_stop(port), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(lcx_port_rxq_detach(port, 0), 0);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(atomic_load(&rs[0].wrong_ctx), 0);
+	port_done(port); /* started and attached: destroy stops and detaches */
+	/* The device was closed and removed: the same devargs work again. */
+	port = port_make(false, 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	port_done(port);
+	ctx_done(ctx);
+}
+
+static void
+t_exact_count(void **state)
+{
+	(void)state;
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("ec-rx", MS, true);
+	struct lcx_port_stats st;
+	const unsigned int n = 2000;
+
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	if (!be->exact) {
+		/* An endless source: the handler gets every burst, counters agree. */
+		assert_true(wait_count(&rs[0].total, 100000, 3000));
+		assert_int_equal(lcx_port_stop(port), 0);
+		assert_int_equal(lcx_port_stats(port, &st), 0);
+		assert_int_equal(st.rx_packets, atomic_load(&rs[0].total));
+		assert_true(st.rx_bytes >= st.rx_packets * 60);
+		port_done(port);
+		ctx_done(ctx);
+		return;
+	}
+	/* In steps, as a paced sender would: the rings are 1024 entries. */
+	for (unsigned int i = 0; i < n; i += 100) {
+		assert_int_equal(be->inject(port, 0, 100, i), 0);
+		sleep_ns(MS);
+	}
+	assert_true(wait_count(&rs[0].test, n, 3000));
+	sleep_ns(50 * MS); /* nothing more comes */
+	assert_int_equal(atomic_load(&rs[0].test), n);
+	assert_int_equal(atomic_load(&rs[0].dup), 0);
+	assert_int_equal(atomic_load(&rs[0].wrong_ctx), 0);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_packets, atomic_load(&rs[0].total));
+	assert_int_equal(st.rx_missed, 0);
+	assert_int_equal(st.rx_nombuf, 0);
+	assert_int_equal(st.rx_errors, 0);
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/*
+ * Traffic that stops abruptly is drained within one throttle: frames flow
+ * for a while, a last burst comes, nothing follows; one throttle and a margin
+ * after the last frame was sent, every frame has been received.
+ */
+static void
+t_drain_within_throttle(void **state)
+{
+	(void)state;
+	const uint64_t throttle = 10 * MS, margin = 15 * MS;
+	const unsigned int flow = 30, chunk = 10, last = 100;
+
+	if (!be->exact)
+		skip();
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("dr-rx", throttle, true);
+	struct lcx_context_stats cs0, cs1;
+	uint32_t seq = 0;
+
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	assert_int_equal(lcx_context_stats(ctx, &cs0), 0);
+	for (int round = 0; round < 3; round++) {
+		for (unsigned int i = 0; i < flow; i++) {
+			assert_int_equal(be->inject(port, 0, chunk, seq), 0);
+			seq += chunk;
+			sleep_ns(2 * MS);
+		}
+		assert_int_equal(be->inject(port, 0, last, seq), 0);
+		seq += last;
+		uint64_t t0 = now_ns();
+
+		sleep_ns(throttle + margin);
+		uint64_t got = atomic_load(&rs[0].test);
+
+		if (got != seq)
+			fail_msg("round %d: %lu of %u frames received %.1f ms after the last was "
+				 "sent (throttle %.0f ms)", round, (unsigned long)got, seq,
+				 (double)(now_ns() - t0) / 1e6, (double)throttle / 1e6);
+	}
+	assert_int_equal(lcx_context_stats(ctx, &cs1), 0);
+	assert_true(cs1.parks > cs0.parks); /* it was throttled, not spinning */
+	assert_int_equal(atomic_load(&rs[0].dup), 0);
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/*
+ * Traffic that starts after a long idle spell, on a context without idle
+ * back-off (idle_park_max_ns = throttle): received within one throttle.
+ */
+static void
+t_start_after_idle(void **state)
+{
+	(void)state;
+	const uint64_t throttle = 10 * MS, margin = 15 * MS;
+	const unsigned int n = 200;
+
+	if (!be->exact)
+		skip();
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make_idle("si-rx", throttle, true, throttle);
+
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	for (int round = 0; round < 2; round++) {
+		uint64_t before = atomic_load(&rs[0].test);
+
+		sleep_ns(12 * throttle); /* idle: the rate estimate decays to nothing */
+		assert_int_equal(be->inject(port, 0, n, 10000u * (uint32_t)(round + 1)), 0);
+		uint64_t t0 = now_ns();
+
+		sleep_ns(throttle + margin);
+		uint64_t got = atomic_load(&rs[0].test) - before;
+
+		if (got != n)
+			fail_msg("round %d: %lu of %u frames received %.1f ms after the last was "
+				 "sent (throttle %.0f ms)", round, (unsigned long)got, n,
+				 (double)(now_ns() - t0) / 1e6, (double)throttle / 1e6);
+	}
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* What a handler buffers leaves at the end of the iteration, counted. */
+struct tx_req {
+	struct lcx_port *port;
+	unsigned int n;
+	uint32_t seq0;
+	uint64_t tx_before_flush; /* tx_packets seen right after tx_buffer */
+	int ret;
+};
+
+static int
+tx_buffer_fn(struct lcx_context *ctx, void *arg)
+{
+	struct tx_req *r = arg;
+	struct rte_mbuf *pkts[64];
+	struct lcx_port_stats st;
+
+	(void)ctx;
+	for (unsigned int i = 0; i < r->n; i++) {
+		pkts[i] = build_frame(lcx_port_pool(r->port), be->tx_src, be->tx_dst, be->tx_sport,
+				      be->tx_dport, &be->tx_dmac, r->seq0 + i);
+		if (pkts[i] == NULL)
+			return -ENOMEM;
+	}
+	if (lcx_port_tx_buffer(r->port, 0, pkts, (uint16_t)r->n) != r->n)
+		return -EIO;
+	lcx_port_stats(r->port, &st);
+	r->tx_before_flush = st.tx_packets;
+	return 0;
+}
+
+static void
+t_tx_flush(void **state)
+{
+	(void)state;
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("tx-ctx", MS, true);
+	struct lcx_port_stats st;
+	struct tx_req req = { .port = port, .n = 20, .seq0 = 500 };
+	long far0 = be->far_received != NULL ? be->far_received() : -1;
+
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, ctx), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	assert_int_equal(lcx_port_stats_reset(port), 0);
+	assert_int_equal(lcx_context_enter(ctx, tx_buffer_fn, &req), 0);
+	assert_int_equal(req.tx_before_flush, 0); /* fewer than a burst: held */
+	uint64_t deadline = now_ns() + 1000 * MS;
+
+	do {
+		assert_int_equal(lcx_port_stats(port, &st), 0);
+	} while (st.tx_packets < req.n && now_ns() < deadline);
+	assert_int_equal(st.tx_packets, req.n);
+	assert_int_equal(st.tx_dropped, 0);
+	assert_int_equal(st.tx_errors, 0);
+	assert_true(st.tx_bytes >= (uint64_t)req.n * (42 + PAYLOAD));
+	if (be->tx_loops) {
+		assert_true(wait_count(&rs[0].test, req.n, 2000));
+		assert_int_equal(atomic_load(&rs[0].test), req.n);
+	}
+	if (be->far_received != NULL) {
+		deadline = now_ns() + 2000 * MS;
+		while (be->far_received() - far0 < (long)req.n && now_ns() < deadline)
+			sleep_ns(MS);
+		assert_int_equal(be->far_received() - far0, req.n);
+	}
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* After stop and detach, every mbuf of the port's pool is back. */
+static void
+t_mbuf_accounting(void **state)
+{
+	(void)state;
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("mb-ctx", MS, true);
+	struct rte_mempool *mp = lcx_port_pool(port);
+	struct tx_req req = { .port = port, .n = 40, .seq0 = 3000 };
+
+	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, ctx), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	if (be->exact) {
+		assert_int_equal(be->inject(port, 0, 300, 0), 0);
+		assert_true(wait_count(&rs[0].test, 300, 3000));
+	} else {
+		assert_true(wait_count(&rs[0].total, 10000, 3000));
+	}
+	assert_int_equal(lcx_context_enter(ctx, tx_buffer_fn, &req), 0);
+	if (be->tx_loops)
+		assert_true(wait_count(&rs[0].test, 300 + req.n, 3000));
+	sleep_ns(20 * MS);
+	assert_int_equal(lcx_port_stop(port), 0);
+	assert_int_equal(lcx_port_rxq_detach(port, 0), 0);
+	assert_int_equal(lcx_port_txq_detach(port, 0), 0);
+	assert_true(pool_full(port));
+	port_done(port);
+	ctx_done(ctx);
+}
+
+static void
+t_stats_reset(void **state)
+{
+	(void)state;
+	if (!be->exact)
+		skip();
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("st-ctx", MS, true);
+	struct lcx_port_stats st;
+
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	assert_int_equal(be->inject(port, 0, 50, 0), 0);
+	assert_true(wait_count(&rs[0].test, 50, 3000));
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_true(st.rx_packets >= 50);
+	assert_int_equal(lcx_port_stats_reset(port), 0);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_packets, 0);
+	assert_int_equal(st.rx_bytes, 0);
+	assert_int_equal(st.tx_packets, 0);
+	uint64_t total0 = atomic_load(&rs[0].total);
+
+	assert_int_equal(be->inject(port, 0, 30, 100), 0);
+	assert_true(wait_count(&rs[0].test, 80, 3000));
+	sleep_ns(10 * MS);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_packets, atomic_load(&rs[0].total) - total0);
+	assert_true(st.rx_bytes >= 30 * (42 + PAYLOAD));
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* Two rx queues on two contexts: each gets its own traffic, on its thread. */
+static void
+t_multi_queue(void **state)
+{
+	(void)state;
+	if (!be->multiq)
+		skip();
+	struct lcx_port *port = port_make(true, 0);
+	struct lcx_context *c0 = ctx_make("mq-0", MS, true);
+	struct lcx_context *c1 = ctx_make("mq-1", MS, false);
+
+	rxstat_reset(&rs[0], c0);
+	rxstat_reset(&rs[1], c1);
+	assert_int_equal(lcx_port_nb_rxq(port), 2);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, c0, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_rxq_attach(port, 1, c1, on_rx, &rs[1]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
+	if (be->exact) {
+		assert_int_equal(be->inject(port, 0, 100, 0), 0);
+		assert_int_equal(be->inject(port, 1, 100, 1000), 0);
+		assert_true(wait_count(&rs[0].test, 100, 3000));
+		assert_true(wait_count(&rs[1].test, 100, 3000));
+		sleep_ns(20 * MS);
+		assert_int_equal(atomic_load(&rs[0].test), 100);
+		assert_int_equal(atomic_load(&rs[1].test), 100);
+	} else {
+		assert_true(wait_count(&rs[0].total, 1000, 3000));
+		assert_true(wait_count(&rs[1].total, 1000, 3000));
+	}
+	assert_int_equal(atomic_load(&rs[0].wrong_ctx), 0);
+	assert_int_equal(atomic_load(&rs[1].wrong_ctx), 0);
+	port_done(port);
+	ctx_done(c0);
+	ctx_done(c1);
+}
+
+/* Bad input: a clear error, never a crash. */
+static void
+t_bad_input(void **state)
+{
+	(void)state;
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = be->driver, .devargs = be->devargs };
+
+	c.nb_mbufs = 8; /* far below the rx rings */
+	assert_int_equal(lcx_port_create(&c, &port), -ENOMEM);
+	c.nb_mbufs = 0;
+	c.burst = 600;
+	assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
+	c.burst = 0;
+	c.driver = "no-such-driver";
+	assert_int_equal(lcx_port_create(&c, &port), -ENODEV);
+	if (strcmp(be->driver, "dpdk") == 0) {
+		c.driver = "dpdk";
+		c.devargs = "net_nosuchdriver0";
+		assert_int_equal(lcx_port_create(&c, &port), -ENODEV);
+		c.devargs = "99";
+		assert_int_equal(lcx_port_create(&c, &port), -ENODEV);
+		c.devargs = "";
+		assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
+		c.devargs = "net_af_packet9,iface=lcxp-nosuch";
+		assert_int_equal(lcx_port_create(&c, &port), -ENODEV);
+		c.devargs = be->devargs;
+		c.nb_rxq = 16; /* vdevs here have fewer */
+		if (strcmp(be->name, "memif") == 0 || strcmp(be->name, "af_packet") == 0)
+			assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
+		c.nb_rxq = 0;
+		/* One lcx port per ethdev. */
+		struct lcx_port *a = NULL;
+
+		assert_int_equal(lcx_port_create(&c, &a), 0);
+		live_add((void **)live_ports, a);
+		char id[8];
+
+		snprintf(id, sizeof(id), "%d", lcx_port_ethdev_id(a));
+		c.devargs = id;
+		assert_int_equal(lcx_port_create(&c, &port), -EBUSY);
+		port_done(a);
+	} else {
+		c.driver = "socket";
+		c.devargs = "127.0.0.1:99999";
+		assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
+		c.devargs = "198.51.100.1:5000"; /* not an address of this host */
+		assert_int_equal(lcx_port_create(&c, &port), -EADDRNOTAVAIL);
+		/* A port already bound by another socket port. */
+		struct lcx_port *a = NULL;
+
+		c.devargs = be->devargs;
+		assert_int_equal(lcx_port_create(&c, &a), 0);
+		live_add((void **)live_ports, a);
+		assert_int_equal(lcx_port_create(&c, &port), -EADDRINUSE);
+		port_done(a);
+	}
+	assert_null(port);
+}
+
+/* --- backends --- */
+
+/* ring: tx on queue q loops back to rx q. */
+static int
+ring_inject(struct lcx_port *port, uint16_t q, unsigned int n, uint32_t seq0)
+{
+	return send_frames(port, q, n, seq0, be->rx_src, be->rx_dst, UDP_SPORT, UDP_DPORT, NULL);
+}
+
+/* memif: the peer echoes, so what the port sends comes back. */
+static pid_t peer_pid = -1;
+static int peer_pipe = -1;
+static char memif_sock[108];
+
+static void
+on_echo(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	uint16_t sent = lcx_port_tx_burst(port, queue, pkts, n);
+
+	(void)arg;
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+}
+
+/* The memif server: its own EAL, echoes until the parent goes away. */
+static void
+memif_peer(int rd, int wr)
+{
+	char pfx[80], vdev[200];
+	char *argv[] = { "peer", "--no-huge", "-m", "256", "--no-pci", pfx, "-l", "0",
+			 "--log-level=*:warning", NULL };
+	struct lcx_port *port = NULL;
+	struct lcx_context *ctx = NULL;
+	struct lcx_context_conf cc = { .name = "echo", .throttle_ns = MS, .cpu = -1,
+				       .socket_id = -1, .launch = LCX_LAUNCH_THREAD };
+	char b;
+
+	alarm(60);
+	snprintf(pfx, sizeof(pfx), "--file-prefix=lcxport2_%s", be->name);
+	if (rte_eal_init(9, argv) < 0)
+		_exit(2);
+	lcx_eal_attach();
+	snprintf(vdev, sizeof(vdev), "net_memif0,role=server,socket=%s", memif_sock);
+	struct lcx_port_conf pc = { .driver = "dpdk", .devargs = vdev };
+
+	if (lcx_port_create(&pc, &port) < 0 || lcx_context_acquire(&cc, &ctx) < 0 ||
+	    lcx_port_rxq_attach(port, 0, ctx, on_echo, NULL) < 0 || lcx_port_start(port) < 0)
+		_exit(3);
+	if (write(wr, "r", 1) != 1)
+		_exit(4);
+	while (read(rd, &b, 1) > 0)
+		;
+	lcx_port_destroy(port);
+	lcx_context_release(ctx);
+	rte_eal_cleanup();
+	_exit(0);
+}
+
+static int
+memif_setup(void)
+{
+	int down[2], up[2];
+	char b;
+
+	snprintf(memif_sock, sizeof(memif_sock), "/tmp/lcxport-memif-%d.sock", (int)getpid());
+	unlink(memif_sock);
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return -1;
+	peer_pid = fork();
+	if (peer_pid < 0)
+		return -1;
+	if (peer_pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		memif_peer(down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	peer_pipe = down[1];
+	/* Ready once it has created its port (the socket listens). */
+	if (read(up[0], &b, 1) != 1) {
+		fprintf(stderr, "memif peer did not start\n");
+		close(up[0]);
+		return -1;
+	}
+	close(up[0]);
+	snprintf(be->devargs, sizeof(be->devargs), "net_memif0,role=client,socket=%s",
+		 memif_sock);
+	return 0;
+}
+
+static void
+memif_teardown(void)
+{
+	int st;
+
+	if (peer_pipe >= 0)
+		close(peer_pipe);
+	peer_pipe = -1;
+	if (peer_pid > 0) {
+		for (int i = 0; i < 300 && waitpid(peer_pid, &st, WNOHANG) == 0; i++)
+			sleep_ns(10 * MS);
+		if (waitpid(peer_pid, &st, WNOHANG) == 0) {
+			kill(peer_pid, SIGKILL);
+			waitpid(peer_pid, &st, 0);
+		}
+	}
+	peer_pid = -1;
+	unlink(memif_sock);
+}
+
+/* af_packet: a child in the namespace sends and counts kernel UDP. */
+static pid_t ns_pid = -1;
+static int ns_cmd = -1, ns_rsp = -1;
+static bool ns_made;
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void
+ns_child(int rd, int wr)
+{
+	int nsfd = open("/var/run/netns/" NS_NAME, O_RDONLY | O_CLOEXEC);
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(UDP_DPORT) };
+	struct sockaddr_in dut = { .sin_family = AF_INET, .sin_port = htons(UDP_DPORT) };
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(UDP_SPORT) };
+	long received = 0;
+	char line[64];
+
+	alarm(60);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
+		_exit(2);
+	int rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	me.sin_addr.s_addr = ip4(NET_GEN);
+	src.sin_addr.s_addr = ip4(NET_GEN);
+	dut.sin_addr.s_addr = ip4(NET_DUT);
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&me, sizeof(me)) < 0)
+		_exit(3);
+	me.sin_port = htons(UDP_SPORT);
+	if (bind(tx, (struct sockaddr *)&src, sizeof(src)) < 0)
+		_exit(3);
+	if (write(wr, "r\n", 2) != 2)
+		_exit(4);
+	for (;;) {
+		ssize_t k = read(rd, line, sizeof(line) - 1);
+		unsigned int n = 0, seq0 = 0;
+
+		if (k <= 0)
+			_exit(0);
+		line[k] = '\0';
+		if (sscanf(line, "send %u %u", &n, &seq0) == 2) {
+			for (unsigned int i = 0; i < n; i++) {
+				struct test_payload pl = { .magic = MAGIC, .seq = seq0 + i };
+
+				if (sendto(tx, &pl, sizeof(pl), 0, (struct sockaddr *)&dut,
+					   sizeof(dut)) < 0)
+					_exit(5);
+			}
+		} else {
+			struct test_payload pl;
+
+			while (recv(rx, &pl, sizeof(pl), 0) == sizeof(pl))
+				if (pl.magic == MAGIC)
+					received++;
+		}
+		char out[32];
+		int len = snprintf(out, sizeof(out), "%ld\n", received);
+
+		if (write(wr, out, (size_t)len) != len)
+			_exit(4);
+	}
+}
+
+static long
+ns_request(const char *cmd)
+{
+	char out[32];
+	ssize_t k;
+
+	if (write(ns_cmd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		return -1;
+	k = read(ns_rsp, out, sizeof(out) - 1);
+	if (k <= 0)
+		return -1;
+	out[k] = '\0';
+	return strtol(out, NULL, 10);
+}
+
+static void
+afp_teardown(void)
+{
+	if (ns_cmd >= 0)
+		close(ns_cmd);
+	ns_cmd = -1;
+	if (ns_pid > 0) {
+		int st;
+
+		waitpid(ns_pid, &st, 0);
+	}
+	ns_pid = -1;
+	if (ns_made) {
+		sh("ip link del " VETH_DUT " 2>/dev/null");
+		sh("ip netns del " NS_NAME " 2>/dev/null");
+	}
+	ns_made = false;
+}
+
+static int
+afp_setup(void)
+{
+	int down[2], up[2];
+	char buf[8];
+	FILE *f;
+
+	if (geteuid() != 0) {
+		printf("skip: af_packet needs root (a veth pair and a network namespace)\n");
+		return 77;
+	}
+	if (sh("command -v ip >/dev/null 2>&1") != 0) {
+		printf("skip: af_packet needs the ip command (iproute2)\n");
+		return 77;
+	}
+	sh("ip netns del " NS_NAME " 2>/dev/null; ip link del " VETH_DUT " 2>/dev/null");
+	if (sh("ip netns add " NS_NAME) != 0)
+		return -1;
+	ns_made = true;
+	if (sh("ip link add " VETH_DUT " type veth peer name " VETH_GEN) != 0)
+		return -1;
+	f = fopen("/sys/class/net/" VETH_GEN "/address", "r");
+	if (f == NULL)
+		return -1;
+	char mac[32] = "";
+
+	if (fgets(mac, sizeof(mac), f) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	mac[strcspn(mac, "\n")] = '\0';
+	rte_ether_unformat_addr(mac, &be->tx_dmac);
+	f = fopen("/sys/class/net/" VETH_DUT "/address", "r");
+	char dmac[32] = "";
+
+	if (f == NULL || fgets(dmac, sizeof(dmac), f) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	dmac[strcspn(dmac, "\n")] = '\0';
+	/* No IPv6 chatter on the pair: counts stay exact. */
+	if (sh("ip link set " VETH_GEN " netns " NS_NAME) != 0 ||
+	    sh("echo 1 > /proc/sys/net/ipv6/conf/" VETH_DUT "/disable_ipv6") != 0 ||
+	    sh("ip netns exec " NS_NAME " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/" VETH_GEN
+	       "/disable_ipv6'") != 0 ||
+	    sh("ip link set " VETH_DUT " up") != 0 ||
+	    sh("ip -n " NS_NAME " addr add " NET_GEN "/24 dev " VETH_GEN) != 0 ||
+	    sh("ip -n " NS_NAME " link set " VETH_GEN " up") != 0 ||
+	    sh("ip -n " NS_NAME " link set lo up") != 0 ||
+	    sh("ip -n " NS_NAME " neigh add " NET_DUT " lladdr %s dev " VETH_GEN, dmac) != 0)
+		return -1;
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return -1;
+	ns_pid = fork();
+	if (ns_pid < 0)
+		return -1;
+	if (ns_pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		ns_child(down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	ns_cmd = down[1];
+	ns_rsp = up[0];
+	if (read(ns_rsp, buf, 2) != 2) {
+		fprintf(stderr, "namespace child did not start\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+afp_inject(struct lcx_port *port, uint16_t q, unsigned int n, uint32_t seq0)
+{
+	char cmd[64];
+
+	(void)port;
+	(void)q;
+	snprintf(cmd, sizeof(cmd), "send %u %u\n", n, seq0);
+	return ns_request(cmd) >= 0 ? 0 : -1;
+}
+
+static long
+afp_far_received(void)
+{
+	return ns_request("count\n");
+}
+
+/* socket: UDP from this process to the port's sockets; a receiver for its tx. */
+#define SOCK_N 4
+static uint16_t sock_base;
+static int sock_tx = -1, sock_rx = -1;
+static long sock_rx_count;
+
+/* A base from which n ports on 127.0.0.1 are free now (0 if none found). */
+static uint16_t
+free_ports(uint16_t base, unsigned int n)
+{
+	for (int tries = 0; tries < 20; tries++, base = (uint16_t)(base + n + 7)) {
+		int fds[1024];
+		unsigned int ok = 0;
+
+		for (; ok < n && ok < 1024; ok++) {
+			struct sockaddr_in a = { .sin_family = AF_INET,
+						 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+						 .sin_port = htons((uint16_t)(base + ok)) };
+
+			fds[ok] = socket(AF_INET, SOCK_DGRAM, 0);
+			if (fds[ok] < 0)
+				break;
+			if (bind(fds[ok], (struct sockaddr *)&a, sizeof(a)) < 0) {
+				close(fds[ok]);
+				break;
+			}
+		}
+		for (unsigned int i = 0; i < ok; i++)
+			close(fds[i]);
+		if (ok == n)
+			return base;
+	}
+	return 0;
+}
+
+static int
+socket_setup(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+
+	/* Free ports below the ephemeral range, apart for parallel runs. */
+	sock_base = free_ports(5000 + (uint16_t)(getpid() % 300) * 16, SOCK_N);
+	if (sock_base == 0)
+		return -1;
+	snprintf(be->devargs, sizeof(be->devargs), "127.0.0.1:%u-%u", sock_base,
+		 sock_base + SOCK_N - 1);
+	snprintf(be->devargs_mq, sizeof(be->devargs_mq), "127.0.0.1:%u-%u", sock_base,
+		 sock_base + SOCK_N - 1);
+	sock_tx = socket(AF_INET, SOCK_DGRAM, 0);
+	sock_rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sock_tx < 0 || sock_rx < 0 || bind(sock_rx, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(sock_rx, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	be->tx_src = htonl(INADDR_LOOPBACK);
+	be->tx_dst = htonl(INADDR_LOOPBACK);
+	be->tx_sport = sock_base;
+	be->tx_dport = ntohs(a.sin_port);
+	return 0;
+}
+
+static void
+socket_teardown(void)
+{
+	if (sock_tx >= 0)
+		close(sock_tx);
+	if (sock_rx >= 0)
+		close(sock_rx);
+	sock_tx = sock_rx = -1;
+}
+
+/* Datagrams to the sockets of rx queue q (socket i is on queue i % nb_rxq). */
+static int
+socket_inject(struct lcx_port *port, uint16_t q, unsigned int n, uint32_t seq0)
+{
+	uint16_t nq = lcx_port_nb_rxq(port);
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; k < n; i++) {
+		if (i % nq != q)
+			continue;
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					  .sin_port = htons((uint16_t)(sock_base + i % SOCK_N)) };
+		struct test_payload pl = { .magic = MAGIC, .seq = seq0 + k };
+
+		if (sendto(sock_tx, &pl, sizeof(pl), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			return -1;
+		k++;
+	}
+	return 0;
+}
+
+static long
+socket_far_received(void)
+{
+	struct test_payload pl;
+
+	while (recv(sock_rx, &pl, sizeof(pl), 0) == sizeof(pl))
+		if (pl.magic == MAGIC)
+			sock_rx_count++;
+	return sock_rx_count;
+}
+
+/* --- socket only --- */
+
+struct hdr_seen {
+	_Atomic int n;
+	uint8_t frame[128];
+	uint16_t len;
+	uint32_t ptype;
+};
+
+static void
+on_rx_copy(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct hdr_seen *h = arg;
+
+	(void)port;
+	(void)queue;
+	if (atomic_load(&h->n) == 0) {
+		h->len = rte_pktmbuf_data_len(pkts[0]);
+		memcpy(h->frame, rte_pktmbuf_mtod(pkts[0], void *),
+		       h->len < sizeof(h->frame) ? h->len : sizeof(h->frame));
+		h->ptype = pkts[0]->packet_type;
+	}
+	atomic_fetch_add(&h->n, n);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* The synthesised Ethernet / IPv4 / UDP header in front of the payload. */
+static void
+t_socket_headers(void **state)
+{
+	(void)state;
+	if (strcmp(be->name, "socket") != 0)
+		skip();
+	static struct hdr_seen h;
+	struct lcx_port *port = port_make(false, 0);
+	struct lcx_context *ctx = ctx_make("sh-ctx", MS, true);
+	struct sockaddr_in from;
+	socklen_t len = sizeof(from);
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx_copy, &h), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(socket_inject(port, 0, 1, 77), 0);
+	assert_int_equal(getsockname(sock_tx, (struct sockaddr *)&from, &len), 0);
+	uint64_t deadline = now_ns() + 2000 * MS;
+
+	while (atomic_load(&h.n) == 0 && now_ns() < deadline)
+		sleep_ns(MS);
+	assert_int_equal(atomic_load(&h.n), 1);
+	assert_int_equal(h.len, 42 + sizeof(struct test_payload));
+	const struct rte_ether_hdr *eth = (const void *)h.frame;
+	const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+	const struct rte_udp_hdr *udp = (const void *)(ip + 1);
+	const struct test_payload *pl = (const void *)(udp + 1);
+
+	assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(ip->version_ihl, 0x45);
+	assert_int_equal(ip->next_proto_id, IPPROTO_UDP);
+	assert_int_equal(rte_be_to_cpu_16(ip->total_length), 28 + sizeof(*pl));
+	struct rte_ipv4_hdr ipc = *ip;
+
+	ipc.hdr_checksum = 0;
+	assert_int_equal(rte_ipv4_cksum(&ipc), ip->hdr_checksum); /* valid */
+	assert_int_equal(ip->src_addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(ip->dst_addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(udp->src_port, from.sin_port);
+	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), sock_base);
+	assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), 8 + sizeof(*pl));
+	assert_int_equal(pl->magic, MAGIC);
+	assert_int_equal(pl->seq, 77);
+	assert_int_equal(h.ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP);
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* A datagram larger than an mbuf takes is dropped and counted; bad tx too. */
+static void
+t_socket_errors(void **state)
+{
+	(void)state;
+	if (strcmp(be->name, "socket") != 0)
+		skip();
+	static struct hdr_seen h;
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = "socket", .devargs = be->devargs,
+				   .mbuf_data_size = RTE_PKTMBUF_HEADROOM + 256 };
+	struct lcx_context *ctx = ctx_make("se-ctx", MS, true);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				  .sin_port = htons(sock_base) };
+	char big[400] = { 0 };
+	struct lcx_port_stats st;
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	live_add((void **)live_ports, port);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx_copy, &h), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(sendto(sock_tx, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)),
+			 sizeof(big));
+	assert_int_equal(sendto(sock_tx, big, 200, 0, (struct sockaddr *)&to, sizeof(to)), 200);
+	uint64_t deadline = now_ns() + 2000 * MS;
+
+	while (atomic_load(&h.n) == 0 && now_ns() < deadline)
+		sleep_ns(MS);
+	sleep_ns(10 * MS);
+	assert_int_equal(atomic_load(&h.n), 1); /* the 200-byte one */
+	assert_int_equal(h.len, 242);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_errors, 1);
+	assert_int_equal(st.rx_packets, 1);
+
+	/* tx: a frame that is not UDP is freed and counted; the next one goes out. */
+	struct rte_mbuf *pkts[2];
+
+	pkts[0] = build_frame(lcx_port_pool(port), be->tx_src, be->tx_dst, be->tx_sport,
+			      be->tx_dport, NULL, 1);
+	pkts[1] = build_frame(lcx_port_pool(port), be->tx_src, be->tx_dst, be->tx_sport,
+			      be->tx_dport, NULL, 2);
+	rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	long far0 = socket_far_received();
+
+	assert_int_equal(lcx_port_tx_burst(port, 0, pkts, 2), 2);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.tx_errors, 1);
+	deadline = now_ns() + 1000 * MS;
+	while (socket_far_received() == far0 && now_ns() < deadline)
+		sleep_ns(MS);
+	assert_int_equal(socket_far_received() - far0, 1);
+	lcx_port_stop(port);
+	assert_true(pool_full(port));
+	port_done(port);
+	ctx_done(ctx);
+}
+
+static uint64_t
+thread_cpu_ns(pthread_t t)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(t, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * 1000 sockets on one context: idle, they cost no system call per iteration
+ * (the context thread stays nearly idle); each one's datagram is received.
+ */
+static void
+t_socket_many(void **state)
+{
+	(void)state;
+	if (strcmp(be->name, "socket") != 0)
+		skip();
+	const unsigned int nsock = 1000;
+	struct rlimit rl;
+	char devargs[64];
+	uint16_t base;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < nsock + 200) {
+		rl.rlim_cur = rl.rlim_max < nsock + 200 ? rl.rlim_max : nsock + 200;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < nsock + 200)
+			skip();
+	}
+	base = free_ports((uint16_t)(10000 + (getpid() % 20) * 1024), nsock);
+	assert_true(base != 0);
+	snprintf(devargs, sizeof(devargs), "127.0.0.1:%u-%u", base, base + nsock - 1);
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = "socket", .devargs = devargs };
+	/* A pthread context: its CPU time is what the test reads. */
+	struct lcx_context *ctx = ctx_make("many", MS, false);
+	struct lcx_context_stats cs0, cs1;
+
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	live_add((void **)live_ports, port);
+	rxstat_reset(&rs[0], ctx);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	sleep_ns(20 * MS);
+	uint64_t cpu0 = thread_cpu_ns(ctx->thread);
+	uint64_t t0 = now_ns();
+
+	assert_int_equal(lcx_context_stats(ctx, &cs0), 0);
+	sleep_ns(300 * MS);
+	uint64_t cpu = thread_cpu_ns(ctx->thread) - cpu0, wall = now_ns() - t0;
+
+	assert_int_equal(lcx_context_stats(ctx, &cs1), 0);
+	printf("# 1000 idle sockets: context CPU %.2f%% over %.0f ms, %lu iterations, "
+	       "%lu reacts\n", 100.0 * (double)cpu / (double)wall, (double)wall / 1e6,
+	       (unsigned long)(cs1.iterations - cs0.iterations),
+	       (unsigned long)(cs1.reacts - cs0.reacts));
+	/* About one iteration per throttle, not a spin. */
+	assert_true(cs1.iterations - cs0.iterations < 2 * (wall / MS) + 10);
+	assert_true(cpu < wall / 10);
+
+	/* One datagram to every socket. */
+	for (unsigned int i = 0; i < nsock; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					  .sin_port = htons((uint16_t)(base + i)) };
+		struct test_payload pl = { .magic = MAGIC, .seq = i };
+
+		assert_int_equal(sendto(sock_tx, &pl, sizeof(pl), 0, (struct sockaddr *)&to,
+					sizeof(to)), sizeof(pl));
+	}
+	assert_true(wait_count(&rs[0].test, nsock, 3000));
+	sleep_ns(20 * MS);
+	assert_int_equal(atomic_load(&rs[0].test), nsock);
+	assert_int_equal(atomic_load(&rs[0].dup), 0);
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* --- main --- */
+
+static struct backend backends[] = {
+	{ .name = "ring", .driver = "dpdk", .nb_txq = 2, .exact = true, .tx_loops = true, .multiq = true,
+	  .inject = ring_inject, .devargs = "net_ring0", .devargs_mq = "net_ring0" },
+	{ .name = "null", .driver = "dpdk", .nb_txq = 2, .exact = false, .multiq = true,
+	  .devargs = "net_null0", .devargs_mq = "net_null0" },
+	{ .name = "memif", .driver = "dpdk", .nb_txq = 1, .exact = true, .tx_loops = true,
+	  .setup = memif_setup, .teardown = memif_teardown, .inject = ring_inject },
+	{ .name = "af_packet", .driver = "dpdk", .nb_txq = 1, .exact = true, .multiq = false,
+	  .setup = afp_setup, .teardown = afp_teardown, .inject = afp_inject,
+	  .far_received = afp_far_received,
+	  .devargs = "net_af_packet0,iface=" VETH_DUT ",qpairs=1,framecnt=1024",
+	  .devargs_mq = "net_af_packet0,iface=" VETH_DUT ",qpairs=2,framecnt=1024" },
+	{ .name = "socket", .driver = "socket", .nb_txq = 2, .exact = true, .multiq = true,
+	  .setup = socket_setup, .teardown = socket_teardown, .inject = socket_inject,
+	  .far_received = socket_far_received },
+};
+
+static void
+cleanup(void)
+{
+	if (be != NULL && be->teardown != NULL)
+		be->teardown();
+}
+
+static void
+on_signal(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(t_lifecycle, teardown),
+		cmocka_unit_test_teardown(t_exact_count, teardown),
+		cmocka_unit_test_teardown(t_drain_within_throttle, teardown),
+		cmocka_unit_test_teardown(t_start_after_idle, teardown),
+		cmocka_unit_test_teardown(t_tx_flush, teardown),
+		cmocka_unit_test_teardown(t_mbuf_accounting, teardown),
+		cmocka_unit_test_teardown(t_stats_reset, teardown),
+		cmocka_unit_test_teardown(t_multi_queue, teardown),
+		cmocka_unit_test_teardown(t_bad_input, teardown),
+		cmocka_unit_test_teardown(t_socket_headers, teardown),
+		cmocka_unit_test_teardown(t_socket_errors, teardown),
+		cmocka_unit_test_teardown(t_socket_many, teardown),
+	};
+	char pfx[80], group[64];
+	char *eal[16];
+	int ne = 0, ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s ring|null|memif|af_packet|socket\n", argv[0]);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i].name, argv[1]) == 0)
+			be = &backends[i];
+	if (be == NULL) {
+		fprintf(stderr, "unknown backend %s\n", argv[1]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	be->rx_src = ip4(NET_GEN);
+	be->rx_dst = ip4(NET_DUT);
+	be->tx_src = ip4(NET_DUT);
+	be->tx_dst = ip4(NET_GEN);
+	be->tx_sport = UDP_SPORT;
+	be->tx_dport = UDP_DPORT;
+	if (be->tx_loops) { /* what it sends is what it receives */
+		be->tx_src = be->rx_src;
+		be->tx_dst = be->rx_dst;
+	}
+	if (strcmp(be->name, "socket") == 0)
+		be->rx_dst = htonl(INADDR_LOOPBACK);
+	snprintf(prefix, sizeof(prefix), "lcxport_%s", be->name);
+
+	/* Helpers first: a forked process must not inherit a live EAL. */
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (be->setup != NULL) {
+		ret = be->setup();
+		if (ret == 77)
+			return 77;
+		if (ret != 0) {
+			fprintf(stderr, "%s: environment set-up failed\n", be->name);
+			return 1;
+		}
+	}
+	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
+	eal[ne++] = argv[0];
+	eal[ne++] = "--no-huge";
+	eal[ne++] = "-m";
+	eal[ne++] = "512";
+	eal[ne++] = "--no-pci";
+	eal[ne++] = pfx;
+	eal[ne++] = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? "-l0-1" : "-l0";
+	eal[ne++] = "--log-level=*:warning";
+	if (strcmp(be->name, "null") == 0)
+		eal[ne++] = "--vdev=net_null0"; /* a device EAL made, not lcx */
+	eal[ne] = NULL;
+	if (rte_eal_init(ne, eal) < 0) {
+		fprintf(stderr, "%s: rte_eal_init failed: %s\n", be->name, rte_strerror(rte_errno));
+		return 1;
+	}
+	lcx_eal_attach();
+	if (rte_lcore_count() >= 2)
+		worker_lcore = (int)rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+	snprintf(group, sizeof(group), "port-%s", be->name);
+	ret = cmocka_run_group_tests_name(group, tests, NULL, NULL);
+	rte_eal_cleanup();
+	return ret;
+}

@@ -733,7 +733,7 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 	ctx->idle_epfd = -1;
 	ctx->unpark_efd = -1;
 	ctx->idle_park_max = conf->idle_park_max_ns != 0 ? conf->idle_park_max_ns
-							 : 8 * conf->throttle_ns;
+							 : LCX_IDLE_PARK_FACTOR * conf->throttle_ns;
 	atomic_store(&ctx->new_throttle, NO_THROTTLE_CHANGE);
 	atomic_store(&ctx->refcnt, 1);
 	apply_throttle(ctx, conf->throttle_ns);

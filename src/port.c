@@ -152,8 +152,10 @@ lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 	}
 	n = c->nb_mbufs != 0 ? c->nb_mbufs : (want > need ? want : need);
 	if (n < need) {
-		PORT_LOG(ERR, "%s: nb_mbufs %u is too small: %u rx queues of %u entries with bursts "
-			 "of %u need at least %u", dev->name, n, c->nb_rxq, c->nb_rxd, c->burst, need);
+		PORT_LOG(ERR, "%s: nb_mbufs %u is too small: %u rx queues of %u entries",
+			 dev->name, n, c->nb_rxq, c->nb_rxd);
+		PORT_LOG(ERR, "%s: with bursts of %u they need at least %u mbufs", dev->name,
+			 c->burst, need);
 		return -ENOMEM;
 	}
 	cache = n / 8 < RTE_MEMPOOL_CACHE_MAX_SIZE / 2 ? n / 8 : RTE_MEMPOOL_CACHE_MAX_SIZE / 2;
@@ -408,7 +410,8 @@ rxq_attach_fn(struct lcx_context *ctx, void *arg)
 		if (ret < 0)
 			return ret;
 	}
-	atomic_store_explicit(&rxq->active, port->started, memory_order_relaxed);
+	atomic_store_explicit(&rxq->active, __atomic_load_n(&port->started, __ATOMIC_RELAXED),
+			      memory_order_relaxed);
 	ret = lcx_poller_register(ctx, &rxq->poller);
 	if (ret < 0 && ops->rxq_detach != NULL)
 		ops->rxq_detach(&port->dev, req->q, ctx, false);
@@ -595,7 +598,7 @@ lcx_port_start(struct lcx_port *port)
 		PORT_LOG(ERR, "%s: cannot start: %s", port->dev.name, strerror(-ret));
 		return ret;
 	}
-	port->started = true;
+	__atomic_store_n(&port->started, true, __ATOMIC_RELAXED);
 	for (uint16_t q = 0; q < port->dev.conf.nb_rxq; q++)
 		atomic_store_explicit(&port->rxq[q].active, true, memory_order_release);
 	for (uint16_t q = 0; q < port->dev.conf.nb_txq; q++)
@@ -650,7 +653,7 @@ lcx_port_stop(struct lcx_port *port)
 			continue;
 		atomic_store(&rxq->active, false);
 	}
-	port->started = false;
+	__atomic_store_n(&port->started, false, __ATOMIC_RELAXED);
 	ret = port->dev.ops->stop(&port->dev);
 	if (ret < 0)
 		PORT_LOG(ERR, "%s: stop: %s", port->dev.name, strerror(-ret));
@@ -805,6 +808,8 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		goto out_free_port;
 	}
 	port->created = true;
+	if (c->burst == 0 || c->burst > port->rxq[0].burst)
+		c->burst = port->rxq[0].burst; /* a driver may only lower it */
 	/* The fast path, next to each queue. */
 	for (uint16_t q = 0; q < c->nb_rxq; q++) {
 		port->rxq[q].burst = c->burst; /* the driver may have cut it to its ring */

@@ -56,6 +56,8 @@ struct lcx_context;
 #define LCX_BUSY_REACT_NS 100000ull
 /** Reacts in a row with nothing done before a context backs off (idle park). */
 #define LCX_IDLE_REACTS 8
+/** Default bound of an idle park, in throttles, for a context with pollers. */
+#define LCX_IDLE_PARK_FACTOR 4
 /** The longest throttle accepted (ns). */
 #define LCX_THROTTLE_MAX_NS 1000000000ull
 
@@ -76,11 +78,12 @@ struct lcx_context_conf {
 	int socket_id;               /**< NUMA node for its memory; -1: of the cpu/lcore */
 	const struct lcx_clock *clock; /**< NULL: the TSC */
 	/**
-	 * Idle back-off for contexts with pollers: after LCX_IDLE_REACTS reacts in
-	 * a row with nothing to do, park up to this long (0: 8 x throttle; at most
-	 * the throttle: no back-off). A context without pollers parks until its
-	 * next timer, an I/O event on a waited source, or a wake from another
-	 * thread, however long that is.
+	 * Idle back-off for contexts with pollers: after LCX_IDLE_REACTS reacts
+	 * in a row with nothing to do, park up to this long (0: the throttle
+	 * times LCX_IDLE_PARK_FACTOR; at most the throttle: no back-off, so
+	 * traffic that starts after a silence waits at most one throttle). A
+	 * context without pollers parks until its next timer, an I/O event on a
+	 * waited source, or a wake from another thread, however long that is.
 	 */
 	uint64_t idle_park_max_ns;
 };

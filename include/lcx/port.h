@@ -23,6 +23,17 @@
  * Threads: create, start, stop, destroy and stats from any one control thread;
  * attach and detach from any thread (they enter the target context). A queue's
  * fast-path functions only on the context it is attached to.
+ *
+ * Lifetimes: detach a queue (or destroy the port) before its context is
+ * released; a context that stopped first is fine (detach then only forgets
+ * it). Never destroy a port from one of its own rx handlers. lcx_port_stop()
+ * waits for the attached queues' contexts to finish their current burst; a tx
+ * queue that is not attached must not be sent on while the port stops.
+ * Each counter of lcx_port_stats() is read on its own (relaxed), so a reading
+ * taken while traffic flows may show bytes a little behind packets.
+ *
+ * What a socket port's mbufs hold (a synthesised Ethernet / IPv4 / UDP header
+ * before the payload) is described in drivers/net/socket/socket.c.
  */
 
 #include <stdbool.h>

@@ -80,8 +80,8 @@ struct lcx_port_dev {
 	 */
 	uint32_t rx_ring_size;
 	void *priv;                          /**< ops->priv_size bytes, zeroed; freed by lcx */
-	void *rxq[LCX_PORT_QUEUES_MAX];      /**< create() sets it: rx_burst's and rx_fill's argument */
-	void *txq[LCX_PORT_QUEUES_MAX];      /**< create() sets it: tx_burst's argument */
+	void *rxq[LCX_PORT_QUEUES_MAX]; /**< create() sets it: rx_burst's and rx_fill's argument */
+	void *txq[LCX_PORT_QUEUES_MAX]; /**< create() sets it: tx_burst's argument */
 };
 
 /**
@@ -116,7 +116,7 @@ struct lcx_port_ops {
 	 * snapshot of them and subtracts it. @return 0 or -errno.
 	 */
 	int (*stats_reset)(struct lcx_port_dev *dev);
-	/** Optional: the MAC address. NULL: lcx_port_mac() returns -ENOTSUP. @return 0 or -errno. */
+	/** Optional: the MAC address (NULL: -ENOTSUP). @return 0 or -errno. */
 	int (*mac)(const struct lcx_port_dev *dev, uint8_t mac[6]);
 	/**
 	 * Optional: rx queue q is being attached to ctx; runs on ctx (see @file).

@@ -222,7 +222,8 @@ rxq_poll(void *arg)
 	if (n == 0)
 		return 0;
 	Q_ADD(q, rx_packets, n);
-	Q_ADD(q, rx_bytes, sum_len(q->pkts, n));
+	if (q->count_bytes)
+		Q_ADD(q, rx_bytes, sum_len(q->pkts, n));
 	q->fn(q->port, q->qid, q->pkts, n, q->arg);
 	return n;
 }
@@ -252,6 +253,12 @@ static const struct lcx_poller_ops rxq_poller_fill_ops = {
 static inline uint16_t
 txq_send(struct lcx__port_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
+	if (!q->count_bytes) {
+		uint16_t sent = q->tx_burst(q->drv, pkts, n);
+
+		Q_ADD(q, tx_packets, sent);
+		return sent;
+	}
 	/* Lengths first: what the driver takes may be freed (and reused) at once. */
 	uint64_t bytes = sum_len(pkts, n);
 	uint16_t sent = q->tx_burst(q->drv, pkts, n);
@@ -816,11 +823,13 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		port->rxq[q].rx_burst = ops->rx_burst;
 		port->rxq[q].rx_fill = ops->rx_fill;
 		port->rxq[q].drv = port->dev.rxq[q];
+		port->rxq[q].count_bytes = !ops->stats_has_bytes;
 	}
 	for (uint16_t q = 0; q < c->nb_txq; q++) {
 		port->txq[q].burst = c->burst;
 		port->txq[q].tx_burst = ops->tx_burst;
 		port->txq[q].drv = port->dev.txq[q];
+		port->txq[q].count_bytes = !ops->stats_has_bytes;
 	}
 	*out = port;
 	return 0;
@@ -892,9 +901,15 @@ lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out)
 	if (ret < 0)
 		return ret;
 	out->rx_packets = sub_sat(l.rx_packets, port->base.rx_packets);
-	out->rx_bytes = sub_sat(l.rx_bytes, port->base.rx_bytes);
+	out->rx_packets = sub_sat(l.rx_packets, port->base.rx_packets);
 	out->tx_packets = sub_sat(l.tx_packets, port->base.tx_packets);
-	out->tx_bytes = sub_sat(l.tx_bytes, port->base.tx_bytes);
+	if (port->dev.ops->stats_has_bytes) {
+		out->rx_bytes = sub_sat(d.rx_bytes, port->base_drv.rx_bytes);
+		out->tx_bytes = sub_sat(d.tx_bytes, port->base_drv.tx_bytes);
+	} else {
+		out->rx_bytes = sub_sat(l.rx_bytes, port->base.rx_bytes);
+		out->tx_bytes = sub_sat(l.tx_bytes, port->base.tx_bytes);
+	}
 	out->tx_dropped = sub_sat(l.tx_dropped, port->base.tx_dropped);
 	out->rx_missed = sub_sat(d.rx_missed, port->base_drv.rx_missed);
 	out->rx_nombuf = sub_sat(d.rx_nombuf, port->base_drv.rx_nombuf);

@@ -28,6 +28,7 @@ struct lcx__port_rxq {
 	struct lcx_port *port;
 	uint16_t qid;
 	uint16_t burst;
+	bool count_bytes;              /* the driver's stats have no bytes */
 	_Atomic bool active;           /* the port is started: bursts may run */
 	uint64_t rx_packets;           /* owner-written, relaxed */
 	uint64_t rx_bytes;
@@ -47,6 +48,7 @@ struct lcx__port_txq {
 	uint16_t cap;                  /* 2 * burst */
 	uint16_t burst;
 	uint16_t qid;
+	bool count_bytes;              /* the driver's stats have no bytes */
 	_Atomic bool active;
 	uint64_t tx_packets;           /* sender-written, relaxed */
 	uint64_t tx_bytes;

@@ -68,7 +68,7 @@ struct lcx_port_conf {
 	uint16_t nb_rxd;         /**< rx ring entries; 0: 1024 */
 	uint16_t nb_txd;         /**< tx ring entries; 0: 1024 */
 	uint16_t burst;          /**< rx burst; 0: 32, at most 512 */
-	uint32_t nb_mbufs;       /**< pool size when the port makes its own pool; 0: sized from the rings */
+	uint32_t nb_mbufs;       /**< pool size if the port makes its pool; 0: from the rings */
 	uint16_t mbuf_data_size; /**< data room per mbuf; 0: RTE_MBUF_DEFAULT_BUF_SIZE */
 	struct rte_mempool *pool; /**< NULL: a pool on the port's NUMA node */
 	bool promiscuous;        /**< dpdk: enable promiscuous mode */
@@ -77,9 +77,13 @@ struct lcx_port_conf {
 /** Counters of a port, summed over its queues. */
 struct lcx_port_stats {
 	uint64_t rx_packets; /**< received and handed to the caller */
-	uint64_t rx_bytes;   /**< their bytes */
+	/**
+	 * Their bytes. dpdk: the device's own count (ibytes), not summed per
+	 * burst; 0 on vdevs that keep none, such as net_null and net_ring.
+	 */
+	uint64_t rx_bytes;
 	uint64_t tx_packets; /**< sent */
-	uint64_t tx_bytes;   /**< their bytes */
+	uint64_t tx_bytes;   /**< their bytes (as rx_bytes) */
 	uint64_t rx_missed;  /**< dropped by the device: ring full (imissed) */
 	uint64_t rx_nombuf;  /**< receive failed for want of an mbuf */
 	uint64_t rx_errors;  /**< receive errors (bad frames, socket errors) */

@@ -264,6 +264,13 @@ setup_queues(struct lcx_port_dev *dev, struct dpdk_priv *p)
 		p->rxq[q].port_id = p->port_id;
 		p->rxq[q].qid = q;
 		dev->rxq[q] = &p->rxq[q];
+
+		/* Some PMDs keep a ring of their own size (af_packet: framecnt). */
+		struct rte_eth_rxq_info qi;
+
+		if (rte_eth_rx_queue_info_get(p->port_id, q, &qi) == 0 && qi.nb_desc != 0 &&
+		    qi.nb_desc < dev->rx_ring_size)
+			dev->rx_ring_size = qi.nb_desc;
 	}
 	for (uint16_t q = 0; q < c->nb_txq; q++) {
 		ret = rte_eth_tx_queue_setup(p->port_id, q, c->nb_txd, socket, NULL);
@@ -371,6 +378,9 @@ dpdk_start(struct lcx_port_dev *dev)
 	int ret = rte_eth_dev_start(p->port_id);
 
 	if (ret < 0) {
+		/* Some PMDs (memif) return a bare -1: that is no -EPERM. */
+		if (ret == -1)
+			ret = -EIO;
 		DPDK_LOG(ERR, "%s: cannot start: %s", dev->name, rte_strerror(-ret));
 		return ret;
 	}
@@ -378,7 +388,8 @@ dpdk_start(struct lcx_port_dev *dev)
 	if (dev->conf.promiscuous) {
 		ret = rte_eth_promiscuous_enable(p->port_id);
 		if (ret < 0)
-			DPDK_LOG(WARNING, "%s: promiscuous mode: %s", dev->name, rte_strerror(-ret));
+			DPDK_LOG(WARNING, "%s: promiscuous mode: %s", dev->name,
+				 rte_strerror(-ret));
 	}
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		int n = rte_eth_rx_queue_count(p->port_id, q);
@@ -436,6 +447,8 @@ dpdk_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
 
 	if (ret < 0)
 		return ret;
+	out->rx_bytes += st.ibytes;
+	out->tx_bytes += st.obytes;
 	out->rx_missed += st.imissed;
 	out->rx_nombuf += st.rx_nombuf;
 	out->rx_errors += st.ierrors;
@@ -472,6 +485,7 @@ const struct lcx_port_ops lcx__port_dpdk_ops = {
 	.start = dpdk_start,
 	.stop = dpdk_stop,
 	.stats = dpdk_stats,
+	.stats_has_bytes = true,
 	.stats_reset = dpdk_stats_reset,
 	.mac = dpdk_mac,
 	.rxq_attach = NULL,

@@ -133,6 +133,11 @@ struct lcx_port_ops {
 	lcx_port_rx_burst_fn rx_burst; /**< fast path: receive a burst (see @file) */
 	lcx_port_tx_burst_fn tx_burst; /**< fast path: send a burst (see @file) */
 	lcx_port_rx_fill_fn rx_fill;   /**< optional fast path: rx ring fill level */
+	/**
+	 * stats() reports rx_bytes and tx_bytes itself (a NIC counts them anyway),
+	 * so the port layer does not sum packet lengths on every burst.
+	 */
+	bool stats_has_bytes;
 };
 
 /**

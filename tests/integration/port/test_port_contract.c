@@ -52,6 +52,7 @@
 #include <lcx/port.h>
 
 #include "lcx_private.h"
+#include "port_private.h"
 
 #define MS 1000000ull
 #define MAGIC 0x4c435854u /* "LCXT" */
@@ -75,6 +76,7 @@ struct backend {
 	bool exact;     /* finite traffic: exact counts can be checked */
 	bool tx_loops;  /* what the port sends comes back to its rx */
 	bool multiq;    /* runs with two rx queues */
+	bool no_bytes;  /* the device counts no bytes (port bytes come from the device) */
 	uint16_t nb_txq; /* tx queues the device has room for */
 	int (*setup)(void);
 	void (*teardown)(void);
@@ -128,7 +130,7 @@ struct test_payload {
 	uint32_t magic;
 	uint32_t seq;
 	uint8_t pad[PAYLOAD - 8];
-};
+} __attribute__((packed)); /* at offset 42 in a frame */
 
 static struct rte_mbuf *
 build_frame(struct rte_mempool *mp, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
@@ -311,6 +313,13 @@ port_done(struct lcx_port *port)
 {
 	live_del((void **)live_ports, port);
 	lcx_port_destroy(port);
+	/*
+	 * net_memif (DPDK 22.11) can crash in its interrupt thread when a device
+	 * is removed and another probed while the control channel of the first is
+	 * still being torn down: give that thread a moment.
+	 */
+	if (port != NULL && strcmp(be->name, "memif") == 0)
+		sleep_ns(50 * MS);
 }
 
 static void
@@ -436,14 +445,22 @@ t_lifecycle(void **state)
 		assert_int_equal(lcx_port_mac(port, mac), -ENOTSUP);
 	}
 	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
 	if (lcx_port_ethdev_id(port) >= 0)
 		printf("# %s: rte_eth_rx_queue_count() after start = %d\n", be->name,
 		       rte_eth_rx_queue_count((uint16_t)lcx_port_ethdev_id(port), 0));
 	rxstat_reset(&rs[0], ctx);
 	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
 	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), -EBUSY);
+	/* The ring budget of the context sees the queue's ring. */
+	printf("# %s: rx poller burst %u, ring_size %u, fill %s\n", be->name,
+	       port->rxq[0].poller.burst, port->rxq[0].poller.ring_size,
+	       port->rxq[0].poller.ops->fill != NULL ? "read" : "none");
+	assert_int_equal(port->rxq[0].poller.burst, 32);
+	assert_true(port->rxq[0].poller.ring_size >= 32);
 	assert_int_equal(lcx_port_stop(port), 0);
 	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
 	assert_int_equal(lcx_port_rxq_detach(port, 0), 0);
 	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
 	assert_int_equal(atomic_load(&rs[0].wrong_ctx), 0);
@@ -451,6 +468,7 @@ t_lifecycle(void **state)
 	/* The device was closed and removed: the same devargs work again. */
 	port = port_make(false, 0);
 	assert_int_equal(lcx_port_start(port), 0);
+	wait_link(port);
 	port_done(port);
 	ctx_done(ctx);
 }
@@ -460,7 +478,7 @@ t_exact_count(void **state)
 {
 	(void)state;
 	struct lcx_port *port = port_make(false, 0);
-	struct lcx_context *ctx = ctx_make("ec-rx", MS, true);
+	struct lcx_context *ctx = ctx_make_idle("ec-rx", MS, true, MS);
 	struct lcx_port_stats st;
 	const unsigned int n = 2000;
 
@@ -474,7 +492,7 @@ t_exact_count(void **state)
 		assert_int_equal(lcx_port_stop(port), 0);
 		assert_int_equal(lcx_port_stats(port, &st), 0);
 		assert_int_equal(st.rx_packets, atomic_load(&rs[0].total));
-		assert_true(st.rx_bytes >= st.rx_packets * 60);
+		assert_true(be->no_bytes ? st.rx_bytes == 0 : st.rx_bytes >= st.rx_packets * 60);
 		port_done(port);
 		ctx_done(ctx);
 		return;
@@ -638,11 +656,14 @@ t_tx_flush(void **state)
 
 	do {
 		assert_int_equal(lcx_port_stats(port, &st), 0);
-	} while (st.tx_packets < req.n && now_ns() < deadline);
+		/* Each counter is read on its own: bytes may trail packets briefly. */
+	} while ((st.tx_packets < req.n ||
+		  (!be->no_bytes && st.tx_bytes < (uint64_t)req.n * (42 + PAYLOAD))) &&
+		 now_ns() < deadline);
 	assert_int_equal(st.tx_packets, req.n);
 	assert_int_equal(st.tx_dropped, 0);
 	assert_int_equal(st.tx_errors, 0);
-	assert_true(st.tx_bytes >= (uint64_t)req.n * (42 + PAYLOAD));
+	assert_true(be->no_bytes ? st.tx_bytes == 0 : st.tx_bytes >= (uint64_t)req.n * (42 + PAYLOAD));
 	if (be->tx_loops) {
 		assert_true(wait_count(&rs[0].test, req.n, 2000));
 		assert_int_equal(atomic_load(&rs[0].test), req.n);
@@ -721,7 +742,7 @@ t_stats_reset(void **state)
 	sleep_ns(10 * MS);
 	assert_int_equal(lcx_port_stats(port, &st), 0);
 	assert_int_equal(st.rx_packets, atomic_load(&rs[0].total) - total0);
-	assert_true(st.rx_bytes >= 30 * (42 + PAYLOAD));
+	assert_true(be->no_bytes ? st.rx_bytes == 0 : st.rx_bytes >= 30 * (42 + PAYLOAD));
 	port_done(port);
 	ctx_done(ctx);
 }
@@ -789,9 +810,17 @@ t_bad_input(void **state)
 		assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
 		c.devargs = "net_af_packet9,iface=lcxp-nosuch";
 		assert_int_equal(lcx_port_create(&c, &port), -ENODEV);
+		/* A device that fails to start: a memif client with no server. */
+		struct lcx_port *bad = NULL;
+
+		c.devargs = "net_memif9,role=client,socket=/nonexistent-lcxport/x.sock";
+		assert_int_equal(lcx_port_create(&c, &bad), 0);
+		live_add((void **)live_ports, bad);
+		assert_int_equal(lcx_port_start(bad), -EIO);
+		port_done(bad);
 		c.devargs = be->devargs;
 		c.nb_rxq = 16; /* vdevs here have fewer */
-		if (strcmp(be->name, "memif") == 0 || strcmp(be->name, "af_packet") == 0)
+		if (strcmp(be->name, "af_packet") == 0) /* qpairs=1 */
 			assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
 		c.nb_rxq = 0;
 		/* One lcx port per ethdev. */
@@ -840,9 +869,12 @@ static char memif_sock[108];
 static void
 on_echo(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
-	uint16_t sent = lcx_port_tx_burst(port, queue, pkts, n);
+	uint16_t sent = 0;
 
 	(void)arg;
+	/* A test peer: wait for room rather than drop (bounded, 100 ms). */
+	for (int tries = 0; sent < n && tries < 100000; tries++)
+		sent += lcx_port_tx_burst(port, queue, pkts + sent, (uint16_t)(n - sent));
 	if (sent < n)
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 }
@@ -856,8 +888,10 @@ memif_peer(int rd, int wr)
 			 "--log-level=*:warning", NULL };
 	struct lcx_port *port = NULL;
 	struct lcx_context *ctx = NULL;
+	/* No idle back-off: the echo follows the test's traffic within 1 ms. */
 	struct lcx_context_conf cc = { .name = "echo", .throttle_ns = MS, .cpu = -1,
-				       .socket_id = -1, .launch = LCX_LAUNCH_THREAD };
+				       .socket_id = -1, .launch = LCX_LAUNCH_THREAD,
+				       .idle_park_max_ns = MS };
 	char b;
 
 	alarm(60);
@@ -1458,9 +1492,11 @@ t_socket_many(void **state)
 /* --- main --- */
 
 static struct backend backends[] = {
-	{ .name = "ring", .driver = "dpdk", .nb_txq = 2, .exact = true, .tx_loops = true, .multiq = true,
+	{ .name = "ring", .driver = "dpdk", .nb_txq = 2, .exact = true, .tx_loops = true,
+	  .multiq = true, .no_bytes = true,
 	  .inject = ring_inject, .devargs = "net_ring0", .devargs_mq = "net_ring0" },
 	{ .name = "null", .driver = "dpdk", .nb_txq = 2, .exact = false, .multiq = true,
+	  .no_bytes = true,
 	  .devargs = "net_null0", .devargs_mq = "net_null0" },
 	{ .name = "memif", .driver = "dpdk", .nb_txq = 1, .exact = true, .tx_loops = true,
 	  .setup = memif_setup, .teardown = memif_teardown, .inject = ring_inject },
@@ -1570,6 +1606,8 @@ main(int argc, char **argv)
 		worker_lcore = (int)rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
 	snprintf(group, sizeof(group), "port-%s", be->name);
 	ret = cmocka_run_group_tests_name(group, tests, NULL, NULL);
+	/* A context left on a worker lcore would make rte_eal_cleanup() wait forever. */
+	teardown(NULL);
 	rte_eal_cleanup();
 	return ret;
 }

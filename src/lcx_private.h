@@ -115,6 +115,8 @@ struct lcx_context {
 	uint64_t iter_t0;        /* start of the previous iteration */
 	uint64_t iter_parked;    /* ns parked since iter_t0 */
 	bool iter_busy;          /* the previous iteration did work */
+	bool last_full;          /* the previous iteration saw a full burst */
+	uint32_t clock_skips;    /* iterations since the clock was last read */
 	uint64_t parked_since;   /* start of the park in progress, 0 if none (stats) */
 	bool work_since_react;   /* anything done since the last react */
 	uint32_t idle_reacts;    /* reacts in a row with nothing done between */

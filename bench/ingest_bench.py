@@ -14,7 +14,8 @@ measured in one run (the machine is shared: absolute numbers drift).
   ingest_bench.py dpdk       [--seconds S] [--flows N]
       DPDK path: a capture of N flows with a 4-byte sequence number replayed
       by net_pcap (infinite_rx) into dpdk-testpmd rxonly, then into lcx-ingest
-      (--seq, busy polling), one forwarding core each; pps per core compared.
+      (--seq, busy polling), one forwarding core each, alternating --rounds
+      times; pps per core compared (best of each, and per round).
 
 Binaries are found in $BUILD (default build/): apps/lcx-ingest/lcx-ingest,
 tests/perf/ingest/udp_rx, udp_send, tests/integration/ingest/ingest_gen.
@@ -129,12 +130,17 @@ def bench_throughput(a, tmp):
     port = KPORT + 1999
     send = [UDP_SEND, "flood", "127.0.0.1", str(port), "1", "0", str(secs), "64"]
     res = {"seconds": secs}
-    cmd, js, sock = run_lcx_kernel(tmp, 1, 0, secs, f"127.0.0.1:{port}",
-                                   extra=("--throttle=0",))
-    _, snd, cpu, wall = measure(cmd, lambda p: wait_ready(p, sock), send)
-    t = json.load(open(js))["totals"]
-    res["lcx_ingest"] = {"sent": snd["sent"], "received": t["accepted"],
-                         "pps": round(t["accepted"] / secs), "cpu_s": round(cpu, 3)}
+    # Busy polling, and a 1 ms throttle (which leaves the sender more CPU on
+    # a 2-core machine).
+    for name, thr in (("lcx_ingest", "0"), ("lcx_ingest_throttle_1ms", "1ms")):
+        cmd, js, sock = run_lcx_kernel(tmp, 1, 0, secs, f"127.0.0.1:{port}",
+                                       extra=(f"--throttle={thr}",))
+        _, snd, cpu, wall = measure(cmd, lambda p: wait_ready(p, sock), send)
+        t = json.load(open(js))["totals"]
+        res[name] = {"sent": snd["sent"], "received": t["accepted"],
+                     "pps": round(t["accepted"] / secs), "cpu_s": round(cpu, 3)}
+        if os.path.exists(sock):
+            os.unlink(sock)
     rcmd = [UDP_RX, "recvmmsg", "127.0.0.1", str(port), "1", str(secs + 3)]
     out, snd, cpu, wall = measure(rcmd, lambda p: time.sleep(0.5), send)
     r = json.loads(out)
@@ -142,6 +148,8 @@ def bench_throughput(a, tmp):
                        "pps": round(r["datagrams"] / secs), "cpu_s": round(cpu, 3)}
     res["ratio_pps_lcx_vs_recvmmsg"] = round(res["lcx_ingest"]["pps"] /
                                              max(res["recvmmsg"]["pps"], 1), 3)
+    res["ratio_pps_lcx_1ms_vs_recvmmsg"] = round(res["lcx_ingest_throttle_1ms"]["pps"] /
+                                                 max(res["recvmmsg"]["pps"], 1), 3)
     return res
 
 
@@ -176,24 +184,32 @@ def bench_dpdk(a, tmp):
     pcap = os.path.join(tmp, "flows.pcap")
     subprocess.run([GEN, "flows", pcap, str(a.flows), "16", "5000", "64"], check=True,
                    stdout=subprocess.DEVNULL)
-    res = {"flows": a.flows, "seconds": a.seconds, "source": "net_pcap infinite_rx"}
-    if shutil.which("dpdk-testpmd"):
-        res["testpmd_rxonly_pps"] = round(testpmd_rxonly(pcap, a.seconds, "lcxing-tpmd"))
+    res = {"flows": a.flows, "seconds": a.seconds, "source": "net_pcap infinite_rx",
+           "rounds": a.rounds}
     js = os.path.join(tmp, "d.json")
     cmd = [EXE, "--no-huge", "-m", "1024", "--no-pci", "-l", "0-1",
            "--file-prefix=lcxing-dpdk", f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1",
-           "--", "--seq=0:4", "--throttle=0", f"--duration={int(a.seconds + 1)}", f"--json={js}",
-           "--stats-period=0", "--quiet", "--max-flows=4096"]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    d = json.load(open(js))
-    t = d["totals"]
-    res["lcx_ingest_pps"] = round(t["rx_total"] / d["duration_s"])
-    res["lcx_ingest_flows"] = t["flows"]["active"]
-    res["lcx_ingest_balanced"] = t["balanced"]
-    if "testpmd_rxonly_pps" in res:
-        res["ratio_lcx_vs_testpmd"] = round(res["lcx_ingest_pps"] /
-                                            max(res["testpmd_rxonly_pps"], 1), 3)
-        res["aim_met"] = res["ratio_lcx_vs_testpmd"] >= 0.5
+           "--", "--seq=0:4", "--throttle=0", f"--duration={int(a.seconds + 1)}",
+           f"--json={js}", "--stats-period=0", "--quiet", "--max-flows=4096"]
+    tp, lx = [], []
+    # Alternate the two so that a load change on the shared machine hits both.
+    for _ in range(a.rounds):
+        if shutil.which("dpdk-testpmd"):
+            tp.append(round(testpmd_rxonly(pcap, a.seconds, "lcxing-tpmd")))
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        d = json.load(open(js))
+        t = d["totals"]
+        if not t["balanced"] or t["flows"]["active"] != a.flows:
+            raise RuntimeError(f"lcx-ingest run: balanced {t['balanced']}, "
+                               f"flows {t['flows']['active']}")
+        lx.append(round(t["rx_total"] / d["duration_s"]))
+    res["lcx_ingest_pps"] = lx
+    res["lcx_ingest_flows"] = a.flows
+    if tp:
+        res["testpmd_rxonly_pps"] = tp
+        res["ratio_lcx_vs_testpmd_per_round"] = [round(x / max(y, 1), 3) for x, y in zip(lx, tp)]
+        res["ratio_lcx_vs_testpmd_best"] = round(max(lx) / max(max(tp), 1), 3)
+        res["aim_met"] = res["ratio_lcx_vs_testpmd_best"] >= 0.5
     return res
 
 
@@ -205,6 +221,7 @@ def main():
     ap.add_argument("--ports", type=int, default=1000)
     ap.add_argument("--interval-ms", type=int, default=20)
     ap.add_argument("--flows", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=3, help="dpdk: alternating runs of each")
     ap.add_argument("--json")
     ap.add_argument("--check", action="store_true", help="exit 1 when an aim is not met")
     a = ap.parse_args()

@@ -59,7 +59,7 @@ track(struct ingest_engine *e, struct ingest_flow *f, const uint8_t *data, uint3
 	s = &f->seq;
 	lost0 = s->lost;
 	exp0 = s->expected;
-	switch (ingest_seq_packet(s, &e->seq, data + pkt->payload_off, pkt->payload_len)) {
+	switch (ingest_seq_packet_fast(s, &e->seq, data + pkt->payload_off, pkt->payload_len)) {
 	case INGEST_SEQ_EV_NO_SEQ:
 		INGEST_ADD(a->seq_no_seq, 1);
 		return;
@@ -141,14 +141,19 @@ ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const u
 		h[k] = ingest_flow_hash(&pkt[ok[k]].key);
 		ingest_flow_prefetch(t, h[k]);
 	}
-	/* 3: find (no insert: an eviction would move flows found before it),
-	 * prefetch what tracking reads. */
+	/* 3: find (no insert: an eviction would move flows found before it):
+	 * the signatures first, prefetching the flow they point to, then the
+	 * keys; prefetch what tracking reads. */
 	for (k = 0; k < nok; k++) {
-		f[k] = ingest_flow_find_h(t, &pkt[ok[k]].key, h[k]);
-		if (f[k] != NULL) {
-			__builtin_prefetch(f[k], 1);
+		f[k] = ingest_flow_sig_match(t, h[k]);
+		if (f[k] != NULL)
+			__builtin_prefetch(f[k]);
+	}
+	for (k = 0; k < nok; k++) {
+		if (f[k] == NULL || !ingest__flow_key_eq(&f[k]->key, &pkt[ok[k]].key))
+			f[k] = ingest_flow_find_h(t, &pkt[ok[k]].key, h[k]);
+		if (f[k] != NULL && e->seq.mode != INGEST_SEQ_NONE)
 			__builtin_prefetch(&f[k]->seq, 1);
-		}
 	}
 	/* 4: count and track; flows not found are made now, and once an
 	 * insert evicted something the later lookups are done again. */

@@ -27,16 +27,6 @@ ingest_flow_hash(const struct ingest_flow_key *key)
 	return h;
 }
 
-static inline bool
-key_eq(const struct ingest_flow_key *a, const struct ingest_flow_key *b)
-{
-	uint64_t x[5], y[5];
-
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-}
-
 _Static_assert(sizeof(struct ingest_flow_key) == 40, "flow key is five words");
 
 int
@@ -79,47 +69,14 @@ ingest_flow_table_destroy(struct ingest_flow_table *t)
 	free(t);
 }
 
-static inline void
-buckets_of(const struct ingest_flow_table *t, uint64_t h, uint32_t *b1, uint32_t *b2)
-{
-	*b1 = (uint32_t)h & (t->nb_buckets - 1);
-	*b2 = (uint32_t)(h >> 40) & (t->nb_buckets - 1);
-	if (*b2 == *b1)
-		*b2 = (*b1 + 1) & (t->nb_buckets - 1);
-}
-
-static inline struct ingest_flow *
-bucket_find(const struct ingest_flow_table *t, uint32_t b, uint32_t sig,
-	    const struct ingest_flow_key *key)
-{
-	unsigned int used = t->used[b], i;
-
-	while (used) {
-		i = (unsigned int)__builtin_ctz(used);
-		used &= used - 1;
-		if (t->sigs[b * WAYS + i] == sig && key_eq(&t->flows[b * WAYS + i].key, key))
-			return &t->flows[b * WAYS + i];
-	}
-	return NULL;
-}
-
 struct ingest_flow *
 ingest_flow_find(const struct ingest_flow_table *t, const struct ingest_flow_key *key)
 {
 	return ingest_flow_find_h(t, key, ingest_flow_hash(key));
 }
 
-struct ingest_flow *
-ingest_flow_find_h(const struct ingest_flow_table *t, const struct ingest_flow_key *key,
-		   uint64_t h)
-{
-	uint32_t b1, b2, sig = (uint32_t)(h >> 32);
-	struct ingest_flow *f;
-
-	buckets_of(t, h, &b1, &b2);
-	f = bucket_find(t, b1, sig, key);
-	return f != NULL ? f : bucket_find(t, b2, sig, key);
-}
+#define buckets_of ingest__flow_buckets
+#define bucket_find ingest__flow_bucket_find
 
 /* The least recently seen slot of bucket b, or -1 if it is empty. */
 static int

@@ -17,7 +17,9 @@
  * through lcx_context_enter() onto the owner.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "parse.h"
 #include "seq.h"
@@ -84,9 +86,73 @@ struct ingest_flow *ingest_flow_get_h(struct ingest_flow_table *t,
 				      const struct ingest_flow_key *key, uint64_t h,
 				      uint64_t now_ns);
 
+static inline bool
+ingest__flow_key_eq(const struct ingest_flow_key *a, const struct ingest_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* The two candidate buckets of hash h. */
+static inline void
+ingest__flow_buckets(const struct ingest_flow_table *t, uint64_t h, uint32_t *b1, uint32_t *b2)
+{
+	*b1 = (uint32_t)h & (t->nb_buckets - 1);
+	*b2 = (uint32_t)(h >> 40) & (t->nb_buckets - 1);
+	if (*b2 == *b1)
+		*b2 = (*b1 + 1) & (t->nb_buckets - 1);
+}
+
+static inline struct ingest_flow *
+ingest__flow_bucket_find(const struct ingest_flow_table *t, uint32_t b, uint32_t sig,
+			 const struct ingest_flow_key *key)
+{
+	unsigned int used = t->used[b], i;
+
+	while (used) {
+		i = (unsigned int)__builtin_ctz(used);
+		used &= used - 1;
+		if (t->sigs[b * 8 + i] == sig && ingest__flow_key_eq(&t->flows[b * 8 + i].key, key))
+			return &t->flows[b * 8 + i];
+	}
+	return NULL;
+}
+
+/** The first flow whose signature matches hash h (a likely hit), or NULL. */
+static inline struct ingest_flow *
+ingest_flow_sig_match(const struct ingest_flow_table *t, uint64_t h)
+{
+	uint32_t b[2], sig = (uint32_t)(h >> 32);
+	unsigned int used, i, j;
+
+	ingest__flow_buckets(t, h, &b[0], &b[1]);
+	for (j = 0; j < 2; j++) {
+		used = t->used[b[j]];
+		while (used) {
+			i = (unsigned int)__builtin_ctz(used);
+			used &= used - 1;
+			if (t->sigs[b[j] * 8 + i] == sig)
+				return &t->flows[b[j] * 8 + i];
+		}
+	}
+	return NULL;
+}
+
 /** ingest_flow_find() with the key's hash already computed. */
-struct ingest_flow *ingest_flow_find_h(const struct ingest_flow_table *t,
-				       const struct ingest_flow_key *key, uint64_t h);
+static inline struct ingest_flow *
+ingest_flow_find_h(const struct ingest_flow_table *t, const struct ingest_flow_key *key,
+		   uint64_t h)
+{
+	uint32_t b1, b2, sig = (uint32_t)(h >> 32);
+	struct ingest_flow *f;
+
+	ingest__flow_buckets(t, h, &b1, &b2);
+	f = ingest__flow_bucket_find(t, b1, sig, key);
+	return f != NULL ? f : ingest__flow_bucket_find(t, b2, sig, key);
+}
 
 /** Prefetch what a lookup of hash h reads first (occupancy and signatures). */
 static inline void

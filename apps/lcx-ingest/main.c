@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -44,6 +47,23 @@ static struct ingest_app app;
 
 static __thread uint8_t lin_buf[65536];
 
+/* Hand a frame that passed to the sink, or count it (no sink). */
+static inline void
+rx_pass(struct ingest_rx *rx, struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q,
+	uint64_t tsc, struct ingest_sink_item *items, uint64_t *qbytes, unsigned int *k,
+	struct rte_mbuf **drop, unsigned int *nd, uint64_t *acc, uint64_t *acc_bytes)
+{
+	if (rx->app->sink != NULL) {
+		qbytes[*k] = len;
+		items[(*k)++] = (struct ingest_sink_item){
+			.m = m, .tsc = tsc, .iface = iface, .queue = q};
+	} else {
+		(*acc)++;
+		*acc_bytes += len;
+		drop[(*nd)++] = m;
+	}
+}
+
 static void
 rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
@@ -51,36 +71,45 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 	struct ingest_rx *rx = b->rx;
 	struct ingest_sink *sink = rx->app->sink;
 	struct ingest_sink_item items[LCX_PORT_BURST_MAX];
-	struct rte_mbuf *drop[LCX_PORT_BURST_MAX];
-	uint64_t now = lcx_context_now(rx->ctx), tsc = rte_rdtsc();
+	struct rte_mbuf *drop[LCX_PORT_BURST_MAX], *batch[LCX_PORT_BURST_MAX];
+	const uint8_t *data[LCX_PORT_BURST_MAX];
+	uint32_t len[LCX_PORT_BURST_MAX];
+	uint8_t verdict[LCX_PORT_BURST_MAX];
+	uint64_t now = lcx_context_now(rx->ctx), tsc = sink != NULL ? rte_rdtsc() : 0;
 	uint64_t acc = 0, acc_bytes = 0, qbytes[LCX_PORT_BURST_MAX];
-	unsigned int k = 0, nd = 0, i, done;
+	unsigned int k = 0, nd = 0, nb = 0, i, done;
 
 	(void)port;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const uint8_t *data;
-		struct ingest_pkt pkt;
-		uint32_t len = rte_pktmbuf_pkt_len(m);
 
 		if (m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0) {
-			data = rte_pktmbuf_mtod(m, const uint8_t *);
+			batch[nb] = m;
+			data[nb] = rte_pktmbuf_mtod(m, const uint8_t *);
+			len[nb++] = rte_pktmbuf_pkt_len(m);
 		} else {
-			if (len > sizeof(lin_buf))
-				len = sizeof(lin_buf);
-			data = rte_pktmbuf_read(m, 0, len, lin_buf);
+			/* A chain too long to linearize: parsed from a copy, alone. */
+			struct ingest_pkt pkt;
+			uint32_t l = rte_pktmbuf_pkt_len(m);
+			const uint8_t *d;
+
+			if (l > sizeof(lin_buf))
+				l = sizeof(lin_buf);
+			d = rte_pktmbuf_read(m, 0, l, lin_buf);
+			if (ingest_engine_frame(&rx->eng, d, l, now, &pkt) == INGEST_OK)
+				rx_pass(rx, m, l, b->iface, q, tsc, items, qbytes, &k, drop, &nd, &acc,
+					&acc_bytes);
+			else
+				drop[nd++] = m;
 		}
-		if (ingest_engine_frame(&rx->eng, data, len, now, &pkt) != INGEST_OK) {
-			drop[nd++] = m;
-		} else if (sink != NULL) {
-			qbytes[k] = len;
-			items[k++] = (struct ingest_sink_item){
-				.m = m, .tsc = tsc, .iface = b->iface, .queue = q};
-		} else {
-			acc++;
-			acc_bytes += len;
-			drop[nd++] = m;
-		}
+	}
+	ingest_engine_burst(&rx->eng, data, len, nb, now, verdict);
+	for (i = 0; i < nb; i++) {
+		if (verdict[i] == INGEST_OK)
+			rx_pass(rx, batch[i], len[i], b->iface, q, tsc, items, qbytes, &k, drop, &nd,
+				&acc, &acc_bytes);
+		else
+			drop[nd++] = batch[i];
 	}
 	if (k > 0) {
 		done = ingest_sink_enqueue(sink, items, k);
@@ -539,13 +568,16 @@ ranked_cmp(const void *a, const void *b)
 }
 
 int
-ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
+ingest_app_top_flows(struct ingest_app *a, unsigned int n, struct ingest_flow *out,
+		     uint64_t *rate, uint64_t *now)
 {
 	struct flows_snap *snaps;
 	struct ranked *all;
 	unsigned int i, j, m = 0;
 	int ret = 0;
 
+	if (n == 0)
+		return 0;
 	snaps = calloc(a->nb_rx, sizeof(*snaps));
 	all = calloc((size_t)a->nb_rx * n + 1, sizeof(*all));
 	if (snaps == NULL || all == NULL) {
@@ -554,12 +586,12 @@ ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 	}
 	for (i = 0; i < a->nb_rx; i++) {
 		snaps[i].n = n;
-		snaps[i].copy = calloc(n ? n : 1, sizeof(struct ingest_flow));
+		snaps[i].copy = calloc(n, sizeof(struct ingest_flow));
 		if (snaps[i].copy == NULL) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		if (n > 0 && run_on(a->rx[i]->ctx, flows_snapshot, &snaps[i]) < 0)
+		if (run_on(a->rx[i]->ctx, flows_snapshot, &snaps[i]) < 0)
 			snaps[i].got = 0;
 		for (j = 0; j < snaps[i].got; j++) {
 			all[m].f = &snaps[i].copy[j];
@@ -569,37 +601,61 @@ ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 		}
 	}
 	qsort(all, m, sizeof(*all), ranked_cmp);
-	fputc('[', f);
 	for (i = 0; i < m && i < n; i++) {
-		const struct ingest_flow *fl = all[i].f;
-		char key[128];
-
-		ingest_flow_key_str(&fl->key, key, sizeof(key));
-		fprintf(f,
-			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
-			",\"age_s\":%.3f,\"idle_s\":%.3f",
-			i ? "," : "", key, fl->pkts, fl->bytes, all[i].rate, fl->rate_bps,
-			(double)(all[i].now - fl->first_ns) / 1e9,
-			(double)(all[i].now - fl->last_ns) / 1e9);
-		if (a->o.seq_given)
-			fprintf(f,
-				",\"seq\":{\"received\":%" PRIu64 ",\"lost\":%" PRIu64
-				",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64
-				",\"out_of_range\":%" PRIu64 ",\"resyncs\":%" PRIu64
-				",\"no_seq\":%" PRIu64 ",\"highest\":%" PRIu64 "}",
-				fl->seq.received, fl->seq.lost, fl->seq.reordered,
-				fl->seq.duplicate, fl->seq.out_of_range, fl->seq.resyncs,
-				fl->seq.no_seq, ingest_seq_high_raw(&fl->seq, &a->o.seq));
-		fputc('}', f);
+		out[i] = *all[i].f;
+		rate[i] = all[i].rate;
+		now[i] = all[i].now;
 	}
-	fputc(']', f);
+	ret = (int)i;
 out:
 	for (i = 0; snaps != NULL && i < a->nb_rx; i++)
 		free(snaps[i].copy);
 	free(snaps);
 	free(all);
 	return ret;
+}
+
+int
+ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
+{
+	struct ingest_flow *fl = calloc(n ? n : 1, sizeof(*fl));
+	uint64_t *rate = calloc(n ? n : 1, sizeof(*rate)), *now = calloc(n ? n : 1, sizeof(*now));
+	int i, m;
+
+	if (fl == NULL || rate == NULL || now == NULL) {
+		m = -ENOMEM;
+		goto out;
+	}
+	m = ingest_app_top_flows(a, n, fl, rate, now);
+	fputc('[', f);
+	for (i = 0; i < m; i++) {
+		char key[128];
+
+		ingest_flow_key_str(&fl[i].key, key, sizeof(key));
+		fprintf(f,
+			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
+			",\"age_s\":%.3f,\"idle_s\":%.3f",
+			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i], fl[i].rate_bps,
+			(double)(now[i] - fl[i].first_ns) / 1e9,
+			(double)(now[i] - fl[i].last_ns) / 1e9);
+		if (a->o.seq_given)
+			fprintf(f,
+				",\"seq\":{\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+				",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64
+				",\"out_of_range\":%" PRIu64 ",\"resyncs\":%" PRIu64
+				",\"no_seq\":%" PRIu64 ",\"highest\":%" PRIu64 "}",
+				fl[i].seq.received, fl[i].seq.lost, fl[i].seq.reordered,
+				fl[i].seq.duplicate, fl[i].seq.out_of_range, fl[i].seq.resyncs,
+				fl[i].seq.no_seq, ingest_seq_high_raw(&fl[i].seq, &a->o.seq));
+		fputc('}', f);
+	}
+	fputc(']', f);
+out:
+	free(fl);
+	free(rate);
+	free(now);
+	return m < 0 ? m : 0;
 }
 
 void
@@ -638,7 +694,8 @@ stats_tick(struct lcx_timer *t, void *arg)
 	struct ingest_totals now;
 	uint64_t ns = lcx_tsc_ns();
 	double dt = (double)(ns - last_stats_ns) / 1e9;
-	char pps[16], bps[16];
+	char pps[16], bps[16], acc[16], filt[16], malf[16], drop[16], lost[16], reord[16];
+	char dup[16];
 
 	(void)t;
 	(void)arg;
@@ -647,13 +704,20 @@ stats_tick(struct lcx_timer *t, void *arg)
 		dt = 1;
 	human(pps, sizeof(pps), (double)(now.rx_total - last_totals.rx_total) / dt);
 	human(bps, sizeof(bps), (double)(now.rx_bytes - last_totals.rx_bytes) * 8 / dt);
-	fprintf(stderr,
-		"%s%7.1fs rx %spps %sbps | total %" PRIu64 " acc %" PRIu64 " filt %" PRIu64
-		" malf %" PRIu64 " sinkdrop %" PRIu64 " | flows %" PRIu64 " lost %" PRIu64
-		" reord %" PRIu64 " dup %" PRIu64 "%s",
-		stats_tty ? "\r" : "", (double)(ns - app.start_ns) / 1e9, pps, bps, now.rx_total,
-		now.accepted, now.filtered, now.malformed, now.sink_dropped, now.flows,
-		now.seq_lost, now.seq_reordered, now.seq_duplicate, stats_tty ? "\033[K" : "\n");
+	human(acc, sizeof(acc), (double)now.accepted);
+	human(filt, sizeof(filt), (double)now.filtered);
+	human(malf, sizeof(malf), (double)now.malformed);
+	human(drop, sizeof(drop), (double)now.sink_dropped);
+	human(lost, sizeof(lost), (double)now.seq_lost);
+	human(reord, sizeof(reord), (double)now.seq_reordered);
+	human(dup, sizeof(dup), (double)now.seq_duplicate);
+	/* Under 80 columns, so that \r rewrites one line on a terminal. */
+	fprintf(stderr, "%s%6.1fs %7spps %7sbps acc %s filt %s malf %s drop %s flows %" PRIu64,
+		stats_tty ? "\r" : "", (double)(ns - app.start_ns) / 1e9, pps, bps, acc, filt,
+		malf, drop, now.flows);
+	if (app.o.seq_given)
+		fprintf(stderr, " lost %s reord %s dup %s", lost, reord, dup);
+	fputs(stats_tty ? "\033[K" : "\n", stderr);
 	fflush(stderr);
 	last_totals = now;
 	last_stats_ns = ns;
@@ -802,7 +866,17 @@ write_json(const char *path, const struct ingest_totals *t, double secs)
 /* --- main --- */
 
 static int
-open_ports(struct rte_mempool *pool)
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int
+open_ports(struct rte_mempool **poolp)
 {
 	struct ingest_opts *o = &app.o;
 	uint16_t nbq = o->rxq ? o->rxq : (uint16_t)app.nb_rx;
@@ -837,6 +911,23 @@ open_ports(struct rte_mempool *pool)
 	app.binds = calloc((size_t)nb * nbq, sizeof(*app.binds));
 	if (app.binds == NULL)
 		return -ENOMEM;
+	{
+		/* Pool: twice the rx rings, the writer's queue, and room for a
+		 * net_pcap replay that loads its whole file into mbufs. */
+		uint64_t n = (uint64_t)nb * nbq * o->rxd * 2 + 32768;
+
+		if (o->capture || o->payload_dir)
+			n += o->sink_queue ? o->sink_queue : 16384;
+		if (n > 1u << 20)
+			n = 1u << 20;
+		*poolp = rte_pktmbuf_pool_create("ingest_rx", (unsigned int)n, 256, 0,
+						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		if (*poolp == NULL) {
+			fprintf(stderr, "lcx-ingest: cannot make a pool of %u mbufs: %s (more "
+					"memory: EAL -m)\n", (unsigned int)n, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 	for (i = 0; i < nb; i++) {
 		struct lcx_port_conf pc = {
 			.driver = socket ? "socket" : "dpdk",
@@ -845,7 +936,7 @@ open_ports(struct rte_mempool *pool)
 			.nb_txq = 1,
 			.nb_rxd = o->rxd,
 			.burst = o->burst,
-			.pool = pool,
+			.pool = *poolp,
 			.promiscuous = true,
 		};
 		struct lcx_port *p;
@@ -888,7 +979,8 @@ main(int argc, char **argv)
 {
 	char *eal_argv[EAL_ARGS_MAX], pcap_path[64], vdev[160], prefix[64];
 	int eal_argc = 0, app_argc, sep = argc, i, ret, status = 1;
-	bool no_input, injected = false, socket_in;
+	bool no_input, injected = false, socket_in, own_prefix = false;
+	char rundir[PATH_MAX] = "";
 	struct ingest_totals t;
 	struct rte_mempool *pool = NULL;
 	unsigned int lcore, nb_workers = 0;
@@ -950,7 +1042,8 @@ main(int argc, char **argv)
 		fprintf(stderr,
 			"lcx-ingest: no input given: replaying an embedded generated capture "
 			"(%u UDP flows with a 4-byte sequence number at payload offset 0, and a "
-			"corpus of malformed frames) in a loop through net_pcap; no NIC needed\n",
+			"corpus of malformed frames) in a loop through net_pcap (each pass repeats the "
+			"sequence numbers: with --seq they count as duplicates); no NIC needed\n",
 			DEFAULT_FLOWS);
 		injected = true;
 	}
@@ -958,6 +1051,7 @@ main(int argc, char **argv)
 	    !has_arg(sep, argv, "--in-memory")) {
 		snprintf(prefix, sizeof(prefix), "--file-prefix=lcx-ingest-%d", (int)getpid());
 		eal_argv[eal_argc++] = prefix;
+		own_prefix = true;
 	}
 	eal_argv[eal_argc] = NULL;
 
@@ -1025,25 +1119,6 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* Pool: rx rings, the writer's queue, a burst per context, and room for
-	 * a net_pcap replay that loads its whole file into mbufs. */
-	{
-		uint32_t nbq = app.o.rxq ? app.o.rxq : app.nb_rx;
-		uint32_t nb = nbq * app.o.rxd * 2 * INGEST_PORTS_MAX / 4 + 32768;
-
-		if (app.o.capture || app.o.payload_dir)
-			nb += app.o.sink_queue ? app.o.sink_queue : 16384;
-		if (nb > 262143)
-			nb = 262143;
-		pool = rte_pktmbuf_pool_create("ingest_rx", nb, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					       (int)rte_socket_id());
-		if (pool == NULL) {
-			fprintf(stderr, "lcx-ingest: cannot make a pool of %u mbufs: %s\n", nb,
-				rte_strerror(rte_errno));
-			goto out;
-		}
-	}
-
 	if (app.o.capture || app.o.payload_dir) {
 		struct ingest_sink_conf sc = {
 			.kind = app.o.capture ? INGEST_SINK_PCAPNG : INGEST_SINK_PAYLOAD,
@@ -1098,7 +1173,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lcx-ingest: warning: telemetry commands not registered: %s\n",
 			strerror(-ret));
 
-	if (open_ports(pool) < 0)
+	if (open_ports(&pool) < 0)
 		goto out;
 	app.start_ns = lcx_tsc_ns();
 	last_stats_ns = app.start_ns;
@@ -1166,6 +1241,11 @@ out:
 	lcx_context_release(app.ctl_ctx);
 	rte_mempool_free(pool);
 	free(app.binds);
+	if (own_prefix)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	/* The per-process runtime directory this program named: leave none behind. */
+	if (own_prefix && strstr(rundir, "/lcx-ingest-") != NULL)
+		nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return status;
 }

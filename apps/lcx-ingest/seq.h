@@ -114,6 +114,32 @@ enum ingest_seq_event ingest_seq_update(struct ingest_seq *s, const struct inges
 enum ingest_seq_event ingest_seq_packet(struct ingest_seq *s, const struct ingest_seq_conf *conf,
 					const uint8_t *payload, uint32_t len);
 
+/**
+ * ingest_seq_packet() with the common case inline: a field counter that is
+ * the highest + 1. Everything else goes to ingest_seq_packet().
+ */
+static inline enum ingest_seq_event
+ingest_seq_packet_fast(struct ingest_seq *s, const struct ingest_seq_conf *conf,
+		       const uint8_t *payload, uint32_t len)
+{
+	if (conf->mode == INGEST_SEQ_FIELD && conf->width == 4 && s->started && !s->has_cand &&
+	    (uint32_t)conf->offset + 4 <= len) {
+		const uint8_t *p = payload + conf->offset;
+		uint32_t raw = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+
+		if (raw == (uint32_t)(s->high + 1)) {
+			uint64_t ext = s->high + 1, i = ext % INGEST_SEQ_WINDOW;
+
+			s->window[i / 64] |= 1ull << (i % 64); /* the one bit to clear, then set */
+			s->high = ext;
+			s->expected++;
+			s->received++;
+			return INGEST_SEQ_EV_IN_ORDER;
+		}
+	}
+	return ingest_seq_packet(s, conf, payload, len);
+}
+
 /** @return the last counter seen, raw (width bits). */
 uint64_t ingest_seq_high_raw(const struct ingest_seq *s, const struct ingest_seq_conf *conf);
 

@@ -63,6 +63,7 @@ struct ingest_sink {
 	/* payload-dir */
 	struct fd_slot *slots;
 	uint32_t gen;              /* rotation generation of payload files */
+	uint8_t lin[65536];        /* a chained frame, copied */
 	unsigned int err_logged;
 };
 
@@ -360,14 +361,15 @@ payload_burst(struct ingest_sink *s, struct ingest_sink_item *it, unsigned int n
 		ssize_t r;
 		int fd;
 
-		if (m->nb_segs != 1) {
-			/* The rx side linearizes; anything else is a bug, counted. */
-			INGEST_ADD(s->acct.write_errors, 1);
-			rte_pktmbuf_free(m);
-			continue;
+		len = rte_pktmbuf_pkt_len(m);
+		if (m->nb_segs == 1) {
+			data = rte_pktmbuf_mtod(m, const uint8_t *);
+		} else {
+			/* A chain the rx side could not linearize. */
+			if (len > sizeof(s->lin))
+				len = sizeof(s->lin);
+			data = rte_pktmbuf_read(m, 0, len, s->lin);
 		}
-		data = rte_pktmbuf_mtod(m, const uint8_t *);
-		len = rte_pktmbuf_data_len(m);
 		if (ingest_parse(data, len, NULL, &pkt) != INGEST_OK) {
 			INGEST_ADD(s->acct.write_errors, 1);
 			rte_pktmbuf_free(m);
@@ -578,10 +580,4 @@ const struct ingest_sink_acct *
 ingest_sink_acct(const struct ingest_sink *s)
 {
 	return &s->acct;
-}
-
-const char *
-ingest_sink_current_file(const struct ingest_sink *s)
-{
-	return s->cur;
 }

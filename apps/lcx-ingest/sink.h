@@ -97,7 +97,4 @@ void ingest_sink_destroy(struct ingest_sink *s);
 /** @return the writer's counters. */
 const struct ingest_sink_acct *ingest_sink_acct(const struct ingest_sink *s);
 
-/** @return the name of the file being written, or "" when none is open. */
-const char *ingest_sink_current_file(const struct ingest_sink *s);
-
 #endif /* INGEST_SINK_H */

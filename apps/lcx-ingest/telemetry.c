@@ -72,15 +72,23 @@ tel_sink(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* Flows: the same JSON as the control socket, one string per flow. */
+/* Flows: DPDK 22.11 nests only arrays and takes only plain names, so the
+ * answer is a dict: "fields" names the columns, "flows" lists the 5-tuples
+ * (highest rate first), and entry "0", "1", ... holds flow i's values. */
 static int
 tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	static const char *const fields[] = {
+		"packets", "bytes", "rate_pps", "rate_bps", "idle_ms", "seq_received", "seq_lost",
+		"seq_reordered", "seq_duplicate", "seq_out_of_range",
+	};
+	struct ingest_flow fl[100];
+	uint64_t rate[100], now[100];
+	struct rte_tel_data *c;
 	unsigned long n = 10;
-	char *mem = NULL, *p, *end;
-	size_t size = 0;
-	FILE *f;
-	int depth = 0;
+	unsigned int k;
+	char *end;
+	int i, m;
 
 	(void)cmd;
 	if (params != NULL && *params != '\0') {
@@ -88,26 +96,51 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (*end != '\0' || n == 0 || n > 100)
 			return -EINVAL;
 	}
-	f = open_memstream(&mem, &size);
-	if (f == NULL)
+	m = ingest_app_top_flows(tel_app, (unsigned int)n, fl, rate, now);
+	if (m < 0)
+		return m;
+	rte_tel_data_start_dict(d);
+	c = rte_tel_data_alloc();
+	if (c == NULL)
 		return -ENOMEM;
-	ingest_app_flows_json(tel_app, (unsigned int)n, f);
-	fclose(f);
-	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	/* Split the array at its top-level objects. */
-	for (p = mem + 1, end = p; *end != '\0'; end++) {
-		if (*end == '{')
-			depth++;
-		else if (*end == '}' && --depth == 0) {
-			char save = end[1];
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		rte_tel_data_add_array_string(c, fields[k]);
+	if (rte_tel_data_add_dict_container(d, "fields", c, 0) < 0)
+		rte_tel_data_free(c);
+	c = rte_tel_data_alloc();
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	for (i = 0; i < m; i++) {
+		char key[128];
 
-			end[1] = '\0';
-			rte_tel_data_add_array_string(d, p);
-			end[1] = save;
-			p = end + 2; /* skip the comma */
-		}
+		rte_tel_data_add_array_string(c, ingest_flow_key_str(&fl[i].key, key, sizeof(key)));
 	}
-	free(mem);
+	if (rte_tel_data_add_dict_container(d, "flows", c, 0) < 0)
+		rte_tel_data_free(c);
+	for (i = 0; i < m; i++) {
+		const struct ingest_seq *q = &fl[i].seq;
+		char key[128];
+
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
+		rte_tel_data_add_array_u64(c, fl[i].pkts);
+		rte_tel_data_add_array_u64(c, fl[i].bytes);
+		rte_tel_data_add_array_u64(c, rate[i]);
+		rte_tel_data_add_array_u64(c, fl[i].rate_bps);
+		rte_tel_data_add_array_u64(c, (now[i] - fl[i].last_ns) / 1000000);
+		rte_tel_data_add_array_u64(c, q->received);
+		rte_tel_data_add_array_u64(c, q->lost);
+		rte_tel_data_add_array_u64(c, q->reordered);
+		rte_tel_data_add_array_u64(c, q->duplicate);
+		rte_tel_data_add_array_u64(c, q->out_of_range);
+		snprintf(key, sizeof(key), "%d", i);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) < 0)
+			rte_tel_data_free(c);
+	}
 	return 0;
 }
 
@@ -122,7 +155,7 @@ ingest_telemetry_register(struct ingest_app *app)
 					 "malformed + sink_dropped, by reason. No parameters");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/lcx/ingest/flows", tel_flows,
-						 "Top flows by rate, as JSON strings. Parameter: "
+						 "Top flows by rate. Parameter: "
 						 "how many (1-100, default 10)");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/lcx/ingest/sink", tel_sink,

@@ -59,6 +59,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	now += 1000;
 	v = ingest_engine_frame(&eng, data, (uint32_t)size, now, &pkt);
 	check(data, size, v, &pkt);
+	/* The burst path: the input cut into up to 8 frames (first byte). */
+	if (size > 1) {
+		const uint8_t *fr[8];
+		uint32_t ln[8];
+		uint8_t vd[8];
+		unsigned int k = (unsigned int)(data[0] % 8) + 1, i;
+		size_t part = (size - 1) / k, off = 1;
+
+		for (i = 0; i < k; i++) {
+			fr[i] = data + off;
+			ln[i] = (uint32_t)(i + 1 == k ? size - off : part);
+			off += part;
+		}
+		now += 1000;
+		ingest_engine_burst(&eng, fr, ln, k, now, vd);
+		for (i = 0; i < k; i++) {
+			struct ingest_pkt p2;
+
+			if (vd[i] != (uint8_t)ingest_parse(fr[i], ln[i], NULL, &p2))
+				__builtin_trap();
+		}
+	}
 	{
 		struct ingest_totals t;
 		const struct ingest_acct *a = &eng.acct;

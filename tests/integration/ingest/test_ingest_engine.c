@@ -185,6 +185,95 @@ test_many_flows_seq(void **state)
 	free(mem);
 }
 
+/* The staged burst path ends where frame-by-frame processing does. */
+struct pair {
+	struct ingest_engine a, b;
+	const uint8_t *fr[32];
+	uint32_t ln[32];
+	uint8_t *own[32];
+	unsigned int n;
+	uint64_t now;
+};
+
+static void
+pair_flush(struct pair *p)
+{
+	uint8_t vd[32];
+	unsigned int i;
+
+	p->now += 1000;
+	ingest_engine_burst(&p->a, p->fr, p->ln, p->n, p->now, vd);
+	for (i = 0; i < p->n; i++) {
+		struct ingest_pkt pkt;
+
+		assert_int_equal(vd[i], ingest_engine_frame(&p->b, p->fr[i], p->ln[i], p->now, &pkt));
+		free(p->own[i]);
+	}
+	p->n = 0;
+}
+
+static void
+pair_feed(const uint8_t *frame, uint32_t len, void *arg)
+{
+	struct pair *p = arg;
+
+	p->own[p->n] = malloc(len ? len : 1);
+	memcpy(p->own[p->n], frame, len);
+	p->fr[p->n] = p->own[p->n];
+	p->ln[p->n++] = len;
+	if (p->n == 32)
+		pair_flush(p);
+}
+
+static void
+cmp_flow(const struct ingest_flow *f, void *arg)
+{
+	const struct ingest_flow *g = ingest_flow_find(arg, &f->key);
+
+	assert_non_null(g);
+	assert_int_equal(f->pkts, g->pkts);
+	assert_memory_equal(&f->seq, &g->seq, sizeof(f->seq));
+}
+
+static void
+test_burst_equals_frames(void **state)
+{
+	static const uint32_t sizes[] = {4096, 300};
+	struct ingest_corpus_counts want;
+	struct ingest_seq_conf sc;
+	char *mem = NULL;
+	size_t size = 0;
+	unsigned int k;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&mem, &size);
+	assert_int_equal(ingest_pcap_header(f), 0);
+	assert_int_equal(ingest_gen_flows(f, 1000, 5, 5000, 16), 0);
+	assert_int_equal(ingest_gen_corpus(f, &want), 0);
+	assert_int_equal(ingest_gen_flows(f, 700, 3, 5000, 16), 0);
+	fclose(f);
+	assert_int_equal(ingest_seq_conf_parse(&sc, "0:4"), 0);
+	for (k = 0; k < 2; k++) {
+		struct pair *p = calloc(1, sizeof(*p));
+
+		assert_int_equal(ingest_engine_init(&p->a, NULL, &sc, sizes[k]), 0);
+		assert_int_equal(ingest_engine_init(&p->b, NULL, &sc, sizes[k]), 0);
+		each_record(mem, size, pair_feed, p);
+		pair_flush(p);
+		assert_memory_equal(&p->a.acct, &p->b.acct, sizeof(p->a.acct));
+		assert_int_equal(p->a.flows->count, p->b.flows->count);
+		assert_int_equal(p->a.flows->evictions, p->b.flows->evictions);
+		if (k == 1)
+			assert_true(p->a.flows->evictions > 0);
+		ingest_flow_foreach(p->a.flows, cmp_flow, p->b.flows);
+		ingest_engine_fini(&p->a);
+		ingest_engine_fini(&p->b);
+		free(p);
+	}
+	free(mem);
+}
+
 int
 main(void)
 {
@@ -192,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_corpus_accounting),
 		cmocka_unit_test(test_sink_losses_move),
 		cmocka_unit_test(test_many_flows_seq),
+		cmocka_unit_test(test_burst_equals_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,7 +139,20 @@ def case_capture(tmp):
         cl, fl = map(int, line.split())
         if cl != 60 or fl != 242:
             fail(f"snaplen: captured {cl} of {fl}")
-    print(f"capture: {len(files)} files, {n} frames read back by tshark")
+    # Rotation by time, also while no traffic comes (the input ends at once).
+    d2 = os.path.join(tmp, "t")
+    os.mkdir(d2)
+    p = run(eal("capture3", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1200ms", f"--capture={d2}/c.pcapng", "--rotate-time=250ms",
+             "--stats-period=0"])
+    tfiles = sorted(os.listdir(d2))
+    if p.returncode != 0 or len(tfiles) < 4:
+        fail(f"rotation by time: {tfiles}")
+    n2 = sum(tshark_count(os.path.join(d2, f)) for f in tfiles)
+    if n2 != 5000:
+        fail(f"rotation by time: {n2} frames in the files")
+    print(f"capture: {len(files)} files by size, {len(tfiles)} by time, "
+          f"{n} frames read back by tshark")
 
 
 def case_payload(tmp):
@@ -297,13 +310,65 @@ def case_control(tmp):
     print("control: stats, flows, rotate, 4 bad requests, stop")
 
 
+def telemetry(prefix, cmd):
+    base = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(10)
+    s.connect(os.path.join(base, prefix, "dpdk_telemetry.v2"))
+    s.recv(1024 * 12)  # the greeting
+    s.send(cmd.encode())
+    r = json.loads(s.recv(1024 * 64))
+    s.close()
+    return r[cmd.split(",")[0]]
+
+
+def case_telemetry(tmp):
+    """DPDK telemetry /lcx/ingest/... gives the same figures as the control socket."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "20", "50", "5000", "100")
+    sock = os.path.join(tmp, "ctl.sock")
+    p = subprocess.Popen(eal("telemetry", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--control={sock}", "--seq=0:4", "--stats-period=0",
+                          "--duration=20"], stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        c = ctl_request(sock, '{"cmd":"stats"}')["stats"]
+        t = telemetry("lcxing-telemetry", "/lcx/ingest/stats")
+        for k in ("rx_total", "accepted", "filtered", "malformed", "sink_dropped"):
+            if t[k] != c[k]:
+                fail(f"telemetry {k} {t[k]} != control {c[k]}")
+        if t["rx_total"] != 1000 or t["seq_received"] != 1000 or t["flows"] != 20:
+            fail(f"telemetry stats: {t}")
+        f = telemetry("lcxing-telemetry", "/lcx/ingest/flows,3")
+        if len(f["flows"]) != 3 or f["0"][0] != 50 or f["fields"][0] != "packets":
+            fail(f"telemetry flows: {f}")
+        s = telemetry("lcxing-telemetry", "/lcx/ingest/sink")
+        if s["written"] != 0:
+            fail(f"telemetry sink: {s}")
+        ctl_request(sock, '{"cmd":"stop"}')
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    print("telemetry: /lcx/ingest/stats, flows and sink agree with the control socket")
+
+
 def case_socket(tmp):
     """Kernel UDP on 100 ports of 127.0.0.1: every datagram accounted, seq tracked."""
     nports, per = 100, 50
     lo, hi = BASE_PORT + 100, BASE_PORT + 100 + nports - 1
     js = os.path.join(tmp, "s.json")
     sock = os.path.join(tmp, "ctl.sock")
-    p = subprocess.Popen(eal("socket") + [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4",
+    cap = os.path.join(tmp, "s.pcapng")
+    capture = [f"--capture={cap}"] if shutil.which("tshark") else []
+    p = subprocess.Popen(eal("socket") + [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4", *capture,
                                           f"--json={js}", f"--control={sock}",
                                           "--throttle=5ms", "--stats-period=0",
                                           "--duration=20"],
@@ -334,7 +399,29 @@ def case_socket(tmp):
         fail(f"accepted {t['accepted']}, flows {t['flows']['active']}")
     if t["seq"]["lost"] or t["seq"]["duplicate"] or t["seq"]["received"] != nports * per:
         fail(f"seq: {t['seq']}")
+    if capture:
+        n = tshark_count(cap)
+        out = subprocess.run(["tshark", "-r", cap, "-c", "1", "-T", "fields", "-e",
+                              "udp.dstport", "-e", "frame.interface_name"],
+                             stdout=subprocess.PIPE, text=True).stdout.split()
+        if n != nports * per or int(out[0]) < lo or out[1] != "lcx-socket":
+            fail(f"socket capture: {n} frames, first {out}")
     print(f"socket: {nports * per} datagrams on {nports} ports, all accepted, no loss")
+
+
+def case_default(tmp):
+    """No EAL options, no input: the embedded default runs on a fresh machine."""
+    js = os.path.join(tmp, "s.json")
+    p = run([EXE, "--", "--duration=2", f"--json={js}", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    if "no input given" not in p.stderr:
+        fail("the embedded default does not say so")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if t["rx_total"] == 0 or t["malformed"] == 0 or t["flows"]["active"] != 1002:
+        fail(f"default run: {t['rx_total']} frames, {t['flows']['active']} flows")
+    print(f"default: {t['rx_total']} frames in 2 s, balanced")
 
 
 def main():

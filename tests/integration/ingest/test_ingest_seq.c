@@ -320,6 +320,40 @@ test_model(void **state)
 	simulate("rtp", 60000, 100000, 100);
 }
 
+/* The inline fast path ends in exactly the state the general path does. */
+static void
+test_fast_path_same(void **state)
+{
+	struct ingest_seq_conf c = conf_of("2:4");
+	struct ingest_seq a, b;
+	uint8_t p[8] = {0};
+	uint32_t v = 0xfffffff0u;
+	unsigned int i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < 20000; i++) {
+		uint64_t r = xorshift() % 100;
+
+		if (r < 80)
+			v++;
+		else if (r < 90)
+			v += 3;
+		else if (r < 95)
+			v -= 2;
+		else if (r < 97)
+			v += 5000000; /* out of range, then maybe a resync */
+		p[2] = (uint8_t)(v >> 24), p[3] = (uint8_t)(v >> 16);
+		p[4] = (uint8_t)(v >> 8), p[5] = (uint8_t)v;
+		assert_int_equal(ingest_seq_packet(&a, &c, p, sizeof(p)),
+				 ingest_seq_packet_fast(&b, &c, p, sizeof(p)));
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_true(a.resyncs > 0 || a.out_of_range > 0);
+	check_invariant(&a);
+}
+
 static void
 test_packet_no_seq(void **state)
 {
@@ -345,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_wrap_each_width),
 		cmocka_unit_test(test_out_of_range_and_resync),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_fast_path_same),
 		cmocka_unit_test(test_packet_no_seq),
 	};
 

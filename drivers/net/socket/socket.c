@@ -598,8 +598,8 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 		uint16_t lo, hi;
 
 		if (parse_item(item, &addr, &lo, &hi) < 0) {
-			SOCK_LOG(ERR, "bad address \"%s\": IPv4 ADDR:PORT or ADDR:PORT-PORT expected",
-				 item);
+			SOCK_LOG(ERR, "bad address \"%s\": IPv4 ADDR:PORT or ADDR:PORT-PORT "
+				 "expected", item);
 			ret = -EINVAL;
 			break;
 		}

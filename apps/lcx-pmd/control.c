@@ -450,10 +450,22 @@ pmd_control_start(struct lcx_context *ctx, const char *path)
 			close(probe);
 		unlink(path);
 	}
-	if (bind(ctl.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ctl.fd, 64) < 0) {
+	/*
+	 * Listen on a temporary name, then rename: the path appears only once it
+	 * accepts, so a client that waits for the path never finds it refusing.
+	 */
+	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
+
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp.sun_path))
+		snprintf(tmp.sun_path, sizeof(tmp.sun_path), "/tmp/lcx-pmd-ctl.%d", (int)getpid());
+	unlink(tmp.sun_path);
+	if (bind(ctl.fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0 || listen(ctl.fd, 64) < 0 ||
+	    rename(tmp.sun_path, path) < 0) {
 		ret = -errno;
 		fprintf(stderr, "lcx-pmd: --control: cannot listen on %s: %s\n", path,
 			strerror(errno));
+		unlink(tmp.sun_path);
 		goto out_close;
 	}
 	strcpy(ctl.path, path);

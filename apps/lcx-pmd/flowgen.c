@@ -9,7 +9,7 @@
 
 const struct fwd_engine flowgen_engine = {
 	.name = "flowgen",
-	.help = "generate packets over --flowgen-flows destination addresses; count and free what arrives",
+	.help = "txonly over --flowgen-flows destination addresses",
 	.rx = pmd_gen_rx,
 	.gen = pmd_flowgen_gen,
 };

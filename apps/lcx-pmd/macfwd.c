@@ -24,8 +24,6 @@ mac_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 		rte_ether_addr_copy(&fs->tx_src, &eth->src_addr);
 	}
 	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
-	PMD_ADD(fs->rx_packets, n);
-	PMD_ADD(fs->tx_packets, sent);
 	if (unlikely(sent < n)) {
 		PMD_ADD(fs->fwd_dropped, n - sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
@@ -34,6 +32,6 @@ mac_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n
 
 const struct fwd_engine mac_engine = {
 	.name = "mac",
-	.help = "set source MAC to the tx port's, destination to its peer (--eth-peer)",
+	.help = "source MAC: the tx port's; destination: its peer (--eth-peer)",
 	.rx = mac_rx,
 };

@@ -22,8 +22,6 @@ macswap_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 		rte_ether_addr_copy(&tmp, &eth->src_addr);
 	}
 	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
-	PMD_ADD(fs->rx_packets, n);
-	PMD_ADD(fs->tx_packets, sent);
 	if (unlikely(sent < n)) {
 		PMD_ADD(fs->fwd_dropped, n - sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <rte_dev.h>
@@ -38,7 +39,7 @@
 
 struct pmd pmd;
 
-#define DEFAULT_THROTTLE_US 100
+#define DEFAULT_THROTTLE_US 200
 #define DEFAULT_RING 1024
 #define MBUF_CACHE 250
 #define CTL_THROTTLE_NS 10000000ull /* 10 ms: signals, timers, the control socket */
@@ -117,16 +118,22 @@ usage(FILE *f)
 "  --portlist=LIST        forwarding ports, by DPDK port id: 0,1 or 0-3 (default all)\n"
 "  --port-topology=T      paired (default: 0<->1, 2<->3, an odd last port or a single\n"
 "                         port to itself), chained (0->1->...->0) or loop (each to itself)\n"
-"  --throttle-us=N        the contexts' throttle: at most one react (timers, epoll) per\n"
-"                         N us, parking in between when idle; 0 busy polls like testpmd.\n"
-"                         Default %d: idle it costs ~1%% of a core instead of 100%%, and\n"
-"                         under load the ring budget cuts the park so nothing is lost\n"
+"  --throttle-us=N        the forwarding contexts' throttle: at most one react (timers,\n"
+"                         epoll) per N us, parking in between when idle; 0 busy polls\n"
+"                         like testpmd. Default %d: idle, a forwarding lcore costs ~2%%\n"
+"                         of a core instead of 100%%; under load the ring budget cuts\n"
+"                         the park so no packet is lost. 1000 costs ~0.6%% idle but\n"
+"                         takes traffic that starts out of silence 5x less well\n"
+"                         (doc/performance.md, lcx-pmd)\n"
+"  --idle-park-us=N       after %d idle reacts in a row a context parks up to N us\n"
+"                         (default %d x throttle; N = throttle: no back-off)\n"
 "  --stats-period=S       print per-port rates every S seconds (one line that rewrites\n"
 "                         itself on a terminal, plain lines otherwise)\n"
 "  --duration=S           stop after S seconds (default: run until SIGINT or SIGTERM)\n"
 "  --json=FILE            write the final summary as JSON to FILE ('-': stdout)\n"
 "  --control=PATH         serve line-delimited JSON on a unix stream socket:\n"
-"                         {\"cmd\":\"stats\"}, {\"cmd\":\"set\",\"throttle_us\":N}, {\"cmd\":\"stop\"}\n"
+"                         {\"cmd\":\"stats\"}, {\"cmd\":\"stop\"},\n"
+"                         {\"cmd\":\"set\",\"throttle_us\":N}\n"
 "  --tx-first             send one burst of txonly packets on every stream first\n"
 "                         (testpmd's 'start tx_first'): seeds io/mac loops\n"
 "  --tx-rate-pps=N        txonly/flowgen: send at most N packets/s in all (paced per\n"
@@ -144,7 +151,8 @@ usage(FILE *f)
 "  %s -- --duration=5\n"
 "  %s -l 0,1 --no-huge -m 1024 --no-pci --file-prefix=p1 --vdev=net_null0 \\\n"
 "      --vdev=net_null1 -- --forward-mode=macswap --stats-period=1 --json=out.json\n",
-		LCX_PORT_QUEUES_MAX, DEFAULT_RING, PMD_BURST_MAX, DEFAULT_THROTTLE_US, prog, prog);
+		LCX_PORT_QUEUES_MAX, DEFAULT_RING, PMD_BURST_MAX, DEFAULT_THROTTLE_US, LCX_IDLE_REACTS,
+		LCX_IDLE_PARK_FACTOR, prog, prog);
 }
 
 /* --- option parsing --- */
@@ -256,7 +264,7 @@ parse_peer(const char *s)
 
 enum {
 	OPT_MODE = 256, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_BURST, OPT_TXPKTS,
-	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_STATS, OPT_DURATION, OPT_JSON,
+	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_IDLE_PARK, OPT_STATS, OPT_DURATION, OPT_JSON,
 	OPT_CONTROL, OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS,
 };
 
@@ -273,6 +281,7 @@ static const struct option long_opts[] = {
 	{ "portlist", required_argument, NULL, OPT_PORTLIST },
 	{ "port-topology", required_argument, NULL, OPT_TOPO },
 	{ "throttle-us", required_argument, NULL, OPT_THROTTLE },
+	{ "idle-park-us", required_argument, NULL, OPT_IDLE_PARK },
 	{ "stats-period", required_argument, NULL, OPT_STATS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -381,6 +390,10 @@ parse_app_args(int argc, char **argv)
 			pmd.throttle_us = parse_u64("--throttle-us", optarg, 0,
 						    LCX_THROTTLE_MAX_NS / 1000);
 			break;
+		case OPT_IDLE_PARK:
+			pmd.idle_park_us = parse_u64("--idle-park-us", optarg, 1,
+						     LCX_THROTTLE_MAX_NS / 1000);
+			break;
 		case OPT_STATS:
 			pmd.stats_period_s = parse_seconds("--stats-period", optarg);
 			break;
@@ -395,6 +408,9 @@ parse_app_args(int argc, char **argv)
 		case OPT_CONTROL:
 			if (*optarg == '\0')
 				usage_error("--control: empty path");
+			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+				usage_error("--control: path longer than %zu bytes",
+					    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 			pmd.control_path = optarg;
 			break;
 		case OPT_TX_FIRST:
@@ -762,6 +778,7 @@ make_streams(void)
 			fs->tx_queue = (uint16_t)(fs->rx_queue % pmd.nb_txq);
 			fs->tx_src = pmd.ports[txp].mac;
 			fs->tx_dst = pmd.ports[txp].peer;
+			fs->tx_link = &pmd.ports[txp].link_up;
 			fs->pool = pmd.pools[port_socket(txp)];
 			fs->pkt_len = pmd.txpkts;
 			fs->burst = pmd.burst;
@@ -790,6 +807,8 @@ make_streams(void)
 }
 
 /* --- contexts --- */
+
+static void links_check(bool quiet);
 
 static int
 gen_register(struct lcx_context *ctx, void *arg)
@@ -839,6 +858,7 @@ start_forwarding(void)
 			.launch = LCX_LAUNCH_LCORE,
 			.lcore_id = fl->lcore_id,
 			.socket_id = -1,
+			.idle_park_max_ns = pmd.idle_park_us * 1000,
 		};
 		int ret = lcx_context_acquire(&conf, &fl->ctx);
 
@@ -847,6 +867,7 @@ start_forwarding(void)
 			    strerror(-ret));
 	}
 	pmd.cur_throttle_us = pmd.throttle_us;
+	links_check(true);
 	pmd_snapshot(&pmd.start);
 
 	if (pmd.tx_first) {
@@ -857,7 +878,6 @@ start_forwarding(void)
 			uint16_t sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts,
 							  (uint16_t)n);
 
-			PMD_ADD(fs->tx_packets, sent);
 			if (sent < n) {
 				PMD_ADD(fs->fwd_dropped, n - sent);
 				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
@@ -921,6 +941,7 @@ static struct {
 	struct lcx_task task;
 	struct lcx_timer duration;
 	struct lcx_timer stats;
+	struct lcx_timer links;
 	struct pmd_snap last;
 	bool live_printed;
 } ctl;
@@ -962,6 +983,37 @@ signal_task(struct lcx_task *task, void *arg)
 		pmd_request_stop("error");
 		return;
 	}
+}
+
+/* Read every port's link; say when it changes. Not a fast-path job: the control context's. */
+static void
+links_check(bool quiet)
+{
+	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
+		struct pmd_port *pp = &pmd.ports[i];
+		struct rte_eth_link link;
+		int id = lcx_port_ethdev_id(pp->port);
+		bool up = true;
+
+		memset(&link, 0, sizeof(link));
+		if (id >= 0 && rte_eth_link_get_nowait((uint16_t)id, &link) == 0)
+			up = link.link_status == RTE_ETH_LINK_UP;
+		if (pp->link_known && up == pp->link_up)
+			continue;
+		if (!quiet || !up)
+			fprintf(stderr, "%s: port %u (%s): link %s\n", prog, pp->ethdev_id, pp->name,
+				up ? "up" : "down");
+		pp->link_known = true;
+		__atomic_store_n(&pp->link_up, up, __ATOMIC_RELAXED);
+	}
+}
+
+static void
+links_fired(struct lcx_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	links_check(false);
 }
 
 static void
@@ -1009,6 +1061,10 @@ ctl_setup(struct lcx_context *ctx, void *arg)
 	lcx_waiter_init(&ctl.w, &ctl.task);
 	lcx_task_wake(&ctl.task);
 
+	lcx_timer_init(&ctl.links, links_fired, NULL);
+	ret = lcx_timer_start(ctx, &ctl.links, 100000000ull, 100000000ull, 0);
+	if (ret < 0)
+		return ret;
 	if (pmd.duration_s > 0) {
 		lcx_timer_init(&ctl.duration, duration_fired, NULL);
 		ret = lcx_timer_start(ctx, &ctl.duration, (uint64_t)(pmd.duration_s * 1e9), 0,
@@ -1033,30 +1089,37 @@ ctl_setup(struct lcx_context *ctx, void *arg)
 	return 0;
 }
 
+static FILE *json_file;
+
+/* Open --json at start, so that a path that cannot be written fails before anything runs. */
 static void
+open_json(void)
+{
+	if (pmd.json_path == NULL || strcmp(pmd.json_path, "-") == 0)
+		return;
+	json_file = fopen(pmd.json_path, "w");
+	if (json_file == NULL)
+		die(PMD_EXIT_ERROR, "--json: cannot write %s: %s", pmd.json_path, strerror(errno));
+}
+
+static int
 write_json(const struct pmd_snap *end)
 {
-	FILE *f;
+	FILE *f = json_file != NULL ? json_file : stdout;
 
 	if (pmd.json_path == NULL)
-		return;
-	if (strcmp(pmd.json_path, "-") == 0) {
-		f = stdout;
-	} else {
-		f = fopen(pmd.json_path, "w");
-		if (f == NULL) {
-			fprintf(stderr, "%s: --json: cannot write %s: %s\n", prog, pmd.json_path,
-				strerror(errno));
-			return;
-		}
-	}
+		return 0;
 	pmd_summary_json(f, &pmd.start, end);
 	fputc('\n', f);
-	if (f != stdout && fclose(f) != 0)
+	if (f == stdout)
+		return fflush(stdout) == 0 ? 0 : -1;
+	json_file = NULL;
+	if (ferror(f) || fclose(f) != 0) {
 		fprintf(stderr, "%s: --json: cannot write %s: %s\n", prog, pmd.json_path,
 			strerror(errno));
-	else if (f == stdout)
-		fflush(stdout);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1092,6 +1155,7 @@ main(int argc, char **argv)
 		argvec_add(&app, argv[i]);
 
 	parse_app_args(app.n, app.v);
+	open_json();
 
 	bool user_vdev = has_arg(eal.n, eal.v, "--vdev", false);
 
@@ -1183,7 +1247,7 @@ main(int argc, char **argv)
 		fputc('\n', stdout);
 	pmd_print_final(stdout, &pmd.start, &end);
 	fflush(stdout);
-	write_json(&end);
+	int status = write_json(&end) == 0 ? PMD_EXIT_OK : PMD_EXIT_ERROR;
 
 	lcx_context_stop(pmd.ctl);
 	pmd_control_stop();
@@ -1203,5 +1267,5 @@ main(int argc, char **argv)
 	free(eal.v);
 	free(app.v);
 	free(eal_argv);
-	return PMD_EXIT_OK;
+	return status;
 }

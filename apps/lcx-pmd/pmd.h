@@ -61,15 +61,17 @@ struct fwd_stream {
 	uint16_t tx_port_id;
 	struct rte_ether_addr tx_src; /* mac: the tx port's address */
 	struct rte_ether_addr tx_dst; /* mac, txonly, flowgen: the peer of the tx port */
-	/* counters (the owning context writes, the main lcore reads) */
-	uint64_t rx_packets;
-	uint64_t tx_packets;
+	/*
+	 * Counters (the owning context writes, the main lcore reads). Packets in
+	 * and out are the ports' own counters (lcx_port_stats): not counted twice.
+	 */
 	uint64_t fwd_dropped; /* refused by the tx queue, freed */
 	uint64_t ignored;     /* udpecho: not UDP, freed */
 	uint64_t gen_nombuf;  /* txonly/flowgen: pool empty */
 
 	/* generators (txonly, flowgen) */
 	struct lcx_poller gen;
+	const bool *tx_link;    /* send only while the tx port's link is up */
 	struct rte_mempool *pool;
 	uint64_t gen_quota;     /* packets still to send; UINT64_MAX: no limit */
 	uint64_t rate_pps;      /* 0: as fast as the queue takes them */
@@ -122,6 +124,8 @@ struct pmd_port {
 	char name[64];
 	struct rte_ether_addr mac;
 	struct rte_ether_addr peer; /* --eth-peer, default 02:00:00:00:00:<index> */
+	bool link_up;               /* the main lcore watches it; generators read it */
+	bool link_known;            /* link_up was read at least once */
 };
 
 /* A snapshot of everything that is counted, for rates and the summary. */
@@ -152,6 +156,7 @@ struct pmd {
 	uint16_t txpkts;
 	uint32_t total_mbufs; /* 0: sized from the rings */
 	uint64_t throttle_us;
+	uint64_t idle_park_us; /* 0: the library's default (LCX_IDLE_PARK_FACTOR x throttle) */
 	double stats_period_s;
 	double duration_s;
 	const char *json_path;

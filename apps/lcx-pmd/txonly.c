@@ -10,9 +10,13 @@
  * context never parks. With --tx-rate-pps the stream earns credit at its share
  * of the rate and sends what it is owed; with nothing owed the poll returns 0
  * and the context parks until its next react, so a paced generator sleeps
- * between rounds (its bursts are spaced by the throttle). With --tx-count the
- * stream stops after its share of packets has been sent (refused packets do
- * not count). This file also holds the template and builder that flowgen and
+ * between rounds: it sends rate x throttle packets back to back once per
+ * throttle period, and keeps at most two periods of credit, so a late wake-up
+ * costs rate rather than a train longer than the receiver's ring. With
+ * --tx-count the stream stops after its share of packets has been sent
+ * (refused packets do not count). Nothing is sent while the tx port's link is
+ * down (the main lcore watches the links), as testpmd waits for links before
+ * it starts. This file also holds the template and builder that flowgen and
  * --tx-first use.
  */
 
@@ -24,8 +28,9 @@
 
 #include "pmd.h"
 
-#define IP_SRC RTE_IPV4(198, 18, 0, 1)
-#define IP_DST RTE_IPV4(198, 18, 0, 2)
+/* 198.18.0.1 and .2 (RTE_IPV4() shifts a signed int: UBSan says so). */
+#define IP_SRC ((198u << 24) | (18u << 16) | 1u)
+#define IP_DST ((198u << 24) | (18u << 16) | 2u)
 #define UDP_PORT 9
 #define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		 sizeof(struct rte_udp_hdr))
@@ -109,9 +114,16 @@ gen_allowance(struct fwd_stream *fs)
 		uint64_t now = lcx_context_now(fs->fl->ctx);
 		uint64_t dt = now - fs->last_ns;
 		uint64_t thr = lcx_context_throttle(fs->fl->ctx);
-		/* Keep at most two throttles' worth (10 ms at least) of unspent credit. */
-		uint64_t span = 2 * thr > 10000000ull ? 2 * thr : 10000000ull;
-		uint64_t cap = fs->rate_pps * (span / 1000) + (uint64_t)fs->burst * 1000000ull;
+		/*
+		 * Keep at most two throttle periods' worth of credit (two bursts at
+		 * least): after a stall (a late wake-up, a refusing queue) the
+		 * generator does not catch up with one train longer than the rings.
+		 */
+		uint64_t span = 2 * (thr > 100000ull ? thr : 100000ull);
+		uint64_t cap = fs->rate_pps * span / 1000;
+
+		if (cap < 2ull * fs->burst * 1000000ull)
+			cap = 2ull * fs->burst * 1000000ull;
 
 		if (dt > 1000000000ull)
 			dt = 1000000000ull;
@@ -129,9 +141,15 @@ static unsigned int
 gen_round(struct fwd_stream *fs, bool flows)
 {
 	struct rte_mbuf *pkts[PMD_BURST_MAX];
-	unsigned int n = gen_allowance(fs);
+	unsigned int n;
 	uint16_t sent;
 
+	/* A link that is down (a memif peer not connected yet) would refuse it all. */
+	if (!__atomic_load_n(fs->tx_link, __ATOMIC_RELAXED)) {
+		fs->last_ns = lcx_context_now(fs->fl->ctx); /* no credit while down */
+		return 0;
+	}
+	n = gen_allowance(fs);
 	if (n == 0)
 		return 0;
 	n = pmd_pkt_build(fs, pkts, n);
@@ -140,7 +158,6 @@ gen_round(struct fwd_stream *fs, bool flows)
 	if (flows)
 		set_flows(fs, pkts, n);
 	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, (uint16_t)n);
-	PMD_ADD(fs->tx_packets, sent);
 	if (sent < n) {
 		/* Not sent: freed, and neither the quota nor the credit is spent on them. */
 		PMD_ADD(fs->fwd_dropped, n - sent);
@@ -165,21 +182,22 @@ pmd_flowgen_gen(void *arg)
 	return gen_round(arg, true);
 }
 
-/* Generators receive too: count and free (testpmd's flowgen does; its txonly leaves them). */
+/*
+ * Generators receive too: free what arrives (the port counts it). testpmd's
+ * flowgen does; its txonly leaves packets in the rings.
+ */
 void
 pmd_gen_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
-	struct fwd_stream *fs = arg;
-
+	(void)arg;
 	(void)port;
 	(void)queue;
-	PMD_ADD(fs->rx_packets, n);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 const struct fwd_engine txonly_engine = {
 	.name = "txonly",
-	.help = "generate UDP/IPv4 packets of --txpkts bytes; count and free what arrives",
+	.help = "generate UDP/IPv4 of --txpkts bytes; count and free what arrives",
 	.rx = pmd_gen_rx,
 	.gen = pmd_txonly_gen,
 };

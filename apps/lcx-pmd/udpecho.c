@@ -93,7 +93,6 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 		else
 			bad[nb_bad++] = pkts[i];
 	}
-	PMD_ADD(fs->rx_packets, n);
 	if (nb_bad != 0) {
 		PMD_ADD(fs->ignored, nb_bad);
 		rte_pktmbuf_free_bulk(bad, nb_bad);
@@ -101,7 +100,6 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 	if (nb_out == 0)
 		return;
 	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, out, nb_out);
-	PMD_ADD(fs->tx_packets, sent);
 	if (unlikely(sent < nb_out)) {
 		PMD_ADD(fs->fwd_dropped, nb_out - sent);
 		rte_pktmbuf_free_bulk(&out[sent], nb_out - sent);
@@ -110,7 +108,7 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 
 const struct fwd_engine udpecho_engine = {
 	.name = "udpecho",
-	.help = "send UDP back out of the port it came in on, MACs, IPs and ports swapped",
+	.help = "UDP back out of the port it came in on, MACs, IPs, ports swapped",
 	.rx = udpecho_rx,
 	.echo = true,
 };

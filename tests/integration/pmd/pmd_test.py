@@ -34,7 +34,8 @@ def check(cond, msg):
 
 
 def eal(case, *vdevs, lcores="0,1"):
-    args = ["-l", lcores, "--no-huge", "-m", "512", "--no-pci",
+    lc = ["--lcores=" + lcores] if "@" in lcores else ["-l", lcores]
+    args = lc + ["--no-huge", "-m", "512", "--no-pci",
             "--file-prefix=lcxpmd_" + case, "--log-level=lib.eal:warning"]
     for v in vdevs:
         args.append("--vdev=" + v)
@@ -323,7 +324,7 @@ def case_json_keys():
               "forward_mode", "throttle_us", "stop_reason"):
         check(k in j, "no key %s" % k)
     check(j["stop_reason"] == "duration", "stop_reason %s" % j["stop_reason"])
-    check(0.45 < j["duration_s"] < 1.0, "duration_s %s" % j["duration_s"])
+    check(0.45 < j["duration_s"] < 2.0, "duration_s %s" % j["duration_s"])
     check(len(j["ports"]) == 2, "ports: %d" % len(j["ports"]))
     for p in j["ports"]:
         for k in ("rx_packets", "tx_packets", "rx_missed", "rx_nombuf", "tx_dropped"):
@@ -338,7 +339,12 @@ def case_json_keys():
                   "timer_late_p99_ns", "timer_late_max_ns"):
             check(k in c, "context: no key %s" % k)
     check(fwd[0]["throttle_us"] == 200 and fwd[0]["reacts"] > 100, "fwd context %s" % fwd[0])
-    check(j["cpu_seconds"] > 0.2, "cpu_seconds %s" % j["cpu_seconds"])
+    # Busy forwarding used CPU (how much depends on what else runs on the machine),
+    # never more than the machine has.
+    ncpu = os.cpu_count() or 1
+    check(0 < j["cpu_seconds"] <= j["duration_s"] * ncpu + 0.05, "cpu_seconds %s" %
+          j["cpu_seconds"])
+    check(abs(j["cpu_cores"] - j["cpu_seconds"] / j["duration_s"]) < 0.01, "cpu_cores")
     check("RX-packets" in out and "stopped by duration" in out, "final table missing")
 
 
@@ -507,6 +513,24 @@ def case_control():
             check("ports" in cl.line(), "stats reply")
             check(cl.line() == {"ok": True, "throttle_us": 0}, "set reply")
             cl.close()
+        # Garbage from several clients (binary, long lines, bad UTF-8): every line
+        # gets an error or nothing (blank), the process lives on.
+        rnd = __import__("random").Random(7)
+        for k in range(5):
+            g = Client(ctl)
+            blob = bytes(rnd.randrange(256) for _ in range(20000))
+            g.send(blob + b"\n")
+            g.s.shutdown(socket.SHUT_WR)
+            replies = b""
+            while True:
+                chunk = g.s.recv(65536)
+                if not chunk:
+                    break
+                replies += chunk
+            for line in replies.splitlines():
+                check(set(json.loads(line)) == {"error"}, "garbage reply %r" % line[:80])
+            g.close()
+        check(p.poll() is None, "lcx-pmd died on garbage")
         # Pipelined requests in one write, answered in order.
         c.send(b'{"cmd":"set","throttle_us":300}\n{"cmd":"bad"}\n{"cmd":"stats"}\n')
         check(c.line() == {"ok": True, "throttle_us": 300}, "pipelined set")
@@ -536,12 +560,13 @@ def case_memif():
     n = 20000
     rj = os.path.join(TMP, "rx.json")
     tj = os.path.join(TMP, "tx.json")
-    rx = start_bg(eal(CASE + "_rx", "net_memif0,role=server,socket=%s,socket-abstract=no" % sock) +
+    dev = "net_memif0,role=%s,socket=" + sock + ",socket-abstract=no"
+    rx = start_bg(eal(CASE + "_rx", dev % "server") +
                   ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=4",
                    "--json=" + rj])
     try:
         wait_path(sock, rx)
-        tx = start_bg(eal(CASE + "_tx", "net_memif0,role=client,socket=%s,socket-abstract=no" % sock) +
+        tx = start_bg(eal(CASE + "_tx", dev % "client") +
                       ["--", "--forward-mode=txonly", "--tx-count=%d" % n,
                        "--tx-rate-pps=20000", "--duration=2.5", "--json=" + tj])
         tout, terr = tx.communicate(timeout=30)
@@ -561,7 +586,7 @@ def case_memif():
           (r["ports"][0]["rx_packets"], n))
     check(r["ports"][0]["rx_missed"] == 0, "rx_missed")
     fwd = [c for c in r["contexts"] if c["role"] == "forward"][0]
-    check(fwd["parked_pct"] > 50, "receiver at 20 kpps parked only %.1f%%" % fwd["parked_pct"])
+    check(fwd["parked_pct"] > 40, "receiver at 20 kpps parked only %.1f%%" % fwd["parked_pct"])
 
 
 def case_bad_args():
@@ -587,6 +612,7 @@ def case_bad_args():
         (["--tx-count=5"], "--tx-count"),
         (["--forward-mode=txonly", "--tx-first"], "--tx-first"),
         (["--rxq=17"], "--rxq"),
+        (["--control=/tmp/" + "x" * 120], "--control"),
     ]
     for extra, word in bad:
         t0 = time.time()
@@ -595,6 +621,8 @@ def case_bad_args():
         lines = [l for l in err.splitlines() if l.strip()]
         check(len(lines) >= 1 and word in lines[0], "%s: message %r" % (extra, err))
         check(time.time() - t0 < 5, "%s: slow usage error" % extra)
+    rc, out, err = run(base + ["--", "--json=/nonexistent-dir/x.json"], check_rc=1)
+    check("--json" in err and "nonexistent-dir" in err, "message: %r" % err)
     rc, out, err = run(["--help"], check_rc=0)
     for opt in ("--forward-mode", "--nb-cores", "--rxq", "--txq", "--burst", "--txpkts",
                 "--eth-peer", "--throttle-us", "--stats-period", "--duration", "--json",
@@ -630,12 +658,10 @@ def case_bad_ports():
                            (empty, os.path.join(TMP, "o.pcap"))) + ["--", "--rxq=2"],
                        check_rc=1)
     check("port 0" in err and "net_pcap0" in err, "message: %r" % err)
-    # Tx queues shared by two lcores.
-    rc, out, err = run(eal(CASE, "net_null0", "net_null1", lcores="0,1,2") +
-                       ["--", "--nb-cores=2", "--rxq=2"], check_rc=None)
-    if rc != 2 or "--txq" not in err:
-        # Needs a third lcore; on a 2-CPU machine -l 0,1,2 is refused by the EAL itself.
-        check(rc != 0, "shared tx queue accepted: %s" % err)
+    # One port, two rx queues on two lcores, one tx queue: it would be shared.
+    rc, out, err = run(eal(CASE, "net_null0", lcores="0@0,1@1,2@1") +
+                       ["--", "--nb-cores=2", "--rxq=2"], check_rc=2)
+    check("shared by lcores" in err and "--txq" in err, "message: %r" % err)
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}

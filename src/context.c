@@ -94,6 +94,9 @@ apply_throttle(struct lcx_context *ctx, uint64_t t)
 	ctx->throttle = t;
 	ctx->half_throttle = t / 2;
 	ctx->react_period = t != 0 ? t : LCX_BUSY_REACT_NS;
+	/* 0 in the conf: the bound follows the throttle. */
+	ctx->idle_park_max = ctx->idle_park_conf != 0 ? ctx->idle_park_conf
+						      : LCX_IDLE_PARK_FACTOR * t;
 	LCX_STAT_SET(ctx, throttle_ns, t);
 }
 
@@ -134,6 +137,10 @@ lcx_poller_register(struct lcx_context *ctx, struct lcx_poller *p)
 		return -ENOSPC;
 	p->ctx = ctx;
 	p->index = ctx->nb_pollers;
+	p->poll_fn = p->ops->poll;
+	p->flush_fn = p->ops->flush;
+	if (p->flush_fn != NULL)
+		ctx->nb_flushers++;
 	p->rate_win_start = lcx__clock_read(ctx);
 	p->rate_win_items = 0;
 	p->rate_ppns = 0;
@@ -151,8 +158,10 @@ lcx_poller_unregister(struct lcx_poller *p)
 
 	if (!may_configure(ctx))
 		return -EPERM;
-	if (p->ops->flush != NULL)
+	if (p->ops->flush != NULL) {
 		p->ops->flush(p->arg);
+		ctx->nb_flushers--;
+	}
 	/* Swap-remove; the loop re-reads its bound, so at worst one poller waits a turn. */
 	struct lcx_poller *last = ctx->pollers[--ctx->nb_pollers];
 
@@ -369,6 +378,14 @@ park(struct lcx_context *ctx, uint64_t ns)
 
 /* --- the loop --- */
 
+/* Busy mode, every iteration: can a timer or a queued timer op be waiting? */
+static inline bool
+timers_maybe_due(const struct lcx_context *ctx)
+{
+	return ctx->heap_regular.n != 0 || ctx->heap_at_least.n != 0 ||
+	       atomic_load_explicit(&ctx->ops_tail, memory_order_relaxed) != ctx->ops_head;
+}
+
 static void
 react(struct lcx_context *ctx)
 {
@@ -436,20 +453,19 @@ iterate(struct lcx_context *ctx, bool may_park)
 	} else {
 		now = lcx__clock_read(ctx);
 		ctx->clock_skips = 0;
-	}
+		/* Time accounting since the last reading. */
+		if (ctx->iter_t0 != 0) {
+			uint64_t d = now - ctx->iter_t0 - ctx->iter_parked;
 
-	/* Time accounting of the previous iteration. */
-	if (ctx->iter_t0 != 0) {
-		uint64_t d = now - ctx->iter_t0 - ctx->iter_parked;
-
-		if (ctx->iter_busy)
-			LCX_STAT_ADD(ctx, busy_ns, d);
-		else
-			LCX_STAT_ADD(ctx, idle_ns, d);
+			if (ctx->iter_busy)
+				LCX_STAT_ADD(ctx, busy_ns, d);
+			else
+				LCX_STAT_ADD(ctx, idle_ns, d);
+		}
+		ctx->iter_t0 = now;
+		ctx->iter_parked = 0;
+		ctx->now = now;
 	}
-	ctx->iter_t0 = now;
-	ctx->iter_parked = 0;
-	ctx->now = now;
 	LCX_STAT_ADD(ctx, iterations, 1);
 
 	uint64_t nt = atomic_load_explicit(&ctx->new_throttle, memory_order_relaxed);
@@ -463,9 +479,9 @@ iterate(struct lcx_context *ctx, bool may_park)
 	for (uint32_t i = 0; i < ctx->nb_pollers; i++) {
 		struct lcx_poller *p = ctx->pollers[i];
 
-		if (p->ops->poll == NULL)
+		if (p->poll_fn == NULL)
 			continue;
-		unsigned int n = p->ops->poll(p->arg);
+		unsigned int n = p->poll_fn(p->arg);
 
 		poller_account(p, now, n);
 		work += n;
@@ -477,9 +493,10 @@ iterate(struct lcx_context *ctx, bool may_park)
 	ctx->last_full = full;
 
 	/* 2. tasks */
-	unsigned int ran = lcx__tasks_run(ctx);
+	if (ctx->runq_head != NULL ||
+	    atomic_load_explicit(&ctx->inbox, memory_order_relaxed) != NULL) {
+		unsigned int ran = lcx__tasks_run(ctx);
 
-	if (ran != 0) {
 		LCX_STAT_ADD(ctx, tasks_run, ran);
 		work += ran;
 	}
@@ -487,17 +504,17 @@ iterate(struct lcx_context *ctx, bool may_park)
 	/* 3. react */
 	if (ctx->now - ctx->last_react >= ctx->react_period || !ctx->reacted) {
 		react(ctx);
-	} else if (ctx->throttle == 0 && lcx__timers_due(ctx)) {
+	} else if (ctx->throttle == 0 && timers_maybe_due(ctx) && lcx__timers_due(ctx)) {
 		/* Busy polling: timers every iteration, epoll on its period. */
 		lcx__timers_react(ctx);
 	}
 
 	/* 4. flush */
-	for (uint32_t i = 0; i < ctx->nb_pollers; i++) {
+	for (uint32_t i = 0; ctx->nb_flushers != 0 && i < ctx->nb_pollers; i++) {
 		struct lcx_poller *p = ctx->pollers[i];
 
-		if (p->ops->flush != NULL)
-			p->ops->flush(p->arg);
+		if (p->flush_fn != NULL)
+			p->flush_fn(p->arg);
 	}
 	ctx->iter_busy = work != 0;
 	if (work != 0)
@@ -748,8 +765,7 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 	ctx->epfd = -1;
 	ctx->idle_epfd = -1;
 	ctx->unpark_efd = -1;
-	ctx->idle_park_max = conf->idle_park_max_ns != 0 ? conf->idle_park_max_ns
-							 : LCX_IDLE_PARK_FACTOR * conf->throttle_ns;
+	ctx->idle_park_conf = conf->idle_park_max_ns;
 	atomic_store(&ctx->new_throttle, NO_THROTTLE_CHANGE);
 	atomic_store(&ctx->refcnt, 1);
 	apply_throttle(ctx, conf->throttle_ns);

@@ -79,7 +79,7 @@ struct lcx_context {
 	uint64_t throttle;        /* current throttle */
 	uint64_t half_throttle;   /* throttle / 2 */
 	uint32_t nb_pollers;
-	uint32_t pad0;
+	uint32_t nb_flushers;     /* pollers with a flush */
 	struct lcx_poller **pollers;
 	struct lcx_task *runq_head; /* local FIFO */
 	struct lcx_task *runq_tail;
@@ -121,6 +121,7 @@ struct lcx_context {
 	bool work_since_react;   /* anything done since the last react */
 	uint32_t idle_reacts;    /* reacts in a row with nothing done between */
 	uint64_t idle_park_max;  /* longest idle park with pollers, ns */
+	uint64_t idle_park_conf; /* conf.idle_park_max_ns (0: follow the throttle) */
 	int idle_epfd;           /* idle park: waits on epfd and unpark_efd */
 	int unpark_efd;          /* eventfd that ends an idle park */
 	bool reacted;            /* a react has run */

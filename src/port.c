@@ -31,6 +31,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <rte_ethdev.h>
+
 #include "lcx_private.h"
 #include "port_private.h"
 
@@ -217,7 +219,8 @@ rxq_poll(void *arg)
 
 	if (LCX_UNLIKELY(!atomic_load_explicit(&q->active, memory_order_relaxed)))
 		return 0;
-	uint16_t n = q->rx_burst(q->drv, q->pkts, q->burst);
+	uint16_t n = q->ethdev ? rte_eth_rx_burst(q->eth_port, q->qid, q->pkts, q->burst)
+			       : q->rx_burst(q->drv, q->pkts, q->burst);
 
 	if (n == 0)
 		return 0;
@@ -254,7 +257,8 @@ static inline uint16_t
 txq_send(struct lcx__port_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	if (!q->count_bytes) {
-		uint16_t sent = q->tx_burst(q->drv, pkts, n);
+		uint16_t sent = q->ethdev ? rte_eth_tx_burst(q->eth_port, q->qid, pkts, n)
+					  : q->tx_burst(q->drv, pkts, n);
 
 		Q_ADD(q, tx_packets, sent);
 		return sent;
@@ -824,12 +828,16 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		port->rxq[q].rx_fill = ops->rx_fill;
 		port->rxq[q].drv = port->dev.rxq[q];
 		port->rxq[q].count_bytes = !ops->stats_has_bytes;
+		port->rxq[q].ethdev = ops->ethdev_fast_path && port->dev.ethdev_id >= 0;
+		port->rxq[q].eth_port = (uint16_t)port->dev.ethdev_id;
 	}
 	for (uint16_t q = 0; q < c->nb_txq; q++) {
 		port->txq[q].burst = c->burst;
 		port->txq[q].tx_burst = ops->tx_burst;
 		port->txq[q].drv = port->dev.txq[q];
 		port->txq[q].count_bytes = !ops->stats_has_bytes;
+		port->txq[q].ethdev = ops->ethdev_fast_path && port->dev.ethdev_id >= 0;
+		port->txq[q].eth_port = (uint16_t)port->dev.ethdev_id;
 	}
 	*out = port;
 	return 0;

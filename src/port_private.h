@@ -29,6 +29,8 @@ struct lcx__port_rxq {
 	uint16_t qid;
 	uint16_t burst;
 	bool count_bytes;              /* the driver's stats have no bytes */
+	bool ethdev;                   /* rx_burst is rte_eth_rx_burst(eth_port, qid) */
+	uint16_t eth_port;
 	_Atomic bool active;           /* the port is started: bursts may run */
 	uint64_t rx_packets;           /* owner-written, relaxed */
 	uint64_t rx_bytes;
@@ -49,6 +51,8 @@ struct lcx__port_txq {
 	uint16_t burst;
 	uint16_t qid;
 	bool count_bytes;              /* the driver's stats have no bytes */
+	bool ethdev;                   /* tx_burst is rte_eth_tx_burst(eth_port, qid) */
+	uint16_t eth_port;
 	_Atomic bool active;
 	uint64_t tx_packets;           /* sender-written, relaxed */
 	uint64_t tx_bytes;

@@ -48,6 +48,8 @@ struct lcx_poller {
 	uint32_t burst;                   /**< the most one poll() takes; 0: no full-burst rule */
 	uint32_t ring_size;               /**< ring entries; 0: no ring budget */
 	/* private, owned by the context */
+	unsigned int (*poll_fn)(void *arg); /**< ops->poll, copied next to arg */
+	void (*flush_fn)(void *arg);        /**< ops->flush, copied */
 	struct lcx_context *ctx; /**< owner while registered */
 	uint64_t rate_win_start; /**< start of the current rate window, ns */
 	uint64_t rate_win_items; /**< items in the current window */

@@ -486,6 +486,7 @@ const struct lcx_port_ops lcx__port_dpdk_ops = {
 	.stop = dpdk_stop,
 	.stats = dpdk_stats,
 	.stats_has_bytes = true,
+	.ethdev_fast_path = true,
 	.stats_reset = dpdk_stats_reset,
 	.mac = dpdk_mac,
 	.rxq_attach = NULL,

@@ -138,6 +138,12 @@ struct lcx_port_ops {
 	 * so the port layer does not sum packet lengths on every burst.
 	 */
 	bool stats_has_bytes;
+	/**
+	 * rx_burst and tx_burst of queue q are exactly rte_eth_rx_burst() and
+	 * rte_eth_tx_burst() on (dev->ethdev_id, q): the port layer then calls
+	 * those inline functions itself, sparing a call through the table.
+	 */
+	bool ethdev_fast_path;
 };
 
 /**

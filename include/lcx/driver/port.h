@@ -8,12 +8,14 @@
  * and the part of a port it sees (struct lcx_port_dev). Applications use
  * lcx/port.h; only drivers and their tests include this header.
  *
- * The generic layer (src/port.c) owns queues, contexts, counters of packets and
- * bytes, the tx buffers and the ordering of calls; a driver owns its device:
- * create() opens and configures it, start()/stop() run it, destroy() undoes
- * create(). The three fast-path functions (rx_burst, tx_burst, rx_fill) are
- * copied next to each queue when the port is created, so that a burst costs
- * one indirect call, as rte_eth_fp_ops does for ethdev.
+ * The generic layer (src/port.c) owns queues, contexts, counters of packets
+ * (and of bytes unless stats_has_bytes), the tx buffers and the ordering of
+ * calls; a driver owns its device: create() opens and configures it,
+ * start()/stop() run it, destroy() undoes create(). The three fast-path
+ * functions (rx_burst, tx_burst, rx_fill) are copied next to each queue when
+ * the port is created, so that a burst costs one indirect call, as
+ * rte_eth_fp_ops does for ethdev; a driver whose bursts are plain ethdev ones
+ * says so (ethdev_fast_path) and the layer calls the ethdev inlines itself.
  *
  * Which thread calls what:
  *  - create, destroy, start, stop, stats, stats_reset, mac: the control thread

@@ -69,6 +69,8 @@ lcx_tsc_ns(void)
 void
 lcx_eal_attach(void)
 {
+	if (!eal_attached)
+		lcx__telemetry_init();
 	eal_attached = true;
 	lcx__tsc_init();
 }

@@ -936,6 +936,16 @@ lcx_context_release(struct lcx_context *ctx)
 
 /* --- accessors and statistics --- */
 
+void
+lcx__context_foreach(int (*fn)(struct lcx_context *ctx, void *arg), void *arg)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (struct lcx_context *ctx = registry; ctx != NULL; ctx = ctx->next)
+		if (fn(ctx, arg) != 0)
+			break;
+	pthread_mutex_unlock(&registry_lock);
+}
+
 struct lcx_context *
 lcx_context_current(void)
 {

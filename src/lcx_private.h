@@ -184,6 +184,11 @@ lcx__clock_read(const struct lcx_context *ctx)
 void *lcx__ctx_zalloc(struct lcx_context *ctx, size_t size);
 void lcx__ctx_free(struct lcx_context *ctx, void *p, size_t size);
 
+/* context.c: fn on every named context, under the registry lock, until it returns != 0. */
+void lcx__context_foreach(int (*fn)(struct lcx_context *ctx, void *arg), void *arg);
+/* telemetry.c */
+void lcx__telemetry_init(void);
+
 /* task.c: owner thread only */
 void lcx__task_push_local(struct lcx_context *ctx, struct lcx_task *task);
 void lcx__task_drain_inbox(struct lcx_context *ctx);

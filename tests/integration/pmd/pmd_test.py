@@ -435,6 +435,50 @@ def case_sigint():
     case_signal(signal.SIGINT, "SIGINT")
 
 
+def telemetry(prefix, cmds, timeout=10):
+    """Ask DPDK telemetry (as dpdk-telemetry.py does); one reply per command."""
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    deadline = time.time() + timeout
+    while not os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.05)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    s.connect(path)
+    json.loads(s.recv(16384))  # the greeting
+    out = []
+    for c in cmds:
+        s.send(c.encode())
+        out.append(json.loads(s.recv(65536)))
+    s.close()
+    return out
+
+
+def case_telemetry():
+    """/lcx/contexts and /lcx/context,NAME give the loop figures of every context."""
+    ctl = "/tmp/lcxm-tel-%d.sock" % os.getpid()
+    p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                 ["--", "--throttle-us=1000", "--control=" + ctl])
+    try:
+        wait_path(ctl, p)
+        time.sleep(0.5)
+        lst, fwd, bad = telemetry("lcxpmd_" + CASE,
+                                  ["/lcx/contexts", "/lcx/context,fwd-1", "/lcx/context,nope"])
+        names = lst["/lcx/contexts"]
+        check("fwd-1" in names and "ctl" in names, "contexts: %s" % names)
+        f = fwd["/lcx/context"]
+        check(f["name"] == "fwd-1" and f["lcore"] == 1, "context: %s" % f)
+        check(f["throttle_ns"] == 1000000 and f["iterations"] > 0 and f["polled_items"] > 0,
+              "figures: %s" % f)
+        check(f["busy_ns"] > 0 and f["busy_permille"] > 500, "busy: %s" % f)
+        check(bad["/lcx/context"] is None, "unknown context: %s" % bad)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d" % p.returncode)
+
+
 class Client:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -188,14 +188,14 @@ def bench_dpdk(a, tmp):
            "rounds": a.rounds}
     js = os.path.join(tmp, "d.json")
     cmd = [EXE, "--no-huge", "-m", "1024", "--no-pci", "-l", "0-1",
-           "--file-prefix=lcxing-dpdk", f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1",
+           f"--file-prefix={a.prefix}", f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1",
            "--", "--seq=0:4", "--throttle=0", f"--duration={int(a.seconds + 1)}",
            f"--json={js}", "--stats-period=0", "--quiet", "--max-flows=4096"]
     tp, lx = [], []
     # Alternate the two so that a load change on the shared machine hits both.
     for _ in range(a.rounds):
         if shutil.which("dpdk-testpmd"):
-            tp.append(round(testpmd_rxonly(pcap, a.seconds, "lcxing-tpmd")))
+            tp.append(round(testpmd_rxonly(pcap, a.seconds, a.testpmd_prefix)))
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         d = json.load(open(js))
         t = d["totals"]
@@ -222,6 +222,9 @@ def main():
     ap.add_argument("--interval-ms", type=int, default=20)
     ap.add_argument("--flows", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3, help="dpdk: alternating runs of each")
+    ap.add_argument("--prefix", default="lcxing-dpdk", help="dpdk: lcx-ingest's --file-prefix")
+    ap.add_argument("--testpmd-prefix", default="lcxing-tpmd",
+                    help="dpdk: dpdk-testpmd's --file-prefix")
     ap.add_argument("--json")
     ap.add_argument("--check", action="store_true", help="exit 1 when an aim is not met")
     a = ap.parse_args()

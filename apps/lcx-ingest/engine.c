@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The per-context receive engine (see engine.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "engine.h"
@@ -44,45 +45,83 @@ publish_flows(struct ingest_engine *e)
 	}
 }
 
-/* Count a packet on its flow and track its sequence number. */
-static inline void
-track(struct ingest_engine *e, struct ingest_flow *f, const uint8_t *data, uint32_t len,
-      uint64_t now, const struct ingest_pkt *pkt)
-{
-	struct ingest_acct *a = &e->acct;
-	uint64_t lost0, exp0;
-	struct ingest_seq *s;
+/* Sequence totals of a burst, published once at its end. */
+struct seq_sums {
+	uint64_t received, expected, lost, reordered, duplicate, out_of_range, resyncs, no_seq;
+};
 
-	ingest_flow_count(f, len, now);
-	if (e->seq.mode == INGEST_SEQ_NONE)
-		return;
-	s = &f->seq;
-	lost0 = s->lost;
-	exp0 = s->expected;
-	switch (ingest_seq_packet_fast(s, &e->seq, data + pkt->payload_off, pkt->payload_len)) {
+/* Account what ingest_seq_packet() did to s (lost and expected from before it). */
+static void
+seq_sums_slow(struct seq_sums *c, const struct ingest_seq *s, enum ingest_seq_event ev,
+	      uint64_t lost0, uint64_t exp0)
+{
+	switch (ev) {
 	case INGEST_SEQ_EV_NO_SEQ:
-		INGEST_ADD(a->seq_no_seq, 1);
+		c->no_seq++;
 		return;
 	case INGEST_SEQ_EV_REORDERED:
-		INGEST_ADD(a->seq_reordered, 1);
+		c->reordered++;
 		break;
 	case INGEST_SEQ_EV_DUPLICATE:
-		INGEST_ADD(a->seq_duplicate, 1);
+		c->duplicate++;
 		break;
 	case INGEST_SEQ_EV_OUT_OF_RANGE:
-		INGEST_ADD(a->seq_out_of_range, 1);
+		c->out_of_range++;
 		break;
 	case INGEST_SEQ_EV_RESYNC:
-		INGEST_ADD(a->seq_resyncs, 1);
-		INGEST_ADD(a->seq_out_of_range, (uint64_t)-1);
+		c->resyncs++;
+		c->out_of_range--;
 		break;
 	default:
 		break;
 	}
-	INGEST_ADD(a->seq_received, 1);
-	if (s->lost != lost0)
-		INGEST_ADD(a->seq_lost, s->lost - lost0);
-	INGEST_ADD(a->seq_expected, s->expected - exp0);
+	c->received++;
+	c->lost += s->lost - lost0;
+	c->expected += s->expected - exp0;
+}
+
+/* Track the sequence number of a packet of flow f. field4: the
+ * configuration is a 4-byte field (the inline cases apply). */
+static inline void
+track_seq(struct seq_sums *c, const struct ingest_seq_conf *conf, bool field4, struct ingest_flow *f,
+	  const uint8_t *payload, uint32_t plen)
+{
+	struct ingest_seq *s = &f->seq;
+	enum ingest_seq_event ev;
+	uint64_t lost0, exp0;
+
+	if (field4 && ingest_seq_try_field4(s, conf->offset, payload, plen, &ev)) {
+		/* In order: one more expected; duplicate: nothing lost or expected. */
+		c->received++;
+		if (ev == INGEST_SEQ_EV_IN_ORDER)
+			c->expected++;
+		else
+			c->duplicate++;
+		return;
+	}
+	lost0 = s->lost;
+	exp0 = s->expected;
+	ev = ingest_seq_packet(s, conf, payload, plen);
+	seq_sums_slow(c, s, ev, lost0, exp0);
+}
+
+static inline void
+seq_sums_publish(struct ingest_acct *a, const struct seq_sums *c)
+{
+	INGEST_ADD(a->seq_received, c->received);
+	INGEST_ADD(a->seq_expected, c->expected);
+	INGEST_ADD(a->seq_lost, c->lost);
+	INGEST_ADD(a->seq_reordered, c->reordered);
+	INGEST_ADD(a->seq_duplicate, c->duplicate);
+	INGEST_ADD(a->seq_out_of_range, c->out_of_range);
+	INGEST_ADD(a->seq_resyncs, c->resyncs);
+	INGEST_ADD(a->seq_no_seq, c->no_seq);
+}
+
+static inline bool
+conf_field4(const struct ingest_seq_conf *conf)
+{
+	return conf->mode == INGEST_SEQ_FIELD && conf->width == 4;
 }
 
 enum ingest_verdict
@@ -90,12 +129,21 @@ ingest_engine_frame(struct ingest_engine *e, const uint8_t *data, uint32_t len, 
 		    struct ingest_pkt *pkt)
 {
 	enum ingest_verdict v = ingest_parse(data, len, e->ports, pkt);
+	struct ingest_flow *f;
 
 	INGEST_ADD(e->acct.rx_total, 1);
 	INGEST_ADD(e->acct.rx_bytes, len);
 	INGEST_ADD(e->acct.verdict[v], 1);
 	if (v == INGEST_OK && e->flows != NULL) {
-		track(e, ingest_flow_get(e->flows, &pkt->key, now_ns), data, len, now_ns, pkt);
+		f = ingest_flow_get(e->flows, &pkt->key, now_ns);
+		ingest_flow_count(f, len, now_ns);
+		if (e->seq.mode != INGEST_SEQ_NONE) {
+			struct seq_sums c = {0};
+
+			track_seq(&c, &e->seq, conf_field4(&e->seq), f, data + pkt->payload_off,
+				  pkt->payload_len);
+			seq_sums_publish(&e->acct, &c);
+		}
 		publish_flows(e);
 	}
 	return v;
@@ -107,17 +155,24 @@ void
 ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const uint32_t *len,
 		    unsigned int n, uint64_t now_ns, uint8_t *verdict)
 {
-	struct ingest_pkt pkt[INGEST_ENGINE_BURST_MAX];
+	struct ingest_pkt pkt[INGEST_ENGINE_BURST_MAX]; /* of the accepted frames, packed */
 	uint64_t h[INGEST_ENGINE_BURST_MAX];
 	struct ingest_flow *f[INGEST_ENGINE_BURST_MAX];
 	uint16_t ok[INGEST_ENGINE_BURST_MAX];
+	struct ingest_acct *a = &e->acct;
 	struct ingest_flow_table *t = e->flows;
+	const struct ingest_portset *ports = e->ports;
+	const struct ingest_seq_conf conf = e->seq;
+	const bool seq = conf.mode != INGEST_SEQ_NONE, field4 = conf_field4(&conf);
+	struct seq_sums c = {0};
 	uint64_t bytes = 0, ev0;
 	unsigned int i, k, nok = 0;
 
 	if (n > INGEST_ENGINE_BURST_MAX)
 		n = INGEST_ENGINE_BURST_MAX;
-	/* 1: parse. */
+	/* 1: parse (prefetching the next frames); for accepted frames hash the
+	 * 5-tuple and prefetch its bucket. Counters are summed in locals and
+	 * published once: only this thread writes them. */
 	for (i = 0; i < n && i < AHEAD; i++)
 		__builtin_prefetch(data[i]);
 	for (i = 0; i < n; i++) {
@@ -125,44 +180,53 @@ ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const u
 
 		if (i + AHEAD < n)
 			__builtin_prefetch(data[i + AHEAD]);
-		v = ingest_parse(data[i], len[i], e->ports, &pkt[i]);
+		v = ingest__parse_fast(data[i], len[i], ports, &pkt[nok]);
 		verdict[i] = (uint8_t)v;
 		bytes += len[i];
-		INGEST_ADD(e->acct.verdict[v], 1);
-		if (v == INGEST_OK)
-			ok[nok++] = (uint16_t)i;
+		if (__builtin_expect(v == INGEST_OK, 1)) {
+			ok[nok] = (uint16_t)i;
+			if (t != NULL) {
+				h[nok] = ingest_flow_hash(&pkt[nok].key);
+				ingest_flow_prefetch(t, h[nok]);
+			}
+			nok++;
+		} else {
+			INGEST_ADD(a->verdict[v], 1);
+		}
 	}
-	INGEST_ADD(e->acct.rx_total, n);
-	INGEST_ADD(e->acct.rx_bytes, bytes);
+	INGEST_ADD(a->verdict[INGEST_OK], nok);
+	INGEST_ADD(a->rx_total, n);
+	INGEST_ADD(a->rx_bytes, bytes);
 	if (t == NULL || nok == 0)
 		return;
-	/* 2: hash, prefetch the buckets. */
-	for (k = 0; k < nok; k++) {
-		h[k] = ingest_flow_hash(&pkt[ok[k]].key);
-		ingest_flow_prefetch(t, h[k]);
-	}
-	/* 3: find (no insert: an eviction would move flows found before it):
-	 * the signatures first, prefetching the flow they point to, then the
-	 * keys; prefetch what tracking reads. */
+	/* 2: the first flow whose signature matches (a likely hit), prefetched
+	 * with what tracking reads. */
 	for (k = 0; k < nok; k++) {
 		f[k] = ingest_flow_sig_match(t, h[k]);
-		if (f[k] != NULL)
+		if (f[k] != NULL) {
 			__builtin_prefetch(f[k]);
+			if (seq)
+				__builtin_prefetch(&f[k]->seq, 1);
+		}
 	}
-	for (k = 0; k < nok; k++) {
-		if (f[k] == NULL || !ingest__flow_key_eq(&f[k]->key, &pkt[ok[k]].key))
-			f[k] = ingest_flow_find_h(t, &pkt[ok[k]].key, h[k]);
-		if (f[k] != NULL && e->seq.mode != INGEST_SEQ_NONE)
-			__builtin_prefetch(&f[k]->seq, 1);
-	}
-	/* 4: count and track; flows not found are made now, and once an
-	 * insert evicted something the later lookups are done again. */
+	/* 3: check the key, count and track. A signature that matched another
+	 * flow, or no match, goes through the full lookup, which makes the flow
+	 * if needed; once an insert evicted something, every later lookup is
+	 * done again (the flow found in stage 2 may have been replaced). */
 	ev0 = t->evictions;
 	for (k = 0; k < nok; k++) {
+		struct ingest_flow *fl = f[k];
+
 		i = ok[k];
-		if (f[k] == NULL || t->evictions != ev0)
-			f[k] = ingest_flow_get_h(t, &pkt[i].key, h[k], now_ns);
-		track(e, f[k], data[i], len[i], now_ns, &pkt[i]);
+		if (__builtin_expect(fl == NULL || t->evictions != ev0 ||
+				     !ingest__flow_key_eq(&fl->key, &pkt[k].key), 0))
+			fl = ingest_flow_get_h(t, &pkt[k].key, h[k], now_ns);
+		ingest_flow_count(fl, len[i], now_ns);
+		if (seq)
+			track_seq(&c, &conf, field4, fl, data[i] + pkt[k].payload_off,
+				  pkt[k].payload_len);
 	}
+	if (seq)
+		seq_sums_publish(a, &c);
 	publish_flows(e);
 }

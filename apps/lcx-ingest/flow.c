@@ -11,22 +11,6 @@
 
 #define WAYS 8
 
-uint64_t
-ingest_flow_hash(const struct ingest_flow_key *key)
-{
-	uint64_t w[5], h;
-
-	memcpy(w, key, sizeof(w));
-	/* Independent multiplies (they pipeline), then a murmur3 finaliser. */
-	h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full +
-	    w[2] * 0x165667b19e3779f9ull + w[3] * 0xd6e8feb86659fd93ull +
-	    w[4] * 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	return h;
-}
-
 _Static_assert(sizeof(struct ingest_flow_key) == 40, "flow key is five words");
 
 int

@@ -4,6 +4,7 @@
  * header claims is checked against what is left before it is used.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,13 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 enum ingest_verdict
 ingest_parse(const uint8_t *data, uint32_t len, const struct ingest_portset *ports,
 	     struct ingest_pkt *out)
+{
+	return ingest__parse_fast(data, len, ports, out);
+}
+
+enum ingest_verdict
+ingest_parse_general(const uint8_t *data, uint32_t len, const struct ingest_portset *ports,
+		     struct ingest_pkt *out)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t etype;

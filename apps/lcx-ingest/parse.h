@@ -15,7 +15,9 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /** The verdict of the parser on one frame. */
 enum ingest_verdict {
@@ -137,5 +139,102 @@ uint32_t ingest_portset_count(const struct ingest_portset *ps);
  */
 enum ingest_verdict ingest_parse(const uint8_t *data, uint32_t len,
 				 const struct ingest_portset *ports, struct ingest_pkt *out);
+
+/**
+ * ingest_parse() without its fast path for untagged IPv4/UDP: the general
+ * parser, which ingest_parse() falls back to. Same contract and same result
+ * on every input (the tests compare them).
+ */
+enum ingest_verdict ingest_parse_general(const uint8_t *data, uint32_t len,
+					 const struct ingest_portset *ports,
+					 struct ingest_pkt *out);
+
+/* The fast path, inline so that the burst loop of the engine has no call for
+ * the common case. Internal to lcx-ingest: call ingest_parse(). */
+
+#define INGEST__L3 14 /* Ethernet header, untagged */
+#define INGEST__L4 34 /* + IPv4 header without options */
+#define INGEST__L7 42 /* + UDP header */
+
+static inline uint16_t
+ingest__rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+_Static_assert(offsetof(struct ingest_pkt, l3_off) == 40 &&
+	       offsetof(struct ingest_pkt, l4_off) == 42 &&
+	       offsetof(struct ingest_pkt, payload_off) == 44 &&
+	       offsetof(struct ingest_pkt, payload_len) == 46 &&
+	       offsetof(struct ingest_pkt, vlan_outer) == 48, "ingest_pkt layout");
+
+/* Fill out for an untagged IPv4/UDP frame without options: what the general
+ * parser writes, as whole words (so that the hash, which reads the key as
+ * words right after, is fed by store forwarding). */
+static inline void
+ingest__parse_fill_ip4udp(struct ingest_pkt *out, const uint8_t *ip, uint32_t ulen)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t src, dst, ports;
+	uint64_t w0, w2, w4, zero = 0, o;
+	uint8_t *k = (uint8_t *)&out->key;
+
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	memcpy(&ports, ip + 20, 4);
+	w0 = src;
+	w2 = dst;
+	w4 = ports | (uint64_t)17 << 32 | (uint64_t)4 << 40; /* ports, proto, ipver, pad */
+	memcpy(k, &w0, 8);
+	memcpy(k + 8, &zero, 8);
+	memcpy(k + 16, &w2, 8);
+	memcpy(k + 24, &zero, 8);
+	memcpy(k + 32, &w4, 8);
+	o = INGEST__L3 | (uint64_t)INGEST__L4 << 16 | (uint64_t)INGEST__L7 << 32 |
+	    (uint64_t)(ulen - 8) << 48;
+	memcpy((uint8_t *)out + offsetof(struct ingest_pkt, l3_off), &o, sizeof(o));
+	memset((uint8_t *)out + offsetof(struct ingest_pkt, vlan_outer), 0,
+	       sizeof(*out) - offsetof(struct ingest_pkt, vlan_outer));
+#else
+	memset(out, 0, sizeof(*out));
+	out->key.proto = 17;
+	out->key.ipver = 4;
+	memcpy(out->key.src, ip + 12, 4);
+	memcpy(out->key.dst, ip + 16, 4);
+	memcpy(&out->key.sport, ip + 20, 2);
+	memcpy(&out->key.dport, ip + 22, 2);
+	out->l3_off = INGEST__L3;
+	out->l4_off = INGEST__L4;
+	out->payload_off = INGEST__L7;
+	out->payload_len = (uint16_t)(ulen - 8);
+#endif
+}
+
+/* ingest_parse(): the common case (untagged IPv4 without options, not a
+ * fragment, UDP, lengths consistent) with the general parser's checks in
+ * fewer branches, the rest by the general parser. */
+static inline enum ingest_verdict
+ingest__parse_fast(const uint8_t *data, uint32_t len, const struct ingest_portset *ports,
+		   struct ingest_pkt *out)
+{
+	const uint8_t *ip = data + INGEST__L3;
+	uint32_t totlen, ulen;
+
+	/* len in [42, 65535]: the general parser caps len at 65535. */
+	if (len - INGEST__L7 > 65535u - INGEST__L7)
+		return ingest_parse_general(data, len, ports, out);
+	totlen = ingest__rd16(ip + 2);
+	ulen = ingest__rd16(ip + 24);
+	/* ethertype IPv4, version 4 and IHL 5, UDP, MF clear and offset 0;
+	 * 28 <= totlen <= len - 14 (room for UDP); 8 <= ulen <= totlen - 20. */
+	if (ingest__rd16(data + 12) != 0x0800 || ip[0] != 0x45 || ip[9] != 17 ||
+	    (ingest__rd16(ip + 6) & 0x3fff) != 0 || totlen - 28 > len - INGEST__L7 ||
+	    ulen - 8 > totlen - 28)
+		return ingest_parse_general(data, len, ports, out);
+	ingest__parse_fill_ip4udp(out, ip, ulen);
+	if (ports != NULL && !ingest_portset_has(ports, ingest__rd16(ip + 22)))
+		return INGEST_F_PORT;
+	return INGEST_OK;
+}
 
 #endif /* INGEST_PARSE_H */

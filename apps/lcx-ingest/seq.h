@@ -115,28 +115,66 @@ enum ingest_seq_event ingest_seq_packet(struct ingest_seq *s, const struct inges
 					const uint8_t *payload, uint32_t len);
 
 /**
- * ingest_seq_packet() with the common case inline: a field counter that is
- * the highest + 1. Everything else goes to ingest_seq_packet().
+ * The common cases of a 4-byte field counter at payload offset `offset`,
+ * inline: the highest + 1 (in order), or a number already received within the
+ * window (duplicate). Same effect as ingest_seq_packet() on those; anything
+ * else is left alone.
+ * @param s the flow's state.
+ * @param offset the counter's offset in the payload (the configuration's).
+ * @param payload the UDP payload.
+ * @param len its length.
+ * @param ev the event, out, when handled.
+ * @return true if handled; false: call ingest_seq_packet() (s untouched).
+ */
+static inline bool
+ingest_seq_try_field4(struct ingest_seq *s, uint32_t offset, const uint8_t *payload, uint32_t len,
+		      enum ingest_seq_event *ev)
+{
+	const uint8_t *p = payload + offset;
+	uint32_t raw, d, b;
+	uint64_t ext, i;
+
+	if (!s->started || s->has_cand || offset + 4 > len)
+		return false;
+	raw = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	d = raw - (uint32_t)s->high;
+	if (d == 1) {
+		ext = s->high + 1;
+		i = ext % INGEST_SEQ_WINDOW;
+		s->window[i / 64] |= 1ull << (i % 64); /* the one bit to clear, then set */
+		s->high = ext;
+		s->expected++;
+		s->received++;
+		*ev = INGEST_SEQ_EV_IN_ORDER;
+		return true;
+	}
+	/* Behind by b (0: equal to the highest), inside the window and the run. */
+	b = (uint32_t)0 - d;
+	if (b < INGEST_SEQ_WINDOW && b <= s->high - s->first) {
+		i = (s->high - b) % INGEST_SEQ_WINDOW;
+		if ((s->window[i / 64] >> (i % 64)) & 1) {
+			s->received++;
+			s->duplicate++;
+			*ev = INGEST_SEQ_EV_DUPLICATE;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * ingest_seq_packet() with the common cases of a 4-byte field inline (see
+ * ingest_seq_try_field4()). Everything else goes to ingest_seq_packet().
  */
 static inline enum ingest_seq_event
 ingest_seq_packet_fast(struct ingest_seq *s, const struct ingest_seq_conf *conf,
 		       const uint8_t *payload, uint32_t len)
 {
-	if (conf->mode == INGEST_SEQ_FIELD && conf->width == 4 && s->started && !s->has_cand &&
-	    (uint32_t)conf->offset + 4 <= len) {
-		const uint8_t *p = payload + conf->offset;
-		uint32_t raw = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	enum ingest_seq_event ev;
 
-		if (raw == (uint32_t)(s->high + 1)) {
-			uint64_t ext = s->high + 1, i = ext % INGEST_SEQ_WINDOW;
-
-			s->window[i / 64] |= 1ull << (i % 64); /* the one bit to clear, then set */
-			s->high = ext;
-			s->expected++;
-			s->received++;
-			return INGEST_SEQ_EV_IN_ORDER;
-		}
-	}
+	if (conf->mode == INGEST_SEQ_FIELD && conf->width == 4 &&
+	    ingest_seq_try_field4(s, conf->offset, payload, len, &ev))
+		return ev;
 	return ingest_seq_packet(s, conf, payload, len);
 }
 

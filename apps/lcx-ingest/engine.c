@@ -83,8 +83,8 @@ seq_sums_slow(struct seq_sums *c, const struct ingest_seq *s, enum ingest_seq_ev
 /* Track the sequence number of a packet of flow f. field4: the
  * configuration is a 4-byte field (the inline cases apply). */
 static inline void
-track_seq(struct seq_sums *c, const struct ingest_seq_conf *conf, bool field4, struct ingest_flow *f,
-	  const uint8_t *payload, uint32_t plen)
+track_seq(struct seq_sums *c, const struct ingest_seq_conf *conf, bool field4,
+	  struct ingest_flow *f, const uint8_t *payload, uint32_t plen)
 {
 	struct ingest_seq *s = &f->seq;
 	enum ingest_seq_event ev;

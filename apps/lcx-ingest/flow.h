@@ -109,11 +109,17 @@ struct ingest_flow *ingest_flow_get_h(struct ingest_flow_table *t,
 static inline bool
 ingest__flow_key_eq(const struct ingest_flow_key *a, const struct ingest_flow_key *b)
 {
-	uint64_t x[5], y[5];
+	const uint8_t *p = (const uint8_t *)a, *q = (const uint8_t *)b;
+	uint64_t x, y, d = 0;
+	unsigned int i;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	/* Word by word, no early exit: five loads each, no copies. */
+	for (i = 0; i < 40; i += 8) {
+		memcpy(&x, p + i, 8);
+		memcpy(&y, q + i, 8);
+		d |= x ^ y;
+	}
+	return d == 0;
 }
 
 /* The two candidate buckets of hash h. */
@@ -145,18 +151,20 @@ ingest__flow_bucket_find(const struct ingest_flow_table *t, uint32_t b, uint32_t
 static inline struct ingest_flow *
 ingest_flow_sig_match(const struct ingest_flow_table *t, uint64_t h)
 {
-	uint32_t b[2], sig = (uint32_t)(h >> 32);
-	unsigned int used, i, j;
+	uint32_t b1, b2, sig = (uint32_t)(h >> 32);
+	unsigned int used, i;
 
-	ingest__flow_buckets(t, h, &b[0], &b[1]);
-	for (j = 0; j < 2; j++) {
-		used = t->used[b[j]];
-		while (used) {
-			i = (unsigned int)__builtin_ctz(used);
-			used &= used - 1;
-			if (t->sigs[b[j] * 8 + i] == sig)
-				return &t->flows[b[j] * 8 + i];
-		}
+	b1 = (uint32_t)h & (t->nb_buckets - 1);
+	for (used = t->used[b1]; used; used &= used - 1) {
+		i = (unsigned int)__builtin_ctz(used);
+		if (t->sigs[b1 * 8 + i] == sig)
+			return &t->flows[b1 * 8 + i];
+	}
+	ingest__flow_buckets(t, h, &b1, &b2);
+	for (used = t->used[b2]; used; used &= used - 1) {
+		i = (unsigned int)__builtin_ctz(used);
+		if (t->sigs[b2 * 8 + i] == sig)
+			return &t->flows[b2 * 8 + i];
 	}
 	return NULL;
 }

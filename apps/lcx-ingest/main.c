@@ -47,23 +47,20 @@ static struct ingest_app app;
 
 static __thread uint8_t lin_buf[65536];
 
-/* Hand a frame that passed to the sink, or count it (no sink). */
+/* Hand a frame that passed to the sink. */
 static inline void
-rx_pass(struct ingest_rx *rx, struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q,
-	uint64_t tsc, struct ingest_sink_item *items, uint64_t *qbytes, unsigned int *k,
-	struct rte_mbuf **drop, unsigned int *nd, uint64_t *acc, uint64_t *acc_bytes)
+rx_pass(struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q, uint64_t tsc,
+	struct ingest_sink_item *items, uint64_t *qbytes, unsigned int *k)
 {
-	if (rx->app->sink != NULL) {
-		qbytes[*k] = len;
-		items[(*k)++] = (struct ingest_sink_item){
-			.m = m, .tsc = tsc, .iface = iface, .queue = q};
-	} else {
-		(*acc)++;
-		*acc_bytes += len;
-		drop[(*nd)++] = m;
-	}
+	qbytes[*k] = len;
+	items[(*k)++] = (struct ingest_sink_item){.m = m, .tsc = tsc, .iface = iface, .queue = q};
 }
 
+/*
+ * One rx burst: parse, count and track it in the engine, then hand what
+ * passed to the sink and free the rest. With no sink every frame is freed,
+ * as one bulk of the burst itself, and what passed is counted accepted.
+ */
 static void
 rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
@@ -83,7 +80,7 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0) {
+		if (likely(m->nb_segs == 1) || rte_pktmbuf_linearize(m) == 0) {
 			batch[nb] = m;
 			data[nb] = rte_pktmbuf_mtod(m, const uint8_t *);
 			len[nb++] = rte_pktmbuf_pkt_len(m);
@@ -96,39 +93,52 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 			if (l > sizeof(lin_buf))
 				l = sizeof(lin_buf);
 			d = rte_pktmbuf_read(m, 0, l, lin_buf);
-			if (ingest_engine_frame(&rx->eng, d, l, now, &pkt) == INGEST_OK)
-				rx_pass(rx, m, l, b->iface, q, tsc, items, qbytes, &k, drop, &nd, &acc,
-					&acc_bytes);
-			else
-				drop[nd++] = m;
+			if (ingest_engine_frame(&rx->eng, d, l, now, &pkt) != INGEST_OK) {
+				if (sink != NULL)
+					drop[nd++] = m;
+			} else if (sink != NULL) {
+				rx_pass(m, l, b->iface, q, tsc, items, qbytes, &k);
+			} else {
+				acc++;
+				acc_bytes += l;
+			}
 		}
 	}
 	ingest_engine_burst(&rx->eng, data, len, nb, now, verdict);
-	for (i = 0; i < nb; i++) {
-		if (verdict[i] == INGEST_OK)
-			rx_pass(rx, batch[i], len[i], b->iface, q, tsc, items, qbytes, &k, drop, &nd,
-				&acc, &acc_bytes);
-		else
-			drop[nd++] = batch[i];
-	}
-	if (k > 0) {
-		done = ingest_sink_enqueue(sink, items, k);
-		for (i = 0; i < done; i++) {
-			acc++;
-			acc_bytes += qbytes[i];
+	if (sink == NULL) {
+		for (i = 0; i < nb; i++) {
+			uint64_t pass = verdict[i] == INGEST_OK;
+
+			acc += pass;
+			acc_bytes += len[i] & -pass;
 		}
-		if (done < k) {
-			INGEST_ADD(rx->eng.acct.sink_queue_full, k - done);
-			for (i = done; i < k; i++)
-				drop[nd++] = items[i].m;
+		rte_pktmbuf_free_bulk(pkts, n);
+	} else {
+		for (i = 0; i < nb; i++) {
+			if (verdict[i] == INGEST_OK)
+				rx_pass(batch[i], len[i], b->iface, q, tsc, items, qbytes, &k);
+			else
+				drop[nd++] = batch[i];
 		}
+		if (k > 0) {
+			done = ingest_sink_enqueue(sink, items, k);
+			for (i = 0; i < done; i++) {
+				acc++;
+				acc_bytes += qbytes[i];
+			}
+			if (done < k) {
+				INGEST_ADD(rx->eng.acct.sink_queue_full, k - done);
+				for (i = done; i < k; i++)
+					drop[nd++] = items[i].m;
+			}
+		}
+		if (nd)
+			rte_pktmbuf_free_bulk(drop, nd);
 	}
 	if (acc) {
 		INGEST_ADD(rx->eng.acct.accepted, acc);
 		INGEST_ADD(rx->eng.acct.accepted_bytes, acc_bytes);
 	}
-	if (nd)
-		rte_pktmbuf_free_bulk(drop, nd);
 }
 
 /* --- options --- */

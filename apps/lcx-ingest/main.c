@@ -38,7 +38,7 @@
 #include "rotate.h"
 
 #define EAL_ARGS_MAX 128
-#define DEFAULT_FLOWS 1000
+#define DEFAULT_FLOWS 1000u
 #define DEFAULT_ROUNDS 16
 
 static struct ingest_app app;
@@ -205,7 +205,7 @@ usage(FILE *f, const char *prog)
 "/lcx/ingest/flows,N, /lcx/ingest/sink (dpdk-telemetry.py).\n"
 "\n"
 "Example: %s -l 0-1 --vdev=net_pcap0,rx_pcap=in.pcap -- --seq=0:4 --duration=5\n",
-		prog, LCX_PORT_BURST_MAX, prog);
+		prog, (unsigned int)LCX_PORT_BURST_MAX, prog);
 }
 
 enum {

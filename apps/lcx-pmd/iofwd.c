@@ -10,15 +10,10 @@ static void
 io_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	struct fwd_stream *fs = arg;
-	uint16_t sent;
 
 	(void)port;
 	(void)queue;
-	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
-	if (unlikely(sent < n)) {
-		PMD_ADD(fs->fwd_dropped, n - sent);
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-	}
+	fwd_stream_send(fs, pkts, n);
 }
 
 const struct fwd_engine io_engine = {

@@ -7,7 +7,6 @@ static void
 macswap_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	struct fwd_stream *fs = arg;
-	uint16_t sent;
 
 	(void)port;
 	(void)queue;
@@ -21,11 +20,7 @@ macswap_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 		rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 		rte_ether_addr_copy(&tmp, &eth->src_addr);
 	}
-	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
-	if (unlikely(sent < n)) {
-		PMD_ADD(fs->fwd_dropped, n - sent);
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-	}
+	fwd_stream_send(fs, pkts, n);
 }
 
 const struct fwd_engine macswap_engine = {

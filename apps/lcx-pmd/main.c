@@ -875,13 +875,7 @@ start_forwarding(void)
 			struct fwd_stream *fs = &pmd.streams[s];
 			struct rte_mbuf *pkts[PMD_BURST_MAX];
 			unsigned int n = pmd_pkt_build(fs, pkts, fs->burst);
-			uint16_t sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts,
-							  (uint16_t)n);
-
-			if (sent < n) {
-				PMD_ADD(fs->fwd_dropped, n - sent);
-				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-			}
+			fwd_stream_send(fs, pkts, (uint16_t)n);
 		}
 	}
 	for (uint32_t s = 0; s < pmd.nb_streams; s++) {

@@ -88,6 +88,22 @@ struct fwd_stream {
 	struct lcx_port *rx_port;
 };
 
+/*
+ * Send a burst on the stream's tx queue; what the queue refuses is freed and
+ * counted as fwd_dropped (testpmd's rule). Returns how many were sent.
+ */
+static inline uint16_t
+fwd_stream_send(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
+
+	if (unlikely(sent < n)) {
+		PMD_ADD(fs->fwd_dropped, n - sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+	return sent;
+}
+
 /* One forwarding lcore: its context and its streams. */
 struct fwd_lcore {
 	unsigned int lcore_id;

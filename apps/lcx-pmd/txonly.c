@@ -157,12 +157,8 @@ gen_round(struct fwd_stream *fs, bool flows)
 		return 0;
 	if (flows)
 		set_flows(fs, pkts, n);
-	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, (uint16_t)n);
-	if (sent < n) {
-		/* Not sent: freed, and neither the quota nor the credit is spent on them. */
-		PMD_ADD(fs->fwd_dropped, n - sent);
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-	}
+	/* What is not sent is freed, and neither the quota nor the credit is spent on it. */
+	sent = fwd_stream_send(fs, pkts, (uint16_t)n);
 	if (fs->gen_quota != UINT64_MAX)
 		fs->gen_quota -= sent;
 	if (fs->rate_pps != 0)

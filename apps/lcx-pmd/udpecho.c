@@ -81,7 +81,7 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 	struct fwd_stream *fs = arg;
 	struct rte_mbuf *out[PMD_BURST_MAX];
 	struct rte_mbuf *bad[PMD_BURST_MAX];
-	uint16_t nb_out = 0, nb_bad = 0, sent;
+	uint16_t nb_out = 0, nb_bad = 0;
 
 	(void)port;
 	(void)queue;
@@ -99,11 +99,7 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 	}
 	if (nb_out == 0)
 		return;
-	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, out, nb_out);
-	if (unlikely(sent < nb_out)) {
-		PMD_ADD(fs->fwd_dropped, nb_out - sent);
-		rte_pktmbuf_free_bulk(&out[sent], nb_out - sent);
-	}
+	fwd_stream_send(fs, out, nb_out);
 }
 
 const struct fwd_engine udpecho_engine = {

@@ -160,8 +160,8 @@ lcx_poller_unregister(struct lcx_poller *p)
 
 	if (!may_configure(ctx))
 		return -EPERM;
-	if (p->ops->flush != NULL) {
-		p->ops->flush(p->arg);
+	if (p->flush_fn != NULL) {
+		p->flush_fn(p->arg);
 		ctx->nb_flushers--;
 	}
 	/* Swap-remove; the loop re-reads its bound, so at worst one poller waits a turn. */
@@ -380,6 +380,18 @@ park(struct lcx_context *ctx, uint64_t ns)
 
 /* --- the loop --- */
 
+/* Push out what pollers buffered: at the end of every iteration, and at stop. */
+static inline void
+flush_pollers(struct lcx_context *ctx)
+{
+	for (uint32_t i = 0; ctx->nb_flushers != 0 && i < ctx->nb_pollers; i++) {
+		struct lcx_poller *p = ctx->pollers[i];
+
+		if (p->flush_fn != NULL)
+			p->flush_fn(p->arg);
+	}
+}
+
 /* Busy mode, every iteration: can a timer or a queued timer op be waiting? */
 static inline bool
 timers_maybe_due(const struct lcx_context *ctx)
@@ -522,12 +534,7 @@ iterate(struct lcx_context *ctx, bool may_park)
 	}
 
 	/* 4. flush */
-	for (uint32_t i = 0; ctx->nb_flushers != 0 && i < ctx->nb_pollers; i++) {
-		struct lcx_poller *p = ctx->pollers[i];
-
-		if (p->flush_fn != NULL)
-			p->flush_fn(p->arg);
-	}
+	flush_pollers(ctx);
 	ctx->iter_busy = work != 0;
 	if (work != 0)
 		ctx->work_since_react = true;
@@ -579,9 +586,7 @@ loop_run(struct lcx_context *ctx)
 	loop_enter(ctx);
 	while (!atomic_load_explicit(&ctx->stop, memory_order_acquire))
 		iterate(ctx, true);
-	for (uint32_t i = 0; i < ctx->nb_pollers; i++)
-		if (ctx->pollers[i]->ops->flush != NULL)
-			ctx->pollers[i]->ops->flush(ctx->pollers[i]->arg);
+	flush_pollers(ctx);
 	lcx__current = NULL;
 }
 

@@ -61,8 +61,7 @@ struct lcx_timer_op {
 enum { LCX__TIMER_OP_START = 1, LCX__TIMER_OP_STOP = 2 };
 
 /* Internal timer flags, above the public LCX_TIMER_* ones. */
-#define LCX__TIMER_ARMED 0x100u  /* in a heap */
-#define LCX__TIMER_QUEUED 0x200u /* an op for it is queued (cross-thread) */
+#define LCX__TIMER_ARMED 0x100u  /* in a heap (timer.c keeps its other state bits) */
 
 struct lcx_timer_heap {
 	struct lcx_timer **v;

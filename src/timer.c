@@ -37,7 +37,8 @@ _Static_assert((LCX_TIMER_OPS_CAPACITY & (LCX_TIMER_OPS_CAPACITY - 1)) == 0,
 #define TIMER_READY 0x400u            /* in ctx->timer_ready */
 #define TIMER_QUEUED_ONE 0x10000u     /* one op queued by another thread */
 #define TIMER_QUEUED_MASK 0xffff0000u /* how many */
-_Static_assert((TIMER_READY & (TIMER_PUBLIC | TIMER_ARMED | LCX__TIMER_QUEUED)) == 0,
+_Static_assert(((TIMER_READY | TIMER_QUEUED_MASK) & (TIMER_PUBLIC | TIMER_ARMED)) == 0 &&
+		       (TIMER_READY & TIMER_QUEUED_MASK) == 0,
 	       "timer flag bits overlap");
 
 #define IDX_NONE UINT32_MAX

@@ -162,8 +162,9 @@ lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 	}
 	cache = n / 8 < RTE_MEMPOOL_CACHE_MAX_SIZE / 2 ? n / 8 : RTE_MEMPOOL_CACHE_MAX_SIZE / 2;
 	snprintf(name, sizeof(name), "lcx_port_%u", atomic_fetch_add(&seq, 1));
-	dev->pool = rte_pktmbuf_pool_create(name, n, cache, 0, c->mbuf_data_size,
-					    dev->socket_id >= 0 ? dev->socket_id : SOCKET_ID_ANY);
+	dev->pool = lcx_pktmbuf_pool_create(name, n, cache, 0, c->mbuf_data_size,
+					    dev->socket_id >= 0 ? dev->socket_id : SOCKET_ID_ANY,
+					    c->pool_layout);
 	if (dev->pool == NULL) {
 		int err = rte_errno != 0 ? rte_errno : ENOMEM;
 

@@ -930,8 +930,9 @@ open_ports(struct rte_mempool **poolp)
 			n += o->sink_queue ? o->sink_queue : 16384;
 		if (n > 1u << 20)
 			n = 1u << 20;
-		*poolp = rte_pktmbuf_pool_create("ingest_rx", (unsigned int)n, 256, 0,
-						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		*poolp = lcx_pktmbuf_pool_create("ingest_rx", (unsigned int)n, 256, 0,
+						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
+						 LCX_POOL_AUTO);
 		if (*poolp == NULL) {
 			fprintf(stderr, "lcx-ingest: cannot make a pool of %u mbufs: %s (more "
 					"memory: EAL -m)\n", (unsigned int)n, rte_strerror(rte_errno));

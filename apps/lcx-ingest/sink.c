@@ -22,6 +22,7 @@
 
 #include <lcx/context.h>
 #include <lcx/poller.h>
+#include <lcx/pool.h>
 
 #include "flow.h"
 #include "parse.h"
@@ -487,10 +488,10 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 	}
 	if (conf->kind == INGEST_SINK_PCAPNG) {
 		snprintf(name, sizeof(name), "ingest_png%u", seq++);
-		s->pool = rte_pktmbuf_pool_create(name, SINK_POOL, 0, 0,
+		s->pool = lcx_pktmbuf_pool_create(name, SINK_POOL, 0, 0,
 						  RTE_PKTMBUF_HEADROOM +
 							  rte_pcapng_mbuf_size(SINK_SEG),
-						  conf->socket_id);
+						  conf->socket_id, LCX_POOL_AUTO);
 		if (s->pool == NULL) {
 			ret = -rte_errno;
 			goto out_free;

@@ -141,6 +141,10 @@ usage(FILE *f)
 "  --tx-count=N           txonly/flowgen: send exactly N packets in all, then stop sending\n"
 "  --flowgen-flows=N      flowgen: destination addresses, 1..65536 (default 1024)\n"
 "  --total-num-mbufs=N    mbufs per pool (default: what the rings need, at least 8192)\n"
+"  --mp-alloc=LAYOUT      mbuf pool layout: auto (default), packed or native. packed:\n"
+"                         mbufs back to back (needs IOVA mode VA); native: DPDK's\n"
+"                         rte_pktmbuf_pool_create(), one mbuf per 4 KiB page without\n"
+"                         hugepages; auto: packed in IOVA mode VA, else native\n"
 "  -h, --help             this text\n"
 "\n"
 "Generators (txonly, flowgen) also receive: what arrives is counted and freed.\n"
@@ -265,7 +269,7 @@ parse_peer(const char *s)
 enum {
 	OPT_MODE = 256, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_BURST, OPT_TXPKTS,
 	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_IDLE_PARK, OPT_STATS, OPT_DURATION, OPT_JSON,
-	OPT_CONTROL, OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS,
+	OPT_CONTROL, OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
 };
 
 static const struct option long_opts[] = {
@@ -291,6 +295,7 @@ static const struct option long_opts[] = {
 	{ "tx-count", required_argument, NULL, OPT_TX_COUNT },
 	{ "flowgen-flows", required_argument, NULL, OPT_FLOWS },
 	{ "total-num-mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "mp-alloc", required_argument, NULL, OPT_MP_ALLOC },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -428,6 +433,10 @@ parse_app_args(int argc, char **argv)
 		case OPT_MBUFS:
 			pmd.total_mbufs = (uint32_t)parse_u64("--total-num-mbufs", optarg, 64,
 							      UINT32_MAX);
+			break;
+		case OPT_MP_ALLOC:
+			if (lcx_pool_layout_parse(optarg, &pmd.pool_layout) != 0)
+				usage_error("--mp-alloc: '%s' is not auto, packed or native", optarg);
 			break;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -659,13 +668,26 @@ make_pools(void)
 			    n, pmd.nb_ports, pmd.nb_rxq * pmd.nb_rxd, pmd.nb_txq * pmd.nb_txd, need);
 		}
 		snprintf(name, sizeof(name), "lcxpmd_pool_s%d", s);
-		pmd.pools[s] = rte_pktmbuf_pool_create(name, n, MBUF_CACHE, 0,
-						       RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		pmd.pools[s] = lcx_pktmbuf_pool_create(name, n, MBUF_CACHE, 0,
+						       RTE_MBUF_DEFAULT_BUF_SIZE, s, pmd.pool_layout);
+		if (pmd.pools[s] == NULL && pmd.pool_layout == LCX_POOL_PACKED &&
+		    rte_errno == EINVAL)
+			die(PMD_EXIT_USAGE, "--mp-alloc=packed needs the EAL's IOVA mode VA "
+			    "(--iova-mode=va); this run has PA");
 		if (pmd.pools[s] == NULL)
 			die(PMD_EXIT_ERROR,
 			    "cannot create a pool of %u mbufs on socket %d: %s (give the EAL more "
 			    "memory with -m, or fewer mbufs)", n, s, rte_strerror(rte_errno));
 	}
+}
+
+const char *
+pmd_pool_layout(void)
+{
+	for (unsigned int s = 0; s < RTE_DIM(pmd.pools); s++)
+		if (pmd.pools[s] != NULL)
+			return lcx_pool_layout_name(lcx_pktmbuf_pool_layout(pmd.pools[s]));
+	return lcx_pool_layout_name(pmd.pool_layout);
 }
 
 static void
@@ -1224,10 +1246,10 @@ main(int argc, char **argv)
 		die(PMD_EXIT_ERROR, "control context: %s", strerror(-ret));
 
 	fprintf(stderr, "%s: %s forwarding on %u port%s, %u stream%s, %u forwarding lcore%s, "
-			"burst %u, throttle %llu us%s\n",
+			"burst %u, throttle %llu us, %s mbuf pool%s\n",
 		prog, pmd.engine->name, pmd.nb_ports, pmd.nb_ports == 1 ? "" : "s", pmd.nb_streams,
 		pmd.nb_streams == 1 ? "" : "s", pmd.nb_lcores, pmd.nb_lcores == 1 ? "" : "s",
-		pmd.burst, (unsigned long long)pmd.throttle_us,
+		pmd.burst, (unsigned long long)pmd.throttle_us, pmd_pool_layout(),
 		pmd.duration_s > 0 ? "" : "; SIGINT or SIGTERM stops");
 
 	lcx_context_run(pmd.ctl);

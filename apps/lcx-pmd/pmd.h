@@ -27,6 +27,7 @@
 
 #include <lcx/context.h>
 #include <lcx/poller.h>
+#include <lcx/pool.h>
 #include <lcx/port.h>
 
 #define PMD_MAX_PORTS 32
@@ -171,6 +172,7 @@ struct pmd {
 	uint16_t burst;
 	uint16_t txpkts;
 	uint32_t total_mbufs; /* 0: sized from the rings */
+	enum lcx_pool_layout pool_layout; /* --mp-alloc */
 	uint64_t throttle_us;
 	uint64_t idle_park_us; /* 0: the library's default (LCX_IDLE_PARK_FACTOR x throttle) */
 	double stats_period_s;
@@ -215,6 +217,8 @@ extern struct pmd pmd;
 /* main.c */
 void pmd_request_stop(const char *reason);
 int pmd_set_throttle(uint64_t throttle_us);
+/* The layout of the mbuf pools ("packed" or "native"). */
+const char *pmd_pool_layout(void);
 
 /* stats.c */
 void pmd_snapshot(struct pmd_snap *s);

@@ -217,6 +217,8 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 		json_str(f, pmd.stop_reason);
 	else
 		fputs("null", f);
+	fprintf(f, ",\"mbuf_layout\":");
+	json_str(f, pmd_pool_layout());
 	fprintf(f, ",\"duration_s\":%.6f,\"rx_packets\":%llu,\"tx_packets\":%llu,"
 		   "\"rx_pps\":%.1f,\"tx_pps\":%.1f,\"cpu_seconds\":%.6f,\"cpu_cores\":%.4f,"
 		   "\"ports\":[",

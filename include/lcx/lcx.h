@@ -10,6 +10,7 @@
 #include <lcx/clock.h>
 #include <lcx/context.h>
 #include <lcx/poller.h>
+#include <lcx/pool.h>
 #include <lcx/port.h>
 #include <lcx/reactor.h>
 #include <lcx/task.h>

@@ -39,6 +39,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <lcx/pool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -71,6 +73,8 @@ struct lcx_port_conf {
 	uint32_t nb_mbufs;       /**< pool size if the port makes its pool; 0: from the rings */
 	uint16_t mbuf_data_size; /**< data room per mbuf; 0: RTE_MBUF_DEFAULT_BUF_SIZE */
 	struct rte_mempool *pool; /**< NULL: a pool on the port's NUMA node */
+	/** Layout of the pool the port makes (lcx/pool.h); 0: LCX_POOL_AUTO */
+	enum lcx_pool_layout pool_layout;
 	bool promiscuous;        /**< dpdk: enable promiscuous mode */
 };
 

@@ -4,8 +4,9 @@
  * include/lcx/pool.h for why). The packed pool is what
  * rte_pktmbuf_pool_create() builds, with RTE_MEMPOOL_F_NO_IOVA_CONTIG: the
  * mempool then places objects with no regard to page boundaries, and each
- * memory chunk's IOVA is its virtual address, so every mbuf's buf_iova is
- * still right.
+ * memory chunk's IOVA is its virtual address. DPDK 22.11 populates such a
+ * pool with RTE_BAD_IOVA, so the chunks' and objects' IOVAs are set here
+ * before the mbufs are initialised from them: every buf_iova is right.
  */
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
+#include <rte_memory.h>
 #include <rte_mempool.h>
 
 #include <lcx/pool.h>
@@ -53,6 +55,26 @@ lcx_pktmbuf_pool_layout(const struct rte_mempool *mp)
 							       : LCX_POOL_NATIVE;
 }
 
+/* IOVA mode VA: an address in EAL memory is its own IOVA. */
+static void
+chunk_set_iova(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *memhdr,
+	       unsigned int idx)
+{
+	(void)mp;
+	(void)arg;
+	(void)idx;
+	memhdr->iova = rte_mem_virt2iova(memhdr->addr);
+}
+
+static void
+obj_set_iova(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	(void)mp;
+	(void)arg;
+	(void)idx;
+	rte_mempool_get_header(obj)->iova = rte_mem_virt2iova(obj);
+}
+
 static struct rte_mempool *
 packed_pool_create(const char *name, unsigned int n, unsigned int cache_size,
 		   uint16_t priv_size, uint16_t data_room_size, int socket_id)
@@ -79,6 +101,8 @@ packed_pool_create(const char *name, unsigned int n, unsigned int cache_size,
 		rte_errno = -ret;
 		return NULL;
 	}
+	rte_mempool_mem_iter(mp, chunk_set_iova, NULL);
+	rte_mempool_obj_iter(mp, obj_set_iova, NULL);
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
 	return mp;
 }

@@ -348,6 +348,22 @@ def case_json_keys():
     check("RX-packets" in out and "stopped by duration" in out, "final table missing")
 
 
+def case_mp_alloc():
+    # auto packs the pool (IOVA is VA without hugepages); native is DPDK's layout;
+    # both forward on a net_ring loop with exact counts.
+    for layout, want in (("auto", "packed"), ("packed", "packed"), ("native", "native")):
+        vdevs = ["net_ring0", "net_ring1"]
+        args = eal(CASE, *vdevs) + ["--", "--forward-mode=io", "--duration=0.5", "--tx-first",
+                                    "--mp-alloc=" + layout]
+        j, out, err = run_json(args)
+        check(j.get("mbuf_layout") == want, "%s: mbuf_layout %s" % (layout, j.get("mbuf_layout")))
+        check(want + " mbuf pool" in err, "%s: the start line does not say %s:\n%s" %
+              (layout, want, err))
+        rx = sum(p["rx_packets"] for p in j["ports"])
+        tx = sum(p["tx_packets"] for p in j["ports"])
+        check(tx - rx == 64 and rx > 10000, "%s: tx %d rx %d" % (layout, tx, rx))
+
+
 def case_embedded_default():
     # No --vdev, no hugepage or PCI options: lcx-pmd adds what this machine needs.
     args = ["-l", "0,1", "--file-prefix=lcxpmd_" + CASE, "--", "--duration=0.5"]
@@ -657,6 +673,8 @@ def case_bad_args():
         (["--forward-mode=txonly", "--tx-first"], "--tx-first"),
         (["--rxq=17"], "--rxq"),
         (["--control=/tmp/" + "x" * 120], "--control"),
+        (["--mp-alloc=xbuf"], "--mp-alloc"),
+        (["--mp-alloc="], "--mp-alloc"),
     ]
     for extra, word in bad:
         t0 = time.time()
@@ -671,7 +689,7 @@ def case_bad_args():
     for opt in ("--forward-mode", "--nb-cores", "--rxq", "--txq", "--burst", "--txpkts",
                 "--eth-peer", "--throttle-us", "--stats-period", "--duration", "--json",
                 "--control", "--tx-first", "--tx-rate-pps", "--tx-count", "--portlist",
-                "udpecho", "flowgen", "net_null0", "--file-prefix"):
+                "udpecho", "flowgen", "net_null0", "--file-prefix", "--mp-alloc"):
         check(opt in out, "--help does not mention %s" % opt)
 
 

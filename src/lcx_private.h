@@ -160,6 +160,14 @@ lcx__on_owner(const struct lcx_context *ctx)
 	return lcx__current == ctx;
 }
 
+/* May the caller touch the context's owner-only state? Its owner may; so may
+ * set-up code before the loop first runs, and tear-down code after it ended. */
+static inline bool
+lcx__may_touch(const struct lcx_context *ctx)
+{
+	return lcx__on_owner(ctx) || !atomic_load_explicit(&ctx->running, memory_order_acquire);
+}
+
 /* clock.c */
 extern uint64_t lcx__tsc_mult; /* ns per TSC tick, 32.32 fixed point */
 void lcx__tsc_init(void);
@@ -192,6 +200,8 @@ void lcx__telemetry_init(void);
 void lcx__task_push_local(struct lcx_context *ctx, struct lcx_task *task);
 void lcx__task_drain_inbox(struct lcx_context *ctx);
 unsigned int lcx__tasks_run(struct lcx_context *ctx);
+/* Take a queued task off its context's queues (owner, or no loop running). @return was queued. */
+bool lcx__task_cancel(struct lcx_task *task);
 
 /* timer.c */
 int lcx__timers_init(struct lcx_context *ctx);

@@ -79,14 +79,6 @@ struct lcx_source {
 
 static _Atomic bool wait_error_logged;
 
-/* May the caller touch the context's reactor state? Its owner may; so may
- * set-up code before the loop first runs. */
-static inline bool
-may_touch(const struct lcx_context *ctx)
-{
-	return lcx__on_owner(ctx) || !atomic_load_explicit(&ctx->running, memory_order_acquire);
-}
-
 static inline bool
 is_closing(const struct lcx_source *src)
 {
@@ -341,7 +333,7 @@ lcx_source_create(struct lcx_context *ctx, int fd, uint32_t flags, struct lcx_so
 
 	if (ctx == NULL || out == NULL || fd < 0 || (flags & ~LCX_SOURCE_CLOSE_FD) != 0)
 		return -EINVAL;
-	if (!may_touch(ctx))
+	if (!lcx__may_touch(ctx))
 		return -EPERM;
 	src = lcx__ctx_zalloc(ctx, sizeof(*src));
 	if (src == NULL)
@@ -382,7 +374,7 @@ lcx_source_destroy(struct lcx_source *src)
 	ctx = src->ctx;
 	/* On the owner, or no loop runs (set-up code, or a stopped context, whose
 	 * sources are all closing: their memory goes with the context). */
-	if (may_touch(ctx)) {
+	if (lcx__may_touch(ctx)) {
 		if (is_closing(src))
 			return; /* destroyed from another thread: the reaper frees it */
 		/* No react runs while we do this, so no gathered event can still
@@ -442,7 +434,7 @@ lcx_source_poll(struct lcx_source *src, enum lcx_dir dir, struct lcx_waiter *w)
 
 	if ((unsigned int)dir > LCX_DIR_WRITE)
 		return -EINVAL;
-	if (!may_touch(ctx))
+	if (!lcx__may_touch(ctx))
 		return -EPERM;
 	/* A closing source's lists are not touched: their other waiters may be
 	 * gone already. */

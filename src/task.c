@@ -96,6 +96,39 @@ lcx__task_drain_inbox(struct lcx_context *ctx)
 	}
 }
 
+/*
+ * Take a task off the run queue so that its memory may be freed. Owner only (or
+ * while no loop runs). The inbox is moved into the run queue first, so a task
+ * woken from another thread is found too, provided no other thread wakes it
+ * again. After lcx_context_stop() the queues were dropped: the task is only
+ * marked idle. O(queued tasks); for tear-down, not for the fast path.
+ */
+bool
+lcx__task_cancel(struct lcx_task *task)
+{
+	struct lcx_context *ctx = task->ctx;
+	struct lcx_task *prev = NULL;
+
+	if (!lcx_task_is_queued(task))
+		return false;
+	if (atomic_load_explicit(&ctx->inbox, memory_order_relaxed) != NULL)
+		lcx__task_drain_inbox(ctx);
+	for (struct lcx_task *t = ctx->runq_head; t != NULL; prev = t, t = t->next) {
+		if (t != task)
+			continue;
+		if (prev != NULL)
+			prev->next = t->next;
+		else
+			ctx->runq_head = t->next;
+		if (ctx->runq_tail == t)
+			ctx->runq_tail = prev;
+		break;
+	}
+	task->next = NULL;
+	__atomic_store_n(&task->state, TASK_IDLE, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* Run up to LCX_TASKS_PER_ITER queued tasks. Owner only. */
 unsigned int
 lcx__tasks_run(struct lcx_context *ctx)

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket: a unix stream socket served by the control context's
- * reactor. Each client is a task woken by readiness of its fd; it reads
- * lines, answers each with one JSON line (ctl_proto.h). Replies that the
- * socket does not take at once wait for writability; a client that sends a
- * line longer than INGEST_CTL_LINE_MAX gets an error and is closed.
+ * The control socket: an lcx control server (lcx/ctl.h) on the control
+ * context. It does the socket work (framing, buffering, too many clients);
+ * this file answers each request line with one JSON line (ctl_proto.h).
+ * Errors are {"ok":false,"error":...}; a client that sends a line longer
+ * than INGEST_CTL_LINE_MAX (newline included) gets an error and is closed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <lcx/lcx.h>
 
@@ -20,71 +17,15 @@
 #include "ctl_proto.h"
 
 #define CLIENTS_MAX 16
+/* Replies waiting for a client that does not read; up to 1000 flows are ~0.5 MB. */
+#define OUT_MAX (4u << 20)
 
-struct client {
-	struct ingest_app *app;
-	struct lcx_source *src;
-	struct lcx_task task;
-	struct lcx_waiter rw, ww;
-	char in[INGEST_CTL_LINE_MAX];
-	size_t in_len;
-	char *out;
-	size_t out_len, out_off;
-	bool closing;
-	bool used;
-};
+static struct lcx_ctl *ctl;
 
-static struct {
-	struct ingest_app *app;
-	struct lcx_source *lsrc;
-	struct lcx_task task;
-	struct lcx_waiter w;
-	char path[108];
-	struct client clients[CLIENTS_MAX];
-} ctl;
-
-static void
-client_close(struct client *c)
+static int
+handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 {
-	lcx_source_destroy(c->src); /* closes the fd */
-	free(c->out);
-	memset(c, 0, sizeof(*c));
-}
-
-static void
-reply(struct client *c, const char *buf, size_t len)
-{
-	char *n = realloc(c->out, c->out_len + len);
-
-	if (n == NULL) {
-		c->closing = true;
-		return;
-	}
-	memcpy(n + c->out_len, buf, len);
-	c->out = n;
-	c->out_len += len;
-}
-
-static void
-reply_error(struct client *c, const char *msg)
-{
-	char buf[512];
-	size_t n = 0;
-
-	n += (size_t)snprintf(buf, sizeof(buf), "{\"ok\":false,\"error\":\"");
-	for (; *msg != '\0' && n + 8 < sizeof(buf); msg++) {
-		if (*msg == '"' || *msg == '\\')
-			buf[n++] = '\\';
-		buf[n++] = *msg;
-	}
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\"}\n");
-	reply(c, buf, n);
-}
-
-static void
-handle_line(struct client *c, const char *line, size_t len)
-{
-	struct ingest_app *app = c->app;
+	struct ingest_app *app = arg;
 	struct ingest_ctl_req req;
 	struct ingest_totals t;
 	const char *err = NULL;
@@ -92,18 +33,20 @@ handle_line(struct client *c, const char *line, size_t len)
 	size_t size = 0;
 	FILE *f;
 
+	if (len == 0)
+		return 0; /* a blank line is not a request */
 	if (ingest_ctl_parse(line, (uint32_t)len, &req, &err) < 0) {
-		reply_error(c, err);
-		return;
+		lcx_ctl_reply_error(c, err);
+		return 0;
 	}
 	if (req.cmd == INGEST_CTL_ROTATE && app->sink == NULL) {
-		reply_error(c, "no sink to rotate (no --capture or --payload-dir)");
-		return;
+		lcx_ctl_reply_error(c, "no sink to rotate (no --capture or --payload-dir)");
+		return 0;
 	}
 	f = open_memstream(&mem, &size);
 	if (f == NULL) {
-		reply_error(c, "out of memory");
-		return;
+		lcx_ctl_reply_error(c, "out of memory");
+		return 0;
 	}
 	switch (req.cmd) {
 	case INGEST_CTL_STATS:
@@ -127,169 +70,41 @@ handle_line(struct client *c, const char *line, size_t len)
 		break;
 	}
 	fclose(f);
-	reply(c, mem, size);
+	lcx_ctl_reply(c, mem, size);
 	free(mem);
 	if (req.cmd == INGEST_CTL_STOP)
 		ingest_app_request_stop(app, -1);
-}
-
-/* Push out what is queued. @return true when everything went. */
-static bool
-flush_out(struct client *c)
-{
-	int fd = lcx_source_fd(c->src);
-
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return false;
-			c->closing = true;
-			c->out_off = c->out_len;
-			break;
-		}
-		c->out_off += (size_t)n;
-	}
-	free(c->out);
-	c->out = NULL;
-	c->out_len = c->out_off = 0;
-	return true;
-}
-
-static void
-client_run(struct lcx_task *task, void *arg)
-{
-	struct client *c = arg;
-	int fd = lcx_source_fd(c->src);
-	char *nl;
-	ssize_t n;
-
-	(void)task;
-	if (!flush_out(c)) {
-		lcx_source_poll(c->src, LCX_DIR_WRITE, &c->ww);
-		return;
-	}
-	while (!c->closing) {
-		n = recv(fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
-		if (n == 0) {
-			c->closing = true;
-			break;
-		}
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->closing = true;
-			break;
-		}
-		c->in_len += (size_t)n;
-		while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-			size_t len = (size_t)(nl - c->in);
-
-			if (len > 0 || c->in_len > 1)
-				handle_line(c, c->in, len);
-			memmove(c->in, nl + 1, c->in_len - len - 1);
-			c->in_len -= len + 1;
-		}
-		if (c->in_len == sizeof(c->in)) {
-			reply_error(c, "request line too long");
-			c->closing = true;
-		}
-	}
-	if (!flush_out(c)) {
-		lcx_source_poll(c->src, LCX_DIR_WRITE, &c->ww);
-		return;
-	}
-	if (c->closing) {
-		client_close(c);
-		return;
-	}
-	/* Wait until readable; the first call registers, a later one reports. */
-	while (lcx_source_poll(c->src, LCX_DIR_READ, &c->rw) == 1)
-		;
-}
-
-static void
-accept_run(struct lcx_task *task, void *arg)
-{
-	int lfd = lcx_source_fd(ctl.lsrc), fd, i;
-
-	(void)task;
-	(void)arg;
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct client *c = NULL;
-
-		for (i = 0; i < CLIENTS_MAX; i++)
-			if (!ctl.clients[i].used) {
-				c = &ctl.clients[i];
-				break;
-			}
-		if (c == NULL) {
-			static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
-
-			if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				(void)0;
-			close(fd);
-			continue;
-		}
-		memset(c, 0, sizeof(*c));
-		c->app = ctl.app;
-		if (lcx_source_create(lcx_context_current(), fd, LCX_SOURCE_CLOSE_FD, &c->src) < 0) {
-			close(fd);
-			continue;
-		}
-		c->used = true;
-		lcx_task_init(&c->task, lcx_context_current(), client_run, c);
-		lcx_waiter_init(&c->rw, &c->task);
-		lcx_waiter_init(&c->ww, &c->task);
-		lcx_task_wake(&c->task);
-	}
-	while (lcx_source_poll(ctl.lsrc, LCX_DIR_READ, &ctl.w) == 1)
-		;
+	return 0;
 }
 
 int
 ingest_ctl_start(struct ingest_app *app, const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct lcx_context *ctx = lcx_context_current();
-	int fd, ret;
+	const struct lcx_ctl_conf conf = {
+		.path = path,
+		.handle = handle_line,
+		.arg = app,
+		.line_max = INGEST_CTL_LINE_MAX - 1,
+		.out_max = OUT_MAX,
+		.clients_max = CLIENTS_MAX,
+		.flags = LCX_CTL_LONG_LINE_CLOSE | LCX_CTL_ERROR_OK,
+	};
+	int ret = lcx_ctl_create(lcx_context_current(), &conf, &ctl);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (ret == -ENAMETOOLONG)
 		fprintf(stderr, "lcx-ingest: --control path too long: %s\n", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		ret = -errno;
+	else if (ret == -EADDRINUSE)
+		fprintf(stderr, "lcx-ingest: %s is in use by another process\n", path);
+	else if (ret < 0)
 		fprintf(stderr, "lcx-ingest: cannot listen on %s: %s\n", path, strerror(-ret));
-		close(fd);
-		return ret;
-	}
-	ret = lcx_source_create(ctx, fd, LCX_SOURCE_CLOSE_FD, &ctl.lsrc);
-	if (ret < 0) {
-		close(fd);
-		unlink(path);
-		return ret;
-	}
-	ctl.app = app;
-	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
-	lcx_task_init(&ctl.task, ctx, accept_run, NULL);
-	lcx_waiter_init(&ctl.w, &ctl.task);
-	lcx_task_wake(&ctl.task);
-	return 0;
+	return ret;
 }
 
 void
 ingest_ctl_stop(struct ingest_app *app)
 {
 	(void)app;
-	/* The sources are closed by the control context when it stops. */
-	if (ctl.path[0] != '\0')
-		unlink(ctl.path);
-	ctl.path[0] = '\0';
+	/* The control loop has returned: close the clients, remove the path. */
+	lcx_ctl_destroy(ctl);
+	ctl = NULL;
 }

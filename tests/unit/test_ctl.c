@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control sockets (lcx/ctl.h): line framing, replies in order, over-long
+ * lines, slow and vanishing clients, too many clients, the path, and
+ * destruction with clients connected.
+ *
+ * The server runs on an LCX_LAUNCH_NONE context driven with
+ * lcx_context_run_once() on a manual clock, one throttle per step, so every
+ * step reacts. Clients are plain non-blocking unix sockets of the test thread,
+ * read between steps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <lcx/lcx.h>
+
+#define MS 1000000ull
+#define THROTTLE MS
+/* Steps to wait for something the server should do within a few. */
+#define PATIENCE 200
+
+struct fix {
+	struct lcx_manual_clock mc;
+	struct lcx_context *ctx;
+	struct lcx_ctl *srv;
+	char dir[64];
+	char path[96];
+	/* what the handler saw */
+	unsigned int lines;
+	size_t last_len;
+	char last[256];
+	unsigned int sent;
+};
+
+static int
+setup(void **state)
+{
+	static unsigned int seq;
+	struct fix *f = calloc(1, sizeof(*f));
+	char name[LCX_NAME_MAX];
+	struct lcx_context_conf conf = {
+		.name = name,
+		.throttle_ns = THROTTLE,
+		.launch = LCX_LAUNCH_NONE,
+		.cpu = -1,
+		.socket_id = -1,
+	};
+
+	if (f == NULL)
+		return -1;
+	snprintf(name, sizeof(name), "ctl-%u", seq++);
+	lcx_manual_clock_init(&f->mc, 1000 * MS);
+	conf.clock = &f->mc.clock;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/lcx-test-ctl-XXXXXX");
+	if (mkdtemp(f->dir) == NULL || lcx_context_acquire(&conf, &f->ctx) != 0) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fix *f = *state;
+
+	lcx_ctl_destroy(f->srv);
+	lcx_context_release(f->ctx);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+step(struct fix *f)
+{
+	lcx_manual_clock_advance(&f->mc, THROTTLE);
+	assert_true(lcx_context_run_once(f->ctx) >= 0);
+}
+
+static void
+steps(struct fix *f, int n)
+{
+	while (n-- > 0)
+		step(f);
+}
+
+static bool
+path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * The handler. Requests: "ping" -> {"pong":true}; "echo X" -> X; "big N" -> a
+ * line of N bytes; "close" -> {"bye":true} and close; "notify" -> {"ok":true}
+ * and LCX_CTL_NOTIFY; "drop" -> a reply, then a negative return; "err X" ->
+ * an error reply with message X; "destroy" -> destroys the server; a blank
+ * line -> nothing; anything else -> an error reply.
+ */
+static int
+handle(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
+{
+	struct fix *f = arg;
+
+	assert_int_equal(line[len], '\0');
+	f->lines++;
+	f->last_len = len;
+	snprintf(f->last, sizeof(f->last), "%.*s", (int)len, line);
+	if (len == 0)
+		return 0;
+	if (strcmp(line, "ping") == 0) {
+		assert_int_equal(lcx_ctl_reply(c, "{\"pong\":true}\n", 14), 0);
+		return 0;
+	}
+	if (strncmp(line, "echo ", 5) == 0) {
+		lcx_ctl_reply(c, line + 5, len - 5);
+		lcx_ctl_reply(c, "\n", 1);
+		return 0;
+	}
+	if (strncmp(line, "big ", 4) == 0) {
+		size_t n = strtoul(line + 4, NULL, 10);
+		char *buf = malloc(n + 1);
+
+		assert_non_null(buf);
+		memset(buf, 'b', n);
+		buf[n] = '\n';
+		lcx_ctl_reply(c, buf, n + 1);
+		free(buf);
+		return 0;
+	}
+	if (strcmp(line, "close") == 0) {
+		lcx_ctl_reply(c, "{\"bye\":true}\n", 13);
+		return LCX_CTL_CLOSE;
+	}
+	if (strcmp(line, "notify") == 0) {
+		lcx_ctl_reply(c, "{\"ok\":true}\n", 12);
+		return LCX_CTL_NOTIFY;
+	}
+	if (strcmp(line, "drop") == 0) {
+		lcx_ctl_reply(c, "{\"lost\":true}\n", 14);
+		return -EPROTO;
+	}
+	if (strncmp(line, "err ", 4) == 0) {
+		assert_int_equal(lcx_ctl_reply_error(c, line + 4), 0);
+		return 0;
+	}
+	if (strcmp(line, "destroy") == 0) {
+		lcx_ctl_destroy(f->srv);
+		f->srv = NULL;
+		assert_int_equal(lcx_ctl_reply(c, "x\n", 2), -ENOTCONN);
+		return 0;
+	}
+	lcx_ctl_reply_error(c, "unknown request");
+	return 0;
+}
+
+static void
+sent(void *arg)
+{
+	struct fix *f = arg;
+
+	f->sent++;
+}
+
+static void
+start_conf(struct fix *f, uint32_t line_max, uint32_t out_max, uint32_t clients_max,
+	   uint32_t flags)
+{
+	struct lcx_ctl_conf conf = {
+		.path = f->path,
+		.handle = handle,
+		.sent = sent,
+		.arg = f,
+		.line_max = line_max,
+		.out_max = out_max,
+		.clients_max = clients_max,
+		.flags = flags,
+	};
+
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_true(path_exists(f->path));
+}
+
+static void
+start(struct fix *f)
+{
+	start_conf(f, 0, 0, 0, 0);
+}
+
+static int
+client(struct fix *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, f->path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	return fd;
+}
+
+static void
+send_str(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_int_equal(send(fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/*
+ * Read one line (without its newline) into buf (cut to size), stepping the
+ * loop while none is there. What follows the line stays in the socket.
+ * @return its full length, or -1 at end of stream (or a reset).
+ */
+static ssize_t
+read_line(struct fix *f, int fd, char *buf, size_t size)
+{
+	static char peek[65536];
+	size_t n = 0;
+
+	for (int i = 0; i < PATIENCE;) {
+		ssize_t r = recv(fd, peek, sizeof(peek), MSG_DONTWAIT | MSG_PEEK);
+
+		if (r > 0) {
+			char *nl = memchr(peek, '\n', (size_t)r);
+			size_t take = nl != NULL ? (size_t)(nl - peek) + 1 : (size_t)r;
+			size_t body = nl != NULL ? take - 1 : take;
+
+			if (n < size)
+				memcpy(buf + n, peek, body < size - n ? body : size - n);
+			n += body;
+			assert_int_equal(recv(fd, peek, take, MSG_DONTWAIT), (ssize_t)take);
+			if (nl != NULL) {
+				buf[n < size ? n : size - 1] = '\0';
+				return (ssize_t)n;
+			}
+			continue;
+		}
+		if (r == 0 || errno == ECONNRESET)
+			return -1;
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		step(f);
+		i++;
+	}
+	fail_msg("no line after %d steps", PATIENCE);
+	return -1;
+}
+
+static void
+expect_line(struct fix *f, int fd, const char *want)
+{
+	char buf[512];
+
+	assert_true(read_line(f, fd, buf, sizeof(buf)) >= 0);
+	assert_string_equal(buf, want);
+}
+
+/* The server closed the connection (after any replies, which are skipped). */
+static void
+expect_eof(struct fix *f, int fd)
+{
+	char buf[512];
+
+	while (read_line(f, fd, buf, sizeof(buf)) >= 0)
+		;
+}
+
+/* A request gets its reply; the path goes with the server. */
+static void
+test_request_reply(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "ping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	assert_int_equal(f->lines, 1);
+	send_str(c, "what\n");
+	expect_line(f, c, "{\"error\":\"unknown request\"}");
+	send_str(c, "\n");
+	send_str(c, "echo after a blank line\n");
+	expect_line(f, c, "after a blank line");
+	assert_int_equal(f->lines, 4);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	assert_false(path_exists(f->path));
+	expect_eof(f, c);
+	close(c);
+}
+
+/* Several clients at once, each answered on its own connection, in order. */
+static void
+test_several_clients(void **state)
+{
+	struct fix *f = *state;
+	int c[8];
+	char want[64];
+
+	start(f);
+	for (int i = 0; i < 8; i++)
+		c[i] = client(f);
+	for (int i = 7; i >= 0; i--) {
+		char req[64];
+
+		snprintf(req, sizeof(req), "echo %d-a\necho %d-b\n", i, i);
+		send_str(c[i], req);
+	}
+	for (int i = 0; i < 8; i++) {
+		snprintf(want, sizeof(want), "%d-a", i);
+		expect_line(f, c[i], want);
+		snprintf(want, sizeof(want), "%d-b", i);
+		expect_line(f, c[i], want);
+	}
+	assert_int_equal(f->lines, 16);
+	for (int i = 0; i < 8; i++)
+		close(c[i]);
+	steps(f, 10);
+	/* Closed clients are gone: the server still serves a new one. */
+	c[0] = client(f);
+	send_str(c[0], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	close(c[0]);
+}
+
+/* A line split across writes (and loop runs) is handed over whole, once. */
+static void
+test_split_line(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "ec");
+	steps(f, 10);
+	send_str(c, "ho sp");
+	steps(f, 10);
+	assert_int_equal(f->lines, 0);
+	send_str(c, "lit\necho ne");
+	expect_line(f, c, "split");
+	assert_int_equal(f->lines, 1);
+	assert_string_equal(f->last, "echo split");
+	send_str(c, "xt\n");
+	expect_line(f, c, "next");
+	assert_int_equal(f->lines, 2);
+	close(c);
+}
+
+/* Two (and more) requests in one write: each answered, in order. */
+static void
+test_pipelined(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "echo one\necho two\n");
+	expect_line(f, c, "one");
+	expect_line(f, c, "two");
+	send_str(c, "ping\nbogus\necho three\n\nping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	expect_line(f, c, "{\"error\":\"unknown request\"}");
+	expect_line(f, c, "three");
+	expect_line(f, c, "{\"pong\":true}");
+	assert_int_equal(f->lines, 7);
+	close(c);
+}
+
+/* A line of line_max bytes is a request; one byte more is an error, and the
+ * rest of that line (over several writes) is dropped; the client goes on. */
+static void
+test_overlong_line(void **state)
+{
+	struct fix *f = *state;
+	char line[64];
+	int c;
+
+	start_conf(f, 16, 0, 0, 0);
+	c = client(f);
+	snprintf(line, sizeof(line), "echo %011d\n", 7); /* 16 bytes */
+	send_str(c, line);
+	expect_line(f, c, "00000000007");
+	assert_int_equal(f->last_len, 16);
+	send_str(c, "echo 012345678901"); /* 17 bytes, no newline yet */
+	expect_line(f, c, "{\"error\":\"request line longer than 16 bytes\"}");
+	send_str(c, "more of the same line");
+	steps(f, 10);
+	send_str(c, " and its end\nping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	assert_int_equal(f->lines, 2); /* the long line never reached the handler */
+	/* A long line after a good one in the same write. */
+	send_str(c, "echo ok\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\necho still\n");
+	expect_line(f, c, "ok");
+	expect_line(f, c, "{\"error\":\"request line longer than 16 bytes\"}");
+	expect_line(f, c, "still");
+	close(c);
+}
+
+/* LCX_CTL_LONG_LINE_CLOSE and LCX_CTL_ERROR_OK: the error, then the end. */
+static void
+test_overlong_line_closes(void **state)
+{
+	struct fix *f = *state;
+	char big[300];
+	int c;
+
+	start_conf(f, 100, 0, 0, LCX_CTL_LONG_LINE_CLOSE | LCX_CTL_ERROR_OK);
+	c = client(f);
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	send_str(c, "ping\n");
+	send_str(c, big);
+	send_str(c, "\nping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	expect_line(f, c, "{\"ok\":false,\"error\":\"request line longer than 100 bytes\"}");
+	expect_eof(f, c);
+	assert_int_equal(f->lines, 1);
+	close(c);
+}
+
+/* Error messages are escaped into valid JSON, whatever bytes they hold. */
+static void
+test_error_escaping(void **state)
+{
+	struct fix *f = *state;
+	char big[700];
+	char want[512];
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "err a \"quoted\" \\ back\tslash\n");
+	expect_line(f, c, "{\"error\":\"a \\\"quoted\\\" \\\\ back slash\"}");
+	send_str(c, "err caf\xc3\xa9 \xff\xfe bad \xe2\x82 cut \xed\xa0\x80 surrogate\n");
+	expect_line(f, c, "{\"error\":\"caf\xc3\xa9 ?? bad ?? cut ??? surrogate\"}");
+	/* Cut at 400 bytes of message. */
+	memcpy(big, "err ", 4);
+	memset(big + 4, 'm', sizeof(big) - 6);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	send_str(c, big);
+	snprintf(want, sizeof(want), "{\"error\":\"%.*s\"}", 400, big + 4);
+	expect_line(f, c, want);
+	close(c);
+}
+
+/* LCX_CTL_CLOSE: the reply goes out, then the client is closed; what it sent
+ * after that line is not handled. */
+static void
+test_close_request(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "ping\nclose\nping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	expect_line(f, c, "{\"bye\":true}");
+	expect_eof(f, c);
+	assert_int_equal(f->lines, 2);
+	close(c);
+}
+
+/* A negative return drops the client at once: the reply it queued is lost. */
+static void
+test_handler_drops(void **state)
+{
+	struct fix *f = *state;
+	char buf[64];
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "drop\nping\n");
+	assert_int_equal(read_line(f, c, buf, sizeof(buf)), -1);
+	assert_int_equal(f->lines, 1);
+	close(c);
+}
+
+/* The client shuts down its side: it still gets every reply, then the end. */
+static void
+test_half_close(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "echo a\necho b\necho partial-never-ended");
+	assert_int_equal(shutdown(c, SHUT_WR), 0);
+	expect_line(f, c, "a");
+	expect_line(f, c, "b");
+	expect_eof(f, c);
+	assert_int_equal(f->lines, 2);
+	close(c);
+}
+
+/* A client that closes before reading its reply: dropped, nothing else moves. */
+static void
+test_client_gone_before_reply(void **state)
+{
+	struct fix *f = *state;
+	int c, d;
+
+	start_conf(f, 0, 0, 1, 0); /* one client at a time: a leftover would show */
+	c = client(f);
+	send_str(c, "big 300000\nnotify\nping\n");
+	close(c);
+	steps(f, 20);
+	assert_int_equal(f->sent, 0); /* its replies never went out */
+	d = client(f);
+	send_str(d, "ping\n");
+	expect_line(f, d, "{\"pong\":true}");
+	close(d);
+
+	/* The same with the reply half sent: the client reads some, then goes. */
+	c = client(f);
+	send_str(c, "big 400000\n");
+	steps(f, 10);
+	{
+		char buf[1024];
+
+		assert_true(recv(c, buf, sizeof(buf), 0) > 0);
+	}
+	close(c);
+	steps(f, 20);
+	d = client(f);
+	send_str(d, "notify\n");
+	expect_line(f, d, "{\"ok\":true}");
+	steps(f, 2);
+	assert_int_equal(f->sent, 1);
+	close(d);
+}
+
+/* Replies wait for a client that reads late, and all arrive in order; one
+ * that asks and does not read is dropped once out_max bytes wait for it. */
+static void
+test_slow_reader(void **state)
+{
+	struct fix *f = *state;
+	char buf[70000];
+	int c;
+
+	start_conf(f, 0, 256 * 1024, 0, 0);
+	c = client(f);
+	/* 3 x 60 kB fits under out_max; read late, all arrive in order. */
+	send_str(c, "big 60000\nbig 60000\nbig 60000\necho end\n");
+	steps(f, 20);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(read_line(f, c, buf, sizeof(buf)), 60000);
+	expect_line(f, c, "end");
+
+	/* 100 x 60 kB asked at once, never read: dropped, and the server lives on. */
+	for (int i = 0; i < 100; i++)
+		memcpy(buf + 10 * i, "big 60000\n", 10);
+	buf[1000] = '\0';
+	send_str(c, buf);
+	steps(f, 20);
+	expect_eof(f, c);
+	assert_int_equal(f->lines, 4 + 5); /* the fifth reply was one too many */
+	close(c);
+
+	/* The same asked one request at a time. */
+	c = client(f);
+	f->lines = 0;
+	for (int i = 0; i < 100; i++) {
+		if (send(c, "big 60000\n", 10, MSG_NOSIGNAL) != 10)
+			break;
+		steps(f, 3);
+	}
+	assert_true(f->lines > 4 && f->lines < 100);
+	expect_eof(f, c);
+	close(c);
+	c = client(f);
+	send_str(c, "ping\n");
+	expect_line(f, c, "{\"pong\":true}");
+	close(c);
+}
+
+/* Past clients_max a client gets an error reply and is closed. */
+static void
+test_too_many_clients(void **state)
+{
+	struct fix *f = *state;
+	int c[3];
+
+	start_conf(f, 0, 0, 2, LCX_CTL_ERROR_OK);
+	c[0] = client(f);
+	c[1] = client(f);
+	send_str(c[0], "ping\n");
+	send_str(c[1], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	expect_line(f, c[1], "{\"pong\":true}");
+	c[2] = client(f);
+	expect_line(f, c[2], "{\"ok\":false,\"error\":\"too many clients\"}");
+	expect_eof(f, c[2]);
+	close(c[2]);
+	close(c[0]);
+	steps(f, 10);
+	c[2] = client(f);
+	send_str(c[2], "ping\n");
+	expect_line(f, c[2], "{\"pong\":true}");
+	close(c[1]);
+	close(c[2]);
+}
+
+/* LCX_CTL_NOTIFY: sent() once the reply went out. */
+static void
+test_notify(void **state)
+{
+	struct fix *f = *state;
+	char buf[70000];
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "notify\n");
+	expect_line(f, c, "{\"ok\":true}");
+	assert_int_equal(f->sent, 1);
+	/* Behind a reply the socket does not take: only once it is read. */
+	send_str(c, "big 600000\nnotify\n");
+	steps(f, 20);
+	assert_int_equal(f->sent, 1);
+	assert_int_equal(read_line(f, c, buf, sizeof(buf)), 600000);
+	expect_line(f, c, "{\"ok\":true}");
+	steps(f, 5);
+	assert_int_equal(f->sent, 2);
+	close(c);
+}
+
+/*
+ * Destroy with clients connected, at every point of their life: in the
+ * backlog, with half a line read, with replies waiting, with their task (and
+ * the listener's) queued by a react. Every client sees the end; nothing is
+ * left on the run queue and nothing leaks (ASan).
+ */
+static void
+test_destroy_with_clients(void **state)
+{
+	struct fix *f = *state;
+
+	for (int k = 0; k < 16; k++) {
+		int c[5];
+
+		start(f);
+		for (int i = 0; i < 4; i++)
+			c[i] = client(f);
+		send_str(c[0], "echo half a li");
+		send_str(c[1], "big 500000\n");
+		send_str(c[2], "ping\n");
+		steps(f, k / 2);
+		c[4] = -1;
+		if (k % 2 == 1) {
+			/* Events that the next react turns into queued tasks. */
+			send_str(c[0], "ne\n");
+			send_str(c[3], "ping\n");
+			c[4] = client(f);
+			step(f);
+		}
+		lcx_ctl_destroy(f->srv);
+		f->srv = NULL;
+		assert_false(path_exists(f->path));
+		for (int i = 0; i < 5; i++) {
+			if (c[i] < 0)
+				continue;
+			expect_eof(f, c[i]);
+			close(c[i]);
+		}
+		steps(f, 3); /* a task left queued would run on freed memory */
+	}
+}
+
+/* Destroy after the context stopped (its sockets are closed by then). */
+static void
+test_destroy_after_stop(void **state)
+{
+	struct fix *f = *state;
+	int c[2];
+
+	start(f);
+	c[0] = client(f);
+	c[1] = client(f);
+	send_str(c[0], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	send_str(c[1], "big 500000\n");
+	steps(f, 5);
+	assert_int_equal(lcx_context_stop(f->ctx), 0);
+	assert_true(path_exists(f->path)); /* the path is the server's to remove */
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	assert_false(path_exists(f->path));
+	for (int i = 0; i < 2; i++) {
+		expect_eof(f, c[i]);
+		close(c[i]);
+	}
+}
+
+/* A handler may destroy its own server: it goes when the callback returns. */
+static void
+test_destroy_from_handler(void **state)
+{
+	struct fix *f = *state;
+	int c, d;
+
+	start(f);
+	c = client(f);
+	d = client(f);
+	send_str(d, "ping\n");
+	expect_line(f, d, "{\"pong\":true}");
+	send_str(c, "echo x\n");
+	expect_line(f, c, "x");
+	send_str(c, "destroy\nping\n");
+	expect_eof(f, c);
+	expect_eof(f, d);
+	assert_null(f->srv);
+	assert_false(path_exists(f->path));
+	close(c);
+	close(d);
+}
+
+/* Garbage (binary, NUL bytes, long lines) from several clients: every reply
+ * line is an error object, and the server lives on. */
+static void
+test_garbage(void **state)
+{
+	struct fix *f = *state;
+	unsigned int seed = 7;
+	int c[5];
+
+	start_conf(f, 512, 0, 0, 0);
+	for (int i = 0; i < 5; i++) {
+		char blob[6000];
+
+		c[i] = client(f);
+		for (size_t j = 0; j < sizeof(blob); j++)
+			blob[j] = (char)(rand_r(&seed) & 0xff);
+		assert_int_equal(send(c[i], blob, sizeof(blob), MSG_NOSIGNAL), sizeof(blob));
+		assert_int_equal(send(c[i], "\n", 1, MSG_NOSIGNAL), 1);
+		assert_int_equal(shutdown(c[i], SHUT_WR), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		char buf[1024];
+		ssize_t n;
+
+		while ((n = read_line(f, c[i], buf, sizeof(buf))) >= 0) {
+			if (n == 0)
+				continue;
+			assert_true(strncmp(buf, "{\"error\":\"", 10) == 0 ||
+				    strcmp(buf, "{\"pong\":true}") == 0);
+		}
+		close(c[i]);
+	}
+	c[0] = client(f);
+	send_str(c[0], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	close(c[0]);
+}
+
+/* The path: a stale socket is replaced, a live one or another file is not;
+ * bad arguments are refused. */
+static void
+test_path_and_arguments(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_ctl *other = NULL;
+	struct lcx_ctl_conf conf = { .path = f->path, .handle = handle, .arg = f };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char longpath[200];
+	int fd;
+
+	/* A socket file with nobody behind it. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, f->path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	start(f);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EADDRINUSE);
+	assert_null(other);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	assert_false(path_exists(f->path));
+
+	/* A regular file is not ours to replace. */
+	fd = open(f->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EEXIST);
+	assert_true(path_exists(f->path));
+	unlink(f->path);
+
+	/* Destroy leaves alone a path that now names something else. */
+	start(f);
+	unlink(f->path);
+	fd = open(f->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	assert_true(path_exists(f->path));
+	unlink(f->path);
+
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	conf.path = longpath;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -ENAMETOOLONG);
+	conf.path = "";
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	conf.path = f->path;
+	conf.handle = NULL;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	conf.handle = handle;
+	conf.flags = 0x80;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	conf.flags = 0;
+	conf.line_max = (1u << 20) + 1;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	conf.line_max = 0;
+	assert_int_equal(lcx_ctl_create(NULL, &conf, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->ctx, NULL, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, NULL), -EINVAL);
+	assert_false(path_exists(f->path));
+	assert_int_equal(lcx_ctl_reply(NULL, "x", 1), -EINVAL);
+	assert_int_equal(lcx_ctl_reply_error(NULL, "x"), -EINVAL);
+	lcx_ctl_destroy(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_request_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_several_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handler_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_gone_before_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_with_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_after_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_from_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_and_arguments, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -406,9 +406,15 @@ react(struct lcx_context *ctx)
 	ctx->last_react = ctx->now;
 	ctx->reacted = true;
 	LCX_STAT_ADD(ctx, reacts, 1);
-	unsigned int n = lcx__timers_react(ctx);
+	/*
+	 * A timer that fired is not activity for the idle back-off: the idle park
+	 * wakes for every deadline anyway, and a periodic timer would otherwise
+	 * keep the loop at one react per throttle for good. What its callback
+	 * starts (a task, a send) counts when it runs.
+	 */
+	(void)lcx__timers_react(ctx);
+	unsigned int n = lcx__reactor_react(ctx);
 
-	n += lcx__reactor_react(ctx);
 	if (n != 0 || ctx->work_since_react)
 		ctx->idle_reacts = 0;
 	else if (ctx->idle_reacts < UINT32_MAX)

@@ -350,6 +350,62 @@ test_idle_backoff_no_pollers(void **state)
 	assert_true(st.parked_ns > 4 * (st.busy_ns + st.idle_ns));
 }
 
+static void
+count_fire(struct lcx_timer *t, void *arg)
+{
+	(void)t;
+	atomic_fetch_add((_Atomic unsigned int *)arg, 1);
+}
+
+static int
+start_periodic(struct lcx_context *ctx, void *arg)
+{
+	struct lcx_timer *t = arg;
+
+	return lcx_timer_start(ctx, t, 20 * MS, 20 * MS, 0);
+}
+
+static int
+stop_periodic(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	lcx_timer_stop(arg);
+	return 0;
+}
+
+/*
+ * A periodic timer alone does not hold the context out of the idle back-off:
+ * it wakes for each deadline and parks again, instead of reacting once per
+ * throttle after every firing (LCX_IDLE_REACTS reacts a firing).
+ */
+static void
+test_idle_backoff_periodic_timer(void **state)
+{
+	struct lcx_context *ctx;
+	struct lcx_context_stats st0, st;
+	struct lcx_timer t;
+	_Atomic unsigned int fired = 0;
+
+	(void)state;
+	ctx = make_ctx("idletimer", LCX_LAUNCH_THREAD, NULL, MS);
+	lcx_timer_init(&t, count_fire, (void *)&fired);
+	assert_int_equal(lcx_context_enter(ctx, start_periodic, &t), 0);
+	usleep(100000);
+	lcx_context_stats(ctx, &st0);
+	unsigned int f0 = atomic_load(&fired);
+
+	usleep(400000);
+	lcx_context_stats(ctx, &st);
+	unsigned int f = atomic_load(&fired) - f0;
+
+	assert_int_equal(lcx_context_enter(ctx, stop_periodic, &t), 0);
+	lcx_context_release(ctx);
+	/* ~20 firings in 400 ms; one react each (two at most), not nine. */
+	assert_true(f >= 15);
+	assert_true(st.reacts - st0.reacts <= 2 * f + 4);
+	assert_true(st.idle_parks - st0.idle_parks >= f - 2);
+}
+
 /* With a poller (no rx interrupts) the idle park is bounded by idle_park_max_ns. */
 static void
 test_idle_backoff_bounded_with_poller(void **state)
@@ -477,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_enter_and_stop),
 		cmocka_unit_test(test_idle_backoff_no_pollers),
 		cmocka_unit_test(test_idle_backoff_bounded_with_poller),
+		cmocka_unit_test(test_idle_backoff_periodic_timer),
 		cmocka_unit_test(test_idle_park_ended_by_remote_work),
 		cmocka_unit_test(test_run_and_stop_from_task),
 	};

@@ -800,6 +800,7 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		c->mbuf_data_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	port->dev.socket_id = SOCKET_ID_ANY;
 	port->dev.ethdev_id = -1;
+	port->dev.rcvbuf = -1;
 	port->dev.rx_ring_size = c->nb_rxd;
 	snprintf(port->dev.name, sizeof(port->dev.name), "%s", port->devargs);
 	if (ops->priv_size != 0) {
@@ -972,6 +973,12 @@ int
 lcx_port_ethdev_id(const struct lcx_port *port)
 {
 	return port->dev.ethdev_id >= 0 ? port->dev.ethdev_id : -ENOTSUP;
+}
+
+int
+lcx_port_rcvbuf(const struct lcx_port *port)
+{
+	return port->dev.rcvbuf >= 0 ? port->dev.rcvbuf : -ENOTSUP;
 }
 
 struct rte_mempool *

@@ -55,6 +55,7 @@ struct ingest_opts {
 	uint16_t rxq;          /**< --rxq: rx queues per DPDK port; 0: one per context */
 	uint16_t rxd;          /**< --rxd */
 	uint16_t burst;        /**< --burst */
+	uint32_t rcvbuf;       /**< --rcvbuf of the --listen sockets; 0: the port's default */
 	unsigned int rx_threads; /**< --rx-threads when EAL has no worker lcore */
 	uint64_t throttle_ns;  /**< --throttle of the rx contexts */
 	bool ports_given;      /**< --ports */

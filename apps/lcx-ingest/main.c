@@ -164,6 +164,9 @@ usage(FILE *f, const char *prog)
 "                       rx context)\n"
 "  --rxd=N              rx ring entries (default 1024)\n"
 "  --burst=N            rx burst (default 32, at most %u)\n"
+"  --rcvbuf=SIZE        receive buffer of each --listen socket, e.g. 8M (k, M, G;\n"
+"                       at most 2G; default rxd x 2k as net.core.rmem_max allows);\n"
+"                       past net.core.rmem_max it needs root (SO_RCVBUFFORCE)\n"
 "  --rx-threads=N       rx contexts as threads when EAL has no worker lcore\n"
 "                       (default 1); otherwise one context per worker lcore\n"
 "  --throttle=DUR       react period of the rx contexts (default 1ms; 0 busy\n"
@@ -209,10 +212,10 @@ usage(FILE *f, const char *prog)
 }
 
 enum {
-	OPT_LISTEN = 256, OPT_PORT, OPT_RXQ, OPT_RXD, OPT_BURST, OPT_RX_THREADS, OPT_THROTTLE,
-	OPT_PORTS, OPT_MAX_FLOWS, OPT_SEQ, OPT_CAPTURE, OPT_PAYLOAD_DIR, OPT_ROTATE_SIZE,
-	OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL, OPT_STATS_PERIOD, OPT_JSON,
-	OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_HELP,
+	OPT_LISTEN = 256, OPT_PORT, OPT_RXQ, OPT_RXD, OPT_BURST, OPT_RCVBUF, OPT_RX_THREADS,
+	OPT_THROTTLE, OPT_PORTS, OPT_MAX_FLOWS, OPT_SEQ, OPT_CAPTURE, OPT_PAYLOAD_DIR,
+	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
+	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_HELP,
 };
 
 static int
@@ -243,6 +246,7 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 		{"rxq", required_argument, NULL, OPT_RXQ},
 		{"rxd", required_argument, NULL, OPT_RXD},
 		{"burst", required_argument, NULL, OPT_BURST},
+		{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 		{"rx-threads", required_argument, NULL, OPT_RX_THREADS},
 		{"throttle", required_argument, NULL, OPT_THROTTLE},
 		{"ports", required_argument, NULL, OPT_PORTS},
@@ -305,6 +309,11 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 			if (parse_uint(optarg, LCX_PORT_BURST_MAX, &v) < 0 || v == 0)
 				return bad(name, optarg, "1 to 512");
 			o->burst = (uint16_t)v;
+			break;
+		case OPT_RCVBUF:
+			if (ingest_parse_size(optarg, &v) < 0 || v == 0 || v > 1ull << 31)
+				return bad(name, optarg, "a size from 1 to 2G, such as 8M");
+			o->rcvbuf = (uint32_t)v;
 			break;
 		case OPT_RX_THREADS:
 			if (parse_uint(optarg, INGEST_RX_MAX, &v) < 0 || v == 0)
@@ -399,6 +408,10 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 	if ((o->rotate_bytes || o->rotate_ns || o->snaplen) && !o->capture && !o->payload_dir) {
 		fprintf(stderr, "lcx-ingest: --rotate-size, --rotate-time and --snaplen need "
 				"--capture or --payload-dir\n");
+		return -EINVAL;
+	}
+	if (o->rcvbuf && !o->nb_listen) {
+		fprintf(stderr, "lcx-ingest: --rcvbuf needs --listen (it sizes kernel sockets)\n");
 		return -EINVAL;
 	}
 	if (o->seq_given && o->max_flows == 0) {
@@ -843,13 +856,17 @@ write_json(const char *path, const struct ingest_totals *t, double secs)
 	ingest_totals_json(t, f);
 	fputs(",\"ports\":[", f);
 	for (i = 0; i < app.nb_ports; i++) {
+		int rcvbuf = lcx_port_rcvbuf(app.ports[i]);
+
 		memset(&ps, 0, sizeof(ps));
 		lcx_port_stats(app.ports[i], &ps);
 		fprintf(f, "%s{\"name\":\"%s\",\"driver\":\"%s\",\"rx_packets\":%" PRIu64
-			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64
-			"}", i ? "," : "", lcx_port_name(app.ports[i]),
-			lcx_port_driver(app.ports[i]), ps.rx_packets, ps.rx_missed, ps.rx_nombuf,
-			ps.rx_errors);
+			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64,
+			i ? "," : "", lcx_port_name(app.ports[i]), lcx_port_driver(app.ports[i]),
+			ps.rx_packets, ps.rx_missed, ps.rx_nombuf, ps.rx_errors);
+		if (rcvbuf >= 0)
+			fprintf(f, ",\"rcvbuf\":%d", rcvbuf);
+		fputc('}', f);
 	}
 	fputs("],\"contexts\":[", f);
 	for (i = 0; i < app.nb_rx; i++) {
@@ -949,6 +966,7 @@ open_ports(struct rte_mempool **poolp)
 			.burst = o->burst,
 			.pool = *poolp,
 			.promiscuous = true,
+			.rcvbuf = o->rcvbuf,
 		};
 		struct lcx_port *p;
 		int eid;

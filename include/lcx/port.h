@@ -76,6 +76,16 @@ struct lcx_port_conf {
 	/** Layout of the pool the port makes (lcx/pool.h); 0: LCX_POOL_AUTO */
 	enum lcx_pool_layout pool_layout;
 	bool promiscuous;        /**< dpdk: enable promiscuous mode */
+	/**
+	 * socket: receive buffer of each socket in bytes, as setsockopt(SO_RCVBUF)
+	 * takes it (the kernel doubles it for its bookkeeping and takes at most
+	 * INT_MAX / 2). Set with SO_RCVBUFFORCE where the process may
+	 * (CAP_NET_ADMIN), else with SO_RCVBUF, which net.core.rmem_max caps: the
+	 * port is then created all the same, with a warning in the log.
+	 * lcx_port_rcvbuf() tells what the kernel granted. 0: nb_rxd x 2 KiB as far
+	 * as net.core.rmem_max allows, no warning. dpdk: ignored.
+	 */
+	uint32_t rcvbuf;
 };
 
 /** Counters of a port, summed over its queues. */
@@ -174,6 +184,14 @@ int lcx_port_socket(const struct lcx_port *port);
 
 /** @return the DPDK port id, or -ENOTSUP for a non-dpdk port. */
 int lcx_port_ethdev_id(const struct lcx_port *port);
+
+/**
+ * The receive buffer of a socket port's sockets as getsockopt(SO_RCVBUF) reads
+ * it, the smallest over the port (twice what setsockopt() took; see
+ * lcx_port_conf.rcvbuf).
+ * @return bytes, or -ENOTSUP for a non-socket port.
+ */
+int lcx_port_rcvbuf(const struct lcx_port *port);
 
 /** @return the mempool the port receives into. */
 struct rte_mempool *lcx_port_pool(const struct lcx_port *port);

@@ -4,7 +4,8 @@
  *
  * devargs: a comma-separated list of IPv4 "ADDR:PORT" or "ADDR:PORT-PORT"
  * (a range), for example "127.0.0.1:5000-5999,0.0.0.0:7000". One socket is
- * bound per address and port; socket i goes to rx queue i % nb_rxq.
+ * bound per address and port; socket i goes to rx queue i % nb_rxq. Each
+ * socket's receive buffer is lcx_port_conf.rcvbuf (see lcx/port.h).
  *
  * What an rx mbuf holds: a synthesised Ethernet / IPv4 / UDP header (42 bytes)
  * followed by the datagram's payload, so that a program parses socket packets
@@ -39,6 +40,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,6 +49,7 @@
 #include <unistd.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_log.h>
@@ -625,8 +628,13 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 	return ret;
 }
 
+/*
+ * Open and bind the socket. Its receive buffer is rcvbuf bytes as far as the
+ * kernel allows (force: try SO_RCVBUFFORCE first, which net.core.rmem_max
+ * does not cap); *rcvbuf_out is what getsockopt() reads back, or 0.
+ */
 static int
-sock_open(struct sock *s, int rcvbuf, int *rcvbuf_out)
+sock_open(struct sock *s, int rcvbuf, bool force, int *rcvbuf_out)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int one = 1, fd, err;
@@ -637,8 +645,9 @@ sock_open(struct sock *s, int rcvbuf, int *rcvbuf_out)
 		return -errno;
 	if (s->any && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
 		goto out_err;
-	/* Best effort: the kernel caps it at net.core.rmem_max. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Best effort: SO_RCVBUFFORCE needs CAP_NET_ADMIN, rmem_max caps SO_RCVBUF. */
+	if (!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf_out, &len) < 0)
 		*rcvbuf_out = 0;
 	sa.sin_addr.s_addr = s->addr;
@@ -730,7 +739,10 @@ socket_create(struct lcx_port_dev *dev)
 {
 	struct socket_priv *p = dev->priv;
 	const struct lcx_port_conf *c = &dev->conf;
-	int ret, rcvbuf = 0;
+	/* conf.rcvbuf, or the default; the kernel takes at most INT_MAX / 2. */
+	int rcvbuf_want = c->rcvbuf == 0 ? (int)c->nb_rxd * 2048
+					 : (int)RTE_MIN(c->rcvbuf, (uint32_t)INT_MAX / 2);
+	int ret, rcvbuf = 0, rcvbuf_min = INT_MAX;
 
 	ret = parse_devargs(c->devargs, NULL, &p->nb);
 	if (ret < 0)
@@ -761,7 +773,7 @@ socket_create(struct lcx_port_dev *dev)
 	for (uint32_t i = 0; i < p->nb; i++) {
 		struct sock *s = &p->socks[i];
 
-		ret = sock_open(s, (int)c->nb_rxd * 2048, &rcvbuf);
+		ret = sock_open(s, rcvbuf_want, c->rcvbuf != 0, &rcvbuf);
 		if (ret < 0) {
 			char a[INET_ADDRSTRLEN];
 
@@ -772,14 +784,22 @@ socket_create(struct lcx_port_dev *dev)
 			goto out_close;
 		}
 		p->by_port[i] = i;
+		rcvbuf_min = RTE_MIN(rcvbuf_min, rcvbuf);
 	}
 	qsort_r(p->by_port, p->nb, sizeof(p->by_port[0]), by_port_cmp, p->socks);
+	/* getsockopt() reads twice what the kernel took. */
+	if (c->rcvbuf != 0 && rcvbuf_min / 2 < rcvbuf_want)
+		SOCK_LOG(WARNING, "%s: asked for %u-byte socket receive buffers, got %d "
+			 "(SO_RCVBUF reads %d, twice that): net.core.rmem_max caps them; raise "
+			 "it (sysctl -w net.core.rmem_max=%u) or run with CAP_NET_ADMIN",
+			 dev->name, c->rcvbuf, rcvbuf_min / 2, rcvbuf_min, c->rcvbuf);
+	dev->rcvbuf = rcvbuf_min;
 	/* The ring budget counts datagrams one socket buffer holds. */
-	dev->rx_ring_size = rcvbuf > 0 ? (uint32_t)rcvbuf / SKB_TRUESIZE_EST : c->nb_rxd;
+	dev->rx_ring_size = rcvbuf_min > 0 ? (uint32_t)rcvbuf_min / SKB_TRUESIZE_EST : c->nb_rxd;
 	if (dev->rx_ring_size < c->burst)
 		dev->rx_ring_size = c->burst;
 	SOCK_LOG(INFO, "%s: %u UDP sockets over %u rx queues, %d bytes of buffer each",
-		 dev->name, p->nb, c->nb_rxq, rcvbuf);
+		 dev->name, p->nb, c->nb_rxq, rcvbuf_min);
 	return 0;
 
 out_close:

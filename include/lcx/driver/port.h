@@ -75,6 +75,7 @@ struct lcx_port_dev {
 	char name[LCX_PORT_NAME_MAX]; /**< create() sets it: the device name */
 	int socket_id;                /**< create() may set it; default SOCKET_ID_ANY */
 	int ethdev_id;                /**< create() may set it; default -1 (no ethdev) */
+	int rcvbuf;                   /**< create() may set it: lcx_port_rcvbuf(); default -1 */
 	struct rte_mempool *pool;     /**< create() sets it: conf.pool, or a pool it made */
 	/**
 	 * Rx ring entries as the context's ring budget counts them (poller.h);

@@ -360,18 +360,13 @@ def case_telemetry(tmp):
     print("telemetry: /lcx/ingest/stats, flows and sink agree with the control socket")
 
 
-def case_socket(tmp):
-    """Kernel UDP on 100 ports of 127.0.0.1: every datagram accounted, seq tracked."""
-    nports, per = 100, 50
-    lo, hi = BASE_PORT + 100, BASE_PORT + 100 + nports - 1
-    js = os.path.join(tmp, "s.json")
-    sock = os.path.join(tmp, "ctl.sock")
-    cap = os.path.join(tmp, "s.pcapng")
-    capture = [f"--capture={cap}"] if shutil.which("tshark") else []
-    p = subprocess.Popen(eal("socket") + [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4", *capture,
-                                          f"--json={js}", f"--control={sock}",
-                                          "--throttle=5ms", "--stats-period=0",
-                                          "--duration=20"],
+def listen_run(tmp, case, args, send, wrap=()):
+    """lcx-ingest with args and a control socket; send(a UDP socket) once it is up,
+    then "stop". Fails unless it exits 0; returns (stderr, the JSON summary)."""
+    js = os.path.join(tmp, case + ".json")
+    sock = os.path.join(tmp, case + ".sock")
+    p = subprocess.Popen([*wrap, *eal(case), *args, f"--json={js}", f"--control={sock}",
+                          "--stats-period=0", "--duration=20"],
                          stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(100):
@@ -379,11 +374,7 @@ def case_socket(tmp):
                 break
             time.sleep(0.1)
         time.sleep(0.3)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for i in range(per):
-            for port in range(lo, hi + 1):
-                s.sendto(struct.pack(">I", i) + b"x" * 28, ("127.0.0.1", port))
-            time.sleep(0.002)
+        send(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
         time.sleep(0.5)
         ctl_request(sock, '{"cmd":"stop"}')
         _, err = p.communicate(timeout=20)
@@ -392,8 +383,26 @@ def case_socket(tmp):
             p.kill()
     sys.stdout.write(err[-2000:])
     if p.returncode != 0:
-        fail(f"exit {p.returncode}")
-    t = summary(js)["totals"]
+        fail(f"{case}: exit {p.returncode}")
+    return err, summary(js)
+
+
+def case_socket(tmp):
+    """Kernel UDP on 100 ports of 127.0.0.1: every datagram accounted, seq tracked."""
+    nports, per = 100, 50
+    lo, hi = BASE_PORT + 100, BASE_PORT + 100 + nports - 1
+    cap = os.path.join(tmp, "s.pcapng")
+    capture = [f"--capture={cap}"] if shutil.which("tshark") else []
+
+    def send(s):
+        for i in range(per):
+            for port in range(lo, hi + 1):
+                s.sendto(struct.pack(">I", i) + b"x" * 28, ("127.0.0.1", port))
+            time.sleep(0.002)
+
+    _, j = listen_run(tmp, "socket", [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4", *capture,
+                                      "--throttle=5ms"], send)
+    t = j["totals"]
     check_balanced(t)
     if t["accepted"] != nports * per or t["flows"]["active"] != nports:
         fail(f"accepted {t['accepted']}, flows {t['flows']['active']}")
@@ -407,6 +416,52 @@ def case_socket(tmp):
         if n != nports * per or int(out[0]) < lo or out[1] != "lcx-socket":
             fail(f"socket capture: {n} frames, first {out}")
     print(f"socket: {nports * per} datagrams on {nports} ports, all accepted, no loss")
+
+
+def rcvbuf_run(tmp, case, port, rcvbuf, n, wrap=()):
+    """lcx-ingest on 127.0.0.1:port with --rcvbuf, n datagrams sent, every one
+    accepted; returns (stderr, the port's rcvbuf in the summary)."""
+    def send(s):
+        for i in range(n):
+            s.sendto(struct.pack(">I", i) + b"x" * 28, ("127.0.0.1", port))
+
+    err, j = listen_run(tmp, case, [f"--listen=127.0.0.1:{port}", f"--rcvbuf={rcvbuf}"], send,
+                        wrap)
+    check_balanced(j["totals"])
+    if j["totals"]["accepted"] != n:
+        fail(f"--rcvbuf={rcvbuf}: accepted {j['totals']['accepted']} of {n}")
+    return err, j["ports"][0]["rcvbuf"]
+
+
+def case_rcvbuf(tmp):
+    """--rcvbuf: bad values exit 2; 8M applied, every datagram received; capped: a warning."""
+    for bad in ("bogus", "0", "-1", "3G", "8X", ""):
+        p = run([EXE, "--", "--listen=127.0.0.1:%d" % (BASE_PORT + 300), f"--rcvbuf={bad}"])
+        if p.returncode != 2 or "--rcvbuf" not in p.stderr:
+            fail(f"--rcvbuf={bad}: exit {p.returncode}, stderr {p.stderr.strip()!r}")
+    p = run([EXE, "--", "--rcvbuf=8M", "--duration=1"])
+    if p.returncode != 2 or "--rcvbuf needs --listen" not in p.stderr:
+        fail(f"--rcvbuf without --listen: exit {p.returncode}")
+    with open("/proc/sys/net/core/rmem_max") as f:
+        rmem_max = int(f.read())
+    root = os.geteuid() == 0
+    _, got8 = rcvbuf_run(tmp, "rcvbuf", BASE_PORT + 300, "8M", 1000)
+    if root or rmem_max >= 8 << 20:
+        if got8 < 2 * (8 << 20):
+            fail(f"--rcvbuf=8M: SO_RCVBUF reads {got8}, want at least {2 * (8 << 20)}")
+    elif got8 <= 0:
+        fail(f"--rcvbuf=8M: rcvbuf {got8} in the summary")
+    # Past rmem_max without CAP_NET_ADMIN: the kernel caps it, a warning, the run goes on.
+    msg = "without CAP_NET_ADMIN not run (needs root and setpriv)"
+    if root and shutil.which("setpriv") and rmem_max < 1 << 28:
+        ask = 2 * rmem_max
+        err, got = rcvbuf_run(tmp, "rcvbuf2", BASE_PORT + 301, str(ask), 100,
+                              wrap=("setpriv", "--bounding-set=-net_admin",
+                                    "--inh-caps=-net_admin", "--"))
+        if got != 2 * rmem_max or "net.core.rmem_max" not in err or str(ask) not in err:
+            fail(f"capped: rcvbuf {got}, want {2 * rmem_max} and a warning")
+        msg = f"without CAP_NET_ADMIN capped at {got} with a warning"
+    print(f"rcvbuf: 6 bad values exit 2; 8M: 1000 received, SO_RCVBUF {got8}; {msg}")
 
 
 def case_default(tmp):

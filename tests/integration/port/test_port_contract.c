@@ -17,6 +17,7 @@
  * (LCX_LAUNCH_LCORE) when EAL has one, otherwise on a pthread.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -1407,6 +1408,97 @@ t_socket_errors(void **state)
 	ctx_done(ctx);
 }
 
+/* This process's sockets bound to 127.0.0.1:base..base+n-1 into fds; how many. */
+static unsigned int
+bound_fds(uint16_t base, unsigned int n, int *fds)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned int k = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d) ||
+		    getsockname(fd, (struct sockaddr *)&a, &len) < 0 || a.sin_family != AF_INET ||
+		    a.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || ntohs(a.sin_port) < base ||
+		    ntohs(a.sin_port) >= base + n || k == n)
+			continue;
+		fds[k++] = fd;
+	}
+	closedir(d);
+	return k;
+}
+
+static long
+rmem_max(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+	long v = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * conf.rcvbuf: every socket of a socket port gets it in full (getsockopt
+ * reads twice the size set), past net.core.rmem_max as root
+ * (SO_RCVBUFFORCE), and lcx_port_rcvbuf() reports it; 0 keeps the default.
+ * The dpdk backend ignores it.
+ */
+static void
+t_rcvbuf(void **state)
+{
+	(void)state;
+	long max = rmem_max();
+	bool root = geteuid() == 0;
+	/* 4 MiB; past rmem_max as root. */
+	uint32_t sizes[] = { 0, 4u << 20, root && max > 0 && max < 1l << 28 ? 2 * (uint32_t)max : 0 };
+
+	for (unsigned int k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct lcx_port *port = NULL;
+		struct lcx_port_conf c = { .driver = be->driver, .devargs = be->devargs,
+					   .nb_txq = be->nb_txq, .rcvbuf = sizes[k] };
+		int fds[SOCK_N], got, v;
+		socklen_t len = sizeof(v);
+
+		if (k > 0 && sizes[k] == 0)
+			continue;
+		if (strcmp(be->driver, "socket") != 0) {
+			if (k == 0)
+				continue;
+			assert_int_equal(lcx_port_create(&c, &port), 0);
+			live_add((void **)live_ports, port);
+			assert_int_equal(lcx_port_rcvbuf(port), -ENOTSUP);
+			port_done(port);
+			return;
+		}
+		assert_int_equal(lcx_port_create(&c, &port), 0);
+		live_add((void **)live_ports, port);
+		got = lcx_port_rcvbuf(port);
+		assert_true(got > 0);
+		assert_int_equal(bound_fds(sock_base, SOCK_N, fds), SOCK_N);
+		for (unsigned int i = 0; i < SOCK_N; i++) {
+			assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+			assert_int_equal(v, got);
+		}
+		if (sizes[k] != 0 && (root || max >= (long)sizes[k]))
+			assert_true((uint64_t)got >= 2ull * sizes[k]);
+		else if (sizes[k] != 0)
+			printf("# not root, net.core.rmem_max %ld: %u bytes asked, %d granted "
+			       "(not checked)\n", max, sizes[k], got);
+		port_done(port);
+	}
+}
+
 static uint64_t
 thread_cpu_ns(pthread_t t)
 {
@@ -1540,6 +1632,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(t_bad_input, teardown),
 		cmocka_unit_test_teardown(t_socket_headers, teardown),
 		cmocka_unit_test_teardown(t_socket_errors, teardown),
+		cmocka_unit_test_teardown(t_rcvbuf, teardown),
 		cmocka_unit_test_teardown(t_socket_many, teardown),
 	};
 	char pfx[80], group[64];

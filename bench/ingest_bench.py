@@ -133,8 +133,9 @@ def bench_throughput(a, tmp):
     # Busy polling, and a 1 ms throttle (which leaves the sender more CPU on
     # a 2-core machine).
     for name, thr in (("lcx_ingest", "0"), ("lcx_ingest_throttle_1ms", "1ms")):
+        # The same 1 MiB receive buffer as the recvmmsg loop below.
         cmd, js, sock = run_lcx_kernel(tmp, 1, 0, secs, f"127.0.0.1:{port}",
-                                       extra=(f"--throttle={thr}",))
+                                       extra=(f"--throttle={thr}", "--rcvbuf=1M"))
         _, snd, cpu, wall = measure(cmd, lambda p: wait_ready(p, sock), send)
         t = json.load(open(js))["totals"]
         res[name] = {"sent": snd["sent"], "received": t["accepted"],

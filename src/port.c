@@ -920,7 +920,9 @@ lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out)
 		out->rx_bytes = sub_sat(l.rx_bytes, port->base.rx_bytes);
 		out->tx_bytes = sub_sat(l.tx_bytes, port->base.tx_bytes);
 	}
-	out->tx_dropped = sub_sat(l.tx_dropped, port->base.tx_dropped);
+	/* Frames a driver frees for want of a way out count as dropped too. */
+	out->tx_dropped = sub_sat(l.tx_dropped + d.tx_dropped,
+				  port->base.tx_dropped + port->base_drv.tx_dropped);
 	out->rx_missed = sub_sat(d.rx_missed, port->base_drv.rx_missed);
 	out->rx_nombuf = sub_sat(d.rx_nombuf, port->base_drv.rx_nombuf);
 	out->rx_errors = sub_sat(d.rx_errors, port->base_drv.rx_errors);

@@ -96,13 +96,20 @@ struct lcx_port_stats {
 	 * burst; 0 on vdevs that keep none, such as net_null and net_ring.
 	 */
 	uint64_t rx_bytes;
-	uint64_t tx_packets; /**< sent */
+	/**
+	 * Handed to the device: what its tx burst took. Frames it took and then
+	 * could not send are in there too, and also in tx_errors (or, for the
+	 * socket backend's frames with no socket of their address family, in
+	 * tx_dropped).
+	 */
+	uint64_t tx_packets;
 	uint64_t tx_bytes;   /**< their bytes (as rx_bytes) */
 	uint64_t rx_missed;  /**< dropped by the device: ring full (imissed) */
 	uint64_t rx_nombuf;  /**< receive failed for want of an mbuf */
 	uint64_t rx_errors;  /**< receive errors (bad frames, socket errors) */
 	uint64_t tx_errors;  /**< send errors */
-	uint64_t tx_dropped; /**< freed by lcx because the queue refused them */
+	/** freed by lcx because the queue refused them, or by the driver (above) */
+	uint64_t tx_dropped;
 };
 
 /**

@@ -412,10 +412,13 @@ test_builtin_without_eal(void **state)
 	c.driver = "socket";
 	c.devargs = "127.0.0.1:5000";
 	assert_int_equal(lcx_port_create(&c, &port), -EPERM); /* no mempool without EAL */
+	c.devargs = "[::1]:5000,127.0.0.1:5001,[::]:6000-6009"; /* IPv6 parses too */
+	assert_int_equal(lcx_port_create(&c, &port), -EPERM);
 	/* Bad devargs are refused before anything is opened. */
 	const char *bad[] = { "", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "1.2.3:5",
-			      "127.0.0.1:6-5", "127.0.0.1:5,", "[::1]:5000", "x:1", ",",
-			      "127.0.0.1:5-", "127.0.0.1:-5", "localhost:80" };
+			      "127.0.0.1:6-5", "127.0.0.1:5,", "::1:5000", "x:1", ",",
+			      "127.0.0.1:5-", "127.0.0.1:-5", "localhost:80", "[::1", "[::1]:",
+			      "[zz::1]:5", "[::1]5000", "[fe80::1%lo]:5000", "[1.2.3.4]:5" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c.devargs = bad[i];

@@ -2,14 +2,19 @@
 /*
  * The "socket" port driver: kernel UDP sockets as a port.
  *
- * devargs: a comma-separated list of IPv4 "ADDR:PORT" or "ADDR:PORT-PORT"
- * (a range), for example "127.0.0.1:5000-5999,0.0.0.0:7000". One socket is
- * bound per address and port; socket i goes to rx queue i % nb_rxq. Each
- * socket's receive buffer is lcx_port_conf.rcvbuf (see lcx/port.h).
+ * devargs: a comma-separated list of "ADDR:PORT" or "ADDR:PORT-PORT" (a
+ * range), ADDR an IPv4 address or an IPv6 one in brackets, for example
+ * "127.0.0.1:5000-5999,0.0.0.0:7000,[::1]:8000,[::]:7000". Link-local
+ * addresses with a scope ("[fe80::1%eth0]") are not supported (-EINVAL). One
+ * socket is bound per address and port; socket i goes to rx queue i % nb_rxq.
+ * IPv6 sockets are IPV6_V6ONLY, so "[::]:P" and "0.0.0.0:P" can both be
+ * bound. Each socket's receive buffer is lcx_port_conf.rcvbuf (see
+ * lcx/port.h).
  *
  * What an rx mbuf holds: a synthesised Ethernet / IPv4 / UDP header (42 bytes)
  * followed by the datagram's payload, so that a program parses socket packets
- * as it parses frames from a NIC:
+ * as it parses frames from a NIC (an IPv6 socket: Ethernet / IPv6 / UDP, 62
+ * bytes, described after the IPv4 one):
  *  - Ethernet: both MAC addresses zero, ethertype IPv4;
  *  - IPv4: version 4, IHL 5, TTL 64, protocol UDP, no fragment, a valid header
  *    checksum; source = the sender's address, destination = the address the
@@ -18,15 +23,24 @@
  *  - UDP: source port = the sender's, destination port = the bound port, length
  *    = 8 + payload, checksum 0 (none);
  *  - mbuf: packet_type L2_ETHER | L3_IPV4 | L4_UDP, l2_len 14, l3_len 20.
- * A datagram larger than the mbuf's room after those 42 bytes is truncated by
- * the kernel: it is dropped and counted in rx_errors (so are socket errors).
+ * From an IPv6 socket: ethertype IPv6; IPv6 version 6, traffic class and flow
+ * label 0, payload length = 8 + payload, next header UDP, hop limit 64,
+ * source = the sender's address, destination = the address the datagram was
+ * sent to (IPV6_PKTINFO when bound to [::], otherwise the bound address); UDP
+ * as above; packet_type L2_ETHER | L3_IPV6 | L4_UDP, l2_len 14, l3_len 40.
+ * The family is tested once per recvmmsg() call, not per datagram.
+ * A datagram larger than the mbuf's room after those 42 (62) bytes is truncated
+ * by the kernel: it is dropped and counted in rx_errors (so are socket errors).
  *
- * What tx takes: an mbuf with an Ethernet / IPv4 / UDP header (as above, or as
- * a NIC would send it). The payload goes to the IPv4 destination and UDP
- * destination port with sendmmsg(), from the socket bound to the UDP source
- * port (and source address, when several sockets share the port), or from the
- * queue's first socket when none is. An mbuf that is not IPv4/UDP, or whose
- * lengths do not hold, is freed and counted in tx_errors.
+ * What tx takes: an mbuf with an Ethernet / IPv4 / UDP or Ethernet / IPv6 /
+ * UDP header (as above, or as a NIC would send it; IPv6 without extension
+ * headers). The payload goes to the IP destination and UDP destination port
+ * with sendmmsg(), from the socket of that IP version bound to the UDP source
+ * port (and source address, when several sockets share the port), or from one
+ * of the port's sockets of that version when none is. An mbuf that is not
+ * IPv4/UDP or IPv6/UDP, or whose lengths do not hold, is freed and counted in
+ * tx_errors; one for which the port has no socket of its IP version is freed
+ * and counted in tx_dropped.
  *
  * Receive is throttled like everything else on a context: an idle socket
  * costs no system call. Each socket is a source on its rx queue's context; a
@@ -67,6 +81,7 @@ RTE_LOG_REGISTER(lcx_logtype_socket, lcx.net.socket, NOTICE);
 
 /* The synthesised headers in front of the payload. */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define HDR6_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
 /* sendmmsg() batch, and segments of one mbuf it sends. */
 #define TX_BATCH 64
 #define TX_SEGS 8
@@ -75,16 +90,30 @@ RTE_LOG_REGISTER(lcx_logtype_socket, lcx.net.socket, NOTICE);
 /* Sockets of one port. */
 #define SOCKS_MAX 65536
 
+/* tx_prepare() results that are not a socket. */
+#define TX_BAD (-1)       /* not UDP over IPv4 or IPv6, or lengths that do not hold */
+#define TX_NO_SOCKET (-2) /* the port has no socket of the frame's IP version */
+
 #define Q_ADD(q, field, v) __atomic_store_n(&(q)->field, (q)->field + (v), __ATOMIC_RELAXED)
 #define Q_GET(q, field) __atomic_load_n(&(q)->field, __ATOMIC_RELAXED)
 
 struct sock_rxq;
 
+_Static_assert(sizeof(struct in6_pktinfo) >= sizeof(struct in_pktinfo), "pktinfo room");
+
+/* A peer's address as recvmmsg() gives it and sendmmsg() takes it. */
+union sock_name {
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 struct sock {
 	int fd;
-	uint32_t addr;           /* bound, network order */
+	uint32_t addr;           /* bound, network order (IPv4) */
+	uint8_t addr6[16];       /* bound (IPv6) */
 	uint16_t port;           /* bound, network order */
-	bool any;                /* bound to 0.0.0.0: IP_PKTINFO tells the destination */
+	bool v6;                 /* an AF_INET6 socket */
+	bool any;                /* bound to 0.0.0.0 or [::]: IP(V6)_PKTINFO gives the dst */
 	bool ready;              /* on the ready list */
 	bool tasks_dropped;      /* the context stopped with this socket's task queued */
 	struct sock_rxq *rxq;
@@ -100,16 +129,17 @@ struct sock_rxq {
 	struct sock *ready_head; /* readable sockets, round robin */
 	struct sock *ready_tail;
 	struct rte_mempool *pool;
-	uint16_t room;           /* payload bytes an mbuf takes */
+	uint16_t room;           /* payload bytes an mbuf takes behind an IPv4 header */
+	uint16_t room6;          /* ... behind an IPv6 header (20 bytes less) */
 	uint16_t batch;          /* scratch entries */
 	uint64_t rx_errors;      /* context-written, relaxed */
 	uint64_t rx_nombuf;
 	struct rte_mbuf **mb;
 	struct mmsghdr *msgs;
 	struct iovec *iov;
-	struct sockaddr_in *from;
+	union sock_name *from;
 	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))]; /* or one in_pktinfo */
 		struct cmsghdr align;
 	} *cmsg;
 };
@@ -118,15 +148,18 @@ struct sock_txq {
 	struct socket_priv *priv;
 	uint16_t qid;
 	uint64_t tx_errors;      /* sender-written, relaxed */
+	uint64_t tx_dropped;     /* no socket of the frame's family; sender-written, relaxed */
 	struct mmsghdr msgs[TX_BATCH];
 	struct iovec iov[TX_BATCH][TX_SEGS];
-	struct sockaddr_in to[TX_BATCH];
+	union sock_name to[TX_BATCH];
 };
 
 struct socket_priv {
 	struct sock *socks;
 	uint32_t nb;
-	uint32_t *by_port;       /* socket indexes sorted by (port, addr) */
+	uint32_t *by_port;       /* socket indexes sorted by (port, family, addr) */
+	uint32_t *by_family[2];  /* the IPv4 sockets' indexes, the IPv6 sockets' */
+	uint32_t nb_family[2];
 	struct sock_rxq rxq[LCX_PORT_QUEUES_MAX];
 	struct sock_txq txq[LCX_PORT_QUEUES_MAX];
 };
@@ -188,7 +221,18 @@ sock_task(struct lcx_task *task, void *arg)
 		SOCK_LOG(ERR, "socket %d: poll: %s", s->fd, strerror(-r));
 }
 
-static void
+/* The data of the first control message of (level, type) in mh, or NULL. */
+static inline const unsigned char *
+cmsg_find(const struct msghdr *mh, int level, int type)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)mh, c))
+		if (c->cmsg_level == level && c->cmsg_type == type)
+			return CMSG_DATA(c);
+	return NULL;
+}
+
+static inline void
 synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in *from,
 	      const struct msghdr *mh, uint32_t len)
 {
@@ -198,15 +242,13 @@ synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in
 	uint32_t dst = s->addr;
 
 	if (s->any) {
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
-		     c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
+		const unsigned char *d = cmsg_find(mh, IPPROTO_IP, IP_PKTINFO);
 
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				dst = pi.ipi_addr.s_addr;
-				break;
-			}
+		if (d != NULL) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, d, sizeof(pi));
+			dst = pi.ipi_addr.s_addr;
 		}
 	}
 	memset(eth, 0, 2 * RTE_ETHER_ADDR_LEN);
@@ -233,6 +275,68 @@ synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in
 	m->l3_len = sizeof(*ip);
 }
 
+static inline void
+synth_headers6(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in6 *from,
+	       const struct msghdr *mh, uint32_t len)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	const uint8_t *dst = s->addr6;
+
+	if (s->any) {
+		const unsigned char *d = cmsg_find(mh, IPPROTO_IPV6, IPV6_PKTINFO);
+
+		if (d != NULL)
+			dst = d + offsetof(struct in6_pktinfo, ipi6_addr);
+	}
+	memset(eth, 0, 2 * RTE_ETHER_ADDR_LEN);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = rte_cpu_to_be_32(UINT32_C(6) << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, &from->sin6_addr, sizeof(ip->src_addr));
+	memcpy(ip->dst_addr, dst, sizeof(ip->dst_addr));
+	udp->src_port = from->sin6_port;
+	udp->dst_port = s->port;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp->dgram_cksum = 0;
+	m->data_len = (uint16_t)(HDR6_LEN + len);
+	m->pkt_len = m->data_len;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_UDP;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+}
+
+/*
+ * The datagrams recvmmsg() gave (r of them): headers in front of the good
+ * ones, which go to out; the others are freed. Inlined twice with v6 a
+ * constant, so the IPv4 path has no per-datagram family test.
+ */
+static __rte_always_inline uint16_t
+recv_finish(struct sock_rxq *q, const struct sock *s, int r, uint16_t room,
+	    struct rte_mbuf **out, bool v6)
+{
+	uint16_t v = 0;
+
+	for (int i = 0; i < r; i++) {
+		struct msghdr *mh = &q->msgs[i].msg_hdr;
+
+		if ((mh->msg_flags & MSG_TRUNC) || q->msgs[i].msg_len > room) {
+			Q_ADD(q, rx_errors, 1);
+			rte_pktmbuf_free(q->mb[i]);
+			continue;
+		}
+		if (v6)
+			synth_headers6(q->mb[i], s, &q->from[i].v6, mh, q->msgs[i].msg_len);
+		else
+			synth_headers(q->mb[i], s, &q->from[i].v4, mh, q->msgs[i].msg_len);
+		out[v++] = q->mb[i];
+	}
+	return v;
+}
+
 /*
  * One recvmmsg() of up to want datagrams; the good ones go to out (*nout).
  * @return what recvmmsg() returned, or -1 when it failed (EAGAIN included).
@@ -241,7 +345,10 @@ static int
 sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t want,
 	  uint16_t *nout)
 {
-	uint16_t v = 0;
+	/* One family test per call: where the payload starts, how much fits. */
+	uint16_t hdr = s->v6 ? HDR6_LEN : HDR_LEN;
+	uint16_t room = s->v6 ? q->room6 : q->room;
+	socklen_t namelen = s->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	int r;
 
 	*nout = 0;
@@ -252,10 +359,10 @@ sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t wa
 	for (uint16_t i = 0; i < want; i++) {
 		struct msghdr *mh = &q->msgs[i].msg_hdr;
 
-		q->iov[i].iov_base = rte_pktmbuf_mtod_offset(q->mb[i], char *, HDR_LEN);
-		q->iov[i].iov_len = q->room;
+		q->iov[i].iov_base = rte_pktmbuf_mtod_offset(q->mb[i], char *, hdr);
+		q->iov[i].iov_len = room;
 		mh->msg_name = &q->from[i];
-		mh->msg_namelen = sizeof(q->from[i]);
+		mh->msg_namelen = namelen;
 		mh->msg_iov = &q->iov[i];
 		mh->msg_iovlen = 1;
 		mh->msg_control = s->any ? q->cmsg[i].buf : NULL;
@@ -269,20 +376,10 @@ sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t wa
 		rte_pktmbuf_free_bulk(q->mb, want);
 		return -1;
 	}
-	for (int i = 0; i < r; i++) {
-		struct msghdr *mh = &q->msgs[i].msg_hdr;
-
-		if ((mh->msg_flags & MSG_TRUNC) || q->msgs[i].msg_len > q->room) {
-			Q_ADD(q, rx_errors, 1);
-			rte_pktmbuf_free(q->mb[i]);
-			continue;
-		}
-		synth_headers(q->mb[i], s, &q->from[i], mh, q->msgs[i].msg_len);
-		out[v++] = q->mb[i];
-	}
+	*nout = s->v6 ? recv_finish(q, s, r, room, out, true)
+		      : recv_finish(q, s, r, room, out, false);
 	if (r < want)
 		rte_pktmbuf_free_bulk(q->mb + r, (unsigned int)(want - r));
-	*nout = v;
 	return r;
 }
 
@@ -325,14 +422,18 @@ by_port_cmp(const void *a, const void *b, void *arg)
 
 	if (px != py)
 		return px < py ? -1 : 1;
+	if (x->v6 != y->v6)
+		return x->v6 ? 1 : -1;
+	if (x->v6)
+		return memcmp(x->addr6, y->addr6, sizeof(x->addr6));
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	return 0;
 }
 
-/* The socket bound to (addr, port), or to (0.0.0.0, port), or NULL. */
-static const struct sock *
-sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
+/* The first of the sockets bound to port, in by_port (p->nb when none is). */
+static uint32_t
+port_first(const struct socket_priv *p, uint16_t port)
 {
 	uint16_t want = rte_be_to_cpu_16(port);
 	uint32_t lo = 0, hi = p->nb;
@@ -345,11 +446,21 @@ sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The IPv4 socket bound to (addr, port), or to (0.0.0.0, port), or NULL. */
+static const struct sock *
+sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
+{
 	const struct sock *any = NULL;
 
-	for (uint32_t i = lo; i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
+	for (uint32_t i = port_first(p, port);
+	     i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
 		const struct sock *s = &p->socks[p->by_port[i]];
 
+		if (s->v6)
+			break; /* the IPv6 ones sort after */
 		if (s->addr == addr)
 			return s;
 		if (s->any && any == NULL)
@@ -358,41 +469,33 @@ sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
 	return any;
 }
 
-/*
- * Parse an outgoing frame: destination, payload segments. Returns the
- * source socket's fd, or -1 when the frame cannot go out as UDP.
- */
-static int
-tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
+/* The IPv6 socket bound to (addr, port), or to ([::], port), or NULL. */
+static const struct sock *
+sock_for6(const struct socket_priv *p, const uint8_t *addr, uint16_t port)
 {
-	const struct socket_priv *p = q->priv;
-	const struct rte_ether_hdr *eth;
-	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
-	uint32_t ihl, off, len, ulen;
+	const struct sock *any = NULL;
 
-	if (m->data_len < HDR_LEN)
-		return -1;
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		return -1;
-	ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP)
-		return -1;
-	off = RTE_ETHER_HDR_LEN + ihl + sizeof(*udp);
-	if (m->data_len < off)
-		return -1;
-	udp = (const struct rte_udp_hdr *)((const char *)ip + ihl);
-	ulen = rte_be_to_cpu_16(udp->dgram_len);
-	if (ulen < sizeof(*udp) || ulen - sizeof(*udp) > m->pkt_len - off)
-		return -1;
-	len = ulen - (uint32_t)sizeof(*udp); /* frames may carry padding past the datagram */
+	for (uint32_t i = port_first(p, port);
+	     i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
+		const struct sock *s = &p->socks[p->by_port[i]];
 
-	/* Payload: the rest of the first segment, then the others. */
-	struct iovec *iov = q->iov[k];
+		if (!s->v6)
+			continue;
+		if (memcmp(s->addr6, addr, sizeof(s->addr6)) == 0)
+			return s;
+		if (s->any && any == NULL)
+			any = s;
+	}
+	return any;
+}
+
+/* The payload of m from byte off, len bytes, as iovecs; -1 when it does not hold. */
+static int
+tx_iov(struct iovec *iov, const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
 	uint32_t nseg = 0;
 
+	/* The rest of the first segment, then the others. */
 	for (const struct rte_mbuf *s = m; s != NULL && len > 0; s = s->next) {
 		uint32_t start = s == m ? off : 0;
 		uint32_t take = s->data_len - start;
@@ -408,20 +511,106 @@ tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 		nseg++;
 		len -= take;
 	}
-	if (len != 0)
-		return -1;
-	q->to[k].sin_family = AF_INET;
-	q->to[k].sin_addr.s_addr = ip->dst_addr;
-	q->to[k].sin_port = udp->dst_port;
+	return len == 0 ? (int)nseg : -1;
+}
+
+/* tx_prepare() for a frame whose ethertype is IPv6. */
+static int
+tx_prepare6(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
+{
+	const struct socket_priv *p = q->priv;
+	const struct rte_ipv6_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	uint32_t off = HDR6_LEN, ulen;
+	int nseg;
+
+	if (m->data_len < HDR6_LEN)
+		return TX_BAD;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	/* No extension headers: what would sit between them and UDP is not ours to send. */
+	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || ip->proto != IPPROTO_UDP)
+		return TX_BAD;
+	udp = (const struct rte_udp_hdr *)(ip + 1);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (ulen < sizeof(*udp) || ulen > rte_be_to_cpu_16(ip->payload_len) ||
+	    ulen - sizeof(*udp) > m->pkt_len - off)
+		return TX_BAD;
+	nseg = tx_iov(q->iov[k], m, off, ulen - (uint32_t)sizeof(*udp));
+	if (nseg < 0)
+		return TX_BAD;
+	memset(&q->to[k].v6, 0, sizeof(q->to[k].v6));
+	q->to[k].v6.sin6_family = AF_INET6;
+	memcpy(&q->to[k].v6.sin6_addr, ip->dst_addr, sizeof(ip->dst_addr));
+	q->to[k].v6.sin6_port = udp->dst_port;
 	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
-	q->msgs[k].msg_hdr.msg_name = &q->to[k];
-	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k]);
-	q->msgs[k].msg_hdr.msg_iov = iov;
-	q->msgs[k].msg_hdr.msg_iovlen = nseg;
+	q->msgs[k].msg_hdr.msg_name = &q->to[k].v6;
+	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k].v6);
+	q->msgs[k].msg_hdr.msg_iov = q->iov[k];
+	q->msgs[k].msg_hdr.msg_iovlen = (size_t)nseg;
+
+	const struct sock *s = sock_for6(p, ip->src_addr, udp->src_port);
+
+	if (s != NULL)
+		return s->fd;
+	if (p->nb_family[1] == 0)
+		return TX_NO_SOCKET;
+	return p->socks[p->by_family[1][q->qid % p->nb_family[1]]].fd;
+}
+
+/*
+ * Parse an outgoing frame: destination, payload segments. Returns the
+ * source socket's fd, TX_BAD when the frame cannot go out as UDP, or
+ * TX_NO_SOCKET when the port has no socket of its IP version.
+ */
+static int
+tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
+{
+	const struct socket_priv *p = q->priv;
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	uint32_t ihl, off, ulen;
+	int nseg;
+
+	if (m->data_len < HDR_LEN)
+		return TX_BAD;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+			return tx_prepare6(q, m, k);
+		return TX_BAD;
+	}
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP)
+		return TX_BAD;
+	off = RTE_ETHER_HDR_LEN + ihl + sizeof(*udp);
+	if (m->data_len < off)
+		return TX_BAD;
+	udp = (const struct rte_udp_hdr *)((const char *)ip + ihl);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (ulen < sizeof(*udp) || ulen - sizeof(*udp) > m->pkt_len - off)
+		return TX_BAD;
+	/* Frames may carry padding past the datagram. */
+	nseg = tx_iov(q->iov[k], m, off, ulen - (uint32_t)sizeof(*udp));
+	if (nseg < 0)
+		return TX_BAD;
+	q->to[k].v4.sin_family = AF_INET;
+	q->to[k].v4.sin_addr.s_addr = ip->dst_addr;
+	q->to[k].v4.sin_port = udp->dst_port;
+	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
+	q->msgs[k].msg_hdr.msg_name = &q->to[k].v4;
+	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k].v4);
+	q->msgs[k].msg_hdr.msg_iov = q->iov[k];
+	q->msgs[k].msg_hdr.msg_iovlen = (size_t)nseg;
 
 	const struct sock *s = sock_for(p, ip->src_addr, udp->src_port);
 
-	return s != NULL ? s->fd : p->socks[q->qid % p->nb].fd;
+	if (s != NULL)
+		return s->fd;
+	if (p->nb_family[0] == 0)
+		return TX_NO_SOCKET;
+	return p->socks[p->by_family[0][q->qid % p->nb_family[0]]].fd;
 }
 
 static uint16_t
@@ -432,21 +621,23 @@ socket_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	while (done < n) {
 		uint16_t k = 0;
-		int fd = -1;
+		int fd = -1, f = TX_BAD;
 
 		/* A run of frames that go out of one socket. */
 		while (done + k < n && k < TX_BATCH) {
-			int f = tx_prepare(q, pkts[done + k], k);
-
+			f = tx_prepare(q, pkts[done + k], k);
 			if (f < 0 || (fd >= 0 && f != fd))
 				break;
 			fd = f;
 			k++;
 		}
 		if (k == 0) {
-			/* pkts[done] cannot go out as UDP: drop it. */
+			/* pkts[done] cannot go out: drop it. */
 			rte_pktmbuf_free(pkts[done]);
-			Q_ADD(q, tx_errors, 1);
+			if (f == TX_NO_SOCKET)
+				Q_ADD(q, tx_dropped, 1);
+			else
+				Q_ADD(q, tx_errors, 1);
 			done++;
 			continue;
 		}
@@ -559,19 +750,46 @@ parse_port(const char *s, const char *end, uint16_t *out)
 	return 0;
 }
 
-/* One "ADDR:PORT" or "ADDR:PORT-PORT" item. */
+/*
+ * One "ADDR:PORT", "ADDR:PORT-PORT", "[ADDR6]:PORT" or "[ADDR6]:PORT-PORT"
+ * item into s (addr or addr6, v6, any; not the port) and the port range.
+ */
 static int
-parse_item(const char *item, struct in_addr *addr, uint16_t *lo, uint16_t *hi)
+parse_item(const char *item, struct sock *s, uint16_t *lo, uint16_t *hi)
 {
-	const char *colon = strrchr(item, ':');
-	char a[INET_ADDRSTRLEN];
+	const char *start = item, *colon;
+	char a[INET6_ADDRSTRLEN];
 
-	if (colon == NULL || (size_t)(colon - item) >= sizeof(a))
-		return -EINVAL;
-	memcpy(a, item, (size_t)(colon - item));
-	a[colon - item] = '\0';
-	if (inet_pton(AF_INET, a, addr) != 1)
-		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	if (item[0] == '[') {
+		const char *close = strchr(item, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -EINVAL;
+		start = item + 1;
+		colon = close + 1;
+		s->v6 = true;
+		if ((size_t)(close - start) >= sizeof(a))
+			return -EINVAL;
+		memcpy(a, start, (size_t)(close - start));
+		a[close - start] = '\0';
+	} else {
+		colon = strrchr(item, ':');
+		if (colon == NULL || (size_t)(colon - item) >= sizeof(a))
+			return -EINVAL;
+		memcpy(a, item, (size_t)(colon - item));
+		a[colon - item] = '\0';
+	}
+	if (s->v6) {
+		/* No scope ids ("%eth0"): inet_pton() refuses them. */
+		if (inet_pton(AF_INET6, a, s->addr6) != 1)
+			return -EINVAL;
+		s->any = memcmp(s->addr6, &in6addr_any, sizeof(s->addr6)) == 0;
+	} else {
+		if (inet_pton(AF_INET, a, &s->addr) != 1)
+			return -EINVAL;
+		s->any = s->addr == htonl(INADDR_ANY);
+	}
 	const char *dash = strchr(colon + 1, '-');
 	const char *end = colon + 1 + strlen(colon + 1);
 
@@ -597,12 +815,13 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 	if (copy == NULL)
 		return -ENOMEM;
 	for (char *rest = copy, *item; (item = strsep(&rest, ",")) != NULL;) {
-		struct in_addr addr;
+		struct sock a;
 		uint16_t lo, hi;
 
-		if (parse_item(item, &addr, &lo, &hi) < 0) {
-			SOCK_LOG(ERR, "bad address \"%s\": IPv4 ADDR:PORT or ADDR:PORT-PORT "
-				 "expected", item);
+		if (parse_item(item, &a, &lo, &hi) < 0) {
+			SOCK_LOG(ERR, "bad address \"%s\": ADDR:PORT or ADDR:PORT-PORT expected, "
+				 "ADDR an IPv4 address or an IPv6 one in brackets ([::1]:5000; "
+				 "no scope ids)", item);
 			ret = -EINVAL;
 			break;
 		}
@@ -614,9 +833,11 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 		for (uint32_t port = lo; port <= hi; port++, n++) {
 			if (socks == NULL)
 				continue;
-			socks[n].addr = addr.s_addr;
+			socks[n].addr = a.addr;
+			memcpy(socks[n].addr6, a.addr6, sizeof(a.addr6));
+			socks[n].v6 = a.v6;
+			socks[n].any = a.any;
 			socks[n].port = rte_cpu_to_be_16((uint16_t)port);
-			socks[n].any = addr.s_addr == htonl(INADDR_ANY);
 		}
 	}
 	free(copy);
@@ -636,23 +857,40 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 static int
 sock_open(struct sock *s, int rcvbuf, bool force, int *rcvbuf_out)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	union sock_name sa;
+	socklen_t salen;
 	int one = 1, fd, err;
 	socklen_t len = sizeof(*rcvbuf_out);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	fd = socket(s->v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (s->any && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
-		goto out_err;
+	if (s->v6) {
+		/* IPv6 only, so that [::]:P and 0.0.0.0:P can both be bound. */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+			goto out_err;
+		if (s->any &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
+			goto out_err;
+		sa.v6.sin6_family = AF_INET6;
+		memcpy(&sa.v6.sin6_addr, s->addr6, sizeof(s->addr6));
+		sa.v6.sin6_port = s->port;
+		salen = sizeof(sa.v6);
+	} else {
+		if (s->any && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+			goto out_err;
+		sa.v4.sin_family = AF_INET;
+		sa.v4.sin_addr.s_addr = s->addr;
+		sa.v4.sin_port = s->port;
+		salen = sizeof(sa.v4);
+	}
 	/* Best effort: SO_RCVBUFFORCE needs CAP_NET_ADMIN, rmem_max caps SO_RCVBUF. */
 	if (!force || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf_out, &len) < 0)
 		*rcvbuf_out = 0;
-	sa.sin_addr.s_addr = s->addr;
-	sa.sin_port = s->port;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0)
 		goto out_err;
 	s->fd = fd;
 	return 0;
@@ -702,12 +940,18 @@ queues_alloc(struct lcx_port_dev *dev, struct socket_priv *p)
 	}
 	if (room > UINT16_MAX)
 		room = UINT16_MAX;
+	if (p->nb_family[1] != 0 && room <= HDR6_LEN - HDR_LEN) {
+		SOCK_LOG(ERR, "%s: mbufs of %u bytes leave no room for an IPv6 datagram",
+			 dev->name, data_room);
+		return -EINVAL;
+	}
 	for (uint16_t q = 0; q < c->nb_rxq; q++) {
 		struct sock_rxq *r = &p->rxq[q];
 		uint32_t nb = p->nb / c->nb_rxq + (q < p->nb % c->nb_rxq ? 1 : 0);
 
 		r->pool = dev->pool;
 		r->room = (uint16_t)room;
+		r->room6 = (uint16_t)(room > HDR6_LEN - HDR_LEN ? room - (HDR6_LEN - HDR_LEN) : 0);
 		r->batch = c->burst;
 		r->socks = calloc(nb != 0 ? nb : 1, sizeof(r->socks[0]));
 		r->mb = calloc(r->batch, sizeof(r->mb[0]));
@@ -758,6 +1002,18 @@ socket_create(struct lcx_port_dev *dev)
 	ret = parse_devargs(c->devargs, p->socks, &p->nb);
 	if (ret < 0)
 		goto out_free;
+	/* Each family's sockets, for the frames no socket's address matches. */
+	p->by_family[0] = calloc(p->nb, sizeof(p->by_family[0][0]));
+	p->by_family[1] = calloc(p->nb, sizeof(p->by_family[1][0]));
+	if (p->by_family[0] == NULL || p->by_family[1] == NULL) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < p->nb; i++) {
+		int f = p->socks[i].v6 ? 1 : 0;
+
+		p->by_family[f][p->nb_family[f]++] = i;
+	}
 
 	uint32_t need = (uint32_t)c->nb_rxq * c->burst;
 	uint32_t want = (uint32_t)c->nb_rxq * (c->nb_rxd + 2u * c->burst) +
@@ -775,11 +1031,14 @@ socket_create(struct lcx_port_dev *dev)
 
 		ret = sock_open(s, rcvbuf_want, c->rcvbuf != 0, &rcvbuf);
 		if (ret < 0) {
-			char a[INET_ADDRSTRLEN];
+			char a[INET6_ADDRSTRLEN];
 
-			inet_ntop(AF_INET, &s->addr, a, sizeof(a));
-			SOCK_LOG(ERR, "%s:%u: cannot bind a UDP socket: %s%s", a,
-				 rte_be_to_cpu_16(s->port), strerror(-ret),
+			if (s->v6)
+				inet_ntop(AF_INET6, s->addr6, a, sizeof(a));
+			else
+				inet_ntop(AF_INET, &s->addr, a, sizeof(a));
+			SOCK_LOG(ERR, "%s%s%s:%u: cannot bind a UDP socket: %s%s", s->v6 ? "[" : "",
+				 a, s->v6 ? "]" : "", rte_be_to_cpu_16(s->port), strerror(-ret),
 				 ret == -EMFILE ? " (raise the open-files limit, ulimit -n)" : "");
 			goto out_close;
 		}
@@ -810,7 +1069,13 @@ out_pool:
 out_free:
 	free(p->socks);
 	free(p->by_port);
+	free(p->by_family[0]);
+	free(p->by_family[1]);
 	p->socks = NULL;
+	p->by_family[0] = NULL;
+	p->by_family[1] = NULL;
+	p->nb_family[0] = 0;
+	p->nb_family[1] = 0;
 	return ret;
 }
 
@@ -835,6 +1100,8 @@ socket_destroy(struct lcx_port_dev *dev)
 		free(p->socks);
 	}
 	free(p->by_port);
+	free(p->by_family[0]);
+	free(p->by_family[1]);
 }
 
 static int
@@ -860,8 +1127,10 @@ socket_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
 		out->rx_errors += Q_GET(&p->rxq[q], rx_errors);
 		out->rx_nombuf += Q_GET(&p->rxq[q], rx_nombuf);
 	}
-	for (uint16_t q = 0; q < dev->conf.nb_txq; q++)
+	for (uint16_t q = 0; q < dev->conf.nb_txq; q++) {
 		out->tx_errors += Q_GET(&p->txq[q], tx_errors);
+		out->tx_dropped += Q_GET(&p->txq[q], tx_dropped);
+	}
 	return 0;
 }
 

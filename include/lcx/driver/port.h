@@ -110,8 +110,10 @@ struct lcx_port_ops {
 	int (*stop)(struct lcx_port_dev *dev);
 	/**
 	 * Optional: add the device's own counters to out (rx_missed, rx_nombuf,
-	 * rx_errors, tx_errors; the generic layer counts packets, bytes and
-	 * tx_dropped itself and has zeroed the rest). @return 0 or -errno.
+	 * rx_errors, tx_errors, and tx_dropped for frames the driver freed because
+	 * it had no way to send them; the generic layer counts packets, bytes and
+	 * its own tx_dropped itself, adds the driver's, and has zeroed the rest).
+	 * @return 0 or -errno.
 	 */
 	int (*stats)(struct lcx_port_dev *dev, struct lcx_port_stats *out);
 	/**

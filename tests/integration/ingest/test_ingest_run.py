@@ -360,9 +360,10 @@ def case_telemetry(tmp):
     print("telemetry: /lcx/ingest/stats, flows and sink agree with the control socket")
 
 
-def listen_run(tmp, case, args, send, wrap=()):
-    """lcx-ingest with args and a control socket; send(a UDP socket) once it is up,
-    then "stop". Fails unless it exits 0; returns (stderr, the JSON summary)."""
+def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None):
+    """lcx-ingest with args and a control socket; send(a UDP socket of family) once it
+    is up, then before_stop(control socket path) if given, then "stop". Fails unless it
+    exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")
     p = subprocess.Popen([*wrap, *eal(case), *args, f"--json={js}", f"--control={sock}",
@@ -374,8 +375,10 @@ def listen_run(tmp, case, args, send, wrap=()):
                 break
             time.sleep(0.1)
         time.sleep(0.3)
-        send(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        send(socket.socket(family, socket.SOCK_DGRAM))
         time.sleep(0.5)
+        if before_stop is not None:
+            before_stop(sock)
         ctl_request(sock, '{"cmd":"stop"}')
         _, err = p.communicate(timeout=20)
     finally:
@@ -416,6 +419,51 @@ def case_socket(tmp):
         if n != nports * per or int(out[0]) < lo or out[1] != "lcx-socket":
             fail(f"socket capture: {n} frames, first {out}")
     print(f"socket: {nports * per} datagrams on {nports} ports, all accepted, no loss")
+
+
+def ipv6_lo():
+    """Whether lo has ::1 (/proc/net/if_inet6)."""
+    try:
+        with open("/proc/net/if_inet6") as f:
+            return any(l.split()[0] == "0" * 31 + "1" and l.split()[-1] == "lo" for l in f)
+    except OSError:
+        return False
+
+
+def case_socket6(tmp):
+    """Kernel UDP on [::1]: --listen=[::1]:PORT, N datagrams from one AF_INET6 sender,
+    all accepted in one IPv6 flow keyed by the IPv6 addresses."""
+    if not ipv6_lo():
+        skip("no ::1 on lo (IPv6 disabled?)")
+    port, n = BASE_PORT + 250, 200
+    sport = []
+    flows = []
+
+    def send(s):
+        s.bind(("::1", 0))
+        sport.append(s.getsockname()[1])
+        for i in range(n):
+            s.sendto(struct.pack(">I", i) + b"y" * 28, ("::1", port))
+            if i % 50 == 49:
+                time.sleep(0.002)
+
+    def before_stop(ctl):
+        flows.append(ctl_request(ctl, '{"cmd":"flows"}'))
+
+    _, j = listen_run(tmp, "socket6", [f"--listen=[::1]:{port}", "--seq=0:4"], send,
+                      family=socket.AF_INET6, before_stop=before_stop)
+    t = j["totals"]
+    check_balanced(t)
+    if t["accepted"] != n or t["filtered"] or t["malformed"] or t["flows"]["active"] != 1:
+        fail(f"accepted {t['accepted']}, filtered {t['filtered']}, malformed {t['malformed']}, "
+             f"flows {t['flows']['active']}")
+    if t["seq"]["lost"] or t["seq"]["duplicate"] or t["seq"]["received"] != n:
+        fail(f"seq: {t['seq']}")
+    fl = flows[0].get("flows", [])
+    want = f"[::1]:{sport[0]}>[::1]:{port}"
+    if len(fl) != 1 or fl[0]["flow"] != want or fl[0]["packets"] != n:
+        fail(f"flows: {fl}, want one {want} of {n} packets")
+    print(f"socket6: {n} datagrams on [::1]:{port}, all accepted in flow {want}")
 
 
 def rcvbuf_run(tmp, case, port, rcvbuf, n, wrap=()):

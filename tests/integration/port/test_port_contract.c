@@ -11,6 +11,7 @@
  *              this test creates; a forked child in the namespace sends and
  *              receives kernel UDP (root and `ip` needed, else exit 77)
  *   socket     the socket driver on 127.0.0.1, kernel UDP from this process
+ *              (and on ::1 for the IPv6 cases, skipped when lo has no ::1)
  *
  * Every test that a backend cannot run says so (a cmocka skip): null has no
  * exact counts, for instance. Contexts run on a worker lcore
@@ -1408,6 +1409,390 @@ t_socket_errors(void **state)
 	ctx_done(ctx);
 }
 
+/* --- socket only: IPv6 --- */
+
+#define V6_HDR (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
+#define V6_N 16
+#define V6_CAP 64
+
+/* Whether lo has ::1 (/proc/net/if_inet6); the IPv6 tests skip without it. */
+static bool
+ipv6_lo(void)
+{
+	FILE *f = fopen("/proc/net/if_inet6", "r");
+	char addr[40], dev[32];
+	unsigned int idx, plen, scope, flags;
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (fscanf(f, "%39s %x %x %x %x %31s", addr, &idx, &plen, &scope, &flags, dev) == 6)
+		if (strcmp(addr, "00000000000000000000000000000001") == 0 &&
+		    strcmp(dev, "lo") == 0)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Skip the test unless the backend is socket and lo has ::1. */
+static void
+skip_unless_socket_ipv6(void)
+{
+	if (strcmp(be->name, "socket") != 0)
+		skip();
+	if (!ipv6_lo()) {
+		printf("# skip: no ::1 on lo\n");
+		skip();
+	}
+}
+
+/* A port free on both 127.0.0.1 / 0.0.0.0 and ::1 / :: now (0 if none found). */
+static uint16_t
+free_port46(uint16_t base)
+{
+	for (int tries = 0; tries < 50; tries++, base = (uint16_t)(base + 3)) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(base) };
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(base) };
+		int one = 1;
+		int f4 = socket(AF_INET, SOCK_DGRAM, 0), f6 = socket(AF_INET6, SOCK_DGRAM, 0);
+		bool ok = f4 >= 0 && f6 >= 0 &&
+			  setsockopt(f6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0 &&
+			  bind(f4, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+			  bind(f6, (struct sockaddr *)&a6, sizeof(a6)) == 0;
+
+		if (f4 >= 0)
+			close(f4);
+		if (f6 >= 0)
+			close(f6);
+		if (ok)
+			return base;
+	}
+	return 0;
+}
+
+struct frames_seen {
+	_Atomic int n;
+	uint8_t frame[V6_CAP][128];
+	uint16_t len[V6_CAP];
+	uint32_t ptype[V6_CAP];
+	uint8_t l2_len[V6_CAP];
+	uint16_t l3_len[V6_CAP];
+};
+
+static void
+on_rx_frames(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	     void *arg)
+{
+	struct frames_seen *f = arg;
+	int k = atomic_load(&f->n);
+
+	(void)port;
+	(void)queue;
+	for (uint16_t i = 0; i < n; i++, k++) {
+		if (k >= V6_CAP)
+			continue;
+		f->len[k] = rte_pktmbuf_data_len(pkts[i]);
+		memcpy(f->frame[k], rte_pktmbuf_mtod(pkts[i], void *),
+		       f->len[k] < sizeof(f->frame[k]) ? f->len[k] : sizeof(f->frame[k]));
+		f->ptype[k] = pkts[i]->packet_type;
+		f->l2_len[k] = (uint8_t)pkts[i]->l2_len;
+		f->l3_len[k] = (uint16_t)pkts[i]->l3_len;
+	}
+	atomic_store(&f->n, k);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static bool
+wait_frames(struct frames_seen *f, int want)
+{
+	uint64_t deadline = now_ns() + 2000 * MS;
+
+	while (atomic_load(&f->n) < want && now_ns() < deadline)
+		sleep_ns(MS);
+	sleep_ns(20 * MS); /* and no more */
+	return atomic_load(&f->n) == want;
+}
+
+/* A plain AF_INET6 UDP socket on [::1]:0; its port in *port. */
+static int
+v6_peer(uint16_t *port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	struct timeval tv = { .tv_sec = 2 };
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	*port = ntohs(a.sin6_port);
+	return fd;
+}
+
+static void
+v6_send(int fd, uint16_t dport, uint32_t seq)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+				   .sin6_port = htons(dport) };
+	struct test_payload pl = { .magic = MAGIC, .seq = seq };
+
+	assert_int_equal(sendto(fd, &pl, sizeof(pl), 0, (struct sockaddr *)&to, sizeof(to)),
+			 sizeof(pl));
+}
+
+/* Receive on fd a test datagram with seq from [::1]:sport. */
+static void
+v6_recv(int fd, uint16_t sport, uint32_t seq)
+{
+	struct test_payload pl;
+	struct sockaddr_in6 from;
+	socklen_t len = sizeof(from);
+
+	assert_int_equal(recvfrom(fd, &pl, sizeof(pl), 0, (struct sockaddr *)&from, &len),
+			 sizeof(pl));
+	assert_int_equal(from.sin6_family, AF_INET6);
+	assert_int_equal(ntohs(from.sin6_port), sport);
+	assert_memory_equal(&from.sin6_addr, &in6addr_loopback, 16);
+	assert_int_equal(pl.magic, MAGIC);
+	assert_int_equal(pl.seq, seq);
+}
+
+/* Check frame k of f: the synthesised header of a datagram from [::1]:sport to [::1]:dport. */
+static void
+check_v6_frame(const struct frames_seen *f, int k, uint16_t sport, uint16_t dport, uint32_t seq)
+{
+	const struct rte_ether_hdr *eth = (const void *)f->frame[k];
+	const struct rte_ipv6_hdr *ip = (const void *)(eth + 1);
+	const struct rte_udp_hdr *udp = (const void *)(ip + 1);
+	const struct test_payload *pl = (const void *)(udp + 1);
+
+	assert_int_equal(f->len[k], V6_HDR + sizeof(*pl));
+	assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV6);
+	assert_int_equal(rte_be_to_cpu_32(ip->vtc_flow) >> 28, 6);
+	assert_int_equal(rte_be_to_cpu_16(ip->payload_len), 8 + sizeof(*pl));
+	assert_int_equal(ip->proto, IPPROTO_UDP);
+	assert_int_equal(ip->hop_limits, 64);
+	assert_memory_equal(ip->src_addr, &in6addr_loopback, 16);
+	assert_memory_equal(ip->dst_addr, &in6addr_loopback, 16);
+	assert_int_equal(rte_be_to_cpu_16(udp->src_port), sport);
+	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), dport);
+	assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), 8 + sizeof(*pl));
+	assert_int_equal(pl->magic, MAGIC);
+	assert_int_equal(pl->seq, seq);
+	assert_int_equal(f->ptype[k], RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_UDP);
+	assert_int_equal(f->l2_len[k], RTE_ETHER_HDR_LEN);
+	assert_int_equal(f->l3_len[k], sizeof(struct rte_ipv6_hdr));
+}
+
+/* An mbuf holding frame k of f with the addresses and ports swapped: the reply. */
+static struct rte_mbuf *
+v6_reply(struct rte_mempool *mp, const struct frames_seen *f, int k)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	assert_non_null(m);
+	char *p = rte_pktmbuf_append(m, f->len[k]);
+
+	memcpy(p, f->frame[k], f->len[k]);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t a[16];
+	uint16_t port = udp->src_port;
+
+	memcpy(a, ip->src_addr, 16);
+	memcpy(ip->src_addr, ip->dst_addr, 16);
+	memcpy(ip->dst_addr, a, 16);
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+	return m;
+}
+
+/*
+ * IPv6 round trip on [::1]: a plain AF_INET6 socket sends, the port
+ * receives behind a synthesised Ethernet/IPv6/UDP header, echoes through tx,
+ * the plain socket receives the replies from the bound port. An IPv4 frame
+ * on this IPv6-only port is freed and counted in tx_dropped.
+ */
+static void
+t_socket_ipv6(void **state)
+{
+	(void)state;
+	skip_unless_socket_ipv6();
+	static struct frames_seen f;
+	uint16_t p6 = free_port46((uint16_t)(sock_base + SOCK_N + 100));
+	char devargs[64];
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = "socket", .devargs = devargs };
+	struct lcx_port_stats st;
+	uint16_t peer_port;
+
+	assert_int_not_equal(p6, 0);
+	snprintf(devargs, sizeof(devargs), "[::1]:%u", p6);
+	memset(&f, 0, sizeof(f));
+	struct lcx_context *ctx = ctx_make("s6-ctx", MS, true);
+
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	live_add((void **)live_ports, port);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx_frames, &f), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	int peer = v6_peer(&peer_port);
+
+	for (uint32_t i = 0; i < V6_N; i++)
+		v6_send(peer, p6, 100 + i);
+	assert_true(wait_frames(&f, V6_N));
+	for (int k = 0; k < V6_N; k++)
+		check_v6_frame(&f, k, peer_port, p6, 100 + (uint32_t)k);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_packets, V6_N);
+	assert_int_equal(st.rx_bytes, V6_N * (V6_HDR + sizeof(struct test_payload)));
+	assert_int_equal(st.rx_errors, 0);
+
+	/* Echo: each reply reaches the peer from [::1]:p6. */
+	struct rte_mbuf *pkts[V6_N];
+
+	for (int k = 0; k < V6_N; k++)
+		pkts[k] = v6_reply(lcx_port_pool(port), &f, k);
+	assert_int_equal(lcx_port_tx_burst(port, 0, pkts, V6_N), V6_N);
+	for (uint32_t i = 0; i < V6_N; i++)
+		v6_recv(peer, p6, 100 + i);
+	/* No IPv4 socket for an IPv4 frame: dropped, not an error. */
+	pkts[0] = build_frame(lcx_port_pool(port), htonl(INADDR_LOOPBACK),
+			      htonl(INADDR_LOOPBACK), p6, 9, NULL, 1);
+	assert_int_equal(lcx_port_tx_burst(port, 0, pkts, 1), 1);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.tx_dropped, 1);
+	assert_int_equal(st.tx_errors, 0);
+	close(peer);
+	lcx_port_stop(port);
+	assert_true(pool_full(port));
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/*
+ * A list mixing IPv4 and IPv6 entries, wildcards included: 0.0.0.0:A and
+ * [::]:A share a port (IPV6_V6ONLY), IPV6_PKTINFO gives the destination of
+ * the wildcard; an IPv6 frame on an IPv4-only port is dropped.
+ */
+static void
+t_socket_ipv6_mixed(void **state)
+{
+	(void)state;
+	skip_unless_socket_ipv6();
+	static struct frames_seen f;
+	uint16_t pa = free_port46((uint16_t)(sock_base + SOCK_N + 300));
+	uint16_t pb = free_port46((uint16_t)(pa + 1));
+	char devargs[128];
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = "socket", .devargs = devargs };
+	struct lcx_port_stats st;
+	uint16_t peer_port;
+
+	assert_int_not_equal(pa, 0);
+	assert_int_not_equal(pb, 0);
+	snprintf(devargs, sizeof(devargs), "0.0.0.0:%u,[::]:%u,127.0.0.1:%u,[::1]:%u", pa, pa,
+		 pb, pb);
+	memset(&f, 0, sizeof(f));
+	struct lcx_context *ctx = ctx_make("sm-ctx", MS, true);
+
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	live_add((void **)live_ports, port);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx_frames, &f), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	int peer = v6_peer(&peer_port);
+
+	/* IPv6 to the wildcard and to [::1], IPv4 to each IPv4 socket. */
+	v6_send(peer, pa, 1);
+	assert_true(wait_frames(&f, 1));
+	check_v6_frame(&f, 0, peer_port, pa, 1);
+	v6_send(peer, pb, 2);
+	assert_true(wait_frames(&f, 2));
+	check_v6_frame(&f, 1, peer_port, pb, 2);
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+					  .sin_port = htons(i == 0 ? pa : pb) };
+		struct test_payload pl = { .magic = MAGIC, .seq = 3 + (uint32_t)i };
+
+		assert_int_equal(sendto(sock_tx, &pl, sizeof(pl), 0, (struct sockaddr *)&to,
+					sizeof(to)), sizeof(pl));
+		assert_true(wait_frames(&f, 3 + i));
+		const struct rte_ether_hdr *eth = (const void *)f.frame[2 + i];
+		const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+		const struct rte_udp_hdr *udp = (const void *)(ip + 1);
+
+		assert_int_equal(f.len[2 + i], 42 + sizeof(pl));
+		assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+		assert_int_equal(ip->dst_addr, htonl(INADDR_LOOPBACK));
+		assert_int_equal(rte_be_to_cpu_16(udp->dst_port), i == 0 ? pa : pb);
+		assert_int_equal(f.ptype[2 + i],
+				 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP);
+	}
+	/* Replies to the IPv6 ones go out of the IPv6 sockets. */
+	struct rte_mbuf *pkts[2] = { v6_reply(lcx_port_pool(port), &f, 0),
+				     v6_reply(lcx_port_pool(port), &f, 1) };
+
+	assert_int_equal(lcx_port_tx_burst(port, 0, pkts, 2), 2);
+	v6_recv(peer, pa, 1);
+	v6_recv(peer, pb, 2);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.rx_packets, 4);
+	assert_int_equal(st.tx_dropped, 0);
+	assert_int_equal(st.tx_errors, 0);
+	close(peer);
+	port_done(port);
+
+	/* An IPv6 frame on the IPv4-only port of the backend: dropped. */
+	memset(&f, 0, sizeof(f));
+	port = port_make(false, 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	f.len[0] = (uint16_t)(V6_HDR + sizeof(struct test_payload));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f.frame[0];
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(8 + sizeof(struct test_payload));
+	ip->proto = IPPROTO_UDP;
+	memcpy(ip->src_addr, &in6addr_loopback, 16);
+	memcpy(ip->dst_addr, &in6addr_loopback, 16);
+	udp->src_port = htons(9);
+	udp->dst_port = htons(sock_base);
+	udp->dgram_len = rte_cpu_to_be_16(8 + sizeof(struct test_payload));
+	pkts[0] = v6_reply(lcx_port_pool(port), &f, 0);
+	assert_int_equal(lcx_port_tx_burst(port, 0, pkts, 1), 1);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.tx_dropped, 1);
+	assert_int_equal(st.tx_errors, 0);
+	assert_true(pool_full(port));
+	port_done(port);
+	ctx_done(ctx);
+}
+
+/* Bad IPv6 devargs: -EINVAL, before any socket is bound (no IPv6 needed). */
+static void
+t_socket_ipv6_devargs(void **state)
+{
+	(void)state;
+	if (strcmp(be->name, "socket") != 0)
+		skip();
+	static const char *const bad[] = {
+		"[::1", "[zz::1]:5", "[::1]:", "[::1]5000", "::1:5000", "[::1]:0",
+		"[::1]:5001-5000", "[127.0.0.1]:5000", "[fe80::1%lo]:5000", "127.0.0.1:5000,[::1",
+	};
+	struct lcx_port *port = NULL;
+	struct lcx_port_conf c = { .driver = "socket" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c.devargs = bad[i];
+		if (lcx_port_create(&c, &port) != -EINVAL)
+			fail_msg("devargs \"%s\": -EINVAL expected", bad[i]);
+	}
+	assert_null(port);
+}
+
 /* This process's sockets bound to 127.0.0.1:base..base+n-1 into fds; how many. */
 static unsigned int
 bound_fds(uint16_t base, unsigned int n, int *fds)
@@ -1632,6 +2017,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(t_bad_input, teardown),
 		cmocka_unit_test_teardown(t_socket_headers, teardown),
 		cmocka_unit_test_teardown(t_socket_errors, teardown),
+		cmocka_unit_test_teardown(t_socket_ipv6, teardown),
+		cmocka_unit_test_teardown(t_socket_ipv6_mixed, teardown),
+		cmocka_unit_test_teardown(t_socket_ipv6_devargs, teardown),
 		cmocka_unit_test_teardown(t_rcvbuf, teardown),
 		cmocka_unit_test_teardown(t_socket_many, teardown),
 	};

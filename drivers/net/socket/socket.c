@@ -449,9 +449,12 @@ port_first(const struct socket_priv *p, uint16_t port)
 	return lo;
 }
 
-/* The IPv4 socket bound to (addr, port), or to (0.0.0.0, port), or NULL. */
-static const struct sock *
-sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
+/*
+ * The socket of the family (v6) bound to (addr, port), or to its wildcard
+ * address and port, or NULL. addr: 4 or 16 bytes, network order.
+ */
+static __rte_always_inline const struct sock *
+sock_for(const struct socket_priv *p, bool v6, const void *addr, uint16_t port)
 {
 	const struct sock *any = NULL;
 
@@ -459,9 +462,13 @@ sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
 	     i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
 		const struct sock *s = &p->socks[p->by_port[i]];
 
-		if (s->v6)
+		if (s->v6 != v6) {
+			if (v6)
+				continue;
 			break; /* the IPv6 ones sort after */
-		if (s->addr == addr)
+		}
+		if (v6 ? memcmp(s->addr6, addr, sizeof(s->addr6)) == 0
+		       : memcmp(&s->addr, addr, sizeof(s->addr)) == 0)
 			return s;
 		if (s->any && any == NULL)
 			any = s;
@@ -469,24 +476,29 @@ sock_for(const struct socket_priv *p, uint32_t addr, uint16_t port)
 	return any;
 }
 
-/* The IPv6 socket bound to (addr, port), or to ([::], port), or NULL. */
-static const struct sock *
-sock_for6(const struct socket_priv *p, const uint8_t *addr, uint16_t port)
+/*
+ * What tx_prepare() ends with, for either version: sendmmsg() entry k (to[k]
+ * is filled in, namelen bytes of it; nseg iovecs) and the socket it goes out
+ * of: the one bound to the frame's source (src, sport), or one of the port's
+ * sockets of that version.
+ */
+static __rte_always_inline int
+tx_finish(struct sock_txq *q, uint16_t k, socklen_t namelen, int nseg, bool v6,
+	  const void *src, uint16_t sport)
 {
-	const struct sock *any = NULL;
+	const struct socket_priv *p = q->priv;
+	const struct sock *s = sock_for(p, v6, src, sport);
 
-	for (uint32_t i = port_first(p, port);
-	     i < p->nb && p->socks[p->by_port[i]].port == port; i++) {
-		const struct sock *s = &p->socks[p->by_port[i]];
-
-		if (!s->v6)
-			continue;
-		if (memcmp(s->addr6, addr, sizeof(s->addr6)) == 0)
-			return s;
-		if (s->any && any == NULL)
-			any = s;
-	}
-	return any;
+	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
+	q->msgs[k].msg_hdr.msg_name = &q->to[k];
+	q->msgs[k].msg_hdr.msg_namelen = namelen;
+	q->msgs[k].msg_hdr.msg_iov = q->iov[k];
+	q->msgs[k].msg_hdr.msg_iovlen = (size_t)nseg;
+	if (s != NULL)
+		return s->fd;
+	if (p->nb_family[v6] == 0)
+		return TX_NO_SOCKET;
+	return p->socks[p->by_family[v6][q->qid % p->nb_family[v6]]].fd;
 }
 
 /* The payload of m from byte off, len bytes, as iovecs; -1 when it does not hold. */
@@ -518,7 +530,6 @@ tx_iov(struct iovec *iov, const struct rte_mbuf *m, uint32_t off, uint32_t len)
 static int
 tx_prepare6(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 {
-	const struct socket_priv *p = q->priv;
 	const struct rte_ipv6_hdr *ip;
 	const struct rte_udp_hdr *udp;
 	uint32_t off = HDR6_LEN, ulen;
@@ -542,19 +553,7 @@ tx_prepare6(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 	q->to[k].v6.sin6_family = AF_INET6;
 	memcpy(&q->to[k].v6.sin6_addr, ip->dst_addr, sizeof(ip->dst_addr));
 	q->to[k].v6.sin6_port = udp->dst_port;
-	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
-	q->msgs[k].msg_hdr.msg_name = &q->to[k].v6;
-	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k].v6);
-	q->msgs[k].msg_hdr.msg_iov = q->iov[k];
-	q->msgs[k].msg_hdr.msg_iovlen = (size_t)nseg;
-
-	const struct sock *s = sock_for6(p, ip->src_addr, udp->src_port);
-
-	if (s != NULL)
-		return s->fd;
-	if (p->nb_family[1] == 0)
-		return TX_NO_SOCKET;
-	return p->socks[p->by_family[1][q->qid % p->nb_family[1]]].fd;
+	return tx_finish(q, k, sizeof(q->to[k].v6), nseg, true, ip->src_addr, udp->src_port);
 }
 
 /*
@@ -565,7 +564,6 @@ tx_prepare6(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 static int
 tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 {
-	const struct socket_priv *p = q->priv;
 	const struct rte_ether_hdr *eth;
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_udp_hdr *udp;
@@ -598,19 +596,7 @@ tx_prepare(struct sock_txq *q, struct rte_mbuf *m, uint16_t k)
 	q->to[k].v4.sin_family = AF_INET;
 	q->to[k].v4.sin_addr.s_addr = ip->dst_addr;
 	q->to[k].v4.sin_port = udp->dst_port;
-	memset(&q->msgs[k], 0, sizeof(q->msgs[k]));
-	q->msgs[k].msg_hdr.msg_name = &q->to[k].v4;
-	q->msgs[k].msg_hdr.msg_namelen = sizeof(q->to[k].v4);
-	q->msgs[k].msg_hdr.msg_iov = q->iov[k];
-	q->msgs[k].msg_hdr.msg_iovlen = (size_t)nseg;
-
-	const struct sock *s = sock_for(p, ip->src_addr, udp->src_port);
-
-	if (s != NULL)
-		return s->fd;
-	if (p->nb_family[0] == 0)
-		return TX_NO_SOCKET;
-	return p->socks[p->by_family[0][q->qid % p->nb_family[0]]].fd;
+	return tx_finish(q, k, sizeof(q->to[k].v4), nseg, false, &ip->src_addr, udp->src_port);
 }
 
 static uint16_t
@@ -833,10 +819,7 @@ parse_devargs(const char *devargs, struct sock *socks, uint32_t *count)
 		for (uint32_t port = lo; port <= hi; port++, n++) {
 			if (socks == NULL)
 				continue;
-			socks[n].addr = a.addr;
-			memcpy(socks[n].addr6, a.addr6, sizeof(a.addr6));
-			socks[n].v6 = a.v6;
-			socks[n].any = a.any;
+			socks[n] = a; /* parse_item() zeroed what it did not set */
 			socks[n].port = rte_cpu_to_be_16((uint16_t)port);
 		}
 	}

@@ -66,13 +66,12 @@ chunk_set_iova(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *mem
 	memhdr->iova = rte_mem_virt2iova(memhdr->addr);
 }
 
+/* Each object's IOVA, then the mbuf initialised from it: one pass. */
 static void
-obj_set_iova(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+obj_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 {
-	(void)mp;
-	(void)arg;
-	(void)idx;
 	rte_mempool_get_header(obj)->iova = rte_mem_virt2iova(obj);
+	rte_pktmbuf_init(mp, arg, obj, idx);
 }
 
 static struct rte_mempool *
@@ -102,8 +101,7 @@ packed_pool_create(const char *name, unsigned int n, unsigned int cache_size,
 		return NULL;
 	}
 	rte_mempool_mem_iter(mp, chunk_set_iova, NULL);
-	rte_mempool_obj_iter(mp, obj_set_iova, NULL);
-	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	rte_mempool_obj_iter(mp, obj_init, NULL);
 	return mp;
 }
 

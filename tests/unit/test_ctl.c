@@ -28,6 +28,8 @@
 
 #include <lcx/lcx.h>
 
+#include "unit_ctx.h"
+
 #define MS 1000000ull
 #define THROTTLE MS
 /* Steps to wait for something the server should do within a few. */
@@ -52,21 +54,12 @@ setup(void **state)
 	static unsigned int seq;
 	struct fix *f = calloc(1, sizeof(*f));
 	char name[LCX_NAME_MAX];
-	struct lcx_context_conf conf = {
-		.name = name,
-		.throttle_ns = THROTTLE,
-		.launch = LCX_LAUNCH_NONE,
-		.cpu = -1,
-		.socket_id = -1,
-	};
 
 	if (f == NULL)
 		return -1;
 	snprintf(name, sizeof(name), "ctl-%u", seq++);
-	lcx_manual_clock_init(&f->mc, 1000 * MS);
-	conf.clock = &f->mc.clock;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/lcx-test-ctl-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || lcx_context_acquire(&conf, &f->ctx) != 0) {
+	if (mkdtemp(f->dir) == NULL || unit_manual_ctx(name, THROTTLE, &f->mc, &f->ctx) != 0) {
 		free(f);
 		return -1;
 	}

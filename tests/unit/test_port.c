@@ -27,6 +27,8 @@
 #include "lcx_private.h"
 #include "port_private.h"
 
+#include "unit_ctx.h"
+
 #define US 1000ull
 #define MS 1000000ull
 #define THROTTLE MS
@@ -298,10 +300,6 @@ setup(void **state)
 {
 	static struct fix fx;
 	struct fix *f = &fx;
-	struct lcx_context_conf cc = {
-		.name = "port-test", .throttle_ns = THROTTLE, .launch = LCX_LAUNCH_NONE,
-		.cpu = -1, .socket_id = -1,
-	};
 	int ret;
 
 	memset(f, 0, sizeof(*f));
@@ -309,9 +307,7 @@ setup(void **state)
 	ret = lcx_port_driver_register(&fake_ops);
 	if (ret != 0 && ret != -EEXIST)
 		return -1;
-	lcx_manual_clock_init(&f->mc, 1000 * MS);
-	cc.clock = &f->mc.clock;
-	if (lcx_context_acquire(&cc, &f->ctx) != 0)
+	if (unit_manual_ctx("port-test", THROTTLE, &f->mc, &f->ctx) != 0)
 		return -1;
 	*state = f;
 	return 0;

@@ -30,6 +30,8 @@
 
 #include <lcx/lcx.h>
 
+#include "unit_ctx.h"
+
 #define MS 1000000ull
 #define THROTTLE MS
 
@@ -44,20 +46,11 @@ setup(void **state)
 	static unsigned int seq;
 	struct fix *f = calloc(1, sizeof(*f));
 	char name[LCX_NAME_MAX];
-	struct lcx_context_conf conf = {
-		.name = name,
-		.throttle_ns = THROTTLE,
-		.launch = LCX_LAUNCH_NONE,
-		.cpu = -1,
-		.socket_id = -1,
-	};
 
 	if (f == NULL)
 		return -1;
 	snprintf(name, sizeof(name), "reactor-%u", seq++);
-	lcx_manual_clock_init(&f->mc, 1000 * MS);
-	conf.clock = &f->mc.clock;
-	if (lcx_context_acquire(&conf, &f->ctx) != 0) {
+	if (unit_manual_ctx(name, THROTTLE, &f->mc, &f->ctx) != 0) {
 		free(f);
 		return -1;
 	}

@@ -440,8 +440,14 @@ lcx_timer_start(struct lcx_context *ctx, struct lcx_timer *timer, uint64_t delay
 	f = flags_load(timer);
 	if (cur != NULL && cur != ctx && (f & (TIMER_ARMED | TIMER_QUEUED_MASK)) != 0)
 		return -EINVAL;
+	/*
+	 * The delay counts from this call, not from the iteration's cached "now":
+	 * set-up or a task that works a while before arming would otherwise arm
+	 * from a stale time, and an at-least timer would fire early for the caller.
+	 */
 	if (lcx__on_owner(ctx))
-		return timer_arm(ctx, timer, sat_add(ctx->now, delay_ns), period_ns, flags);
+		return timer_arm(ctx, timer, sat_add(lcx__clock_read(ctx), delay_ns), period_ns,
+				 flags);
 
 	op.timer = timer;
 	op.deadline = sat_add(lcx__clock_read(ctx), delay_ns);

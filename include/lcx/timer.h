@@ -73,7 +73,9 @@ void lcx_timer_init(struct lcx_timer *timer, lcx_timer_fn fn, void *arg);
  * Arm a timer on a context, replacing any earlier arming.
  * @param ctx the owning context.
  * @param timer the timer.
- * @param delay_ns deadline = the context's current time + delay_ns.
+ * @param delay_ns deadline = the context's clock read in this call + delay_ns, in ns
+ *        (0 to UINT64_MAX, saturating): the delay counts from the call, not from the
+ *        loop iteration's cached time (lcx_context_now()).
  * @param period_ns 0 for one-shot, else the interval.
  * @param flags 0 or LCX_TIMER_AT_LEAST.
  * @return 0, or -EINVAL (bad argument, or armed on another context), -ENOMEM,

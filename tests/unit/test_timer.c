@@ -6,8 +6,9 @@
  *
  * The contexts are LCX_LAUNCH_NONE, driven by lcx_context_run_once(). Between
  * two run_once() calls the test thread is not the owner: a start from it goes
- * through the cross-thread queue (deadline = clock + delay), while one made
- * through lcx_context_enter() runs as the owner (deadline = cached now + delay).
+ * through the cross-thread queue, while one made through lcx_context_enter()
+ * runs as the owner and acts at once; both take deadline = clock at the call +
+ * delay (test_stale_now_*: never the iteration's cached now).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -127,8 +128,7 @@ owner_start(struct fx *f, struct lcx_timer *t, uint64_t delay, uint64_t period, 
 {
 	struct arm_req r = { t, delay, period, flags };
 
-	/* the owner's base is the cached now of the last iteration */
-	assert_int_equal(lcx_context_now(f->ctx), now_of(f));
+	/* the owner's base is the clock at the call */
 	assert_int_equal(lcx_context_enter(f->ctx, arm_fn, &r), 0);
 	assert_true(lcx_timer_is_pending(t)); /* acted at once */
 	assert_int_equal(t->deadline, now_of(f) + delay);
@@ -306,6 +306,83 @@ test_short_delay_next_react(void **state)
 	assert_true(step(f, T_NS - 1));
 	assert_int_equal(ra.fired, 1);
 	assert_int_equal(rb.fired, 1);
+	fx_free(f);
+}
+
+/* --- the delay counts from the call, not from a stale cached now --- */
+
+/* Set-up that takes 3 s between the last iteration and an at-least start. */
+static void
+test_stale_now_setup(void **state)
+{
+	struct fx *f = fx_new("t-stale-setup", T_NS);
+	struct rec r = { .ctx = f->ctx };
+	struct lcx_timer t;
+	struct arm_req req = { &t, 1000 * MS, 0, LCX_TIMER_AT_LEAST };
+	uint64_t armed;
+
+	(void)state;
+	lcx_timer_init(&t, rec_cb, &r);
+	lcx_manual_clock_advance(&f->mc, 3000 * MS); /* set-up, loop not iterating */
+	armed = now_of(f);
+	assert_true(lcx_context_now(f->ctx) < armed); /* the cached now is stale */
+	assert_int_equal(lcx_context_enter(f->ctx, arm_fn, &req), 0);
+	assert_int_equal(t.deadline, armed + 1000 * MS);
+	/* Run the loop: the timer must not fire before armed + 1 s. */
+	while (now_of(f) < armed + 1000 * MS) {
+		step(f, T_NS);
+		if (r.fired) {
+			assert_true(r.fire_now >= armed + 1000 * MS);
+			break;
+		}
+	}
+	for (int i = 0; i < 3 && r.fired == 0; i++)
+		step(f, T_NS);
+	assert_int_equal(r.fired, 1);
+	assert_true(r.fire_now >= armed + 1000 * MS);
+	fx_free(f);
+}
+
+/* A task that works 5 ms (the clock moves) before it arms a 2 ms at-least timer. */
+struct slow_arm {
+	struct fx *f;
+	struct lcx_timer *t;
+	uint64_t armed;
+};
+
+static void
+slow_arm_task(struct lcx_task *task, void *arg)
+{
+	struct slow_arm *a = arg;
+
+	(void)task;
+	lcx_manual_clock_advance(&a->f->mc, 5 * MS);
+	a->armed = now_of(a->f);
+	assert_int_equal(lcx_timer_start(a->f->ctx, a->t, 2 * MS, 0, LCX_TIMER_AT_LEAST), 0);
+}
+
+static void
+test_stale_now_task(void **state)
+{
+	struct fx *f = fx_new("t-stale-task", T_NS);
+	struct rec r = { .ctx = f->ctx };
+	struct lcx_timer t;
+	struct lcx_task task;
+	struct slow_arm a = { f, &t, 0 };
+
+	(void)state;
+	lcx_timer_init(&t, rec_cb, &r);
+	lcx_task_init(&task, f->ctx, slow_arm_task, &a);
+	assert_int_equal(lcx_task_wake(&task), 1);
+	step(f, 0); /* runs the task, which moves the clock by 5 ms */
+	assert_true(a.armed > 0);
+	assert_int_equal(t.deadline, a.armed + 2 * MS);
+	for (int i = 0; i < 20 && r.fired == 0; i++) {
+		step(f, T_NS / 4);
+		if (r.fired)
+			assert_true(r.fire_now >= a.armed + 2 * MS);
+	}
+	assert_int_equal(r.fired, 1);
 	fx_free(f);
 }
 
@@ -1201,6 +1278,8 @@ main(void)
 		cmocka_unit_test(test_regular_half_edge_queued),
 		cmocka_unit_test(test_short_delay_next_react),
 		cmocka_unit_test(test_at_least_never_early),
+		cmocka_unit_test(test_stale_now_setup),
+		cmocka_unit_test(test_stale_now_task),
 		cmocka_unit_test(test_mixed_order),
 		cmocka_unit_test(test_interval_skips_missed),
 		cmocka_unit_test(test_restart_zero_from_callback),

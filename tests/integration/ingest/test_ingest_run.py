@@ -21,12 +21,15 @@ import time
 
 EXE = os.environ.get("LCX_INGEST", "lcx-ingest")
 GEN = os.environ.get("INGEST_GEN", "ingest_gen")
-BASE_PORT = 41000  # kernel tests use 127.0.0.1:41000-43999
+# LCX_TEST_TAG (optional) keeps two checkouts' runs apart on one machine: EAL
+# prefixes get it as a suffix and BASE_PORT moves by 3000 per tag number.
+TAG = os.environ.get("LCX_TEST_TAG", "")
+BASE_PORT = 41000 + 3000 * (int(TAG) if TAG.isdigit() else 0)  # kernel tests: BASE_PORT..+2999
 
 
 def eal(case, *extra):
     return [EXE, "--no-huge", "-m", "512", "--no-pci", "-l", "0",
-            "--file-prefix=lcxing-" + case, "--log-level=lcx.*:notice", *extra, "--"]
+            "--file-prefix=lcxing-" + case + TAG, "--log-level=lcx.*:notice", *extra, "--"]
 
 
 def fail(msg):
@@ -338,16 +341,16 @@ def case_telemetry(tmp):
             time.sleep(0.1)
         time.sleep(0.5)
         c = ctl_request(sock, '{"cmd":"stats"}')["stats"]
-        t = telemetry("lcxing-telemetry", "/lcx/ingest/stats")
+        t = telemetry("lcxing-telemetry" + TAG, "/lcx/ingest/stats")
         for k in ("rx_total", "accepted", "filtered", "malformed", "sink_dropped"):
             if t[k] != c[k]:
                 fail(f"telemetry {k} {t[k]} != control {c[k]}")
         if t["rx_total"] != 1000 or t["seq_received"] != 1000 or t["flows"] != 20:
             fail(f"telemetry stats: {t}")
-        f = telemetry("lcxing-telemetry", "/lcx/ingest/flows,3")
+        f = telemetry("lcxing-telemetry" + TAG, "/lcx/ingest/flows,3")
         if len(f["flows"]) != 3 or f["0"][0] != 50 or f["fields"][0] != "packets":
             fail(f"telemetry flows: {f}")
-        s = telemetry("lcxing-telemetry", "/lcx/ingest/sink")
+        s = telemetry("lcxing-telemetry" + TAG, "/lcx/ingest/sink")
         if s["written"] != 0:
             fail(f"telemetry sink: {s}")
         ctl_request(sock, '{"cmd":"stop"}')

@@ -36,7 +36,7 @@ def check(cond, msg):
 def eal(case, *vdevs, lcores="0,1"):
     lc = ["--lcores=" + lcores] if "@" in lcores else ["-l", lcores]
     args = lc + ["--no-huge", "-m", "512", "--no-pci",
-            "--file-prefix=lcxpmd_" + case, "--log-level=lib.eal:warning"]
+            "--file-prefix=lcxpmd_" + case + os.environ.get("LCX_TEST_TAG", ""), "--log-level=lib.eal:warning"]
     for v in vdevs:
         args.append("--vdev=" + v)
     return args
@@ -366,7 +366,7 @@ def case_mp_alloc():
 
 def case_embedded_default():
     # No --vdev, no hugepage or PCI options: lcx-pmd adds what this machine needs.
-    args = ["-l", "0,1", "--file-prefix=lcxpmd_" + CASE, "--", "--duration=0.5"]
+    args = ["-l", "0,1", "--file-prefix=lcxpmd_" + CASE + os.environ.get("LCX_TEST_TAG", ""), "--", "--duration=0.5"]
     if open("/proc/meminfo").read().find("HugePages_Total:       0") < 0:
         return 77
     j, out, err = run_json(args)
@@ -477,7 +477,7 @@ def case_telemetry():
     try:
         wait_path(ctl, p)
         time.sleep(0.5)
-        lst, fwd, bad = telemetry("lcxpmd_" + CASE,
+        lst, fwd, bad = telemetry("lcxpmd_" + CASE + os.environ.get("LCX_TEST_TAG", ""),
                                   ["/lcx/contexts", "/lcx/context,fwd-1", "/lcx/context,nope"])
         names = lst["/lcx/contexts"]
         check("fwd-1" in names and "ctl" in names, "contexts: %s" % names)

@@ -9,6 +9,8 @@
  * nothing), rte_eal_init(), lcx_eal_attach(), then ports (an embedded net_null
  * pair when there is none), pools, forwarding contexts, and the main lcore's
  * control context, which runs until a signal, --duration, or a control "stop".
+ * At the end: the final figures, the contexts released, the ports closed, every
+ * mbuf pool counted (mbuf_pools in --json), then --json is renamed into place.
  */
 
 #include <dirent.h>
@@ -96,8 +98,12 @@ usage(FILE *f)
 "  - no hugepages mounted (HugePages_Total 0 or no hugetlbfs): --no-huge -m 1024;\n"
 "  - no PCI device bound to vfio-pci, uio_pci_generic, igb_uio or an mlx driver:\n"
 "    --no-pci;\n"
-"  - no port at all after the EAL probed: the vdevs net_null0 and net_null1 (an\n"
+"  - no port at all after the EAL probed, and no device named or excluded (no\n"
+"    -a/--allow, --vdev, -b/--block): the vdevs net_null0 and net_null1 (an\n"
 "    endless source and sink: the forwarder's own speed, no NIC needed).\n"
+"A device named with -a/--allow or --vdev that gives no port (no such device, not\n"
+"bound to a DPDK driver, a failed probe) is an error before the run (exit 1), as\n"
+"is -b/--block with no port left: no fallback to the embedded pair.\n"
 "So '%s' alone runs on a fresh machine. --file-prefix is left to you: two DPDK\n"
 "processes at once need distinct --file-prefix values (or --in-memory).\n"
 "Without '--', arguments are the program's options when the first one is, else EAL's.\n"
@@ -131,8 +137,16 @@ usage(FILE *f)
 "                         (default %d x throttle; N = throttle: no back-off)\n"
 "  --stats-period=S       print per-port rates every S seconds (one line that rewrites\n"
 "                         itself on a terminal, plain lines otherwise)\n"
-"  --duration=S           stop after S seconds (default: run until SIGINT or SIGTERM)\n"
-"  --json=FILE            write the final summary as JSON to FILE ('-': stdout)\n"
+"  --duration=S           stop after S seconds (default: run until a signal); the run\n"
+"                         lasts at least S (duration_s >= S)\n"
+"  --json=FILE            write the final summary as JSON to FILE ('-': stdout). Checked\n"
+"                         at start (exit 1 if its directory is missing or not\n"
+"                         writable, or FILE is a directory, a symbolic link or not a\n"
+"                         regular file); written whole at the end into the same\n"
+"                         directory and renamed over FILE: a killed run leaves FILE as\n"
+"                         it was. Includes mbuf_pools: each pool's name, size,\n"
+"                         available and in_use (not back) at exit, after the ports\n"
+"                         closed\n"
 "  --control=PATH         serve line-delimited JSON on a unix stream socket:\n"
 "                         {\"cmd\":\"stats\"}, {\"cmd\":\"stop\"},\n"
 "                         {\"cmd\":\"set\",\"throttle_us\":N}\n"
@@ -150,8 +164,12 @@ usage(FILE *f)
 "  -h, --help             this text\n"
 "\n"
 "Generators (txonly, flowgen) also receive: what arrives is counted and freed.\n"
-"SIGINT or SIGTERM stops cleanly and prints the final figures. Exit status: 0 done,\n"
-"1 run-time error (port, pool, lcore), 2 usage error.\n"
+"Signals: SIGINT, SIGTERM, SIGQUIT and SIGHUP stop cleanly: final figures, --json,\n"
+"the --control socket removed (SIGHUP too: lcx-pmd has no file to reopen). SIGUSR1\n"
+"prints the figures so far and goes on; SIGUSR2 and SIGALRM are ignored.\n"
+"Exit status: 0 done, 1 run-time error (port, pool, lcore, a named device that gave\n"
+"no port, --json that cannot be written, mbufs not back in their pool at exit),\n"
+"2 usage error.\n"
 "\n"
 "Examples:\n"
 "  %s -- --duration=5\n"

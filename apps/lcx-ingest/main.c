@@ -893,7 +893,7 @@ print_summary(const struct ingest_totals *t, double secs)
 
 /* A port's figures, kept for the summary written after the ports are gone. */
 struct port_fig {
-	char name[128];
+	char name[128]; /* lcx port names are shorter (LCX_PORT_NAME_MAX) */
 	char driver[32];
 	struct lcx_port_stats ps;
 	int rcvbuf;

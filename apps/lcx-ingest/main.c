@@ -34,6 +34,8 @@
 #include <lcx/port.h>
 
 #include "app.h"
+#include "ealdev.h"
+#include "outfile.h"
 #include "gen.h"
 #include "rotate.h"
 
@@ -42,6 +44,7 @@
 #define DEFAULT_ROUNDS 16
 
 static struct ingest_app app;
+static struct app_out json_out = { .dirfd = -1 };
 
 /* --- the receive path --- */
 
@@ -199,9 +202,13 @@ usage(FILE *f, const char *prog)
 "                       {\"cmd\":\"stop\"}\n"
 "  --stats-period=DUR   live rates (default 1s; 0: none): one line updated in\n"
 "                       place on a terminal, plain lines when piped\n"
-"  --json=FILE          JSON summary at the end (\"-\": stdout)\n"
+"  --json=FILE          JSON summary at the end (\"-\": stdout); the path is checked\n"
+"                       at start, the file appears whole at the end (renamed\n"
+"                       into place; a killed run leaves FILE as it was)\n"
 "  --top=N              flows in the summary (default 10)\n"
-"  --duration=DUR       run this long (default: until SIGINT or SIGTERM)\n"
+"  --duration=DUR       run at least this long (default: until SIGINT, SIGTERM,\n"
+"                       SIGQUIT; SIGHUP, SIGUSR1 (stats line now), SIGUSR2 and\n"
+"                       SIGALRM do not stop it)\n"
 "  --quiet              no stats line and no final table\n"
 "  --help               this text\n"
 "\n"
@@ -759,6 +766,35 @@ static struct lcx_task sig_task;
 static struct lcx_waiter sig_waiter;
 static struct lcx_source *sig_src;
 
+/* The signals the control context reads from its signalfd (blocked in every thread). */
+static void
+signal_mask(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
+/*
+ * SIGHUP, on the control context. The hook for reopening the capture files
+ * (as log rotation tools expect); today there is nothing to reopen and the run
+ * goes on.
+ */
+static void
+on_sighup(struct ingest_app *a)
+{
+	(void)a;
+	fprintf(stderr, "lcx-ingest: SIGHUP: nothing is reopened (not implemented yet); "
+			"going on\n");
+}
+
+/*
+ * SIGINT, SIGTERM, SIGQUIT: stop with the summary. SIGHUP: on_sighup(). SIGUSR1:
+ * the stats line now. SIGUSR2 and SIGALRM are ignored (SIG_IGN in main()).
+ */
 static void
 sig_run(struct lcx_task *task, void *arg)
 {
@@ -767,11 +803,24 @@ sig_run(struct lcx_task *task, void *arg)
 
 	(void)task;
 	(void)arg;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		ingest_app_request_stop(&app, (int)si.ssi_signo);
+	for (;;) {
+		ssize_t n = read(fd, &si, sizeof(si));
+
+		if (n == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP)
+				on_sighup(&app);
+			else if (si.ssi_signo == SIGUSR1)
+				stats_tick(NULL, NULL);
+			else
+				ingest_app_request_stop(&app, (int)si.ssi_signo);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (lcx_source_poll(sig_src, LCX_DIR_READ, &sig_waiter) == 1)
+			continue;
 		return;
 	}
-	lcx_source_poll(sig_src, LCX_DIR_READ, &sig_waiter);
 }
 
 static int
@@ -781,9 +830,7 @@ ctl_setup(struct lcx_context *ctx, void *arg)
 	int fd, ret;
 
 	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	signal_mask(&set);
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -844,29 +891,67 @@ print_summary(const struct ingest_totals *t, double secs)
 			t->seq_duplicate, t->seq_out_of_range, t->seq_resyncs, t->seq_no_seq);
 }
 
-static int
-write_json(const char *path, const struct ingest_totals *t, double secs)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+/* A port's figures, kept for the summary written after the ports are gone. */
+struct port_fig {
+	char name[128]; /* lcx port names are shorter (LCX_PORT_NAME_MAX) */
+	char driver[32];
 	struct lcx_port_stats ps;
+	int rcvbuf;
+};
+
+static void
+port_figs(struct port_fig *pf)
+{
+	for (unsigned int i = 0; i < app.nb_ports; i++) {
+		memset(&pf[i], 0, sizeof(pf[i]));
+		snprintf(pf[i].name, sizeof(pf[i].name), "%s", lcx_port_name(app.ports[i]));
+		snprintf(pf[i].driver, sizeof(pf[i].driver), "%s", lcx_port_driver(app.ports[i]));
+		lcx_port_stats(app.ports[i], &pf[i].ps);
+		pf[i].rcvbuf = lcx_port_rcvbuf(app.ports[i]);
+	}
+}
+
+/* What stopped the run: "duration", "control" or the signal's name. */
+static void
+stop_reason_str(char *buf, size_t size)
+{
+	const char *abbrev;
+
+	if (app.stop_reason == 0)
+		snprintf(buf, size, "duration");
+	else if (app.stop_reason < 0)
+		snprintf(buf, size, "control");
+	else if ((abbrev = sigabbrev_np(app.stop_reason)) != NULL)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "signal %d", app.stop_reason);
+}
+
+/*
+ * The JSON summary, into the file opened at start (o->f), after the ports
+ * closed: mbuf_pools then says how many mbufs of each pool are not back.
+ */
+static int
+write_json(struct app_out *o, const struct ingest_totals *t, const struct port_fig *pf,
+	   double secs)
+{
+	FILE *f = o->f;
+	char reason[32], err[512];
 	unsigned int i;
 
-	if (f == NULL)
-		return -errno;
-	fprintf(f, "{\"duration_s\":%.3f,\"totals\":", secs);
+	stop_reason_str(reason, sizeof(reason));
+	fprintf(f, "{\"duration_s\":%.6f,\"stop_reason\":\"%s\",\"totals\":", secs, reason);
 	ingest_totals_json(t, f);
 	fputs(",\"ports\":[", f);
 	for (i = 0; i < app.nb_ports; i++) {
-		int rcvbuf = lcx_port_rcvbuf(app.ports[i]);
+		const struct lcx_port_stats *ps = &pf[i].ps;
 
-		memset(&ps, 0, sizeof(ps));
-		lcx_port_stats(app.ports[i], &ps);
 		fprintf(f, "%s{\"name\":\"%s\",\"driver\":\"%s\",\"rx_packets\":%" PRIu64
 			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64,
-			i ? "," : "", lcx_port_name(app.ports[i]), lcx_port_driver(app.ports[i]),
-			ps.rx_packets, ps.rx_missed, ps.rx_nombuf, ps.rx_errors);
-		if (rcvbuf >= 0)
-			fprintf(f, ",\"rcvbuf\":%d", rcvbuf);
+			i ? "," : "", pf[i].name, pf[i].driver, ps->rx_packets, ps->rx_missed,
+			ps->rx_nombuf, ps->rx_errors);
+		if (pf[i].rcvbuf >= 0)
+			fprintf(f, ",\"rcvbuf\":%d", pf[i].rcvbuf);
 		fputc('}', f);
 	}
 	fputs("],\"contexts\":[", f);
@@ -884,10 +969,13 @@ write_json(const char *path, const struct ingest_totals *t, double secs)
 	}
 	fputs("],\"top_flows\":", f);
 	ingest_app_flows_json(&app, app.o.top, f);
+	fputs(",\"mbuf_pools\":", f);
+	app_pools_json(f);
 	fputs("}\n", f);
-	if (f != stdout)
-		return fclose(f) == 0 ? 0 : -errno;
-	fflush(f);
+	if (app_out_commit(o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -994,6 +1082,9 @@ open_ports(struct rte_mempool **poolp)
 			}
 			rx->nb_queues++;
 		}
+		/* The run, and duration_s, start when the first port does. */
+		if (app.start_ns == 0)
+			app.start_ns = lcx_tsc_ns();
 		ret = lcx_port_start(p);
 		if (ret < 0) {
 			fprintf(stderr, "lcx-ingest: cannot start %s: %s\n", names[i],
@@ -1014,6 +1105,9 @@ main(int argc, char **argv)
 	struct ingest_totals t;
 	struct rte_mempool *pool = NULL;
 	unsigned int lcore, nb_workers = 0;
+	static struct port_fig pfig[INGEST_PORTS_MAX];
+	struct app_devs devs;
+	char err[512];
 	double secs;
 
 	for (i = 1; i < argc; i++)
@@ -1037,6 +1131,12 @@ main(int argc, char **argv)
 		if (ret < 0)
 			return 2;
 	}
+	/* --json: checked now, before anything runs; written whole at the end. */
+	if (app.o.json != NULL && app_out_open(&json_out, app.o.json, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
+		return 1;
+	}
+	app_devs_parse(sep, argv, &devs);
 	if (sep - 1 + 8 > EAL_ARGS_MAX) {
 		fprintf(stderr, "lcx-ingest: too many EAL arguments\n");
 		return 2;
@@ -1090,10 +1190,10 @@ main(int argc, char **argv)
 		 * before EAL starts its threads, which inherit the mask. */
 		sigset_t set;
 
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
+		signal_mask(&set);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		signal(SIGUSR2, SIG_IGN);
+		signal(SIGALRM, SIG_IGN);
 	}
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
@@ -1103,6 +1203,12 @@ main(int argc, char **argv)
 	}
 	lcx_eal_attach();
 	stats_tty = isatty(STDERR_FILENO);
+	/* A device named with -a/--allow or --vdev that gave no port: no run without it. */
+	if (app_devs_check(&devs, "lcx-ingest") > 0) {
+		fprintf(stderr, "lcx-ingest: a device named on the EAL command line gave no "
+				"port: stopping\n");
+		goto out;
+	}
 
 	/* rx contexts: one per worker lcore, else threads. */
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -1205,7 +1311,6 @@ main(int argc, char **argv)
 
 	if (open_ports(&pool) < 0)
 		goto out;
-	app.start_ns = lcx_tsc_ns();
 	last_stats_ns = app.start_ns;
 	ret = lcx_context_enter(app.ctl_ctx, ctl_setup, NULL);
 	if (ret < 0) {
@@ -1216,13 +1321,14 @@ main(int argc, char **argv)
 	status = 0;
 
 out:
-	secs = app.start_ns ? (double)(lcx_tsc_ns() - app.start_ns) / 1e9 : 0;
 	if (stats_tty && app.o.stats_ns && !app.o.quiet && app.start_ns)
 		fputc('\n', stderr);
 	if (app.o.control != NULL)
 		ingest_ctl_stop(&app);
 	for (i = 0; i < (int)app.nb_ports; i++)
 		lcx_port_stop(app.ports[i]);
+	/* duration_s: from the first port start to the last port stop, the time frames came. */
+	secs = app.start_ns ? (double)(lcx_tsc_ns() - app.start_ns) / 1e9 : 0;
 	for (i = 0; i < (int)app.nb_ports; i++)
 		for (unsigned int q = 0; q < lcx_port_nb_rxq(app.ports[i]); q++)
 			lcx_port_rxq_detach(app.ports[i], (uint16_t)q);
@@ -1238,27 +1344,37 @@ out:
 			ingest_sink_drain(app.sink);
 		}
 	}
-	if (status == 0 && app.start_ns) {
+	bool summary = status == 0 && app.start_ns;
+
+	if (summary) {
 		ingest_app_totals(&app, &t);
 		if (!app.o.quiet)
 			print_summary(&t, secs);
-		if (app.o.json != NULL) {
-			ret = write_json(app.o.json, &t, secs);
-			if (ret < 0) {
-				fprintf(stderr, "lcx-ingest: cannot write %s: %s\n", app.o.json,
-					strerror(-ret));
-				status = 1;
-			}
-		}
 		if (!ingest_totals_balanced(&t)) {
 			fprintf(stderr, "lcx-ingest: accounting does not balance\n");
 			status = 1;
 		}
 		if (app.stop_reason > 0)
 			fprintf(stderr, "lcx-ingest: stopped by %s\n", strsignal(app.stop_reason));
+		port_figs(pfig);
 	}
 	for (i = 0; i < (int)app.nb_ports; i++)
 		lcx_port_destroy(app.ports[i]);
+	/* Close the ethdevs (net_pcap's replay ring, rx rings give their mbufs back),
+	 * then every pool must be whole: mbufs not back are named and fail the run. */
+	{
+		uint16_t pid;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			(void)rte_eth_dev_close(pid);
+	}
+	if (summary) {
+		if (app_pools_warn("lcx-ingest") != 0)
+			status = 1;
+		if (app.o.json != NULL && write_json(&json_out, &t, pfig, secs) < 0)
+			status = 1;
+	}
+	app_out_abort(&json_out);
 	for (i = 0; i < (int)app.nb_rx; i++) {
 		if (app.rx[i]->ctx != NULL) {
 			run_on(app.rx[i]->ctx, rx_engine_fini, app.rx[i]);

@@ -49,7 +49,7 @@ reply_stats(struct lcx_ctl_client *c)
 		return;
 	}
 	pmd_snapshot(now);
-	pmd_summary_json(f, &pmd.start, now);
+	pmd_summary_json(f, &pmd.start, now, false);
 	fputc('\n', f);
 	fclose(f);
 	lcx_ctl_reply(c, buf, len);

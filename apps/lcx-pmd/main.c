@@ -9,6 +9,8 @@
  * nothing), rte_eal_init(), lcx_eal_attach(), then ports (an embedded net_null
  * pair when there is none), pools, forwarding contexts, and the main lcore's
  * control context, which runs until a signal, --duration, or a control "stop".
+ * At the end: the final figures, the contexts released, the ports closed, every
+ * mbuf pool counted (mbuf_pools in --json), then --json is renamed into place.
  */
 
 #include <dirent.h>
@@ -35,6 +37,8 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "ealdev.h"
+#include "outfile.h"
 #include "pmd.h"
 
 struct pmd pmd;
@@ -94,8 +98,12 @@ usage(FILE *f)
 "  - no hugepages mounted (HugePages_Total 0 or no hugetlbfs): --no-huge -m 1024;\n"
 "  - no PCI device bound to vfio-pci, uio_pci_generic, igb_uio or an mlx driver:\n"
 "    --no-pci;\n"
-"  - no port at all after the EAL probed: the vdevs net_null0 and net_null1 (an\n"
+"  - no port at all after the EAL probed, and no device named or excluded (no\n"
+"    -a/--allow, --vdev, -b/--block): the vdevs net_null0 and net_null1 (an\n"
 "    endless source and sink: the forwarder's own speed, no NIC needed).\n"
+"A device named with -a/--allow or --vdev that gives no port (no such device, not\n"
+"bound to a DPDK driver, a failed probe) is an error before the run (exit 1), as\n"
+"is -b/--block with no port left: no fallback to the embedded pair.\n"
 "So '%s' alone runs on a fresh machine. --file-prefix is left to you: two DPDK\n"
 "processes at once need distinct --file-prefix values (or --in-memory).\n"
 "Without '--', arguments are the program's options when the first one is, else EAL's.\n"
@@ -129,8 +137,16 @@ usage(FILE *f)
 "                         (default %d x throttle; N = throttle: no back-off)\n"
 "  --stats-period=S       print per-port rates every S seconds (one line that rewrites\n"
 "                         itself on a terminal, plain lines otherwise)\n"
-"  --duration=S           stop after S seconds (default: run until SIGINT or SIGTERM)\n"
-"  --json=FILE            write the final summary as JSON to FILE ('-': stdout)\n"
+"  --duration=S           stop after S seconds (default: run until a signal); the run\n"
+"                         lasts at least S (duration_s >= S)\n"
+"  --json=FILE            write the final summary as JSON to FILE ('-': stdout). Checked\n"
+"                         at start (exit 1 if its directory is missing or not\n"
+"                         writable, or FILE is a directory, a symbolic link or not a\n"
+"                         regular file); written whole at the end into the same\n"
+"                         directory and renamed over FILE: a killed run leaves FILE as\n"
+"                         it was. Includes mbuf_pools: each pool's name, size,\n"
+"                         available and in_use (not back) at exit, after the ports\n"
+"                         closed\n"
 "  --control=PATH         serve line-delimited JSON on a unix stream socket:\n"
 "                         {\"cmd\":\"stats\"}, {\"cmd\":\"stop\"},\n"
 "                         {\"cmd\":\"set\",\"throttle_us\":N}\n"
@@ -148,8 +164,12 @@ usage(FILE *f)
 "  -h, --help             this text\n"
 "\n"
 "Generators (txonly, flowgen) also receive: what arrives is counted and freed.\n"
-"SIGINT or SIGTERM stops cleanly and prints the final figures. Exit status: 0 done,\n"
-"1 run-time error (port, pool, lcore), 2 usage error.\n"
+"Signals: SIGINT, SIGTERM, SIGQUIT and SIGHUP stop cleanly: final figures, --json,\n"
+"the --control socket removed (SIGHUP too: lcx-pmd has no file to reopen). SIGUSR1\n"
+"prints the figures so far and goes on; SIGUSR2 and SIGALRM are ignored.\n"
+"Exit status: 0 done, 1 run-time error (port, pool, lcore, a named device that gave\n"
+"no port, --json that cannot be written, mbufs not back in their pool at exit),\n"
+"2 usage error.\n"
 "\n"
 "Examples:\n"
 "  %s -- --duration=5\n"
@@ -556,12 +576,23 @@ port_label(uint16_t i)
 	return buf;
 }
 
+/*
+ * The ports: what the EAL made of the devices named on its command line, or, when
+ * none was named (no -a/--allow, --vdev, -b/--block) and none was found, the
+ * embedded net_null pair. A named device that gave no port is an error: no
+ * fallback to a default the user did not ask for.
+ */
 static void
-find_ports(bool user_vdev)
+find_ports(const struct app_devs *devs)
 {
 	uint16_t id;
+	unsigned int missing = app_devs_check(devs, prog);
 
-	if (rte_eth_dev_count_avail() == 0 && !user_vdev && !pmd.portlist_set) {
+	if (missing > 0)
+		die(PMD_EXIT_ERROR, "%u device%s named on the EAL command line gave no port: "
+		    "stopping (the embedded net_null ports are only for a run that names no "
+		    "device)", missing, missing == 1 ? "" : "s");
+	if (rte_eth_dev_count_avail() == 0 && !app_devs_given(devs) && !pmd.portlist_set) {
 		fprintf(stderr, "%s: no port found: adding --vdev=net_null0 --vdev=net_null1 (an "
 				"endless source and sink; give --vdev or a PCI device for real "
 				"traffic)\n", prog);
@@ -569,7 +600,8 @@ find_ports(bool user_vdev)
 			die(PMD_EXIT_ERROR, "cannot create the net_null ports");
 	}
 	if (rte_eth_dev_count_avail() == 0)
-		die(PMD_EXIT_ERROR, "no ethdev port: give --vdev=... or a PCI device");
+		die(PMD_EXIT_ERROR, "no ethdev port%s: give --vdev=... or a PCI device",
+		    devs->block ? " (-b/--block given: no embedded default)" : "");
 	if (pmd.portlist_set) {
 		for (uint16_t i = 0; i < pmd.nb_portlist; i++) {
 			if (!rte_eth_dev_is_valid_port(pmd.portlist[i])) {
@@ -972,6 +1004,36 @@ pmd_request_stop(const char *reason)
 	lcx_context_stop(pmd.ctl);
 }
 
+/* The signals the control context reads from its signalfd (blocked in every thread). */
+void
+pmd_signal_mask(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGQUIT);
+	sigaddset(mask, SIGUSR1);
+}
+
+/* SIGUSR1: the final table of the run so far, now, on stdout. */
+static void
+print_now(void)
+{
+	struct pmd_snap now;
+
+	pmd_snapshot(&now);
+	if (ctl.live_printed && pmd.tty)
+		fputc('\n', stdout);
+	pmd_print_final(stdout, &pmd.start, &now);
+	fflush(stdout);
+}
+
+/*
+ * SIGINT, SIGTERM, SIGQUIT and SIGHUP stop with the final figures, the summary
+ * and the control socket removed (SIGHUP too: lcx-pmd has no file to reopen, and
+ * a closed terminal is a stop); SIGUSR1 prints the figures so far and goes on.
+ */
 static void
 signal_task(struct lcx_task *task, void *arg)
 {
@@ -982,7 +1044,24 @@ signal_task(struct lcx_task *task, void *arg)
 		ssize_t n = read(ctl.sfd, &si, sizeof(si));
 
 		if (n == (ssize_t)sizeof(si)) {
-			pmd_request_stop(si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			switch (si.ssi_signo) {
+			case SIGUSR1:
+				if (!pmd.stopping)
+					print_now();
+				break;
+			case SIGINT:
+				pmd_request_stop("SIGINT");
+				break;
+			case SIGHUP:
+				pmd_request_stop("SIGHUP");
+				break;
+			case SIGQUIT:
+				pmd_request_stop("SIGQUIT");
+				break;
+			default:
+				pmd_request_stop("SIGTERM");
+				break;
+			}
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -1062,9 +1141,7 @@ ctl_setup(struct lcx_context *ctx, void *arg)
 	int ret;
 
 	(void)arg;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
+	pmd_signal_mask(&mask);
 	ctl.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (ctl.sfd < 0)
 		return -errno;
@@ -1105,34 +1182,35 @@ ctl_setup(struct lcx_context *ctx, void *arg)
 	return 0;
 }
 
-static FILE *json_file;
+static struct app_out json_out;
 
-/* Open --json at start, so that a path that cannot be written fails before anything runs. */
+/*
+ * Check --json at start (a path that cannot be written fails before anything
+ * runs) and make the file the summary is written to; it appears at the path,
+ * whole, only at the end (apps/common/outfile.h).
+ */
 static void
 open_json(void)
 {
-	if (pmd.json_path == NULL || strcmp(pmd.json_path, "-") == 0)
+	char err[512];
+
+	if (pmd.json_path == NULL)
 		return;
-	json_file = fopen(pmd.json_path, "w");
-	if (json_file == NULL)
-		die(PMD_EXIT_ERROR, "--json: cannot write %s: %s", pmd.json_path, strerror(errno));
+	if (app_out_open(&json_out, pmd.json_path, err, sizeof(err)) < 0)
+		die(PMD_EXIT_ERROR, "--json: cannot write %s", err);
 }
 
 static int
 write_json(const struct pmd_snap *end)
 {
-	FILE *f = json_file != NULL ? json_file : stdout;
+	char err[512];
 
 	if (pmd.json_path == NULL)
 		return 0;
-	pmd_summary_json(f, &pmd.start, end);
-	fputc('\n', f);
-	if (f == stdout)
-		return fflush(stdout) == 0 ? 0 : -1;
-	json_file = NULL;
-	if (ferror(f) || fclose(f) != 0) {
-		fprintf(stderr, "%s: --json: cannot write %s: %s\n", prog, pmd.json_path,
-			strerror(errno));
+	pmd_summary_json(json_out.f, &pmd.start, end, true);
+	fputc('\n', json_out.f);
+	if (app_out_commit(&json_out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: --json: cannot write %s\n", prog, err);
 		return -1;
 	}
 	return 0;
@@ -1173,7 +1251,9 @@ main(int argc, char **argv)
 	parse_app_args(app.n, app.v);
 	open_json();
 
-	bool user_vdev = has_arg(eal.n, eal.v, "--vdev", false);
+	struct app_devs devs;
+
+	app_devs_parse(eal.n, eal.v, &devs);
 
 	if (!hugepages_available() && !has_arg(eal.n, eal.v, "--no-huge", false)) {
 		bool mem = has_arg(eal.n, eal.v, "-m", true) ||
@@ -1187,19 +1267,20 @@ main(int argc, char **argv)
 			argvec_add(&eal, "1024");
 		}
 	}
-	if (!has_arg(eal.n, eal.v, "--no-pci", false) && !has_arg(eal.n, eal.v, "-a", true) &&
-	    !has_arg(eal.n, eal.v, "--allow", false) && !has_arg(eal.n, eal.v, "-b", true) &&
-	    !has_arg(eal.n, eal.v, "--block", false) && !pci_usable()) {
+	if (!has_arg(eal.n, eal.v, "--no-pci", false) && !app_devs_given(&devs) && !pci_usable()) {
 		fprintf(stderr, "%s: no PCI device bound to a DPDK driver: adding --no-pci\n", prog);
 		argvec_add(&eal, "--no-pci");
 	}
 
-	/* Signals go to the signalfd of the control context, in every thread the EAL makes. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
+	/*
+	 * Signals go to the signalfd of the control context, in every thread the EAL
+	 * makes (see signal_task()); SIGUSR2 and SIGALRM are ignored, SIGPIPE too.
+	 */
+	pmd_signal_mask(&mask);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
+	signal(SIGALRM, SIG_IGN);
 
 	/* rte_eal_init() rearranges the vector it is given: give it a copy. */
 	char **eal_argv = calloc((size_t)eal.n + 1, sizeof(*eal_argv));
@@ -1214,7 +1295,7 @@ main(int argc, char **argv)
 	pmd.main_lcore = rte_get_main_lcore();
 	pmd.tty = isatty(STDOUT_FILENO);
 
-	find_ports(user_vdev);
+	find_ports(&devs);
 	/* Streams need the lcore count; pools need the streams: count first. */
 	{
 		unsigned int workers = 0, lc;
@@ -1263,15 +1344,23 @@ main(int argc, char **argv)
 		fputc('\n', stdout);
 	pmd_print_final(stdout, &pmd.start, &end);
 	fflush(stdout);
-	int status = write_json(&end) == 0 ? PMD_EXIT_OK : PMD_EXIT_ERROR;
 
 	lcx_context_stop(pmd.ctl);
 	pmd_control_stop();
 	for (unsigned int l = 0; l < pmd.nb_lcores; l++)
 		lcx_context_release(pmd.lcores[l].ctx);
 	lcx_context_release(pmd.ctl);
-	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+	/*
+	 * Close the ports (their rx rings give their mbufs back), then count every pool:
+	 * the summary says how many mbufs did not come back (mbuf_pools, in_use).
+	 */
+	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
 		lcx_port_destroy(pmd.ports[i].port);
+		(void)rte_eth_dev_close(pmd.ports[i].ethdev_id);
+	}
+	unsigned long long leaked = app_pools_warn(prog);
+	int status = write_json(&end) == 0 && leaked == 0 ? PMD_EXIT_OK : PMD_EXIT_ERROR;
+
 	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(pmd.pools[s]);
 	rte_free(pmd.streams);

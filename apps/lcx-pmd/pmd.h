@@ -215,15 +215,21 @@ struct pmd {
 extern struct pmd pmd;
 
 /* main.c */
+#include <signal.h>
 void pmd_request_stop(const char *reason);
+/* The signals lcx-pmd handles on its control context (blocked in every thread). */
+void pmd_signal_mask(sigset_t *mask);
 int pmd_set_throttle(uint64_t throttle_us);
 /* The layout of the mbuf pools ("packed" or "native"). */
 const char *pmd_pool_layout(void);
 
 /* stats.c */
 void pmd_snapshot(struct pmd_snap *s);
-/* Write the summary of [a, b] as one JSON object (no newline). */
-void pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
+/*
+ * Write the summary of [a, b] as one JSON object (no newline); with pools, also
+ * every mempool's figures as they are now (mbuf_pools: at exit, after the ports closed).
+ */
+void pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools);
 void pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
 /* The live line: rates over [a, b]. */
 void pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty);

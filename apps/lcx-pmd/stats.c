@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "ealdev.h"
 #include "pmd.h"
 
 double
@@ -145,10 +146,11 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 	uint64_t rx, tx;
 
 	fprintf(f, "\n  %s forwarding, %u port%s, %u forwarding lcore%s, burst %u, throttle %llu us; "
-		   "stopped by %s\n", pmd.engine->name, pmd.nb_ports, pmd.nb_ports == 1 ? "" : "s",
+		   "%s%s\n", pmd.engine->name, pmd.nb_ports, pmd.nb_ports == 1 ? "" : "s",
 		pmd.nb_lcores, pmd.nb_lcores == 1 ? "" : "s", pmd.burst,
 		(unsigned long long)pmd.cur_throttle_us,
-		pmd.stop_reason != NULL ? pmd.stop_reason : "?");
+		pmd.stopping ? "stopped by " : "running (SIGUSR1: the figures so far)",
+		pmd.stopping ? (pmd.stop_reason != NULL ? pmd.stop_reason : "?") : "");
 	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
 		fprintf(f, "\n  ---------------------- port %u (%s) ----------------------\n",
 			pmd.ports[i].ethdev_id, pmd.ports[i].name);
@@ -201,7 +203,7 @@ json_str(FILE *f, const char *s)
 #define U(x) ((unsigned long long)(x))
 
 void
-pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
+pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools)
 {
 	double s = secs(a, b);
 	uint64_t rx, tx;
@@ -267,5 +269,10 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 			U(y->park_overshoot_max_ns), U(y->timer_late_p50_ns),
 			U(y->timer_late_p99_ns), U(y->timer_late_max_ns), U(y->timer_early_max_ns));
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	if (pools) {
+		fputs(",\"mbuf_pools\":", f);
+		app_pools_json(f);
+	}
+	fputc('}', f);
 }

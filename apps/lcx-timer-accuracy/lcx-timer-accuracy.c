@@ -28,6 +28,8 @@
 
 #include <lcx/lcx.h>
 
+#include "outfile.h"
+
 #define PROG "lcx-timer-accuracy"
 #define MAX_CONTEXTS 128
 #define NS_PER_US 1000ull
@@ -56,7 +58,7 @@ struct cstate;
 struct btimer {
 	struct lcx_timer t;
 	struct cstate *cs;
-	uint64_t deadline; /* what it was armed for: the context's now + delay */
+	uint64_t deadline; /* what it was armed for: the clock just before the start + delay */
 	uint32_t flags;
 };
 
@@ -93,11 +95,16 @@ sample_add(struct sampler *s, int64_t v)
 		s->dropped++;
 }
 
-/* Arm tm at now + a random delay, if its deadline falls within the run. */
+/*
+ * Arm tm at a random delay from now, if its deadline falls within the run. The
+ * delay counts from the call (lcx_timer_start()), so the deadline is taken from
+ * a fresh clock read just before it, not from the iteration's cached now: an
+ * at-least timer that fires before it has broken the contract for its caller.
+ */
 static void
 arm(struct cstate *cs, struct btimer *tm, uint64_t max_delay)
 {
-	uint64_t now = lcx_context_now(cs->ctx);
+	uint64_t now = lcx_context_clock(cs->ctx);
 	uint64_t delay = 1 + rng_next(&cs->rng) % max_delay;
 
 	if (now + delay >= cs->end_ns)
@@ -179,7 +186,8 @@ usage(FILE *f)
 		"                     library counted other fires than the program\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"Output (times in us): throttle_us, contexts, timers, duration_s, seed, fired,\n"
+		"Output (times in us): throttle_us, contexts, timers, duration_s (measured: from\n"
+		"arming the first timers to the end of the run, at least --duration), seed, fired,\n"
 		"regular_fired, late_p50_us, late_p99_us, late_max_us (regular timers,\n"
 		"lateness = fire - deadline, early fires count as 0), early_max_us (largest\n"
 		"deadline - fire of a regular timer), at_least_fired, at_least_late_p50_us,\n"
@@ -371,6 +379,7 @@ main(int argc, char **argv)
 	struct btimer *tm = NULL;
 	int cpus[CPU_SETSIZE], nb_cpus = 0, ret = 1, rc;
 	FILE *f = stdout;
+	struct app_out out = { .dirfd = -1 };
 	unsigned int started = 0;
 	cpu_set_t set;
 
@@ -394,12 +403,14 @@ main(int argc, char **argv)
 	uint64_t max_delay_ns = o.max_delay_ms * NS_PER_MS;
 
 	if (o.json != NULL) {
-		/* Before the run: a bad path is reported at once. */
-		f = fopen(o.json, "w");
-		if (f == NULL) {
-			fprintf(stderr, PROG ": cannot write %s: %s\n", o.json, strerror(errno));
+		/* Before the run: a bad path is reported at once; the file appears whole at the end. */
+		char err[512];
+
+		if (app_out_open(&out, o.json, err, sizeof(err)) < 0) {
+			fprintf(stderr, PROG ": cannot write %s\n", err);
 			return 1;
 		}
+		f = out.f;
 	}
 	cs = calloc(o.contexts, sizeof(*cs));
 	tm = calloc(o.timers ? o.timers : 1, sizeof(*tm));
@@ -539,7 +550,7 @@ main(int argc, char **argv)
 	fprintf(f, "  \"throttle_us\": %" PRIu64 ",\n", o.throttle_us);
 	fprintf(f, "  \"contexts\": %u,\n", o.contexts);
 	fprintf(f, "  \"timers\": %" PRIu64 ",\n", o.timers);
-	fprintf(f, "  \"duration_s\": %.3f,\n", o.duration_s);
+	fprintf(f, "  \"duration_s\": %.6f,\n", wall);
 	fprintf(f, "  \"seed\": %" PRIu64 ",\n", o.seed);
 	fprintf(f, "  \"fired\": %" PRIu64 ",\n", fired);
 	fprintf(f, "  \"regular_fired\": %zu,\n", nr);
@@ -562,10 +573,12 @@ main(int argc, char **argv)
 	fprintf(f, "  \"start_errors\": %" PRIu64 "\n", start_errors);
 	fprintf(f, "}\n");
 	if (f != stdout) {
-		rc = fclose(f);
+		char err[512];
+
+		rc = app_out_commit(&out, err, sizeof(err));
 		f = stdout;
 		if (rc != 0) {
-			fprintf(stderr, PROG ": cannot write %s: %s\n", o.json, strerror(errno));
+			fprintf(stderr, PROG ": cannot write %s\n", err);
 			free(r);
 			free(a);
 			goto out;
@@ -601,8 +614,7 @@ main(int argc, char **argv)
 		}
 	}
 out:
-	if (f != stdout)
-		fclose(f);
+	app_out_abort(&out);
 	for (unsigned int c = 0; c < started; c++)
 		lcx_context_release(cs[c].ctx);
 	if (cs != NULL) {

@@ -530,6 +530,201 @@ def case_default(tmp):
     print(f"default: {t['rx_total']} frames in 2 s, balanced")
 
 
+def check_pools(j, what):
+    """Every mbuf back in every pool at exit (the mempool's own count)."""
+    pools = j.get("mbuf_pools")
+    if not isinstance(pools, list) or not pools:
+        fail(f"{what}: no mbuf_pools in the summary: {pools}")
+    for p in pools:
+        if set(p) != {"name", "size", "available", "in_use"}:
+            fail(f"{what}: pool keys {p}")
+        if p["in_use"] != 0 or p["available"] != p["size"] or p["size"] <= 0:
+            fail(f"{what}: pool {p['name']}: {p['in_use']} of {p['size']} mbufs not back")
+    return pools
+
+
+def case_named(tmp):
+    """A device named with -a/--vdev that gives no port: exit 1 before any run, no summary;
+    the others named are not used alone."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "10", "5000", "64")
+    js = os.path.join(tmp, "s.json")
+    bad = os.path.join(tmp, "bad.pcap")
+    with open(bad, "wb"):
+        pass
+    base = [EXE, "--no-huge", "-m", "512", "-l", "0", "--file-prefix=lcxing-named" + TAG]
+    runs = [
+        ([f"--vdev=net_pcap0,rx_pcap={pcap}", "-a", "0000:01:00.0"], "-a 0000:01:00.0 gave no port"),
+        (["--no-pci", f"--vdev=net_pcap0,rx_pcap={pcap}", f"--vdev=net_pcap1,rx_pcap={bad}"],
+         "--vdev net_pcap1 gave no port"),
+        (["-a", "0000:01:00.0"], "-a 0000:01:00.0 gave no port"),
+    ]
+    for eal_args, want in runs:
+        p = run(base + eal_args + ["--", "--duration=1", f"--json={js}", "--stats-period=0"])
+        if p.returncode == 0 or want not in p.stderr:
+            fail(f"{eal_args}: exit {p.returncode}, stderr {p.stderr[-600:]!r}")
+        if os.path.exists(js):
+            fail(f"{eal_args}: a summary was written")
+    print("named: 3 runs with a named device missing exit non-zero, no summary")
+
+
+def case_duration(tmp):
+    """duration_s is at least --duration and within the wall clock measured around the
+    process (a duration timer armed from a stale time stopped runs at 1.87 s of 2)."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "10", "5000", "64")
+    js = os.path.join(tmp, "s.json")
+    out = []
+    for asked, arg, pre in ((2.0, "2", eal("duration", f"--vdev=net_pcap0,rx_pcap={pcap}")),
+                            (0.5, "500ms", eal("duration", f"--vdev=net_pcap0,rx_pcap={pcap}")),
+                            (0.5, "500ms", [EXE, "--"])):
+        t0 = time.monotonic()
+        p = run(pre + [f"--duration={arg}", f"--json={js}", "--stats-period=0"])
+        wall = time.monotonic() - t0
+        if p.returncode != 0:
+            fail(f"--duration={arg}: exit {p.returncode}")
+        j = summary(js)
+        d = j["duration_s"]
+        if j.get("stop_reason", "duration") != "duration":
+            fail(f"--duration={arg}: stop_reason {j['stop_reason']}")
+        if d < asked:
+            fail(f"--duration={arg}: duration_s {d} < {asked}")
+        if d > wall:
+            fail(f"--duration={arg}: duration_s {d} > {wall:.6f} s measured around the process")
+        if d > asked + 0.1:
+            fail(f"--duration={arg}: duration_s {d}, asked {asked}")
+        out.append(f"{d:.4f} of {asked} ({wall:.2f} s wall)")
+    print("duration: " + ", ".join(out))
+
+
+def case_pools(tmp):
+    """Every mbuf back at exit: pcapng capture (two pools), payload files, kernel sockets."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "50", "40", "5000", "300")
+    js = os.path.join(tmp, "s.json")
+    port = BASE_PORT + 400
+    runs = [
+        ("capture", eal("pools", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+         [f"--capture={tmp}/c.pcapng", "--duration=1"]),
+        ("capture-small-queue", eal("pools", f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1") +
+         [f"--capture={tmp}/d.pcapng", "--sink-queue=64", "--duration=1", "--rotate-size=1M"]),
+        ("payload", eal("pools", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+         [f"--payload-dir={tmp}/pl", "--duration=1"]),
+        ("socket", eal("pools") + [f"--listen=127.0.0.1:{port}", "--duration=1"]),
+    ]
+    names = []
+    for what, args in runs:
+        p = run(args + [f"--json={js}", "--stats-period=0"])
+        if p.returncode != 0 or "not back" in p.stderr:
+            fail(f"{what}: exit {p.returncode}")
+        j = summary(js)
+        check_balanced(j["totals"])
+        names.append(what + " " + "/".join(x["name"] for x in check_pools(j, what)))
+    print("pools: every mbuf back: " + ", ".join(names))
+
+
+def case_json_atomic(tmp):
+    """kill -9 mid-run leaves the --json target as it was and no other file; a path that
+    cannot be written fails at start, fast, exit 1."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "10", "5000", "64")
+    d = os.path.join(tmp, "out")
+    os.mkdir(d)
+    target = os.path.join(d, "s.json")
+    for before in (None, b"OLD\n"):
+        if before is not None:
+            with open(target, "wb") as f:
+                f.write(before)
+        sock = os.path.join(tmp, "ctl.sock")
+        p = subprocess.Popen(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                             [f"--json={target}", f"--control={sock}", "--stats-period=0"],
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(100):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.3)
+            p.send_signal(signal.SIGKILL)
+            p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        left = sorted(os.listdir(d))
+        if before is None and left != []:
+            fail(f"kill -9 left {left}")
+        if before is not None:
+            if left != ["s.json"]:
+                fail(f"kill -9 left {left}")
+            with open(target, "rb") as f:
+                if f.read() != before:
+                    fail("kill -9: the existing file changed")
+    p = run(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=300ms", f"--json={target}", "--stats-period=0"])
+    if p.returncode != 0 or summary(target)["totals"]["rx_total"] != 100:
+        fail("a full run did not replace the file with its summary")
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("keep")
+    os.symlink(victim, os.path.join(d, "link.json"))
+    for path, word in ((os.path.join(tmp, "nope", "x.json"), "No such file"),
+                       (d, "is a directory"), (os.path.join(d, "link.json"), "symbolic link")):
+        t0 = time.monotonic()
+        p = run(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                ["--duration=5", f"--json={path}", "--stats-period=0"])
+        if p.returncode != 1 or "--json" not in p.stderr or word not in p.stderr:
+            fail(f"--json={path}: exit {p.returncode}, {p.stderr[-300:]!r}")
+        if time.monotonic() - t0 > 3 or "EAL" in p.stderr:
+            fail(f"--json={path}: not found before the EAL started")
+    with open(victim) as f:
+        if f.read() != "keep":
+            fail("the link's target changed")
+    print("json_atomic: kill -9 leaves the target as it was; 3 bad paths fail at start")
+
+
+def case_signals(tmp):
+    """SIGHUP, SIGUSR1, SIGUSR2, SIGALRM do not stop lcx-ingest; SIGQUIT stops it with the
+    summary and the control socket removed, like SIGTERM."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "10", "5000", "64")
+    js = os.path.join(tmp, "s.json")
+    sock = os.path.join(tmp, "ctl.sock")
+    p = subprocess.Popen(eal("signals", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--json={js}", f"--control={sock}", "--stats-period=0"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
+            p.send_signal(sig)
+            time.sleep(0.3)
+            if p.poll() is not None:
+                fail(f"signal {sig.name} stopped lcx-ingest: exit {p.returncode}")
+        r = ctl_request(sock, '{"cmd":"stats"}')
+        if not r["ok"] or r["stats"]["rx_total"] != 100:
+            fail(f"stats after the signals: {r}")
+        p.send_signal(signal.SIGQUIT)
+        _, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    sys.stdout.write(err[-2000:])
+    if p.returncode != 0:
+        fail(f"SIGQUIT: exit {p.returncode}")
+    j = summary(js)
+    if j["stop_reason"] != "SIGQUIT":
+        fail(f"stop_reason {j['stop_reason']}")
+    check_balanced(j["totals"])
+    if os.path.exists(sock):
+        fail("control socket left behind")
+    if "SIGHUP" not in err or "acc " not in err:
+        fail("no word for SIGHUP, or no stats line for SIGUSR1")
+    print("signals: HUP, USR1, USR2, ALRM survived; QUIT stopped with the summary")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)

@@ -726,6 +726,216 @@ def case_bad_ports():
     check("shared by lcores" in err and "--txq" in err, "message: %r" % err)
 
 
+# --- named devices, duration, pools, the summary file, signals ---
+
+def case_named_missing():
+    """A device named with -a or --vdev that gives no port: one clear error, exit 1, no run
+    (never the embedded net_null pair); -b alone: no embedded default either."""
+    jpath = os.path.join(TMP, "named.json")
+    pre = ["-l", "0,1", "--no-huge", "-m", "512",
+           "--file-prefix=lcxpmd_" + CASE + os.environ.get("LCX_TEST_TAG", ""),
+           "--log-level=lib.eal:warning"]
+    empty = os.path.join(TMP, "bad.pcap")
+    with open(empty, "wb"):
+        pass  # not a pcap: net_pcap's probe fails
+    runs = [
+        (pre + ["-a", "0000:01:00.0"], "-a 0000:01:00.0 gave no port"),
+        (pre + ["--allow=0000:01:00.0"], "-a 0000:01:00.0 gave no port"),
+        # one of two named devices: fewer ports than named
+        (pre + ["--no-pci", "--vdev=net_null0", "--vdev=net_pcap0,rx_pcap=" + empty],
+         "--vdev net_pcap0 gave no port"),
+        (pre + ["-b", "0000:01:00.0"], "no embedded default"),
+    ]
+    for args, want in runs:
+        rc, out, err = run(args + ["--", "--duration=0.3", "--json=" + jpath], check_rc=None)
+        check(rc == 1, "%s: exit %d, expected 1\n%s" % (args[-1], rc, err))
+        check(want in err, "%s: message %r" % (args[-1], err))
+        check("net_null0 --vdev=net_null1" not in err and "RX-packets" not in out,
+              "%s: ran on the embedded ports:\n%s" % (args[-1], err))
+        check(not os.path.exists(jpath), "%s: a summary was written" % args[-1])
+        check(os.listdir(TMP) == ["bad.pcap"], "%s: files left: %s" % (args[-1], os.listdir(TMP)))
+
+
+def case_duration():
+    """duration_s is at least --duration and within the wall clock the test measures around
+    the process; five short runs (a timer armed from a stale time ended them early)."""
+    path = os.path.join(TMP, "d.json")
+    for i, (asked, extra) in enumerate([(0.2, [])] * 4 + [(1.0, ["--forward-mode=txonly"])]):
+        if os.path.exists(path):
+            os.unlink(path)
+        t0 = time.monotonic()
+        run(eal(CASE, "net_null0", "net_null1") +
+            ["--", "--duration=%g" % asked, "--json=" + path] + extra)
+        wall = time.monotonic() - t0
+        with open(path) as f:
+            j = json.load(f)
+        d = j["duration_s"]
+        check(j["stop_reason"] == "duration", "run %d: stop_reason %s" % (i, j["stop_reason"]))
+        check(d >= asked, "run %d: duration_s %.6f < --duration=%g" % (i, d, asked))
+        check(d <= wall, "run %d: duration_s %.6f > %.6f s measured around the process" %
+              (i, d, wall))
+        check(d <= asked + 0.1, "run %d: duration_s %.6f, asked %g" % (i, d, asked))
+
+
+def pools_of(j, total=None):
+    pools = j.get("mbuf_pools")
+    check(isinstance(pools, list) and pools, "no mbuf_pools: %s" % pools)
+    for p in pools:
+        check(set(p) == {"name", "size", "available", "in_use"}, "pool keys %s" % p)
+        check(p["in_use"] == 0 and p["available"] == p["size"],
+              "pool %s: %d of %d mbufs not back at exit" % (p["name"], p["in_use"], p["size"]))
+    if total is not None:
+        sizes = [p["size"] for p in pools if p["name"].startswith("lcxpmd_pool")]
+        check(sizes == [total], "pool sizes %s, --total-num-mbufs=%d" % (sizes, total))
+    return pools
+
+
+def case_pools():
+    """Every mbuf back in its pool at exit (the mempool's own count), in every mode, with
+    packets in flight in rings at the stop, on both pool layouts."""
+    frames, _ = frames_mixed(300)
+    inp = os.path.join(TMP, "in.pcap")
+    pcap_write(inp, frames)
+    pcapdev = "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, os.path.join(TMP, "out.pcap"))
+    runs = [
+        ([pcapdev], ["--forward-mode=io"]),
+        ([pcapdev], ["--forward-mode=udpecho"]),
+        ([pcapdev], ["--forward-mode=rxonly"]),
+        ([pcapdev], ["--forward-mode=txonly", "--tx-count=5000"]),
+        (["net_ring0", "net_ring1"], ["--forward-mode=io", "--tx-first"]),
+        (["net_ring0", "net_ring1"], ["--forward-mode=macswap", "--tx-first",
+                                      "--mp-alloc=native"]),
+        (["net_ring0"], ["--forward-mode=flowgen", "--burst=64"]),
+        (["net_null0", "net_null1"], ["--forward-mode=mac", "--rxq=2", "--txq=2"]),
+    ]
+    for vdevs, extra in runs:
+        j, out, err = run_json(eal(CASE, *vdevs) + ["--", "--duration=0.3",
+                                                    "--total-num-mbufs=12000"] + extra)
+        pools_of(j, 12000)
+        check("not back" not in err, "%s: %s" % (extra, err))
+
+
+def case_json_atomic():
+    """--json: a killed run leaves the target as it was (no 0-byte or partial file, no
+    temporary file); a path that cannot be written fails at start, fast, exit 1."""
+    d = os.path.join(TMP, "out")
+    os.mkdir(d)
+    target = os.path.join(d, "s.json")
+    for before in (None, b"OLD CONTENT\n"):
+        if before is not None:
+            with open(target, "wb") as f:
+                f.write(before)
+        ctl = "/tmp/lcxm-atomic-%d.sock" % os.getpid()
+        p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                     ["--", "--json=" + target, "--control=" + ctl])
+        try:
+            wait_path(ctl, p)
+            time.sleep(0.3)
+            p.send_signal(signal.SIGKILL)
+            p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        if os.path.exists(ctl):
+            os.unlink(ctl)
+        if before is None:
+            check(os.listdir(d) == [], "kill -9 left %s" % os.listdir(d))
+        else:
+            check(os.listdir(d) == ["s.json"], "kill -9 left %s" % os.listdir(d))
+            with open(target, "rb") as f:
+                check(f.read() == before, "kill -9: the existing file changed")
+    # A run to its end replaces it, whole.
+    run(eal(CASE, "net_null0", "net_null1") + ["--", "--duration=0.2", "--json=" + target])
+    with open(target) as f:
+        check(json.load(f)["stop_reason"] == "duration", "summary after a full run")
+    check(os.listdir(d) == ["s.json"], "files left: %s" % os.listdir(d))
+    # Paths that cannot be written: found before the EAL starts.
+    link_to = os.path.join(TMP, "victim")
+    with open(link_to, "w") as f:
+        f.write("keep")
+    os.symlink(link_to, os.path.join(d, "link.json"))
+    bad = [(os.path.join(TMP, "nope", "x.json"), "No such file"),
+           (d, "is a directory"),
+           (os.path.join(d, "link.json"), "symbolic link"),
+           ("/proc/self/lcx.json", "/proc/self/lcx.json")]
+    if os.geteuid() != 0:
+        ro = os.path.join(TMP, "ro")
+        os.mkdir(ro, 0o555)
+        bad.append((os.path.join(ro, "x.json"), "Permission denied"))
+    for path, word in bad:
+        t0 = time.monotonic()
+        rc, out, err = run(eal(CASE, "net_null0", "net_null1") +
+                           ["--", "--duration=5", "--json=" + path], check_rc=None)
+        check(rc == 1, "--json=%s: exit %d, expected 1" % (path, rc))
+        check("--json" in err and word in err, "--json=%s: message %r" % (path, err))
+        check(time.monotonic() - t0 < 3, "--json=%s: not found at start" % path)
+        check("forwarding on" not in err, "--json=%s: the run started" % path)
+    with open(link_to) as f:
+        check(f.read() == "keep", "the link's target changed")
+    if os.geteuid() == 0 and __import__("shutil").which("unshare"):
+        # A read-only file system (root writes anywhere else).
+        ro = os.path.join(TMP, "ro")
+        os.mkdir(ro)
+        args = [PMD] + eal(CASE, "net_null0") + ["--", "--duration=5",
+                                                 "--json=" + ro + "/x.json"]
+        t0 = time.monotonic()
+        p = subprocess.run(["unshare", "-m", "sh", "-c",
+                            "mount -t tmpfs -o ro tmpfs %s && exec \"$@\"" % ro, "sh"] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        check(p.returncode == 1 and "Read-only file system" in p.stderr,
+              "read-only dir: exit %d %r" % (p.returncode, p.stderr))
+        check(time.monotonic() - t0 < 3, "read-only dir: not found at start")
+
+
+def case_signals():
+    """SIGHUP and SIGQUIT stop with the final figures, the summary and the control socket
+    removed; SIGUSR1 prints the figures so far; SIGUSR2 and SIGALRM are ignored."""
+    jpath = os.path.join(TMP, "sig.json")
+    ctl = "/tmp/lcxm-sigs-%d.sock" % os.getpid()
+    for sig, name in ((signal.SIGHUP, "SIGHUP"), (signal.SIGQUIT, "SIGQUIT")):
+        p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                     ["--", "--json=" + jpath, "--control=" + ctl])
+        try:
+            wait_path(ctl, p)
+            time.sleep(0.3)
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        check(p.returncode == 0, "%s: exit %d: %s" % (name, p.returncode, err))
+        check("stopped by " + name in out and "RX-packets" in out, "%s: no figures" % name)
+        with open(jpath) as f:
+            j = json.load(f)
+        check(j["stop_reason"] == name, "%s: stop_reason %s" % (name, j["stop_reason"]))
+        check(not os.path.exists(ctl), "%s: control socket left behind" % name)
+        os.unlink(jpath)
+    p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                 ["--", "--json=" + jpath, "--control=" + ctl])
+    try:
+        wait_path(ctl, p)
+        time.sleep(0.3)
+        for sig in (signal.SIGUSR2, signal.SIGALRM, signal.SIGUSR1):
+            p.send_signal(sig)
+            time.sleep(0.3)
+            check(p.poll() is None, "signal %d stopped lcx-pmd" % sig)
+        c = Client(ctl)
+        check(c.req({"cmd": "stats"})["running"] is True, "not running after the signals")
+        c.close()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    first = out.find("running (SIGUSR1")
+    check(first >= 0 and out.find("RX-packets") < out.find("stopped by SIGTERM"),
+          "SIGUSR1 printed no figures:\n" + out)
+    with open(jpath) as f:
+        check(json.load(f)["stop_reason"] == "SIGTERM", "stop_reason after SIGTERM")
+    check(not os.path.exists(ctl), "control socket left behind")
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef LCX_APP_OUTFILE_H
+#define LCX_APP_OUTFILE_H
+
+/*
+ * Shared by the programs in apps/ (lcx-pmd, lcx-ingest, lcx-timer-accuracy):
+ * a summary file (--json) that is checked at start and appears whole at the
+ * end, and the device and mbuf-pool checks of an EAL program.
+ *
+ * The summary file: app_out_open() checks the path before the run (its
+ * directory exists and is writable, the target is absent or a regular file:
+ * never a directory, a symbolic link or a device) and creates an unnamed file
+ * in that directory (O_TMPFILE; where the file system has none, a temporary
+ * name .NAME.PID.tmp made with O_CREAT|O_EXCL|O_NOFOLLOW). The program writes
+ * to app_out.f; app_out_commit() flushes, syncs, and links the file in under
+ * a temporary name, then renames it over the target. A run that dies leaves
+ * the target as it was and, with O_TMPFILE, nothing else. "-" means stdout.
+ * Called from the main thread only.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct app_out {
+	FILE *f;          /**< where to write; stdout for "-" */
+	const char *path; /**< the target, as given */
+	int dirfd;        /**< the target's directory; -1 for stdout */
+	char base[256];   /**< the target's last component */
+	char tmp[300];    /**< the temporary name (named mode, or at commit) */
+	bool unnamed;     /**< O_TMPFILE: no name until the commit */
+};
+
+/**
+ * Check path and create the file to write the summary to.
+ * @return 0, or -errno with a message in err (the path and why).
+ */
+int app_out_open(struct app_out *o, const char *path, char *err, size_t errlen);
+
+/**
+ * Put what was written at the target (replacing a regular file there).
+ * @return 0, or -errno with a message in err; the target is then unchanged.
+ */
+int app_out_commit(struct app_out *o, char *err, size_t errlen);
+
+/** Drop what was written (no file left behind). A no-op after a commit. */
+void app_out_abort(struct app_out *o);
+
+#endif /* LCX_APP_OUTFILE_H */

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""lcx-timer-accuracy end to end: python3 timer_accuracy_test.py PATH CASE.
+
+duration: duration_s is measured (more than --duration, the run sleeps to its
+deadline) and within the wall clock this test measures around the process, and
+--check holds: no at-least timer before its deadline as the caller sees it (the
+clock read just before lcx_timer_start()). json: the --json file is checked at
+start and appears whole. Exit 0 pass, 1 fail.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def case_duration(exe, tmp):
+    js = os.path.join(tmp, "t.json")
+    for asked in (0.3, 1.0):
+        t0 = time.monotonic()
+        p = subprocess.run([exe, "--duration", str(asked), "--timers", "2000", "--check",
+                            "--json", js], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+        wall = time.monotonic() - t0
+        if p.returncode != 0:
+            fail(f"--duration {asked}: exit {p.returncode}: {p.stderr}")
+        with open(js) as f:
+            j = json.load(f)
+        d = j["duration_s"]
+        if not asked < d <= wall:
+            fail(f"--duration {asked}: duration_s {d}, wall around the process {wall:.6f}")
+        if d > asked + 0.05:
+            fail(f"--duration {asked}: duration_s {d}")
+        if j["at_least_early"] != 0 or j["fired"] == 0 or j["lib_timers_fired"] != j["fired"]:
+            fail(f"contract: {j}")
+        print(f"duration: {d} s of {asked} ({wall:.3f} s wall), {j['fired']} fired, "
+              f"at_least_early 0")
+
+
+def case_json(exe, tmp):
+    js = os.path.join(tmp, "t.json")
+    with open(js, "w") as f:
+        f.write("OLD")
+    p = subprocess.Popen([exe, "--duration", "5", "--json", js])
+    time.sleep(0.5)
+    p.kill()
+    p.wait()
+    with open(js) as f:
+        if f.read() != "OLD" or sorted(os.listdir(tmp)) != ["t.json"]:
+            fail("kill -9 changed the target or left a file")
+    for path, word in ((os.path.join(tmp, "nope", "x.json"), "No such file"),
+                       (tmp, "is a directory")):
+        t0 = time.monotonic()
+        p = subprocess.run([exe, "--duration", "5", "--json", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        if p.returncode != 1 or word not in p.stderr or time.monotonic() - t0 > 2:
+            fail(f"--json {path}: exit {p.returncode}, {p.stderr!r}")
+    print("json: bad paths fail at start; kill -9 leaves the target as it was")
+
+
+def main():
+    if len(sys.argv) != 3 or "case_" + sys.argv[2] not in globals():
+        print(__doc__)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="lcxta-") as tmp:
+        globals()["case_" + sys.argv[2]](os.path.abspath(sys.argv[1]), tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -70,23 +70,18 @@ app_out_open(struct app_out *o, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: directory %s: %s", path, dir, strerror(e));
 		return -e;
 	}
+	/* Anything at the target stays as it is: lcx replaces no file it did not create. */
 	if (fstatat(o->dirfd, o->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			e = EISDIR;
+		e = EEXIST;
+		if (S_ISDIR(st.st_mode))
 			snprintf(err, errlen, "%s is a directory", path);
-			goto out_close;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			e = ELOOP;
-			snprintf(err, errlen, "%s is a symbolic link (not followed: give the "
-				 "real path)", path);
-			goto out_close;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			e = EINVAL;
-			snprintf(err, errlen, "%s is not a regular file", path);
-			goto out_close;
-		}
+		else if (S_ISLNK(st.st_mode))
+			snprintf(err, errlen, "%s is a symbolic link (not followed, not replaced)",
+				 path);
+		else
+			snprintf(err, errlen, "%s exists (lcx replaces no file it did not "
+				 "create: remove it or give a new name)", path);
+		goto out_close;
 	} else if (errno != ENOENT) {
 		e = errno;
 		goto out_close_errno;
@@ -147,16 +142,14 @@ app_out_commit(struct app_out *o, char *err, size_t errlen)
 		char proc[64];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(o->f));
-		snprintf(o->tmp, sizeof(o->tmp), ".%s.%d.tmp", o->base, (int)getpid());
 		/* linkat() fails on an existing name: it never replaces or follows one. */
-		if (linkat(AT_FDCWD, proc, o->dirfd, o->tmp, AT_SYMLINK_FOLLOW) != 0) {
+		if (linkat(AT_FDCWD, proc, o->dirfd, o->base, AT_SYMLINK_FOLLOW) != 0)
 			e = errno;
-			o->tmp[0] = '\0';
-		}
 		o->unnamed = false;
-	}
-	if (e == 0 && renameat(o->dirfd, o->tmp, o->dirfd, o->base) != 0)
+	} else if (e == 0 && renameat2(o->dirfd, o->tmp, o->dirfd, o->base,
+				      RENAME_NOREPLACE) != 0) {
 		e = errno;
+	}
 	if (e == 0)
 		o->tmp[0] = '\0';
 	if (fclose(o->f) != 0 && e == 0)

@@ -8,13 +8,15 @@
  * end, and the device and mbuf-pool checks of an EAL program.
  *
  * The summary file: app_out_open() checks the path before the run (its
- * directory exists and is writable, the target is absent or a regular file:
- * never a directory, a symbolic link or a device) and creates an unnamed file
+ * directory exists and is writable, nothing is at the target: lcx never
+ * replaces or follows a file it did not create) and creates an unnamed file
  * in that directory (O_TMPFILE; where the file system has none, a temporary
  * name .NAME.PID.tmp made with O_CREAT|O_EXCL|O_NOFOLLOW). The program writes
- * to app_out.f; app_out_commit() flushes, syncs, and links the file in under
- * a temporary name, then renames it over the target. A run that dies leaves
- * the target as it was and, with O_TMPFILE, nothing else. "-" means stdout.
+ * to app_out.f; app_out_commit() flushes, syncs, and links the file in at the
+ * target (linkat, or renameat2 RENAME_NOREPLACE from the temporary name): a
+ * file that appeared there during the run is never replaced (EEXIST; the named
+ * temporary file is then removed too). A run that dies leaves nothing at the
+ * target and, with O_TMPFILE, nothing else. "-" means stdout.
  * Called from the main thread only.
  */
 
@@ -37,8 +39,9 @@ struct app_out {
 int app_out_open(struct app_out *o, const char *path, char *err, size_t errlen);
 
 /**
- * Put what was written at the target (replacing a regular file there).
- * @return 0, or -errno with a message in err; the target is then unchanged.
+ * Put what was written at the target, which must still be absent.
+ * @return 0, or -errno with a message in err (-EEXIST: something appeared at the
+ *         target); the target is then unchanged.
  */
 int app_out_commit(struct app_out *o, char *err, size_t errlen);
 

@@ -631,38 +631,38 @@ def case_json_atomic(tmp):
     d = os.path.join(tmp, "out")
     os.mkdir(d)
     target = os.path.join(d, "s.json")
-    for before in (None, b"OLD\n"):
-        if before is not None:
-            with open(target, "wb") as f:
-                f.write(before)
-        sock = os.path.join(tmp, "ctl.sock")
-        p = subprocess.Popen(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
-                             [f"--json={target}", f"--control={sock}", "--stats-period=0"],
-                             stderr=subprocess.PIPE, text=True)
-        try:
-            for _ in range(100):
-                if os.path.exists(sock):
-                    break
-                time.sleep(0.1)
-            time.sleep(0.3)
-            p.send_signal(signal.SIGKILL)
-            p.communicate(timeout=20)
-        finally:
-            if p.poll() is None:
-                p.kill()
-        left = sorted(os.listdir(d))
-        if before is None and left != []:
-            fail(f"kill -9 left {left}")
-        if before is not None:
-            if left != ["s.json"]:
-                fail(f"kill -9 left {left}")
-            with open(target, "rb") as f:
-                if f.read() != before:
-                    fail("kill -9: the existing file changed")
+    sock = os.path.join(tmp, "ctl.sock")
+    p = subprocess.Popen(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--json={target}", f"--control={sock}", "--stats-period=0"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    left = sorted(os.listdir(d))
+    if left != []:
+        fail(f"kill -9 left {left}")
     p = run(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
             ["--duration=300ms", f"--json={target}", "--stats-period=0"])
     if p.returncode != 0 or summary(target)["totals"]["rx_total"] != 100:
-        fail("a full run did not replace the file with its summary")
+        fail("a full run did not write the file with its summary")
+    # An existing file is never replaced: refused at start, left as it was.
+    with open(target, "wb") as f:
+        f.write(b"OLD\n")
+    p = run(eal("atomic", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=300ms", f"--json={target}", "--stats-period=0"])
+    if p.returncode != 1 or "exists" not in p.stderr:
+        fail(f"existing --json: exit {p.returncode}, {p.stderr[-300:]!r}")
+    with open(target, "rb") as f:
+        if f.read() != b"OLD\n":
+            fail("an existing --json file changed")
     victim = os.path.join(tmp, "victim")
     with open(victim, "w") as f:
         f.write("keep")

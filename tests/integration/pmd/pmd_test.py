@@ -821,33 +821,33 @@ def case_json_atomic():
     d = os.path.join(TMP, "out")
     os.mkdir(d)
     target = os.path.join(d, "s.json")
-    for before in (None, b"OLD CONTENT\n"):
-        if before is not None:
-            with open(target, "wb") as f:
-                f.write(before)
-        ctl = "/tmp/lcxm-atomic-%d.sock" % os.getpid()
-        p = start_bg(eal(CASE, "net_null0", "net_null1") +
-                     ["--", "--json=" + target, "--control=" + ctl])
-        try:
-            wait_path(ctl, p)
-            time.sleep(0.3)
-            p.send_signal(signal.SIGKILL)
-            p.communicate(timeout=20)
-        finally:
-            if p.poll() is None:
-                p.kill()
-        if os.path.exists(ctl):
-            os.unlink(ctl)
-        if before is None:
-            check(os.listdir(d) == [], "kill -9 left %s" % os.listdir(d))
-        else:
-            check(os.listdir(d) == ["s.json"], "kill -9 left %s" % os.listdir(d))
-            with open(target, "rb") as f:
-                check(f.read() == before, "kill -9: the existing file changed")
-    # A run to its end replaces it, whole.
+    ctl = "/tmp/lcxm-atomic-%d.sock" % os.getpid()
+    p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                 ["--", "--json=" + target, "--control=" + ctl])
+    try:
+        wait_path(ctl, p)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if os.path.exists(ctl):
+        os.unlink(ctl)
+    check(os.listdir(d) == [], "kill -9 left %s" % os.listdir(d))
+    # A run to its end writes it, whole.
     run(eal(CASE, "net_null0", "net_null1") + ["--", "--duration=0.2", "--json=" + target])
     with open(target) as f:
         check(json.load(f)["stop_reason"] == "duration", "summary after a full run")
+    check(os.listdir(d) == ["s.json"], "files left: %s" % os.listdir(d))
+    # An existing file is never replaced: refused at start, left as it was.
+    with open(target, "wb") as f:
+        f.write(b"OLD CONTENT\n")
+    rc, out, err = run(eal(CASE, "net_null0", "net_null1") +
+                       ["--", "--duration=0.2", "--json=" + target], check_rc=None)
+    check(rc == 1 and "exists" in err, "existing --json: exit %d, %r" % (rc, err[-300:]))
+    with open(target, "rb") as f:
+        check(f.read() == b"OLD CONTENT\n", "an existing --json file changed")
     check(os.listdir(d) == ["s.json"], "files left: %s" % os.listdir(d))
     # Paths that cannot be written: found before the EAL starts.
     link_to = os.path.join(TMP, "victim")

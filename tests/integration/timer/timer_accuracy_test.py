@@ -46,15 +46,19 @@ def case_duration(exe, tmp):
 
 def case_json(exe, tmp):
     js = os.path.join(tmp, "t.json")
-    with open(js, "w") as f:
-        f.write("OLD")
     p = subprocess.Popen([exe, "--duration", "5", "--json", js])
     time.sleep(0.5)
     p.kill()
     p.wait()
+    if sorted(os.listdir(tmp)) != []:
+        fail("kill -9 left a file: %s" % os.listdir(tmp))
+    with open(js, "w") as f:
+        f.write("OLD")
+    p = subprocess.run([exe, "--duration", "0.2", "--json", js], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
     with open(js) as f:
-        if f.read() != "OLD" or sorted(os.listdir(tmp)) != ["t.json"]:
-            fail("kill -9 changed the target or left a file")
+        if p.returncode != 1 or "exists" not in p.stderr or f.read() != "OLD":
+            fail(f"existing --json: exit {p.returncode}, {p.stderr!r}, or the file changed")
     for path, word in ((os.path.join(tmp, "nope", "x.json"), "No such file"),
                        (tmp, "is a directory")):
         t0 = time.monotonic()
@@ -62,7 +66,7 @@ def case_json(exe, tmp):
                            stderr=subprocess.PIPE, text=True, timeout=60)
         if p.returncode != 1 or word not in p.stderr or time.monotonic() - t0 > 2:
             fail(f"--json {path}: exit {p.returncode}, {p.stderr!r}")
-    print("json: bad paths fail at start; kill -9 leaves the target as it was")
+    print("json: bad paths and an existing file fail at start; kill -9 leaves nothing")
 
 
 def main():

@@ -44,6 +44,7 @@ struct ingest_rx {
 struct ingest_rxq_bind {
 	struct ingest_rx *rx; /**< its context's state */
 	uint16_t iface;       /**< ethdev port id or INGEST_IFACE_SOCKET */
+	enum ingest_link link; /**< the link type of the queue's frames */
 };
 
 /** Options (after --). */

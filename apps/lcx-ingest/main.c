@@ -45,7 +45,12 @@ static struct ingest_app app;
 
 /* --- the receive path --- */
 
-static __thread uint8_t lin_buf[65536];
+/* ingest_chain's reader over an mbuf chain. */
+static const void *
+mbuf_read(const void *frame, uint32_t off, uint32_t n, void *buf)
+{
+	return rte_pktmbuf_read(frame, off, n, buf);
+}
 
 /* Hand a frame that passed to the sink. */
 static inline void
@@ -60,6 +65,9 @@ rx_pass(struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q, uint64_t t
  * One rx burst: parse, count and track it in the engine, then hand what
  * passed to the sink and free the rest. With no sink every frame is freed,
  * as one bulk of the burst itself, and what passed is counted accepted.
+ * Frames in one segment go through the engine's burst path; a chained frame
+ * (a jumbo frame, a large datagram from the socket port) is parsed in place,
+ * segment by segment (ingest_engine_chain()), and counted at its pkt_len.
  */
 static void
 rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
@@ -80,31 +88,32 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (likely(m->nb_segs == 1) || rte_pktmbuf_linearize(m) == 0) {
+		if (likely(m->nb_segs == 1)) {
 			batch[nb] = m;
 			data[nb] = rte_pktmbuf_mtod(m, const uint8_t *);
 			len[nb++] = rte_pktmbuf_pkt_len(m);
 		} else {
-			/* A chain too long to linearize: parsed from a copy, alone. */
+			struct ingest_chain c = {
+				.first = rte_pktmbuf_mtod(m, const uint8_t *),
+				.first_len = rte_pktmbuf_data_len(m),
+				.len = rte_pktmbuf_pkt_len(m),
+				.read = mbuf_read,
+				.frame = m,
+			};
 			struct ingest_pkt pkt;
-			uint32_t l = rte_pktmbuf_pkt_len(m);
-			const uint8_t *d;
 
-			if (l > sizeof(lin_buf))
-				l = sizeof(lin_buf);
-			d = rte_pktmbuf_read(m, 0, l, lin_buf);
-			if (ingest_engine_frame(&rx->eng, d, l, now, &pkt) != INGEST_OK) {
+			if (ingest_engine_chain(&rx->eng, b->link, &c, now, &pkt) != INGEST_OK) {
 				if (sink != NULL)
 					drop[nd++] = m;
 			} else if (sink != NULL) {
-				rx_pass(m, l, b->iface, q, tsc, items, qbytes, &k);
+				rx_pass(m, c.len, b->iface, q, tsc, items, qbytes, &k);
 			} else {
 				acc++;
-				acc_bytes += l;
+				acc_bytes += c.len;
 			}
 		}
 	}
-	ingest_engine_burst(&rx->eng, data, len, nb, now, verdict);
+	ingest_engine_burst(&rx->eng, b->link, data, len, nb, now, verdict);
 	if (sink == NULL) {
 		for (i = 0; i < nb; i++) {
 			uint64_t pass = verdict[i] == INGEST_OK;

@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off += part;
 		}
 		now += 1000;
-		ingest_engine_burst(&eng, fr, ln, k, now, vd);
+		ingest_engine_burst(&eng, INGEST_LINK_ETH, fr, ln, k, now, vd);
 		for (i = 0; i < k; i++) {
 			struct ingest_pkt p2;
 

@@ -589,7 +589,8 @@ flows_snapshot(struct lcx_context *ctx, void *arg)
 
 struct ranked {
 	const struct ingest_flow *f;
-	uint64_t rate, now;
+	struct ingest_flow_rate rate;
+	uint64_t now;
 };
 
 static int
@@ -597,12 +598,12 @@ ranked_cmp(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 
-	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
+	return x->rate.pps < y->rate.pps ? 1 : x->rate.pps > y->rate.pps ? -1 : 0;
 }
 
 int
 ingest_app_top_flows(struct ingest_app *a, unsigned int n, struct ingest_flow *out,
-		     uint64_t *rate, uint64_t *now)
+		     struct ingest_flow_rate *rate, uint64_t *now)
 {
 	struct flows_snap *snaps;
 	struct ranked *all;
@@ -629,7 +630,7 @@ ingest_app_top_flows(struct ingest_app *a, unsigned int n, struct ingest_flow *o
 		for (j = 0; j < snaps[i].got; j++) {
 			all[m].f = &snaps[i].copy[j];
 			all[m].now = snaps[i].now;
-			all[m].rate = ingest_flow_rate_pps(all[m].f, all[m].now);
+			all[m].rate = ingest_flow_rate(all[m].f, all[m].now);
 			m++;
 		}
 	}
@@ -652,7 +653,8 @@ int
 ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 {
 	struct ingest_flow *fl = calloc(n ? n : 1, sizeof(*fl));
-	uint64_t *rate = calloc(n ? n : 1, sizeof(*rate)), *now = calloc(n ? n : 1, sizeof(*now));
+	struct ingest_flow_rate *rate = calloc(n ? n : 1, sizeof(*rate));
+	uint64_t *now = calloc(n ? n : 1, sizeof(*now));
 	int i, m;
 
 	if (fl == NULL || rate == NULL || now == NULL) {
@@ -669,7 +671,7 @@ ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
 			",\"age_s\":%.3f,\"idle_s\":%.3f",
-			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i], fl[i].rate_bps,
+			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i].pps, rate[i].bps,
 			(double)(now[i] - fl[i].first_ns) / 1e9,
 			(double)(now[i] - fl[i].last_ns) / 1e9);
 		if (a->o.seq_given)

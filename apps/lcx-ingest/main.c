@@ -35,6 +35,7 @@
 
 #include "app.h"
 #include "gen.h"
+#include "link.h"
 #include "rotate.h"
 
 #define EAL_ARGS_MAX 128
@@ -42,6 +43,8 @@
 #define DEFAULT_ROUNDS 16
 
 static struct ingest_app app;
+/* The link type of each net_pcap rx file (the rest is Ethernet). */
+static struct ingest_vdev_links vdev_links;
 
 /* --- the receive path --- */
 
@@ -68,6 +71,7 @@ rx_pass(struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q, uint64_t t
  * Frames in one segment go through the engine's burst path; a chained frame
  * (a jumbo frame, a large datagram from the socket port) is parsed in place,
  * segment by segment (ingest_engine_chain()), and counted at its pkt_len.
+ * Frames reach the engine and the sink in the order they came.
  */
 static void
 rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
@@ -76,46 +80,43 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 	struct ingest_rx *rx = b->rx;
 	struct ingest_sink *sink = rx->app->sink;
 	struct ingest_sink_item items[LCX_PORT_BURST_MAX];
-	struct rte_mbuf *drop[LCX_PORT_BURST_MAX], *batch[LCX_PORT_BURST_MAX];
+	struct rte_mbuf *drop[LCX_PORT_BURST_MAX];
 	const uint8_t *data[LCX_PORT_BURST_MAX];
 	uint32_t len[LCX_PORT_BURST_MAX];
 	uint8_t verdict[LCX_PORT_BURST_MAX];
 	uint64_t now = lcx_context_now(rx->ctx), tsc = sink != NULL ? rte_rdtsc() : 0;
 	uint64_t acc = 0, acc_bytes = 0, qbytes[LCX_PORT_BURST_MAX];
-	unsigned int k = 0, nd = 0, nb = 0, i, done;
+	unsigned int k = 0, nd = 0, run = 0, i, done;
 
 	(void)port;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (likely(m->nb_segs == 1)) {
-			batch[nb] = m;
-			data[nb] = rte_pktmbuf_mtod(m, const uint8_t *);
-			len[nb++] = rte_pktmbuf_pkt_len(m);
-		} else {
+		data[i] = rte_pktmbuf_mtod(m, const uint8_t *);
+		len[i] = rte_pktmbuf_pkt_len(m);
+		if (unlikely(m->nb_segs != 1)) {
+			/* In order: the one-segment frames before it first. */
 			struct ingest_chain c = {
-				.first = rte_pktmbuf_mtod(m, const uint8_t *),
+				.first = data[i],
 				.first_len = rte_pktmbuf_data_len(m),
-				.len = rte_pktmbuf_pkt_len(m),
+				.len = len[i],
 				.read = mbuf_read,
 				.frame = m,
 			};
 			struct ingest_pkt pkt;
 
-			if (ingest_engine_chain(&rx->eng, b->link, &c, now, &pkt) != INGEST_OK) {
-				if (sink != NULL)
-					drop[nd++] = m;
-			} else if (sink != NULL) {
-				rx_pass(m, c.len, b->iface, q, tsc, items, qbytes, &k);
-			} else {
-				acc++;
-				acc_bytes += c.len;
-			}
+			if (i > run)
+				ingest_engine_burst(&rx->eng, b->link, data + run, len + run, i - run,
+						    now, verdict + run);
+			verdict[i] = (uint8_t)ingest_engine_chain(&rx->eng, b->link, &c, now, &pkt);
+			run = i + 1;
 		}
 	}
-	ingest_engine_burst(&rx->eng, b->link, data, len, nb, now, verdict);
+	if (n > run)
+		ingest_engine_burst(&rx->eng, b->link, data + run, len + run, n - run, now,
+				    verdict + run);
 	if (sink == NULL) {
-		for (i = 0; i < nb; i++) {
+		for (i = 0; i < n; i++) {
 			uint64_t pass = verdict[i] == INGEST_OK;
 
 			acc += pass;
@@ -123,11 +124,11 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 	} else {
-		for (i = 0; i < nb; i++) {
+		for (i = 0; i < n; i++) {
 			if (verdict[i] == INGEST_OK)
-				rx_pass(batch[i], len[i], b->iface, q, tsc, items, qbytes, &k);
+				rx_pass(pkts[i], len[i], b->iface, q, tsc, items, qbytes, &k);
 			else
-				drop[nd++] = batch[i];
+				drop[nd++] = pkts[i];
 		}
 		if (k > 0) {
 			done = ingest_sink_enqueue(sink, items, k);
@@ -920,7 +921,7 @@ open_ports(struct rte_mempool **poolp)
 	struct ingest_opts *o = &app.o;
 	uint16_t nbq = o->rxq ? o->rxq : (uint16_t)app.nb_rx;
 	const char *names[INGEST_PORTS_MAX];
-	char ethnames[INGEST_PORTS_MAX][RTE_ETH_NAME_MAX_LEN];
+	char ethnames[INGEST_PORTS_MAX][RTE_ETH_NAME_MAX_LEN], ethname[RTE_ETH_NAME_MAX_LEN];
 	unsigned int nb = 0, i, q, next_ctx = 0;
 	bool socket = o->nb_listen > 0;
 	uint16_t pid;
@@ -997,6 +998,9 @@ open_ports(struct rte_mempool **poolp)
 
 			b->rx = rx;
 			b->iface = eid >= 0 ? (uint16_t)eid : INGEST_IFACE_SOCKET;
+			b->link = INGEST_LINK_ETH;
+			if (eid >= 0 && rte_eth_dev_get_name_by_port((uint16_t)eid, ethname) == 0)
+				b->link = ingest_vdev_link_of(&vdev_links, ethname, q);
 			ret = lcx_port_rxq_attach(p, (uint16_t)q, rx->ctx, rx_handler, b);
 			if (ret < 0) {
 				fprintf(stderr, "lcx-ingest: cannot attach %s queue %u: %s\n",
@@ -1095,6 +1099,33 @@ main(int argc, char **argv)
 		own_prefix = true;
 	}
 	eal_argv[eal_argc] = NULL;
+	{
+		/* net_pcap replays a file's frames whatever its link type: read
+		 * it here, refuse what the parser does not decode. */
+		char err[512];
+		unsigned int v, q;
+
+		if (ingest_vdev_links_scan(eal_argc, eal_argv, &vdev_links, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lcx-ingest: %s\n", err);
+			return 2;
+		}
+		for (v = 0; v < vdev_links.nb; v++)
+			for (q = 0; q < vdev_links.vdev[v].nb; q++) {
+				enum ingest_link l = vdev_links.vdev[v].link[q];
+
+				if (l == INGEST_LINK_ETH)
+					continue;
+				if (app.o.capture || app.o.payload_dir) {
+					fprintf(stderr, "lcx-ingest: %s queue %u carries %s frames, "
+						"not Ethernet: --capture and --payload-dir take "
+						"Ethernet input only\n", vdev_links.vdev[v].name,
+						q, ingest_link_name(l));
+					return 2;
+				}
+				fprintf(stderr, "lcx-ingest: %s queue %u: link type %s\n",
+					vdev_links.vdev[v].name, q, ingest_link_name(l));
+			}
+	}
 
 	{
 		/* Signals go to the signalfd of the control context: blocked

@@ -849,6 +849,18 @@ print_summary(const struct ingest_totals *t, double secs)
 			t->sink_queue_full, t->sink_write_errors, t->sink_nomem);
 	fprintf(stderr, "  flows: %" PRIu64 " active, %" PRIu64 " created, %" PRIu64
 		" evicted\n", t->flows, t->flow_inserts, t->flow_evictions);
+	/* Lost before the account (rx_total counts what the ports handed over). */
+	for (v = 0; v < app.nb_ports; v++) {
+		struct lcx_port_stats ps;
+
+		memset(&ps, 0, sizeof(ps));
+		lcx_port_stats(app.ports[v], &ps);
+		if (ps.rx_missed || ps.rx_nombuf || ps.rx_errors)
+			fprintf(stderr, "  port %s lost before rx_total: rx_missed %" PRIu64
+				" rx_nombuf %" PRIu64 " rx_errors %" PRIu64 "\n",
+				lcx_port_name(app.ports[v]), ps.rx_missed, ps.rx_nombuf,
+				ps.rx_errors);
+	}
 	if (app.o.seq_given)
 		fprintf(stderr, "  seq: received %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64
 			" duplicate %" PRIu64 " out_of_range %" PRIu64 " resyncs %" PRIu64

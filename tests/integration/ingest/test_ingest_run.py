@@ -426,6 +426,20 @@ def ctl_request(path, line):
     return json.loads(buf)
 
 
+def check_rates(flows, frame, what):
+    """Each flow sent `frame`-byte frames: its bytes are packets x frame, and
+    rate_bps is rate_pps x 8 x frame (both over one span, rounded down)."""
+    for f in flows:
+        if f["bytes"] != f["packets"] * frame:
+            fail(f"{what}: {f['flow']}: {f['bytes']} bytes for {f['packets']} frames of {frame}")
+        if f["rate_pps"] <= 0:
+            fail(f"{what}: {f['flow']}: rate_pps {f['rate_pps']}")
+        d = f["rate_bps"] - f["rate_pps"] * 8 * frame
+        if not 0 <= d < 8 * frame:
+            fail(f"{what}: {f['flow']}: rate_pps {f['rate_pps']} and rate_bps {f['rate_bps']} "
+                 f"disagree (frames of {frame} bytes)")
+
+
 def case_control(tmp):
     """Control socket: stats, flows, rotate, bad requests, stop."""
     pcap = os.path.join(tmp, "flows.pcap")
@@ -450,6 +464,7 @@ def case_control(tmp):
         r = ctl_request(sock, '{"cmd":"flows","n":5}')
         if not r["ok"] or len(r["flows"]) != 5 or r["flows"][0]["packets"] != 50:
             fail(f"flows: {r}")
+        check_rates(r["flows"], 142, "control flows (flows younger than a window)")
         for bad in ['{"cmd":"nope"}', "stats", '{"cmd":"flows","n":0}', '{"cmd":"stats",}']:
             r = ctl_request(sock, bad)
             if r["ok"] or "error" not in r:
@@ -474,6 +489,7 @@ def case_control(tmp):
     if p.returncode != 0:
         fail(f"exit {p.returncode}")
     check_balanced(summary(js)["totals"])
+    check_rates(summary(js)["top_flows"], 142, "summary top_flows")
     print("control: stats, flows, rotate, 4 bad requests, stop")
 
 

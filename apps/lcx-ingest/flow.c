@@ -171,6 +171,18 @@ ingest_flow_get_h(struct ingest_flow_table *t, const struct ingest_flow_key *key
 	return f;
 }
 
+void
+ingest__flow_window_close(struct ingest_flow *f, uint64_t now_ns)
+{
+	uint64_t span = now_ns - f->win_start_ns;
+
+	f->prev_pps = ingest__muldiv(f->win_pkts, 1000000000ull, span);
+	f->prev_bps = ingest__muldiv(f->win_bytes, 8000000000ull, span);
+	f->win_start_ns = now_ns;
+	f->win_pkts = 0;
+	f->win_bytes = 0;
+}
+
 struct ingest_flow_rate
 ingest_flow_rate(const struct ingest_flow *f, uint64_t now_ns)
 {

@@ -208,19 +208,16 @@ ingest__muldiv(uint64_t a, uint64_t b, uint64_t c)
 	return (uint64_t)((unsigned __int128)a * b / c);
 }
 
+/* Close the current rate window at now_ns and open the next (once a second
+ * at most per flow: out of line, off the per-packet path). */
+void ingest__flow_window_close(struct ingest_flow *f, uint64_t now_ns);
+
 /** Count one packet of len bytes on a flow at now_ns (updates the rate window). */
 static inline void
 ingest_flow_count(struct ingest_flow *f, uint32_t len, uint64_t now_ns)
 {
-	uint64_t span = now_ns - f->win_start_ns;
-
-	if (span >= INGEST_FLOW_RATE_WINDOW_NS) {
-		f->prev_pps = ingest__muldiv(f->win_pkts, 1000000000ull, span);
-		f->prev_bps = ingest__muldiv(f->win_bytes, 8000000000ull, span);
-		f->win_start_ns = now_ns;
-		f->win_pkts = 0;
-		f->win_bytes = 0;
-	}
+	if (__builtin_expect(now_ns - f->win_start_ns >= INGEST_FLOW_RATE_WINDOW_NS, 0))
+		ingest__flow_window_close(f, now_ns);
 	f->pkts++;
 	f->bytes += len;
 	f->win_pkts++;

@@ -44,6 +44,7 @@ struct ingest_rx {
 struct ingest_rxq_bind {
 	struct ingest_rx *rx; /**< its context's state */
 	uint16_t iface;       /**< ethdev port id or INGEST_IFACE_SOCKET */
+	enum ingest_link link; /**< the link type of the queue's frames */
 };
 
 /** Options (after --). */
@@ -101,12 +102,12 @@ void ingest_app_totals(const struct ingest_app *app, struct ingest_totals *t);
  * Copy the top n flows by rate over every rx context, highest first. Enters
  * each rx context to read its table. Not on an rx context.
  * @param out n flows out.
- * @param rate their rates (pps) out.
+ * @param rate their rates out, ingest_flow_rate() at the time each was read.
  * @param now the time each was read at, out.
  * @return how many, or -errno.
  */
 int ingest_app_top_flows(struct ingest_app *app, unsigned int n, struct ingest_flow *out,
-			 uint64_t *rate, uint64_t *now);
+			 struct ingest_flow_rate *rate, uint64_t *now);
 
 /**
  * Write the top n flows by rate over every rx context as a JSON array.

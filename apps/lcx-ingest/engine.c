@@ -124,36 +124,103 @@ conf_field4(const struct ingest_seq_conf *conf)
 	return conf->mode == INGEST_SEQ_FIELD && conf->width == 4;
 }
 
+/* Count a frame of len bytes that passed on its flow, and track its sequence
+ * counter: payload points at the UDP payload (plen bytes), of which at least
+ * the bytes the counter needs are readable. */
+static void
+frame_ok(struct ingest_engine *e, const struct ingest_pkt *pkt, uint32_t len,
+	 const struct ingest_seq_conf *conf, const uint8_t *payload, uint32_t plen,
+	 uint64_t now_ns)
+{
+	struct ingest_flow *f = ingest_flow_get(e->flows, &pkt->key, now_ns);
+
+	ingest_flow_count(f, len, now_ns);
+	if (conf->mode != INGEST_SEQ_NONE) {
+		struct seq_sums c = {0};
+
+		track_seq(&c, conf, conf_field4(conf), f, payload, plen);
+		seq_sums_publish(&e->acct, &c);
+	}
+	publish_flows(e);
+}
+
 enum ingest_verdict
 ingest_engine_frame(struct ingest_engine *e, const uint8_t *data, uint32_t len, uint64_t now_ns,
 		    struct ingest_pkt *pkt)
 {
 	enum ingest_verdict v = ingest_parse(data, len, e->ports, pkt);
-	struct ingest_flow *f;
 
 	INGEST_ADD(e->acct.rx_total, 1);
 	INGEST_ADD(e->acct.rx_bytes, len);
 	INGEST_ADD(e->acct.verdict[v], 1);
-	if (v == INGEST_OK && e->flows != NULL) {
-		f = ingest_flow_get(e->flows, &pkt->key, now_ns);
-		ingest_flow_count(f, len, now_ns);
-		if (e->seq.mode != INGEST_SEQ_NONE) {
-			struct seq_sums c = {0};
+	if (v == INGEST_OK && e->flows != NULL)
+		frame_ok(e, pkt, len, &e->seq, data + pkt->payload_off, pkt->payload_len, now_ns);
+	return v;
+}
 
-			track_seq(&c, &e->seq, conf_field4(&e->seq), f, data + pkt->payload_off,
-				  pkt->payload_len);
-			seq_sums_publish(&e->acct, &c);
+enum ingest_verdict
+ingest_engine_chain(struct ingest_engine *e, enum ingest_link link, const struct ingest_chain *c,
+		    uint64_t now_ns, struct ingest_pkt *pkt)
+{
+	uint8_t hdr[INGEST_CHAIN_HDR_MAX], sbuf[16];
+	const uint8_t *h = c->first, *payload;
+	uint32_t avail = c->first_len < c->len ? c->first_len : c->len, so, sn;
+	struct ingest_seq_conf conf = e->seq;
+	enum ingest_verdict v;
+
+	/* The headers in one piece: the first segment, or a copy of the
+	 * frame's first bytes when that segment is short. */
+	if (avail < c->len && avail < INGEST_CHAIN_HDR_MAX) {
+		uint32_t n = c->len < INGEST_CHAIN_HDR_MAX ? c->len : INGEST_CHAIN_HDR_MAX;
+		const uint8_t *p = c->read(c->frame, 0, n, hdr);
+
+		if (p != NULL) {
+			h = p;
+			avail = n;
 		}
-		publish_flows(e);
 	}
+	v = ingest_parse_link(link, h, avail, c->len, e->ports, pkt);
+	INGEST_ADD(e->acct.rx_total, 1);
+	INGEST_ADD(e->acct.rx_bytes, c->len);
+	INGEST_ADD(e->acct.verdict[v], 1);
+	if (v != INGEST_OK || e->flows == NULL)
+		return v;
+	/* The bytes of the payload the counter is read from: [so, so + sn). */
+	payload = h + pkt->payload_off;
+	if (conf.mode == INGEST_SEQ_RTP) {
+		so = 0;
+		sn = 12;
+	} else {
+		so = conf.offset;
+		sn = conf.width;
+	}
+	if (conf.mode != INGEST_SEQ_NONE && so + sn <= pkt->payload_len &&
+	    !(pkt->payload_off + so + sn <= avail)) {
+		/* Not in the header piece: read (or gather) just those bytes, and
+		 * track them as a payload that starts with the counter. */
+		const uint8_t *p = c->read(c->frame, pkt->payload_off + so, sn, sbuf);
+
+		if (conf.mode == INGEST_SEQ_FIELD)
+			conf.offset = 0;
+		/* A reader that fails (not with a frame as long as it says):
+		 * no counter, nothing read. */
+		frame_ok(e, pkt, c->len, &conf, p != NULL ? p : sbuf, p != NULL ? sn : 0, now_ns);
+		return v;
+	}
+	/* The counter in the header piece, or none in the payload (too short:
+	 * no_seq, nothing read). */
+	frame_ok(e, pkt, c->len, &conf, payload, pkt->payload_len, now_ns);
 	return v;
 }
 
 #define AHEAD 4
 
-void
-ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const uint32_t *len,
-		    unsigned int n, uint64_t now_ns, uint8_t *verdict)
+/* One pass of ingest_engine_burst(), n <= INGEST_ENGINE_BURST_MAX. Inline
+ * with a constant link for Ethernet, so that its loop keeps the inline parser
+ * and no test of the link per frame. */
+static inline __attribute__((always_inline)) void
+burst_pass(struct ingest_engine *e, enum ingest_link link, const uint8_t *const *data,
+	   const uint32_t *len, unsigned int n, uint64_t now_ns, uint8_t *verdict)
 {
 	struct ingest_pkt pkt[INGEST_ENGINE_BURST_MAX]; /* of the accepted frames, packed */
 	uint64_t h[INGEST_ENGINE_BURST_MAX];
@@ -168,8 +235,6 @@ ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const u
 	uint64_t bytes = 0, ev0;
 	unsigned int i, k, nok = 0;
 
-	if (n > INGEST_ENGINE_BURST_MAX)
-		n = INGEST_ENGINE_BURST_MAX;
 	/* 1: parse (prefetching the next frames); for accepted frames hash the
 	 * 5-tuple and prefetch its bucket. Counters are summed in locals and
 	 * published once: only this thread writes them. */
@@ -180,7 +245,10 @@ ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const u
 
 		if (i + AHEAD < n)
 			__builtin_prefetch(data[i + AHEAD]);
-		v = ingest__parse_fast(data[i], len[i], ports, &pkt[nok]);
+		if (link == INGEST_LINK_ETH)
+			v = ingest__parse_fast(data[i], len[i], ports, &pkt[nok]);
+		else
+			v = ingest_parse_link(link, data[i], len[i], len[i], ports, &pkt[nok]);
 		verdict[i] = (uint8_t)v;
 		bytes += len[i];
 		if (__builtin_expect(v == INGEST_OK, 1)) {
@@ -229,4 +297,34 @@ ingest_engine_burst(struct ingest_engine *e, const uint8_t *const *data, const u
 	if (seq)
 		seq_sums_publish(a, &c);
 	publish_flows(e);
+}
+
+/* Other links, and bursts longer than one pass. */
+static __attribute__((noinline)) void
+burst_other(struct ingest_engine *e, enum ingest_link link, const uint8_t *const *data,
+	    const uint32_t *len, unsigned int n, uint64_t now_ns, uint8_t *verdict)
+{
+	unsigned int k;
+
+	while (n > 0) {
+		k = n < INGEST_ENGINE_BURST_MAX ? n : INGEST_ENGINE_BURST_MAX;
+		if (link == INGEST_LINK_ETH)
+			ingest_engine_burst(e, INGEST_LINK_ETH, data, len, k, now_ns, verdict);
+		else
+			burst_pass(e, link, data, len, k, now_ns, verdict);
+		n -= k;
+		data += k;
+		len += k;
+		verdict += k;
+	}
+}
+
+void
+ingest_engine_burst(struct ingest_engine *e, enum ingest_link link, const uint8_t *const *data,
+		    const uint32_t *len, unsigned int n, uint64_t now_ns, uint8_t *verdict)
+{
+	if (__builtin_expect(link != INGEST_LINK_ETH || n > INGEST_ENGINE_BURST_MAX, 0))
+		burst_other(e, link, data, len, n, now_ns, verdict);
+	else
+		burst_pass(e, INGEST_LINK_ETH, data, len, n, now_ns, verdict);
 }

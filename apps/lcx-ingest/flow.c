@@ -171,16 +171,32 @@ ingest_flow_get_h(struct ingest_flow_table *t, const struct ingest_flow_key *key
 	return f;
 }
 
-uint64_t
-ingest_flow_rate_pps(const struct ingest_flow *f, uint64_t now_ns)
+void
+ingest__flow_window_close(struct ingest_flow *f, uint64_t now_ns)
 {
 	uint64_t span = now_ns - f->win_start_ns;
 
-	if (span >= 2 * INGEST_FLOW_RATE_WINDOW_NS)
-		return f->win_pkts * 1000000000ull / span;
-	if (f->rate_pps == 0 && span > 0 && f->pkts == f->win_pkts)
-		return f->win_pkts * 1000000000ull / span; /* young flow: its first window */
-	return f->rate_pps;
+	f->prev_pps = ingest__muldiv(f->win_pkts, 1000000000ull, span);
+	f->prev_bps = ingest__muldiv(f->win_bytes, 8000000000ull, span);
+	f->win_start_ns = now_ns;
+	f->win_pkts = 0;
+	f->win_bytes = 0;
+}
+
+struct ingest_flow_rate
+ingest_flow_rate(const struct ingest_flow *f, uint64_t now_ns)
+{
+	uint64_t span = now_ns > f->win_start_ns ? now_ns - f->win_start_ns : 0;
+	bool closed = f->pkts != f->win_pkts; /* a window closed before this one */
+
+	if (span >= INGEST_FLOW_RATE_WINDOW_NS || (!closed && span > 0))
+		return (struct ingest_flow_rate){
+			.pps = ingest__muldiv(f->win_pkts, 1000000000ull, span),
+			.bps = ingest__muldiv(f->win_bytes, 8000000000ull, span),
+		};
+	if (closed)
+		return (struct ingest_flow_rate){.pps = f->prev_pps, .bps = f->prev_bps};
+	return (struct ingest_flow_rate){0, 0};
 }
 
 void
@@ -231,7 +247,7 @@ static void
 top_visit(const struct ingest_flow *f, void *arg)
 {
 	struct top *tp = arg;
-	uint64_t r = ingest_flow_rate_pps(f, tp->now);
+	uint64_t r = ingest_flow_rate(f, tp->now).pps;
 	unsigned int i;
 
 	if (tp->n < tp->cap) {

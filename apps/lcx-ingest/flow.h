@@ -24,7 +24,12 @@
 #include "parse.h"
 #include "seq.h"
 
-/** Length of a rate window, ns. */
+/**
+ * Length of a rate window, ns. A flow's packets are counted in windows: the
+ * first starts at its first packet; a window closes at the first packet that
+ * comes at least this long after its start, and that packet opens the next.
+ * ingest_flow_rate() says what a rate read at a given time is.
+ */
 #define INGEST_FLOW_RATE_WINDOW_NS 1000000000ull
 
 /** One flow. Hot fields first: the first line is the lookup and the counters. */
@@ -36,8 +41,8 @@ struct ingest_flow {
 	uint64_t win_start_ns;      /**< start of the current rate window */
 	uint64_t win_pkts;          /**< packets in it */
 	uint64_t win_bytes;         /**< bytes in it */
-	uint64_t rate_pps;          /**< packets/s over the last complete window */
-	uint64_t rate_bps;          /**< bits/s over the last complete window */
+	uint64_t prev_pps;          /**< packets/s of the window closed last (read: ingest_flow_rate()) */
+	uint64_t prev_bps;          /**< bits/s of the same window */
 	uint64_t first_ns;          /**< first seen */
 	struct ingest_seq seq;      /**< sequence state (zero when not tracked) */
 } __attribute__((aligned(64)));
@@ -196,19 +201,23 @@ ingest_flow_prefetch(const struct ingest_flow_table *t, uint64_t h)
 struct ingest_flow *ingest_flow_find(const struct ingest_flow_table *t,
 				     const struct ingest_flow_key *key);
 
+/* a * b / c without overflow (c > 0). */
+static inline uint64_t
+ingest__muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+	return (uint64_t)((unsigned __int128)a * b / c);
+}
+
+/* Close the current rate window at now_ns and open the next (once a second
+ * at most per flow: out of line, off the per-packet path). */
+void ingest__flow_window_close(struct ingest_flow *f, uint64_t now_ns);
+
 /** Count one packet of len bytes on a flow at now_ns (updates the rate window). */
 static inline void
 ingest_flow_count(struct ingest_flow *f, uint32_t len, uint64_t now_ns)
 {
-	uint64_t span = now_ns - f->win_start_ns;
-
-	if (span >= INGEST_FLOW_RATE_WINDOW_NS) {
-		f->rate_pps = f->win_pkts * 1000000000ull / span;
-		f->rate_bps = f->win_bytes * 8000000000ull / span;
-		f->win_start_ns = now_ns;
-		f->win_pkts = 0;
-		f->win_bytes = 0;
-	}
+	if (__builtin_expect(now_ns - f->win_start_ns >= INGEST_FLOW_RATE_WINDOW_NS, 0))
+		ingest__flow_window_close(f, now_ns);
 	f->pkts++;
 	f->bytes += len;
 	f->win_pkts++;
@@ -216,12 +225,24 @@ ingest_flow_count(struct ingest_flow *f, uint32_t len, uint64_t now_ns)
 	f->last_ns = now_ns;
 }
 
+/** A flow's rate. */
+struct ingest_flow_rate {
+	uint64_t pps; /**< packets per second */
+	uint64_t bps; /**< bits per second (whole frames, as the flow's bytes) */
+};
+
 /**
- * The packet rate of a flow as seen at now_ns: the last complete window's,
- * or, once the current window is older than two windows, the packets of the
- * current window over its age (a flow that went quiet decays towards 0).
+ * The rate of a flow as read at now_ns: packets and bits per second over one
+ * and the same span, always:
+ * - the current window, when it is at least INGEST_FLOW_RATE_WINDOW_NS old at
+ *   now_ns: its packets and bytes over its age (so a flow that went quiet
+ *   decays as 1/t: N packets after t seconds of silence read N/t);
+ * - else the window closed last;
+ * - else (a flow younger than one window) its packets and bytes so far over
+ *   its age (0 at age 0).
+ * The summary, the control socket's flows and the telemetry all read this.
  */
-uint64_t ingest_flow_rate_pps(const struct ingest_flow *f, uint64_t now_ns);
+struct ingest_flow_rate ingest_flow_rate(const struct ingest_flow *f, uint64_t now_ns);
 
 /**
  * The n flows with the highest rate, highest first.

@@ -37,6 +37,7 @@
 #include "ealdev.h"
 #include "outfile.h"
 #include "gen.h"
+#include "link.h"
 #include "rotate.h"
 
 #define EAL_ARGS_MAX 128
@@ -45,10 +46,17 @@
 
 static struct ingest_app app;
 static struct app_out json_out = { .dirfd = -1 };
+/* The link type of each net_pcap rx file (the rest is Ethernet). */
+static struct ingest_vdev_links vdev_links;
 
 /* --- the receive path --- */
 
-static __thread uint8_t lin_buf[65536];
+/* ingest_chain's reader over an mbuf chain. */
+static const void *
+mbuf_read(const void *frame, uint32_t off, uint32_t n, void *buf)
+{
+	return rte_pktmbuf_read(frame, off, n, buf);
+}
 
 /* Hand a frame that passed to the sink. */
 static inline void
@@ -63,6 +71,10 @@ rx_pass(struct rte_mbuf *m, uint32_t len, uint16_t iface, uint16_t q, uint64_t t
  * One rx burst: parse, count and track it in the engine, then hand what
  * passed to the sink and free the rest. With no sink every frame is freed,
  * as one bulk of the burst itself, and what passed is counted accepted.
+ * Frames in one segment go through the engine's burst path; a chained frame
+ * (a jumbo frame, a large datagram from the socket port) is parsed in place,
+ * segment by segment (ingest_engine_chain()), and counted at its pkt_len.
+ * Frames reach the engine and the sink in the order they came.
  */
 static void
 rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
@@ -71,45 +83,43 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 	struct ingest_rx *rx = b->rx;
 	struct ingest_sink *sink = rx->app->sink;
 	struct ingest_sink_item items[LCX_PORT_BURST_MAX];
-	struct rte_mbuf *drop[LCX_PORT_BURST_MAX], *batch[LCX_PORT_BURST_MAX];
+	struct rte_mbuf *drop[LCX_PORT_BURST_MAX];
 	const uint8_t *data[LCX_PORT_BURST_MAX];
 	uint32_t len[LCX_PORT_BURST_MAX];
 	uint8_t verdict[LCX_PORT_BURST_MAX];
 	uint64_t now = lcx_context_now(rx->ctx), tsc = sink != NULL ? rte_rdtsc() : 0;
 	uint64_t acc = 0, acc_bytes = 0, qbytes[LCX_PORT_BURST_MAX];
-	unsigned int k = 0, nd = 0, nb = 0, i, done;
+	unsigned int k = 0, nd = 0, run = 0, i, done;
 
 	(void)port;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (likely(m->nb_segs == 1) || rte_pktmbuf_linearize(m) == 0) {
-			batch[nb] = m;
-			data[nb] = rte_pktmbuf_mtod(m, const uint8_t *);
-			len[nb++] = rte_pktmbuf_pkt_len(m);
-		} else {
-			/* A chain too long to linearize: parsed from a copy, alone. */
+		data[i] = rte_pktmbuf_mtod(m, const uint8_t *);
+		len[i] = rte_pktmbuf_pkt_len(m);
+		if (unlikely(m->nb_segs != 1)) {
+			/* In order: the one-segment frames before it first. */
+			struct ingest_chain c = {
+				.first = data[i],
+				.first_len = rte_pktmbuf_data_len(m),
+				.len = len[i],
+				.read = mbuf_read,
+				.frame = m,
+			};
 			struct ingest_pkt pkt;
-			uint32_t l = rte_pktmbuf_pkt_len(m);
-			const uint8_t *d;
 
-			if (l > sizeof(lin_buf))
-				l = sizeof(lin_buf);
-			d = rte_pktmbuf_read(m, 0, l, lin_buf);
-			if (ingest_engine_frame(&rx->eng, d, l, now, &pkt) != INGEST_OK) {
-				if (sink != NULL)
-					drop[nd++] = m;
-			} else if (sink != NULL) {
-				rx_pass(m, l, b->iface, q, tsc, items, qbytes, &k);
-			} else {
-				acc++;
-				acc_bytes += l;
-			}
+			if (i > run)
+				ingest_engine_burst(&rx->eng, b->link, data + run, len + run, i - run,
+						    now, verdict + run);
+			verdict[i] = (uint8_t)ingest_engine_chain(&rx->eng, b->link, &c, now, &pkt);
+			run = i + 1;
 		}
 	}
-	ingest_engine_burst(&rx->eng, data, len, nb, now, verdict);
+	if (n > run)
+		ingest_engine_burst(&rx->eng, b->link, data + run, len + run, n - run, now,
+				    verdict + run);
 	if (sink == NULL) {
-		for (i = 0; i < nb; i++) {
+		for (i = 0; i < n; i++) {
 			uint64_t pass = verdict[i] == INGEST_OK;
 
 			acc += pass;
@@ -117,11 +127,11 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 	} else {
-		for (i = 0; i < nb; i++) {
+		for (i = 0; i < n; i++) {
 			if (verdict[i] == INGEST_OK)
-				rx_pass(batch[i], len[i], b->iface, q, tsc, items, qbytes, &k);
+				rx_pass(pkts[i], len[i], b->iface, q, tsc, items, qbytes, &k);
 			else
-				drop[nd++] = batch[i];
+				drop[nd++] = pkts[i];
 		}
 		if (k > 0) {
 			done = ingest_sink_enqueue(sink, items, k);
@@ -587,7 +597,8 @@ flows_snapshot(struct lcx_context *ctx, void *arg)
 
 struct ranked {
 	const struct ingest_flow *f;
-	uint64_t rate, now;
+	struct ingest_flow_rate rate;
+	uint64_t now;
 };
 
 static int
@@ -595,12 +606,12 @@ ranked_cmp(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 
-	return x->rate < y->rate ? 1 : x->rate > y->rate ? -1 : 0;
+	return x->rate.pps < y->rate.pps ? 1 : x->rate.pps > y->rate.pps ? -1 : 0;
 }
 
 int
 ingest_app_top_flows(struct ingest_app *a, unsigned int n, struct ingest_flow *out,
-		     uint64_t *rate, uint64_t *now)
+		     struct ingest_flow_rate *rate, uint64_t *now)
 {
 	struct flows_snap *snaps;
 	struct ranked *all;
@@ -627,7 +638,7 @@ ingest_app_top_flows(struct ingest_app *a, unsigned int n, struct ingest_flow *o
 		for (j = 0; j < snaps[i].got; j++) {
 			all[m].f = &snaps[i].copy[j];
 			all[m].now = snaps[i].now;
-			all[m].rate = ingest_flow_rate_pps(all[m].f, all[m].now);
+			all[m].rate = ingest_flow_rate(all[m].f, all[m].now);
 			m++;
 		}
 	}
@@ -650,7 +661,8 @@ int
 ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 {
 	struct ingest_flow *fl = calloc(n ? n : 1, sizeof(*fl));
-	uint64_t *rate = calloc(n ? n : 1, sizeof(*rate)), *now = calloc(n ? n : 1, sizeof(*now));
+	struct ingest_flow_rate *rate = calloc(n ? n : 1, sizeof(*rate));
+	uint64_t *now = calloc(n ? n : 1, sizeof(*now));
 	int i, m;
 
 	if (fl == NULL || rate == NULL || now == NULL) {
@@ -667,7 +679,7 @@ ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
 			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
 			",\"age_s\":%.3f,\"idle_s\":%.3f",
-			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i], fl[i].rate_bps,
+			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i].pps, rate[i].bps,
 			(double)(now[i] - fl[i].first_ns) / 1e9,
 			(double)(now[i] - fl[i].last_ns) / 1e9);
 		if (a->o.seq_given)
@@ -884,6 +896,18 @@ print_summary(const struct ingest_totals *t, double secs)
 			t->sink_queue_full, t->sink_write_errors, t->sink_nomem);
 	fprintf(stderr, "  flows: %" PRIu64 " active, %" PRIu64 " created, %" PRIu64
 		" evicted\n", t->flows, t->flow_inserts, t->flow_evictions);
+	/* Lost before the account (rx_total counts what the ports handed over). */
+	for (v = 0; v < app.nb_ports; v++) {
+		struct lcx_port_stats ps;
+
+		memset(&ps, 0, sizeof(ps));
+		lcx_port_stats(app.ports[v], &ps);
+		if (ps.rx_missed || ps.rx_nombuf || ps.rx_errors)
+			fprintf(stderr, "  port %s lost before rx_total: rx_missed %" PRIu64
+				" rx_nombuf %" PRIu64 " rx_errors %" PRIu64 "\n",
+				lcx_port_name(app.ports[v]), ps.rx_missed, ps.rx_nombuf,
+				ps.rx_errors);
+	}
 	if (app.o.seq_given)
 		fprintf(stderr, "  seq: received %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64
 			" duplicate %" PRIu64 " out_of_range %" PRIu64 " resyncs %" PRIu64
@@ -997,7 +1021,7 @@ open_ports(struct rte_mempool **poolp)
 	struct ingest_opts *o = &app.o;
 	uint16_t nbq = o->rxq ? o->rxq : (uint16_t)app.nb_rx;
 	const char *names[INGEST_PORTS_MAX];
-	char ethnames[INGEST_PORTS_MAX][RTE_ETH_NAME_MAX_LEN];
+	char ethnames[INGEST_PORTS_MAX][RTE_ETH_NAME_MAX_LEN], ethname[RTE_ETH_NAME_MAX_LEN];
 	unsigned int nb = 0, i, q, next_ctx = 0;
 	bool socket = o->nb_listen > 0;
 	uint16_t pid;
@@ -1074,6 +1098,9 @@ open_ports(struct rte_mempool **poolp)
 
 			b->rx = rx;
 			b->iface = eid >= 0 ? (uint16_t)eid : INGEST_IFACE_SOCKET;
+			b->link = INGEST_LINK_ETH;
+			if (eid >= 0 && rte_eth_dev_get_name_by_port((uint16_t)eid, ethname) == 0)
+				b->link = ingest_vdev_link_of(&vdev_links, ethname, q);
 			ret = lcx_port_rxq_attach(p, (uint16_t)q, rx->ctx, rx_handler, b);
 			if (ret < 0) {
 				fprintf(stderr, "lcx-ingest: cannot attach %s queue %u: %s\n",
@@ -1184,6 +1211,33 @@ main(int argc, char **argv)
 		own_prefix = true;
 	}
 	eal_argv[eal_argc] = NULL;
+	{
+		/* net_pcap replays a file's frames whatever its link type: read
+		 * it here, refuse what the parser does not decode. */
+		char err[512];
+		unsigned int v, q;
+
+		if (ingest_vdev_links_scan(eal_argc, eal_argv, &vdev_links, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lcx-ingest: %s\n", err);
+			return 2;
+		}
+		for (v = 0; v < vdev_links.nb; v++)
+			for (q = 0; q < vdev_links.vdev[v].nb; q++) {
+				enum ingest_link l = vdev_links.vdev[v].link[q];
+
+				if (l == INGEST_LINK_ETH)
+					continue;
+				if (app.o.capture || app.o.payload_dir) {
+					fprintf(stderr, "lcx-ingest: %s queue %u carries %s frames, "
+						"not Ethernet: --capture and --payload-dir take "
+						"Ethernet input only\n", vdev_links.vdev[v].name,
+						q, ingest_link_name(l));
+					return 2;
+				}
+				fprintf(stderr, "lcx-ingest: %s queue %u: link type %s\n",
+					vdev_links.vdev[v].name, q, ingest_link_name(l));
+			}
+	}
 
 	{
 		/* Signals go to the signalfd of the control context: blocked

@@ -2,8 +2,14 @@
 /*
  * The frame parser. Reads only bytes it has checked are there; every length a
  * header claims is checked against what is left before it is used.
+ *
+ * Two lengths: len, the frame's, against which every length a header claims
+ * is checked, and avail <= len, the bytes that can be read (the first bytes
+ * of a chained frame). A header that fits in len but not in avail is
+ * INGEST_M_CHAIN_HDR; a frame in one piece has avail == len and never gets it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@
 #define ETYPE_VLAN 0x8100
 #define ETYPE_QINQ 0x88a8
 #define ETYPE_QINQ_OLD 0x9100
+#define ETYPE_RAW 0x10000u /* not an ethertype: the version nibble says */
 #define IP4_HLEN 20
 #define IP6_HLEN 40
 #define UDP_HLEN 8
@@ -43,7 +50,50 @@ static const char *const verdict_names[INGEST_VERDICT_MAX] = {
 	[INGEST_M_IP6_EXT_DEPTH] = "ip6_ext_depth",
 	[INGEST_M_UDP_TRUNC] = "udp_trunc",
 	[INGEST_M_UDP_LEN] = "udp_len",
+	[INGEST_M_LINK_TRUNC] = "link_trunc",
+	[INGEST_M_IP_VERSION] = "ip_version",
+	[INGEST_M_CHAIN_HDR] = "chain_hdr",
 };
+
+static const char *const link_names[INGEST_LINK_MAX] = {
+	[INGEST_LINK_ETH] = "ethernet",
+	[INGEST_LINK_RAW] = "raw",
+	[INGEST_LINK_SLL] = "sll",
+	[INGEST_LINK_SLL2] = "sll2",
+	[INGEST_LINK_NULL] = "null",
+};
+
+int
+ingest_link_from_pcap(int linktype)
+{
+	switch (linktype) {
+	case 1: /* LINKTYPE_ETHERNET, DLT_EN10MB */
+		return INGEST_LINK_ETH;
+	case 101: /* LINKTYPE_RAW */
+	case 12:  /* DLT_RAW on most systems */
+	case 14:  /* DLT_RAW on OpenBSD */
+	case 228: /* LINKTYPE_IPV4 */
+	case 229: /* LINKTYPE_IPV6 */
+		return INGEST_LINK_RAW;
+	case 113: /* LINKTYPE_LINUX_SLL */
+		return INGEST_LINK_SLL;
+	case 276: /* LINKTYPE_LINUX_SLL2 */
+		return INGEST_LINK_SLL2;
+	case 0:   /* LINKTYPE_NULL: address family in the writer's byte order */
+	case 108: /* LINKTYPE_LOOP: in network byte order */
+		return INGEST_LINK_NULL;
+	default:
+		return -ENOTSUP;
+	}
+}
+
+const char *
+ingest_link_name(enum ingest_link link)
+{
+	if ((unsigned int)link >= INGEST_LINK_MAX)
+		return "unknown";
+	return link_names[link];
+}
 
 const char *
 ingest_verdict_name(enum ingest_verdict v)
@@ -125,15 +175,24 @@ rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Are the n bytes at off within the avail bytes that can be read? */
+static inline bool
+seen(uint32_t avail, uint32_t off, uint32_t n)
+{
+	return off <= avail && avail - off >= n;
+}
+
 /* Parse the UDP header at data[off], inside an IP payload that ends at end. */
 static enum ingest_verdict
-parse_udp(const uint8_t *data, uint32_t off, uint32_t end, const struct ingest_portset *ports,
-	  struct ingest_pkt *out)
+parse_udp(const uint8_t *data, uint32_t off, uint32_t end, uint32_t avail,
+	  const struct ingest_portset *ports, struct ingest_pkt *out)
 {
 	uint16_t ulen;
 
 	if (end - off < UDP_HLEN)
 		return INGEST_M_UDP_TRUNC;
+	if (!seen(avail, off, UDP_HLEN))
+		return INGEST_M_CHAIN_HDR;
 	ulen = rd16(data + off + 4);
 	if (ulen < UDP_HLEN || ulen > end - off)
 		return INGEST_M_UDP_LEN;
@@ -149,8 +208,8 @@ parse_udp(const uint8_t *data, uint32_t off, uint32_t end, const struct ingest_p
 }
 
 static enum ingest_verdict
-parse_ip4(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_portset *ports,
-	  struct ingest_pkt *out)
+parse_ip4(const uint8_t *data, uint32_t off, uint32_t avail, uint32_t len,
+	  const struct ingest_portset *ports, struct ingest_pkt *out)
 {
 	const uint8_t *ip = data + off;
 	uint32_t ihl, totlen;
@@ -158,6 +217,8 @@ parse_ip4(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 
 	if (len - off < IP4_HLEN)
 		return INGEST_M_IP4_TRUNC;
+	if (!seen(avail, off, IP4_HLEN))
+		return INGEST_M_CHAIN_HDR;
 	if ((ip[0] >> 4) != 4)
 		return INGEST_M_IP4_VERSION;
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
@@ -177,12 +238,13 @@ parse_ip4(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 		return INGEST_F_FRAGMENT;
 	if (ip[9] != PROTO_UDP)
 		return INGEST_F_NOT_UDP;
-	return parse_udp(data, off + ihl, off + totlen, ports, out);
+	/* The options are skipped, not read: only the UDP header must be seen. */
+	return parse_udp(data, off + ihl, off + totlen, avail, ports, out);
 }
 
 static enum ingest_verdict
-parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_portset *ports,
-	  struct ingest_pkt *out)
+parse_ip6(const uint8_t *data, uint32_t off, uint32_t avail, uint32_t len,
+	  const struct ingest_portset *ports, struct ingest_pkt *out)
 {
 	const uint8_t *ip = data + off;
 	uint32_t end, hlen;
@@ -191,6 +253,8 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 
 	if (len - off < IP6_HLEN)
 		return INGEST_M_IP6_TRUNC;
+	if (!seen(avail, off, IP6_HLEN))
+		return INGEST_M_CHAIN_HDR;
 	if ((ip[0] >> 4) != 6)
 		return INGEST_M_IP6_VERSION;
 	end = rd16(ip + 4);
@@ -205,7 +269,7 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 	for (n = 0;; n++) {
 		switch (nh) {
 		case PROTO_UDP:
-			return parse_udp(data, off, end, ports, out);
+			return parse_udp(data, off, end, avail, ports, out);
 		case 0:   /* hop-by-hop options */
 		case 43:  /* routing */
 		case 60:  /* destination options */
@@ -216,6 +280,8 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 				return INGEST_M_IP6_EXT_DEPTH;
 			if (end - off < 8)
 				return INGEST_M_IP6_EXT_TRUNC;
+			if (!seen(avail, off, 8))
+				return INGEST_M_CHAIN_HDR;
 			hlen = ((uint32_t)data[off + 1] + 1) * 8;
 			break;
 		case 51: /* authentication header: length in 4-byte units, minus 2 */
@@ -223,6 +289,8 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 				return INGEST_M_IP6_EXT_DEPTH;
 			if (end - off < 8)
 				return INGEST_M_IP6_EXT_TRUNC;
+			if (!seen(avail, off, 8))
+				return INGEST_M_CHAIN_HDR;
 			hlen = ((uint32_t)data[off + 1] + 2) * 4;
 			break;
 		case 44: /* fragment */
@@ -230,6 +298,8 @@ parse_ip6(const uint8_t *data, uint32_t off, uint32_t len, const struct ingest_p
 				return INGEST_M_IP6_EXT_DEPTH;
 			if (end - off < 8)
 				return INGEST_M_IP6_EXT_TRUNC;
+			if (!seen(avail, off, 8))
+				return INGEST_M_CHAIN_HDR;
 			/* Offset or M flag set: a real fragment. Else an atomic one. */
 			if ((rd16(data + off + 2) & 0xfff9) != 0)
 				return INGEST_F_FRAGMENT;
@@ -252,25 +322,52 @@ ingest_parse(const uint8_t *data, uint32_t len, const struct ingest_portset *por
 	return ingest__parse_fast(data, len, ports, out);
 }
 
-enum ingest_verdict
-ingest_parse_general(const uint8_t *data, uint32_t len, const struct ingest_portset *ports,
-		     struct ingest_pkt *out)
+/* After the link header at off: the IP header, its version from etype
+ * (Ethernet, cooked) or, with etype ETYPE_RAW (raw IP), from its first nibble. */
+static enum ingest_verdict
+parse_l3(const uint8_t *data, uint32_t off, uint32_t avail, uint32_t len, uint32_t etype,
+	 const struct ingest_portset *ports, struct ingest_pkt *out)
+{
+	if (etype == ETYPE_RAW) {
+		if (off >= len)
+			return INGEST_M_LINK_TRUNC;
+		if (off >= avail)
+			return INGEST_M_CHAIN_HDR;
+		if (data[off] >> 4 == 4)
+			etype = ETYPE_IP4;
+		else if (data[off] >> 4 == 6)
+			etype = ETYPE_IP6;
+		else
+			return INGEST_M_IP_VERSION;
+	}
+	if (etype != ETYPE_IP4 && etype != ETYPE_IP6)
+		return INGEST_F_NOT_IP;
+	out->l3_off = (uint16_t)off;
+	if (etype == ETYPE_IP4)
+		return parse_ip4(data, off, avail, len, ports, out);
+	return parse_ip6(data, off, avail, len, ports, out);
+}
+
+/* Ethernet and its VLAN tags. */
+static enum ingest_verdict
+parse_eth(const uint8_t *data, uint32_t avail, uint32_t len, const struct ingest_portset *ports,
+	  struct ingest_pkt *out)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t etype;
 
-	memset(out, 0, sizeof(*out));
 	if (len < ETH_HLEN)
 		return INGEST_M_ETH_TRUNC;
-	/* Offsets are kept in 16 bits; nothing past 64 KiB is looked at. */
-	if (len > 65535)
-		len = 65535;
+	if (avail < ETH_HLEN)
+		return INGEST_M_CHAIN_HDR;
 	etype = rd16(data + 12);
 	while (etype == ETYPE_VLAN || etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD) {
 		if (out->nb_vlan == INGEST_VLAN_MAX)
 			return INGEST_M_VLAN_DEPTH;
 		if (len - off < VLAN_HLEN)
 			return INGEST_M_VLAN_TRUNC;
+		if (!seen(avail, off, VLAN_HLEN))
+			return INGEST_M_CHAIN_HDR;
 		if (out->nb_vlan == 0)
 			out->vlan_outer = rd16(data + off) & 0xfff;
 		else
@@ -283,8 +380,68 @@ ingest_parse_general(const uint8_t *data, uint32_t len, const struct ingest_port
 	}
 	if (etype != ETYPE_IP4 && etype != ETYPE_IP6)
 		return INGEST_F_NOT_IP;
-	out->l3_off = (uint16_t)off;
-	if (etype == ETYPE_IP4)
-		return parse_ip4(data, off, len, ports, out);
-	return parse_ip6(data, off, len, ports, out);
+	return parse_l3(data, off, avail, len, etype, ports, out);
+}
+
+/* The address family of a BSD loopback header, in either byte order. */
+static uint16_t
+null_etype(const uint8_t *h)
+{
+	uint32_t af;
+
+	if (h[0] == 0 && h[1] == 0)
+		af = h[2] << 8 | h[3]; /* big-endian (LINKTYPE_LOOP, or a big-endian writer) */
+	else
+		af = h[1] << 8 | h[0]; /* little-endian writer */
+	if (af == 2)
+		return ETYPE_IP4;
+	/* AF_INET6: Linux 10, NetBSD and OpenBSD 24, FreeBSD 28, macOS 30. */
+	if (af == 10 || af == 24 || af == 28 || af == 30)
+		return ETYPE_IP6;
+	return 1; /* anything else: not IP */
+}
+
+enum ingest_verdict
+ingest_parse_link(enum ingest_link link, const uint8_t *data, uint32_t avail, uint32_t len,
+		  const struct ingest_portset *ports, struct ingest_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* Offsets are kept in 16 bits: they stay below 64 KiB whatever len is
+	 * (link header, IP header, at most 8 extension headers of 2 KiB). */
+	if (avail > len)
+		avail = len;
+	switch (link) {
+	case INGEST_LINK_ETH:
+		return parse_eth(data, avail, len, ports, out);
+	case INGEST_LINK_RAW:
+		return parse_l3(data, 0, avail, len, ETYPE_RAW, ports, out);
+	case INGEST_LINK_SLL: /* type, ARPHRD, address length, address[8], protocol */
+		if (len < 16)
+			return INGEST_M_LINK_TRUNC;
+		if (avail < 16)
+			return INGEST_M_CHAIN_HDR;
+		return parse_l3(data, 16, avail, len, rd16(data + 14), ports, out);
+	case INGEST_LINK_SLL2: /* protocol, reserved, ifindex, ARPHRD, type, length, address[8] */
+		if (len < 20)
+			return INGEST_M_LINK_TRUNC;
+		if (avail < 20)
+			return INGEST_M_CHAIN_HDR;
+		return parse_l3(data, 20, avail, len, rd16(data), ports, out);
+	case INGEST_LINK_NULL:
+		if (len < 4)
+			return INGEST_M_LINK_TRUNC;
+		if (avail < 4)
+			return INGEST_M_CHAIN_HDR;
+		return parse_l3(data, 4, avail, len, null_etype(data), ports, out);
+	default:
+		return INGEST_F_NOT_IP; /* not reached: ports get a known link */
+	}
+}
+
+enum ingest_verdict
+ingest_parse_general(const uint8_t *data, uint32_t len, const struct ingest_portset *ports,
+		     struct ingest_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	return parse_eth(data, len, len, ports, out);
 }

@@ -5,7 +5,9 @@
 /**
  * @file
  * The lcx-ingest frame parser: Ethernet, 802.1Q and QinQ, IPv4 (with options),
- * IPv6 (with extension headers), UDP. Pure code: it reads a byte buffer and
+ * IPv6 (with extension headers), UDP. Frames of other link types (raw IP,
+ * Linux cooked captures v1 and v2, BSD loopback) are parsed from their own
+ * link header (ingest_parse_link()). Pure code: it reads a byte buffer and
  * never touches EAL, so unit tests and the fuzzer call it directly.
  *
  * Every frame gets exactly one verdict: INGEST_OK, one filter reason (a valid
@@ -45,6 +47,9 @@ enum ingest_verdict {
 	INGEST_M_IP6_EXT_DEPTH, /**< more extension headers than INGEST_IP6_EXT_MAX */
 	INGEST_M_UDP_TRUNC,   /**< fewer than 8 bytes for the UDP header */
 	INGEST_M_UDP_LEN,     /**< UDP length below 8 (0 included), or past the IP payload */
+	INGEST_M_LINK_TRUNC,  /**< shorter than its link header (cooked, loopback), or empty */
+	INGEST_M_IP_VERSION,  /**< a link without ethertype (raw IP): version neither 4 nor 6 */
+	INGEST_M_CHAIN_HDR,   /**< chained frame: headers past the INGEST_CHAIN_HDR_MAX bytes seen */
 
 	INGEST_VERDICT_MAX
 };
@@ -57,6 +62,32 @@ enum ingest_verdict {
 #define INGEST_IP6_EXT_MAX 8
 /** The most VLAN tags accepted (802.1Q, then QinQ). */
 #define INGEST_VLAN_MAX 2
+/**
+ * The bytes of a chained (multi-segment) frame that the parser sees in one
+ * piece: its headers must end within them (else INGEST_M_CHAIN_HDR).
+ */
+#define INGEST_CHAIN_HDR_MAX 512
+
+/** The link layer of a port's frames: what comes before the IP header. */
+enum ingest_link {
+	INGEST_LINK_ETH = 0, /**< Ethernet (pcap link type 1), VLAN tags allowed */
+	INGEST_LINK_RAW,     /**< none: the frame starts with the IP header (101, 12, 14, 228, 229) */
+	INGEST_LINK_SLL,     /**< Linux cooked capture v1, 16 bytes (113) */
+	INGEST_LINK_SLL2,    /**< Linux cooked capture v2, 20 bytes (276) */
+	INGEST_LINK_NULL,    /**< BSD loopback: 4-byte address family, either byte order (0, 108) */
+	INGEST_LINK_MAX
+};
+
+/**
+ * The link of a pcap link type (as libpcap's pcap_datalink() gives it).
+ * @param linktype the pcap link type (LINKTYPE_ or DLT_ value).
+ * @return an enum ingest_link, or -ENOTSUP for a link type lcx-ingest does
+ *         not decode.
+ */
+int ingest_link_from_pcap(int linktype);
+
+/** @return the link's name ("ethernet", "raw", "sll", "sll2", "null"), "unknown" if out of range. */
+const char *ingest_link_name(enum ingest_link link);
 
 /** @return true for a filter verdict. */
 static inline bool
@@ -141,6 +172,23 @@ enum ingest_verdict ingest_parse(const uint8_t *data, uint32_t len,
 				 const struct ingest_portset *ports, struct ingest_pkt *out);
 
 /**
+ * Parse one frame of any link type, possibly seen in part.
+ * @param link the link type of the frame's port.
+ * @param data the frame, starting at its link header.
+ * @param avail the bytes readable at data: len for a frame in one piece, the
+ *        first bytes of a chained frame (its headers must end there, else
+ *        INGEST_M_CHAIN_HDR; nothing past avail is read).
+ * @param len the frame's length in bytes (every length check is against it).
+ * @param ports the destination ports to accept; NULL accepts every port.
+ * @param out as for ingest_parse(); offsets count from the link header.
+ * @return the verdict. Same result as ingest_parse() for INGEST_LINK_ETH and
+ *         avail == len.
+ */
+enum ingest_verdict ingest_parse_link(enum ingest_link link, const uint8_t *data, uint32_t avail,
+				      uint32_t len, const struct ingest_portset *ports,
+				      struct ingest_pkt *out);
+
+/**
  * ingest_parse() without its fast path for untagged IPv4/UDP: the general
  * parser, which ingest_parse() falls back to. Same contract and same result
  * on every input (the tests compare them).
@@ -220,7 +268,7 @@ ingest__parse_fast(const uint8_t *data, uint32_t len, const struct ingest_portse
 	const uint8_t *ip = data + INGEST__L3;
 	uint32_t totlen, ulen;
 
-	/* len in [42, 65535]: the general parser caps len at 65535. */
+	/* len in [42, 65535] (longer frames, rare, go to the general parser). */
 	if (len - INGEST__L7 > 65535u - INGEST__L7)
 		return ingest_parse_general(data, len, ports, out);
 	totlen = ingest__rd16(ip + 2);

@@ -83,7 +83,8 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		"seq_reordered", "seq_duplicate", "seq_out_of_range",
 	};
 	struct ingest_flow fl[100];
-	uint64_t rate[100], now[100];
+	struct ingest_flow_rate rate[100];
+	uint64_t now[100];
 	struct rte_tel_data *c;
 	unsigned long n = 10;
 	unsigned int k;
@@ -129,8 +130,8 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
 		rte_tel_data_add_array_u64(c, fl[i].pkts);
 		rte_tel_data_add_array_u64(c, fl[i].bytes);
-		rte_tel_data_add_array_u64(c, rate[i]);
-		rte_tel_data_add_array_u64(c, fl[i].rate_bps);
+		rte_tel_data_add_array_u64(c, rate[i].pps);
+		rte_tel_data_add_array_u64(c, rate[i].bps);
 		rte_tel_data_add_array_u64(c, (now[i] - fl[i].last_ns) / 1000000);
 		rte_tel_data_add_array_u64(c, q->received);
 		rte_tel_data_add_array_u64(c, q->lost);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the lcx-ingest parser, and behind it the engine (flow
- * table and sequence tracking), on arbitrary bytes. Besides crashes and
- * sanitizer reports it traps when a parser result breaks its own contract.
+ * table and sequence tracking), on arbitrary bytes: as a frame of every link
+ * type, and as a chain of two pieces. Besides crashes and sanitizer reports
+ * it traps when a parser result breaks its own contract.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -14,6 +16,49 @@
 static struct ingest_engine eng;
 static struct ingest_portset ports;
 static int ready;
+
+/* The smallest IP offset of each link type. */
+static const uint16_t l3_min[INGEST_LINK_MAX] = {14, 0, 16, 20, 4};
+
+static void
+check_link(size_t size, enum ingest_link l, enum ingest_verdict v, const struct ingest_pkt *p)
+{
+	if ((unsigned int)v >= INGEST_VERDICT_MAX)
+		__builtin_trap();
+	if (v != INGEST_OK && v != INGEST_F_PORT)
+		return;
+	if (p->key.proto != 17 || (p->key.ipver != 4 && p->key.ipver != 6))
+		__builtin_trap();
+	if (p->l3_off < l3_min[l] || p->l4_off <= p->l3_off || p->payload_off != p->l4_off + 8)
+		__builtin_trap();
+	if ((size_t)p->payload_off + p->payload_len > size)
+		__builtin_trap();
+}
+
+/* Two pieces, each allocated to its exact size (ASan sees a read past one). */
+struct two {
+	const uint8_t *p[2];
+	uint32_t len[2];
+};
+
+static const void *
+two_read(const void *frame, uint32_t off, uint32_t n, void *buf)
+{
+	const struct two *t = frame;
+	uint8_t *o = buf;
+	uint32_t k;
+
+	if (off + n > t->len[0] + t->len[1])
+		return NULL;
+	if (off + n <= t->len[0])
+		return t->p[0] + off;
+	if (off >= t->len[0])
+		return t->p[1] + (off - t->len[0]);
+	k = t->len[0] - off;
+	memcpy(o, t->p[0] + off, k);
+	memcpy(o + k, t->p[1], n - k);
+	return buf;
+}
 
 static void
 check(const uint8_t *data, size_t size, enum ingest_verdict v, const struct ingest_pkt *p)
@@ -73,13 +118,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off += part;
 		}
 		now += 1000;
-		ingest_engine_burst(&eng, fr, ln, k, now, vd);
+		ingest_engine_burst(&eng, INGEST_LINK_ETH, fr, ln, k, now, vd);
 		for (i = 0; i < k; i++) {
 			struct ingest_pkt p2;
 
 			if (vd[i] != (uint8_t)ingest_parse(fr[i], ln[i], NULL, &p2))
 				__builtin_trap();
 		}
+	}
+	/* Every link type. */
+	for (unsigned int l = 0; l < INGEST_LINK_MAX; l++) {
+		v = ingest_parse_link(l, data, (uint32_t)size, (uint32_t)size, &ports, &pkt);
+		check_link(size, l, v, &pkt);
+	}
+	/* A chain of two pieces cut where the first byte says: the verdict of
+	 * the whole frame, or chain_hdr when its headers pass 512 bytes. */
+	if (size > 1) {
+		size_t cut = (size_t)data[0] * size / 256;
+		uint8_t *a = malloc(cut ? cut : 1), *b = malloc(size - cut);
+		struct two t = {{a, b}, {(uint32_t)cut, (uint32_t)(size - cut)}};
+		struct ingest_chain c = {.first = a, .first_len = (uint32_t)cut,
+					 .len = (uint32_t)size, .read = two_read, .frame = &t};
+		struct ingest_pkt p2;
+		enum ingest_verdict vw = ingest_parse(data, (uint32_t)size, NULL, &p2);
+
+		memcpy(a, data, cut);
+		memcpy(b, data + cut, size - cut);
+		now += 1000;
+		v = ingest_engine_chain(&eng, INGEST_LINK_ETH, &c, now, &pkt);
+		if (v != vw && !(v == INGEST_M_CHAIN_HDR && size > INGEST_CHAIN_HDR_MAX &&
+				 cut < INGEST_CHAIN_HDR_MAX))
+			__builtin_trap();
+		if (v == INGEST_OK && memcmp(&pkt, &p2, sizeof(pkt)) != 0)
+			__builtin_trap();
+		free(a);
+		free(b);
 	}
 	{
 		struct ingest_totals t;

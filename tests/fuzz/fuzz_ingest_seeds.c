@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Write the lcx-ingest test corpus as one file per frame: seeds for the fuzzer.
+ * The valid flows' frames also behind the other link headers (raw IP, Linux
+ * cooked v1 and v2, loopback), which the target parses every input as.
  * Usage: fuzz_ingest_seeds DIR */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,39 @@ main(int argc, char **argv)
 			return 1;
 		}
 		fclose(o);
+		if (caplen > 14 && (mem[off + 12] == 0x08 || mem[off + 12] == (char)0x86) &&
+		    i % 4 == 0) {
+			/* The same IP packet behind each other link header. */
+			static const uint8_t sll[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1},
+					     sll2[20] = {0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6},
+					     null4[4] = {2, 0, 0, 0};
+			const struct { const char *name; const uint8_t *h; size_t n; } v[] = {
+				{"raw", NULL, 0}, {"sll", sll, 16}, {"sll2", sll2, 20},
+				{"null", null4, 4},
+			};
+			unsigned int j;
+
+			for (j = 0; j < 4; j++) {
+				uint8_t h[20];
+
+				memcpy(h, v[j].h ? v[j].h : h, v[j].n);
+				if (j == 1)
+					memcpy(h + 14, mem + off + 12, 2);
+				if (j == 2)
+					memcpy(h, mem + off + 12, 2);
+				if (j == 3 && mem[off + 12] == (char)0x86)
+					h[0] = 10;
+				snprintf(path, sizeof(path), "%s/seed-%04u-%s", argv[1], i,
+					 v[j].name);
+				o = fopen(path, "wb");
+				if (o == NULL || fwrite(h, 1, v[j].n, o) != v[j].n ||
+				    fwrite(mem + off + 14, 1, caplen - 14, o) != caplen - 14) {
+					fprintf(stderr, "fuzz_ingest_seeds: cannot write %s\n", path);
+					return 1;
+				}
+				fclose(o);
+			}
+		}
 		off += caplen;
 	}
 	free(mem);

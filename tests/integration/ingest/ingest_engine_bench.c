@@ -116,7 +116,7 @@ main(int argc, char **argv)
 				round++;
 			}
 		}
-		ingest_engine_burst(&e, data, len, n, 1000000000ull + done, verdict);
+		ingest_engine_burst(&e, INGEST_LINK_ETH, data, len, n, 1000000000ull + done, verdict);
 		done += n;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -195,22 +195,85 @@ test_rate_and_top(void **state)
 	assert_int_equal(n, 5);
 	for (i = 0; i < 5; i++) {
 		uint64_t want = (uint64_t)(20 - i) * 10;
-		uint64_t got = ingest_flow_rate_pps(top[i], now);
+		uint64_t got = ingest_flow_rate(top[i], now).pps;
 
 		assert_true(got >= want - 1 && got <= want + 1);
 		if (i > 0)
-			assert_true(ingest_flow_rate_pps(top[i - 1], now) >= got);
+			assert_true(ingest_flow_rate(top[i - 1], now).pps >= got);
 	}
 	assert_int_equal(ingest_flow_top(t, now, top, 0), 0);
 	/* Quiet: the rate decays towards 0. */
-	assert_true(ingest_flow_rate_pps(top[0], now + 10 * SEC) < 200 / 5);
-	assert_true(ingest_flow_rate_pps(top[0], now + 1000 * SEC) == 0);
+	assert_true(ingest_flow_rate(top[0], now + 10 * SEC).pps < 200 / 5);
+	assert_true(ingest_flow_rate(top[0], now + 1000 * SEC).pps == 0);
 	/* More asked than there are. */
 	{
 		const struct ingest_flow *all[64];
 
 		assert_int_equal(ingest_flow_top(t, now, all, 64), 20);
 	}
+	ingest_flow_table_destroy(t);
+}
+
+/* Rates read with a manual clock against what the test sent: packets and
+ * bytes over a known time. pps and bps always come from one span. */
+static void
+test_rate_pps_bps_agree(void **state)
+{
+	struct ingest_flow_table *t;
+	struct ingest_flow_key k = key_of(7);
+	struct ingest_flow *f;
+	struct ingest_flow_rate r;
+	uint64_t now, ms = SEC / 1000;
+	uint32_t p;
+
+	(void)state;
+	assert_int_equal(ingest_flow_table_create(8, &t), 0);
+	/* 100 packets/s of 1000 bytes: one every 10 ms from t = 0. */
+	f = ingest_flow_get(t, &k, 0);
+	for (p = 0; p < 20; p++)
+		ingest_flow_count(f, 1000, p * 10 * ms);
+	/* Young (0.2 s old, no complete window): 20 packets, 20 000 bytes in
+	 * 0.2 s. (It read 100 pps and 0 bps.) */
+	r = ingest_flow_rate(f, 200 * ms);
+	assert_int_equal(r.pps, 100);
+	assert_int_equal(r.bps, 800000);
+	/* At age 0: nothing to divide by. */
+	{
+		struct ingest_flow_key k2 = key_of(8);
+		struct ingest_flow *g = ingest_flow_get(t, &k2, 5 * SEC);
+
+		ingest_flow_count(g, 1000, 5 * SEC);
+		r = ingest_flow_rate(g, 5 * SEC);
+		assert_int_equal(r.pps, 0);
+		assert_int_equal(r.bps, 0);
+	}
+	/* Steady for 5 s (the last packet at 4.99 s): 100 pps, 800 kbit/s. */
+	for (p = 20; p < 500; p++)
+		ingest_flow_count(f, 1000, p * 10 * ms);
+	for (now = 4990 * ms; now < 5000 * ms; now += ms) {
+		r = ingest_flow_rate(f, now);
+		assert_int_equal(r.pps, 100);
+		assert_int_equal(r.bps, 800000);
+	}
+	/* Quiet for 3.6 s: the window that opened at 4.00 s (packets 400-499,
+	 * 100 000 bytes) over the 4.59 s since. (It read 21 pps and 800 000 bps.) */
+	now = 4990 * ms + 3600 * ms;
+	r = ingest_flow_rate(f, now);
+	assert_int_equal(r.pps, 100 * SEC / (now - 4000 * ms));
+	assert_int_equal(r.bps, 100000ull * 8 * SEC / (now - 4000 * ms));
+	/* Mixed sizes: 50 pps alternating 100 and 1500 bytes for 3 s, read
+	 * just before the next packet is due. */
+	k = key_of(9);
+	f = ingest_flow_get(t, &k, 10 * SEC);
+	for (p = 0; p < 150; p++)
+		ingest_flow_count(f, p & 1 ? 1500 : 100, 10 * SEC + p * 20 * ms);
+	r = ingest_flow_rate(f, 10 * SEC + 150 * 20 * ms - ms);
+	assert_int_equal(r.pps, 50);
+	assert_int_equal(r.bps, 25 * (1500 + 100) * 8);
+	/* Long idle: the same span for both (0 pps after rounding, 32 bit/s). */
+	r = ingest_flow_rate(f, 10000 * SEC);
+	assert_int_equal(r.pps, 0);
+	assert_int_equal(r.bps, 50 * 800 * 8 / 9990); /* 50 packets, 40 000 bytes, ~9990 s */
 	ingest_flow_table_destroy(t);
 }
 
@@ -241,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_eviction_lru),
 		cmocka_unit_test(test_many_flows_bounded),
 		cmocka_unit_test(test_rate_and_top),
+		cmocka_unit_test(test_rate_pps_bps_agree),
 		cmocka_unit_test(test_key_str),
 	};
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -183,8 +184,11 @@ test_corpus(void **state)
 			fail_msg("verdict %s: parsed %llu, generated %llu", ingest_verdict_name(v),
 				 (unsigned long long)got.got[v],
 				 (unsigned long long)want.verdict[v]);
-		/* Every reason appears in the corpus (port needs a filter). */
-		if (want.verdict[v] == 0 && v != INGEST_F_PORT)
+		/* Every reason appears in the corpus (port needs a filter; the
+		 * link and chain reasons need another link type or a chain:
+		 * test_link_types, test_chain_avail). */
+		if (want.verdict[v] == 0 && v != INGEST_F_PORT && v != INGEST_M_LINK_TRUNC &&
+		    v != INGEST_M_IP_VERSION && v != INGEST_M_CHAIN_HDR)
 			fail_msg("verdict %s missing from the corpus", ingest_verdict_name(v));
 	}
 }
@@ -330,6 +334,221 @@ test_fast_path_same(void **state)
 	}
 }
 
+/* Turn an Ethernet frame (untagged) into a frame of another link type:
+ * its link header, then the IP packet. @return the new length. */
+static uint32_t
+relink(uint8_t *out, const uint8_t *eth, uint32_t n, enum ingest_link link, bool be)
+{
+	uint16_t et = (uint16_t)(eth[12] << 8 | eth[13]);
+	uint32_t h = 0, af = et == 0x0800 ? 2 : 28;
+
+	switch (link) {
+	case INGEST_LINK_ETH:
+		memcpy(out, eth, n);
+		return n;
+	case INGEST_LINK_RAW:
+		break;
+	case INGEST_LINK_SLL: /* packet type 0 (to us), ARPHRD_ETHER, 6-byte address */
+		memset(out, 0, 16);
+		out[3] = 1;
+		out[5] = 6;
+		memcpy(out + 6, eth + 6, 6);
+		out[14] = eth[12];
+		out[15] = eth[13];
+		h = 16;
+		break;
+	case INGEST_LINK_SLL2:
+		memset(out, 0, 20);
+		out[0] = eth[12];
+		out[1] = eth[13];
+		out[7] = 3; /* ifindex */
+		out[9] = 1; /* ARPHRD_ETHER */
+		out[11] = 6;
+		memcpy(out + 12, eth + 6, 6);
+		h = 20;
+		break;
+	case INGEST_LINK_NULL:
+		if (be) {
+			out[0] = out[1] = out[2] = 0;
+			out[3] = (uint8_t)af;
+		} else {
+			out[0] = (uint8_t)af;
+			out[1] = out[2] = out[3] = 0;
+		}
+		h = 4;
+		break;
+	default:
+		fail();
+	}
+	memcpy(out + h, eth + 14, n - 14);
+	return h + n - 14;
+}
+
+static const uint32_t link_hlen[INGEST_LINK_MAX] = {14, 0, 16, 20, 4};
+
+/* Every link type: the same datagrams give the same verdict and 5-tuple as
+ * over Ethernet, offsets moved by the link header's length; every cut is
+ * malformed; other protocols are filtered. */
+static void
+test_link_types(void **state)
+{
+	struct ingest_gen_udp gs[3] = {base4, base4, base4};
+	uint8_t eth[512], fr[600];
+	struct ingest_pkt ref, pkt;
+	unsigned int i, l, be;
+	uint32_t n, m, cut;
+
+	(void)state;
+	assert_int_equal(ingest_link_from_pcap(1), INGEST_LINK_ETH);
+	assert_int_equal(ingest_link_from_pcap(101), INGEST_LINK_RAW);
+	assert_int_equal(ingest_link_from_pcap(12), INGEST_LINK_RAW);
+	assert_int_equal(ingest_link_from_pcap(14), INGEST_LINK_RAW);
+	assert_int_equal(ingest_link_from_pcap(228), INGEST_LINK_RAW);
+	assert_int_equal(ingest_link_from_pcap(229), INGEST_LINK_RAW);
+	assert_int_equal(ingest_link_from_pcap(113), INGEST_LINK_SLL);
+	assert_int_equal(ingest_link_from_pcap(276), INGEST_LINK_SLL2);
+	assert_int_equal(ingest_link_from_pcap(0), INGEST_LINK_NULL);
+	assert_int_equal(ingest_link_from_pcap(108), INGEST_LINK_NULL);
+	assert_int_equal(ingest_link_from_pcap(105), -ENOTSUP); /* 802.11 */
+	assert_int_equal(ingest_link_from_pcap(127), -ENOTSUP); /* radiotap */
+	assert_int_equal(ingest_link_from_pcap(-1), -ENOTSUP);
+	assert_string_equal(ingest_link_name(INGEST_LINK_SLL2), "sll2");
+	assert_string_equal(ingest_link_name(INGEST_LINK_MAX), "unknown");
+
+	gs[1].ipver = 6;
+	gs[1].nb_ip6_ext = 2;
+	gs[2].ip4_optlen = 8;
+	for (i = 0; i < 3; i++) {
+		n = (uint32_t)ingest_gen_frame(eth, sizeof(eth), &gs[i]);
+		assert_int_equal(ingest_parse(eth, n, NULL, &ref), INGEST_OK);
+		for (l = 0; l < INGEST_LINK_MAX; l++) {
+			for (be = 0; be < 2; be++) {
+				uint32_t d = link_hlen[l];
+
+				m = relink(fr, eth, n, l, be);
+				assert_int_equal(ingest_parse_link(l, fr, m, m, NULL, &pkt),
+						 INGEST_OK);
+				assert_memory_equal(&pkt.key, &ref.key, sizeof(ref.key));
+				assert_int_equal(pkt.l3_off, ref.l3_off - 14 + d);
+				assert_int_equal(pkt.l4_off, ref.l4_off - 14 + d);
+				assert_int_equal(pkt.payload_off, ref.payload_off - 14 + d);
+				assert_int_equal(pkt.payload_len, ref.payload_len);
+				for (cut = 0; cut < m; cut++) {
+					uint8_t *c = malloc(cut ? cut : 1);
+
+					memcpy(c, fr, cut);
+					assert_true(ingest_verdict_is_malformed(
+						ingest_parse_link(l, c, cut, cut, NULL, &pkt)));
+					free(c);
+				}
+			}
+		}
+	}
+	n = (uint32_t)ingest_gen_frame(eth, sizeof(eth), &base4);
+	/* Link headers too short, or nothing at all. */
+	assert_int_equal(ingest_parse_link(INGEST_LINK_RAW, eth, 0, 0, NULL, &pkt),
+			 INGEST_M_LINK_TRUNC);
+	assert_int_equal(ingest_parse_link(INGEST_LINK_SLL, eth, 15, 15, NULL, &pkt),
+			 INGEST_M_LINK_TRUNC);
+	assert_int_equal(ingest_parse_link(INGEST_LINK_SLL2, eth, 19, 19, NULL, &pkt),
+			 INGEST_M_LINK_TRUNC);
+	assert_int_equal(ingest_parse_link(INGEST_LINK_NULL, eth, 3, 3, NULL, &pkt),
+			 INGEST_M_LINK_TRUNC);
+	/* Raw: the version nibble decides. */
+	m = relink(fr, eth, n, INGEST_LINK_RAW, false);
+	fr[0] = 0x55;
+	assert_int_equal(ingest_parse_link(INGEST_LINK_RAW, fr, m, m, NULL, &pkt),
+			 INGEST_M_IP_VERSION);
+	/* Cooked: ARP is not IP; protocol 0 is not raw IP either. */
+	m = relink(fr, eth, n, INGEST_LINK_SLL, false);
+	fr[14] = 0x08;
+	fr[15] = 0x06;
+	assert_int_equal(ingest_parse_link(INGEST_LINK_SLL, fr, m, m, NULL, &pkt),
+			 INGEST_F_NOT_IP);
+	fr[14] = fr[15] = 0;
+	assert_int_equal(ingest_parse_link(INGEST_LINK_SLL, fr, m, m, NULL, &pkt),
+			 INGEST_F_NOT_IP);
+	m = relink(fr, eth, n, INGEST_LINK_SLL2, false);
+	fr[0] = 0x88;
+	fr[1] = 0xcc; /* LLDP */
+	assert_int_equal(ingest_parse_link(INGEST_LINK_SLL2, fr, m, m, NULL, &pkt),
+			 INGEST_F_NOT_IP);
+	/* Loopback: AF 7 (not IP). */
+	m = relink(fr, eth, n, INGEST_LINK_NULL, false);
+	fr[0] = 7;
+	assert_int_equal(ingest_parse_link(INGEST_LINK_NULL, fr, m, m, NULL, &pkt),
+			 INGEST_F_NOT_IP);
+	/* The Ethernet frame read as raw IP is not silently IP. */
+	assert_int_not_equal(ingest_parse_link(INGEST_LINK_RAW, eth, n, n, NULL, &pkt), INGEST_OK);
+}
+
+/* A frame seen in part (the first avail bytes of a chain): the full verdict
+ * when the headers fit, else chain_hdr; nothing past avail is read. */
+static void
+test_chain_avail(void **state)
+{
+	struct ingest_gen_udp gs[3] = {base4, base4, base4};
+	struct ingest_pkt ref, pkt;
+	uint8_t buf[512];
+	unsigned int i;
+	uint32_t n, avail;
+
+	(void)state;
+	gs[1].ipver = 6;
+	gs[1].nb_ip6_ext = 3;
+	gs[2].nb_vlan = 2;
+	gs[2].ip4_optlen = 12;
+	for (i = 0; i < 3; i++) {
+		n = (uint32_t)ingest_gen_frame(buf, sizeof(buf), &gs[i]);
+		assert_int_equal(ingest_parse(buf, n, NULL, &ref), INGEST_OK);
+		for (avail = 0; avail <= n; avail++) {
+			uint8_t *c = malloc(avail ? avail : 1);
+			enum ingest_verdict v;
+
+			memcpy(c, buf, avail);
+			v = ingest_parse_link(INGEST_LINK_ETH, c, avail, n, NULL, &pkt);
+			if (avail >= ref.payload_off) {
+				assert_int_equal(v, INGEST_OK);
+				assert_memory_equal(&pkt, &ref, sizeof(pkt));
+			} else {
+				assert_int_equal(v, INGEST_M_CHAIN_HDR);
+			}
+			free(c);
+		}
+	}
+}
+
+/* The largest datagrams: 65507 bytes of payload over IPv4 (a 65549-byte
+ * frame), 65527 over IPv6 (65589). Lengths are checked against the frame
+ * (they were cut at 64 KiB: ip4_totlen). */
+static void
+test_largest_datagrams(void **state)
+{
+	struct ingest_gen_udp g = base4;
+	struct ingest_pkt pkt;
+	uint8_t *buf = malloc(70000);
+	size_t n;
+
+	(void)state;
+	g.payload_len = 65507;
+	n = ingest_gen_frame(buf, 70000, &g);
+	assert_int_equal(n, 65549);
+	assert_int_equal(ingest_parse(buf, (uint32_t)n, NULL, &pkt), INGEST_OK);
+	assert_int_equal(pkt.payload_len, 65507);
+	assert_int_equal(ingest_parse_link(INGEST_LINK_ETH, buf, 200, (uint32_t)n, NULL, &pkt),
+			 INGEST_OK);
+	assert_int_equal(pkt.payload_len, 65507);
+	g.ipver = 6;
+	g.payload_len = 65527;
+	n = ingest_gen_frame(buf, 70000, &g);
+	assert_int_equal(n, 65589);
+	assert_int_equal(ingest_parse(buf, (uint32_t)n, NULL, &pkt), INGEST_OK);
+	assert_int_equal(pkt.payload_len, 65527);
+	/* One byte short: malformed, not read past the end. */
+	assert_int_equal(ingest_parse(buf, (uint32_t)n - 1, NULL, &pkt), INGEST_M_IP6_PAYLEN);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -342,6 +561,9 @@ main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_padding_and_names),
 		cmocka_unit_test(test_fast_path_same),
+		cmocka_unit_test(test_link_types),
+		cmocka_unit_test(test_chain_avail),
+		cmocka_unit_test(test_largest_datagrams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

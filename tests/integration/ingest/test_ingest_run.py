@@ -81,7 +81,9 @@ def case_corpus(tmp):
     for name, n in t["malformed_by"].items():
         if n != want[name]:
             fail(f"malformed {name}: {n}, corpus has {want[name]}")
-        if n == 0:
+        # The link and chain reasons need other link types or chains:
+        # case_linktypes, case_jumbo.
+        if n == 0 and name not in ("link_trunc", "ip_version", "chain_hdr"):
             fail(f"malformed {name}: none in the corpus")
     for name, n in t["filtered_by"].items():
         if n != want[name]:
@@ -99,6 +101,168 @@ def case_corpus(tmp):
         fail(f"port filter: accepted {t['accepted']}, port {t['filtered_by']['port']}")
     print("corpus: %d frames, %d malformed under %d reasons, %d accepted" %
           (t["rx_total"], t["malformed"], len(t["malformed_by"]), want["ok"]))
+
+
+# --- capture files of other link types, written here (struct), independent of
+# lcx-ingest's own generator ---
+
+def ip4_udp(src, dst, sport, dport, payload):
+    """An IPv4/UDP packet (checksums: IP right, UDP 0)."""
+    ulen = 8 + len(payload)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 1, 0, 64, 17, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    c = sum(struct.unpack("!10H", hdr))
+    c = (c & 0xffff) + (c >> 16)
+    c = (c & 0xffff) + (c >> 16)
+    hdr = hdr[:10] + struct.pack("!H", ~c & 0xffff) + hdr[12:]
+    return hdr + struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+
+
+def ip6_udp(src, dst, sport, dport, payload):
+    ulen = 8 + len(payload)
+    return (struct.pack("!IHBB", 6 << 28, ulen, 17, 64) +
+            socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst) +
+            struct.pack("!HHHH", sport, dport, ulen, 0) + payload)
+
+
+def link_frame(linktype, ip, ethertype=None):
+    """Put an IP packet (or anything, with ethertype) behind a link header."""
+    if ethertype is None:
+        ethertype = 0x86dd if ip[:1] == b"\x60" or (ip and ip[0] >> 4 == 6) else 0x0800
+    if linktype == 1:
+        return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01" + struct.pack("!H", ethertype) + ip
+    if linktype in (101, 12, 228, 229):
+        return ip
+    if linktype == 113:  # packet type, ARPHRD_ETHER, address length, address, protocol
+        return struct.pack("!HHH8sH", 0, 1, 6, b"\x02\x00\x00\x00\x00\x01\x00\x00", ethertype) + ip
+    if linktype == 276:  # protocol, reserved, ifindex, ARPHRD, type, length, address
+        return struct.pack("!HHIHBB8s", ethertype, 0, 2, 1, 0, 6,
+                           b"\x02\x00\x00\x00\x00\x01\x00\x00") + ip
+    if linktype in (0, 108):  # address family: host (little-endian here) / network order
+        af = {0x0800: 2, 0x86dd: 10 if linktype == 0 else 24}.get(ethertype, 7)
+        return struct.pack("<I" if linktype == 0 else "!I", af) + ip
+    raise ValueError(linktype)
+
+
+def write_pcap(path, linktype, frames, snaplen=262144):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1000 + i, 0, len(fr), len(fr)))
+            f.write(fr)
+
+
+def ingest_pcap(tmp, case, pcap, *args):
+    js = os.path.join(tmp, case + ".json")
+    p = run(eal(case, f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", "--stats-period=0", *args])
+    return p, (summary(js) if p.returncode == 0 else None)
+
+
+def case_linktypes(tmp):
+    """Ethernet, raw IP, Linux cooked v1/v2 and loopback captures: 10 UDP
+    datagrams (7 IPv4, 3 IPv6) accepted in each, counted at their frame
+    lengths, sequence numbers 0..9 in order; a non-IP frame filtered, a cut
+    link header malformed. An unknown link type: a clear error, exit 2."""
+    for lt in (1, 101, 12, 113, 276, 0, 108):
+        frames, want_bytes = [], 0
+        for i in range(10):
+            pl = struct.pack("!I", i) + bytes(20 + 37 * i)
+            if i < 7:
+                ip = ip4_udp("198.18.0.1", "198.18.1.1", 4000, 5000, pl)
+            else:
+                ip = ip6_udp("2001:db8::1", "2001:db8::2", 4001, 5001, pl)
+            fr = link_frame(lt, ip)
+            frames.append(fr)
+            want_bytes += len(fr)
+        hlen = len(link_frame(lt, b""))
+        if lt in (101, 12):  # raw: a packet of IP version 5
+            frames.append(b"\x55" + bytes(30))
+            bad = ("malformed_by", "ip_version")
+        else:  # ARP (or AF 7) behind the link header
+            frames.append(link_frame(lt, bytes(28), ethertype=0x0806))
+            bad = ("filtered_by", "not_ip")
+        # A frame cut inside the link header (raw: empty).
+        frames.append(link_frame(lt, b"")[:max(hlen - 1, 0)])
+        cut = "eth_trunc" if lt == 1 else "link_trunc"
+        pcap = os.path.join(tmp, f"lt{lt}.pcap")
+        write_pcap(pcap, lt, frames)
+        p, js = ingest_pcap(tmp, f"lt{lt}", pcap, "--seq=0:4")
+        if p.returncode != 0:
+            fail(f"link type {lt}: exit {p.returncode}")
+        t = js["totals"]
+        check_balanced(t)
+        if t["rx_total"] != 12 or t["accepted"] != 10:
+            fail(f"link type {lt}: rx_total {t['rx_total']} accepted {t['accepted']}, "
+                 f"want 12 and 10 ({t['filtered_by']}, {t['malformed_by']})")
+        if t["accepted_bytes"] != want_bytes:
+            fail(f"link type {lt}: accepted_bytes {t['accepted_bytes']} != {want_bytes}")
+        if t[bad[0]][bad[1]] != 1 or t["malformed_by"][cut] != 1:
+            fail(f"link type {lt}: {bad[1]} {t[bad[0]][bad[1]]}, {cut} "
+                 f"{t['malformed_by'][cut]}, want 1 and 1")
+        sq = t["seq"]
+        # Flow 1 carries 0..6, flow 2 7..9: both in order, nothing lost.
+        if (sq["received"], sq["lost"], sq["duplicate"], t["flows"]["active"]) != (10, 0, 0, 2):
+            fail(f"link type {lt}: seq {sq}, flows {t['flows']}")
+        print(f"link type {lt}: 10 accepted, {want_bytes} bytes, 2 flows")
+    # Unknown link type (802.11): refused before anything runs.
+    pcap = os.path.join(tmp, "wifi.pcap")
+    write_pcap(pcap, 105, [bytes(64)])
+    p, _ = ingest_pcap(tmp, "lt105", pcap)
+    if p.returncode != 2 or "link type 105" not in p.stderr:
+        fail(f"802.11 capture: exit {p.returncode}, want 2 and a message naming link type 105")
+    # A raw capture with a sink: the pcapng file would say Ethernet: refused.
+    pcap = os.path.join(tmp, "raw.pcap")
+    write_pcap(pcap, 101, [ip4_udp("198.18.0.1", "198.18.1.1", 1, 2, b"x")])
+    p, _ = ingest_pcap(tmp, "lt101c", pcap, "--capture=" + os.path.join(tmp, "c.pcapng"))
+    if p.returncode != 2 or "Ethernet input only" not in p.stderr:
+        fail(f"raw capture with --capture: exit {p.returncode}, want 2 and a message")
+    print("link type 105: refused (exit 2); raw with --capture: refused (exit 2)")
+
+
+def case_jumbo(tmp):
+    """Datagrams past one mbuf (net_pcap hands them on as chains), up to the
+    largest (65507 bytes over IPv4, 65527 over IPv6): all accepted, counted at
+    their frame lengths; the counter read where it lies, across segments."""
+    sizes4 = [100, 1472, 2100, 3000, 9000, 40000, 65507]
+    sizes6 = [3000, 65527]
+    for off in (0, 2001):  # 2001: the 8-byte counter spans bytes 2043-2050 of the frame
+        frames, want_bytes, with_seq = [], 0, 0
+        for i, n in enumerate(sizes4 + sizes6):
+            pl = bytearray(n)
+            if off + 8 <= n:
+                pl[off:off + 8] = struct.pack("!Q", i)
+                with_seq += 1
+            if i < len(sizes4):
+                ip = ip4_udp("198.18.0.1", "198.18.1.1", 4000, 5000, bytes(pl))
+            else:
+                ip = ip6_udp("2001:db8::1", "2001:db8::2", 4001, 5001, bytes(pl))
+            fr = link_frame(1, ip)
+            frames.append(fr)
+            want_bytes += len(fr)
+        pcap = os.path.join(tmp, f"jumbo{off}.pcap")
+        write_pcap(pcap, 1, frames)
+        p, js = ingest_pcap(tmp, f"jumbo{off}", pcap, f"--seq={off}:8", "--top=4")
+        if p.returncode != 0:
+            fail(f"exit {p.returncode}")
+        t = js["totals"]
+        check_balanced(t)
+        n = len(frames)
+        if t["rx_total"] != n or t["accepted"] != n or t["accepted_bytes"] != want_bytes:
+            fail(f"seq at {off}: rx_total {t['rx_total']} accepted {t['accepted']} "
+                 f"bytes {t['accepted_bytes']}, want {n}, {n}, {want_bytes} "
+                 f"({t['malformed_by']})")
+        sq = t["seq"]
+        # In order as sent: chains are not taken out of their burst's order.
+        if (sq["received"] != with_seq or sq["no_seq"] != n - with_seq or sq["lost"] != 0 or
+                sq["reordered"] != 0 or sq["expected"] != with_seq):
+            fail(f"seq at {off}: {sq}, want received and expected {with_seq}, "
+                 f"no_seq {n - with_seq}, lost 0, reordered 0")
+        fb = sum(f["bytes"] for f in js["top_flows"])
+        if fb != want_bytes:
+            fail(f"seq at {off}: the flows hold {fb} bytes, sent {want_bytes}")
+        print(f"seq at {off}: {n} datagrams up to 65527 bytes, {want_bytes} bytes, "
+              f"{with_seq} counters")
 
 
 def tshark_count(path):
@@ -262,6 +426,20 @@ def ctl_request(path, line):
     return json.loads(buf)
 
 
+def check_rates(flows, frame, what):
+    """Each flow sent `frame`-byte frames: its bytes are packets x frame, and
+    rate_bps is rate_pps x 8 x frame (both over one span, rounded down)."""
+    for f in flows:
+        if f["bytes"] != f["packets"] * frame:
+            fail(f"{what}: {f['flow']}: {f['bytes']} bytes for {f['packets']} frames of {frame}")
+        if f["rate_pps"] <= 0:
+            fail(f"{what}: {f['flow']}: rate_pps {f['rate_pps']}")
+        d = f["rate_bps"] - f["rate_pps"] * 8 * frame
+        if not 0 <= d < 8 * frame:
+            fail(f"{what}: {f['flow']}: rate_pps {f['rate_pps']} and rate_bps {f['rate_bps']} "
+                 f"disagree (frames of {frame} bytes)")
+
+
 def case_control(tmp):
     """Control socket: stats, flows, rotate, bad requests, stop."""
     pcap = os.path.join(tmp, "flows.pcap")
@@ -286,6 +464,7 @@ def case_control(tmp):
         r = ctl_request(sock, '{"cmd":"flows","n":5}')
         if not r["ok"] or len(r["flows"]) != 5 or r["flows"][0]["packets"] != 50:
             fail(f"flows: {r}")
+        check_rates(r["flows"], 142, "control flows (flows younger than a window)")
         for bad in ['{"cmd":"nope"}', "stats", '{"cmd":"flows","n":0}', '{"cmd":"stats",}']:
             r = ctl_request(sock, bad)
             if r["ok"] or "error" not in r:
@@ -310,6 +489,7 @@ def case_control(tmp):
     if p.returncode != 0:
         fail(f"exit {p.returncode}")
     check_balanced(summary(js)["totals"])
+    check_rates(summary(js)["top_flows"], 142, "summary top_flows")
     print("control: stats, flows, rotate, 4 bad requests, stop")
 
 

@@ -197,7 +197,8 @@ usage(FILE *f, const char *prog)
 "  --max-open=N         payload files open at once (default 256)\n"
 "  --max-disk=SIZE      bytes in the files kept (default: no bound)\n"
 "                       (what is over a bound: sink.over_limit)\n"
-"  --snaplen=N          bytes kept per frame in the capture (default 65535)\n"
+"  --snaplen=N          bytes kept per frame in the capture (default 262144,\n"
+"                       as tcpdump and dumpcap: whole 64 KiB datagrams)\n"
 "  --sink-queue=N       writer queue entries (default 16384)\n"
 "\n"
 "Operations:\n"
@@ -369,8 +370,8 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 				return bad(name, optarg, "a duration such as 60s");
 			break;
 		case OPT_SNAPLEN:
-			if (parse_uint(optarg, 65535, &v) < 0 || v < 14)
-				return bad(name, optarg, "14 to 65535");
+			if (parse_uint(optarg, 262144, &v) < 0 || v < 14)
+				return bad(name, optarg, "14 to 262144");
 			o->snaplen = (uint32_t)v;
 			break;
 		case OPT_SINK_QUEUE:

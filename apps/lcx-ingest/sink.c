@@ -95,7 +95,7 @@ struct pfile {
 	uint32_t state; /* PF_* */
 };
 
-enum { WARN_DISK = 1, WARN_FILES = 2, WARN_LONG = 4 };
+enum { WARN_DISK = 1, WARN_FILES = 2, WARN_LONG = 4, WARN_PARSE = 8 };
 
 struct ingest_sink;
 static void rotate_now(struct ingest_sink *s, uint64_t now);
@@ -1025,6 +1025,11 @@ payload_burst(struct ingest_sink *s, struct ingest_sink_item *it, unsigned int n
 		data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t *) :
 					 rte_pktmbuf_read(m, 0, len, s->lin);
 		if (data == NULL || ingest_parse(data, len, NULL, &pkt) != INGEST_OK) {
+			if (!(s->warned & WARN_PARSE)) {
+				s->warned |= WARN_PARSE;
+				SINK_LOG(WARNING, "a frame of %u bytes the payload writer cannot parse "
+					 "again: counted as write_errors", len);
+			}
 			drop_frames(s, &s->acct.write_errors, slot, 1);
 			rte_pktmbuf_free(m);
 			continue;
@@ -1200,8 +1205,8 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 	s->ns_per_cyc = 1e9 / (double)rte_get_tsc_hz();
 	wall_refresh(s);
 	s->start_wall_ns = s->wall_ns;
-	if (s->conf.snaplen == 0 || s->conf.snaplen > 65535)
-		s->conf.snaplen = 65535;
+	if (s->conf.snaplen == 0 || s->conf.snaplen > 262144)
+		s->conf.snaplen = 262144;
 	if (s->conf.ring_size == 0)
 		s->conf.ring_size = 16384;
 	if (s->conf.max_files == 0)

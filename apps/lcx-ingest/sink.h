@@ -84,7 +84,7 @@ struct ingest_sink_conf {
 	uint32_t max_files;         /**< payload: files created in the run; 0: 4096 */
 	uint32_t max_open;          /**< payload: files open at once; 0: 256 */
 	uint64_t max_disk;          /**< bytes in the files kept; 0: no bound */
-	uint32_t snaplen;           /**< pcapng: bytes kept per frame; 0: 65535 */
+	uint32_t snaplen;           /**< pcapng: bytes kept per frame; 0: 262144 */
 	uint32_t ring_size;         /**< queue entries (power of two); 0: 16384 */
 	int socket_id;              /**< NUMA node of the ring and pool */
 	int with_socket_iface;      /**< pcapng: also describe a "socket" interface */

@@ -363,13 +363,14 @@ def case_telemetry(tmp):
     print("telemetry: /lcx/ingest/stats, flows and sink agree with the control socket")
 
 
-def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None):
+def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None,
+               eal_extra=()):
     """lcx-ingest with args and a control socket; send(a UDP socket of family) once it
     is up, then before_stop(control socket path) if given, then "stop". Fails unless it
     exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")
-    p = subprocess.Popen([*wrap, *eal(case), *args, f"--json={js}", f"--control={sock}",
+    p = subprocess.Popen([*wrap, *eal(case, *eal_extra), *args, f"--json={js}", f"--control={sock}",
                           "--stats-period=0", "--duration=20"],
                          stderr=subprocess.PIPE, text=True)
     try:
@@ -528,6 +529,248 @@ def case_default(tmp):
     if t["rx_total"] == 0 or t["malformed"] == 0 or t["flows"]["active"] != 1002:
         fail(f"default run: {t['rx_total']} frames, {t['flows']['active']} flows")
     print(f"default: {t['rx_total']} frames in 2 s, balanced")
+
+
+# --- the files the sinks write (doc/ingest.md "Sinks", "Files and safety") ---
+
+def pcapng_read(path):
+    """An independent pcapng reader (little-endian files): the SHB options, each IDB
+    (link type, snap length, options), each ISB (interface, options), each EPB
+    (interface, time in s). Fails on a malformed or cut block."""
+    with open(path, "rb") as f:
+        b = f.read()
+    out = {"shb": None, "idb": [], "isb": [], "epb": []}
+    off = 0
+
+    def opts(o, end):
+        r = {}
+        while o + 4 <= end:
+            code, n = struct.unpack_from("<HH", b, o)
+            if code == 0:
+                break
+            r.setdefault(code, b[o + 4:o + 4 + n])
+            o += 4 + ((n + 3) & ~3)
+        return r
+
+    while off < len(b):
+        if off + 12 > len(b):
+            fail(f"{path}: cut block at {off}")
+        btype, blen = struct.unpack_from("<II", b, off)
+        if blen < 12 or blen % 4 or off + blen > len(b) or \
+                struct.unpack_from("<I", b, off + blen - 4)[0] != blen:
+            fail(f"{path}: bad block at {off} (type {btype:#x}, length {blen})")
+        end = off + blen - 4
+        if btype == 0x0A0D0D0A:
+            o = opts(off + 24, end)
+            out["shb"] = {k: o[c].decode(errors="replace") for k, c in
+                          (("hardware", 2), ("os", 3), ("userappl", 4)) if c in o}
+        elif btype == 1:
+            lt, snap = struct.unpack_from("<HxxI", b, off + 8)
+            o = opts(off + 16, end)
+            out["idb"].append({"linktype": lt, "snaplen": snap,
+                               "name": o.get(2, b"").decode(), "tsresol": o.get(9, b"\x06")[0]})
+        elif btype == 5:
+            ifc, hi, lo = struct.unpack_from("<III", b, off + 8)
+            o = opts(off + 20, end)
+
+            def ts(v):
+                h, l = struct.unpack("<II", v)
+                return ((h << 32) | l) / 1e9
+            out["isb"].append({"iface": ifc, "time": ((hi << 32) | lo) / 1e9,
+                               "start": ts(o[2]) if 2 in o else None,
+                               "end": ts(o[3]) if 3 in o else None,
+                               "ifrecv": struct.unpack("<Q", o[4])[0] if 4 in o else None,
+                               "ifdrop": struct.unpack("<Q", o[5])[0] if 5 in o else None})
+        elif btype == 6:
+            ifc, hi, lo = struct.unpack_from("<III", b, off + 8)
+            res = out["idb"][ifc]["tsresol"] if ifc < len(out["idb"]) else 6
+            out["epb"].append({"iface": ifc, "time": ((hi << 32) | lo) / 10 ** res})
+        off += blen
+    return out
+
+
+def capinfos_count(path):
+    p = subprocess.run(["capinfos", "-M", "-c", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"capinfos cannot read {path}: {p.stderr.strip()}")
+    for line in p.stdout.splitlines():
+        if line.startswith("Number of packets:"):
+            return int(line.split(":")[1])
+    fail(f"capinfos {path}: no packet count in {p.stdout!r}")
+
+
+def tcpdump_count(path):
+    p = subprocess.run(["tcpdump", "-n", "-q", "-r", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0 or "tcpdump:" in p.stderr:
+        fail(f"tcpdump -r cannot read {path}: {p.stderr.strip()}")
+    return len([l for l in p.stdout.splitlines() if l.strip()])
+
+
+def tcpreplay_count(path):
+    """Packets tcpreplay sends from the file, onto lo of a private network namespace
+    (nothing leaves it); None when not possible here (no root, unshare or tcpreplay)."""
+    if os.geteuid() != 0 or not shutil.which("tcpreplay") or not shutil.which("unshare"):
+        return None
+    p = subprocess.run(["unshare", "-n", "sh", "-c",
+                        f"ip link set lo up && exec tcpreplay -i lo -t '{path}'"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"tcpreplay cannot read {path}: {p.stderr.strip()[-500:]}")
+    for line in p.stdout.splitlines():
+        if "Successful packets:" in line:
+            return int(line.split(":")[1])
+    fail(f"tcpreplay {path}: no count in {p.stdout[-500:]!r}")
+
+
+def need_readers():
+    for tool in ("tshark", "capinfos", "tcpdump"):
+        if shutil.which(tool) is None:
+            skip(f"{tool} not installed (bash scripts/setup installs it)")
+
+
+def count_all(path):
+    """The frame count of a capture by every reader, which must agree."""
+    n = {"tshark": tshark_count(path), "capinfos": capinfos_count(path),
+         "tcpdump": tcpdump_count(path), "pcapng": len(pcapng_read(path)["epb"])}
+    r = tcpreplay_count(path)
+    if r is not None:
+        n["tcpreplay"] = r
+    if len(set(n.values())) != 1:
+        fail(f"{path}: the readers disagree: {n}")
+    return n["tshark"]
+
+
+def send_stamped(port, n, gap=0.002, sport=None):
+    """n datagrams to 127.0.0.1:port, each carrying its send time (a double, big-endian)."""
+    def send(s):
+        if sport is not None:
+            s.bind(("127.0.0.1", sport))
+        for i in range(n):
+            s.sendto(struct.pack(">dI", time.time(), i) + b"t" * 20, ("127.0.0.1", port))
+            if gap:
+                time.sleep(gap)
+    return send
+
+
+def case_times(tmp):
+    """Capture times are the wall clock at arrival: from sockets each frame against its
+    send time, from a DPDK port inside the run (DPDK 22.11's rte_pcapng clock made them
+    the year 2281)."""
+    need_readers()
+    port, n = BASE_PORT + 400, 300
+    cap = os.path.join(tmp, "t.pcapng")
+    t0 = time.time()
+    _, j = listen_run(tmp, "times", [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                      send_stamped(port, n))
+    t1 = time.time()
+    t = j["totals"]
+    check_balanced(t)
+    p = subprocess.run(["tshark", "-r", cap, "-T", "fields", "-e", "frame.time_epoch",
+                        "-e", "udp.payload"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    delays = []
+    for line in p.stdout.splitlines():
+        ts, pl = line.split()
+        sent = struct.unpack(">d", bytes.fromhex(pl[:16]))[0]
+        delays.append(float(ts) - sent)
+        if not t0 <= float(ts) <= t1:
+            fail(f"capture time {ts} outside the run [{t0:.6f}, {t1:.6f}]")
+    if len(delays) != n or t["sink"]["written"] != n:
+        fail(f"{len(delays)} frames read back, written {t['sink']['written']}, sent {n}")
+    delays.sort()
+    med = delays[n // 2]
+    if delays[0] < -0.001 or delays[-1] > 0.050 or med > 0.002:
+        fail(f"capture time - send time: min {delays[0] * 1e3:.3f} ms, median "
+             f"{med * 1e3:.3f} ms, max {delays[-1] * 1e3:.3f} ms (want >= -1 ms, median "
+             "<= 2 ms, max <= 50 ms)")
+    # A DPDK port (net_pcap): every time inside the run.
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "100", "5000", "100")
+    cap2 = os.path.join(tmp, "t2.pcapng")
+    t2 = time.time()
+    p = run(eal("times2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--capture={cap2}", "--stats-period=0"])
+    t3 = time.time()
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    ep = pcapng_read(cap2)["epb"]
+    bad = [e["time"] for e in ep if not t2 <= e["time"] <= t3]
+    if len(ep) != 1000 or bad:
+        fail(f"DPDK port: {len(ep)} frames, {len(bad)} with times outside the run "
+             f"[{t2:.3f}, {t3:.3f}], e.g. {bad[:3]}")
+    print(f"times: {n} socket frames {delays[0] * 1e3:.3f} / {med * 1e3:.3f} / "
+          f"{delays[-1] * 1e3:.3f} ms (min / median / max) after their send time; "
+          f"1000 DPDK port frames inside the run")
+
+
+def check_blocks(path, snaplen, written):
+    """SHB, IDB, ISB as dumpcap writes them; the ISBs agree with the frames."""
+    c = pcapng_read(path)
+    shb = c["shb"] or {}
+    if not shb.get("os") or not shb.get("hardware") or \
+            not shb.get("userappl", "").startswith("lcx-ingest 0.1") or \
+            "DPDK" not in shb.get("userappl", ""):
+        fail(f"{path}: section header options {shb}")
+    if not c["idb"] or any(i["snaplen"] != snaplen or i["linktype"] != 1 or i["tsresol"] != 9
+                           for i in c["idb"]):
+        fail(f"{path}: interface blocks {c['idb']}, want snap length {snaplen}")
+    if sorted(i["iface"] for i in c["isb"]) != list(range(len(c["idb"]))):
+        fail(f"{path}: statistics blocks for {[i['iface'] for i in c['isb']]}, "
+             f"interfaces {len(c['idb'])}")
+    for isb in c["isb"]:
+        mine = [e for e in c["epb"] if e["iface"] == isb["iface"]]
+        if isb["ifrecv"] is None or isb["ifdrop"] is None or \
+                isb["ifrecv"] - isb["ifdrop"] != len(mine) or isb["start"] is None or \
+                isb["end"] is None or not isb["start"] <= isb["end"] or \
+                any(not isb["start"] <= e["time"] <= isb["end"] for e in mine):
+            fail(f"{path}: statistics {isb} for {len(mine)} frames")
+    if len(c["epb"]) != written:
+        fail(f"{path}: {len(c['epb'])} frames, written {written}")
+    return c
+
+
+def case_readers(tmp):
+    """Captures from a DPDK port, from sockets, and from sockets with a DPDK port
+    present read the same in tshark, capinfos, tcpdump -r, tcpreplay and a pcapng
+    block reader; SHB, IDB (snap length) and ISB (ifrecv, ifdrop) as dumpcap writes."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "10", "5000", "200")
+    port = BASE_PORT + 410
+    res = []
+    # A DPDK port, with a snap length.
+    cap = os.path.join(tmp, "port.pcapng")
+    js = os.path.join(tmp, "port.json")
+    p = run(eal("readers", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--capture={cap}", "--snaplen=200", f"--json={js}",
+             "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if count_all(cap) != 1000 or t["sink"]["written"] != 1000:
+        fail(f"port: written {t['sink']['written']}")
+    check_blocks(cap, 200, 1000)
+    res.append("port 1000")
+    # Sockets; then sockets with a DPDK port present (two interfaces in the file).
+    for case, extra in (("readers2", []), ("readers3", [f"--vdev=net_pcap0,rx_pcap={pcap}"])):
+        cap = os.path.join(tmp, case + ".pcapng")
+        _, j = listen_run(tmp, case, [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                          send_stamped(port, 500, gap=0.0005), eal_extra=extra)
+        t = j["totals"]
+        check_balanced(t)
+        if count_all(cap) != 500 or t["sink"]["written"] != 500:
+            fail(f"{case}: written {t['sink']['written']}")
+        c = check_blocks(cap, 262144, 500)
+        names = [i["name"] for i in c["idb"]]
+        if "lcx-socket" not in names or (extra and len(names) != 2):
+            fail(f"{case}: interfaces {names}")
+        res.append(f"{'+'.join(names)} 500")
+    print("readers: tshark, capinfos, tcpdump -r, "
+          f"{'tcpreplay, ' if tcpreplay_count(cap) is not None else ''}pcapng blocks agree: "
+          + ", ".join(res))
 
 
 def main():

@@ -232,6 +232,13 @@ warn_limit(struct ingest_sink *s, uint32_t bit, const char *what)
 
 /* --- files and directories --- */
 
+/* Errors that stop the run at start: retrying would not help, going on would hide them. */
+static bool
+fatal_at_start(int ret)
+{
+	return ret == -EEXIST || ret == -EPERM || ret == -ELOOP || ret == -ENOTDIR;
+}
+
 /* Open the sink's directory without following a link, and check who may write there. */
 static int
 open_dir(struct ingest_sink *s)
@@ -604,7 +611,8 @@ pcapng_open(struct ingest_sink *s, uint64_t now)
 	pcapng_account(s, 0, len);
 	return 0;
 fail:
-	note_error(s, -ret, "cannot open capture file", name);
+	if (s->started || !fatal_at_start(ret))
+		note_error(s, -ret, "cannot open capture file", name);
 	s->retry_at_ns = now + RETRY_NS;
 	return ret;
 }
@@ -1245,12 +1253,13 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 			goto out_free;
 		}
 		ret = pcapng_open(s, sink_now(s));
-		if (ret == -EEXIST) {
-			SINK_LOG(ERR, "%s exists; lcx does not overwrite files (remove it or name "
-				 "another)", conf->path);
-			goto out_free;
-		}
-		if (ret == -EPERM || ret == -ELOOP || ret == -ENOTDIR)
+		if (ret == -EEXIST)
+			SINK_LOG(ERR, "%s exists (or is a link); lcx does not overwrite files "
+				 "(remove it or name another)", conf->path);
+		else if (ret == -ELOOP || ret == -ENOTDIR)
+			SINK_LOG(ERR, "directory %s: %s: refused (a symbolic link or not a "
+				 "directory)", s->dirpath, strerror(-ret));
+		if (fatal_at_start(ret))
 			goto out_free;
 		if (ret < 0)
 			*open_err = -ret;
@@ -1281,7 +1290,7 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 			note_error(s, errno, "cannot make payload directory", "");
 		} else {
 			ret = open_dir(s);
-			if (ret == -EPERM || ret == -ELOOP || ret == -ENOTDIR) {
+			if (fatal_at_start(ret)) {
 				if (ret != -EPERM)
 					SINK_LOG(ERR, "payload directory %s: %s: refused (a symbolic "
 						 "link or not a directory)", s->dirpath,

@@ -773,6 +773,288 @@ def case_readers(tmp):
           + ", ".join(res))
 
 
+def cap_files(d, stem):
+    return sorted(f for f in os.listdir(d) if f.startswith(stem) and f.endswith(".pcapng"))
+
+
+def case_rotate_keep(tmp):
+    """{"cmd":"rotate"} with no --rotate-* option starts c-00001.pcapng and keeps
+    c.pcapng whole (it was reopened with truncation); payload files likewise get a new
+    name; an existing capture file is refused and left as it was."""
+    need_readers()
+    port = BASE_PORT + 420
+    cap = os.path.join(tmp, "c.pcapng")
+
+    def more(ctl):
+        r = ctl_request(ctl, '{"cmd":"rotate"}')
+        if not r["ok"]:
+            fail(f"rotate: {r}")
+        time.sleep(0.3)
+        send_stamped(port, 10, gap=0)(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        time.sleep(0.5)
+
+    _, j = listen_run(tmp, "rotkeep", [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                      send_stamped(port, 1000, gap=0.0002), before_stop=more)
+    t = j["totals"]
+    check_balanced(t)
+    files = cap_files(tmp, "c")
+    got = {f: count_all(os.path.join(tmp, f)) for f in files}
+    if got != {"c.pcapng": 1000, "c-00001.pcapng": 10} or t["sink"]["written"] != 1010:
+        fail(f"after rotate: {got}, written {t['sink']['written']}")
+    # Payload files: the rotation gives the flow a new file, the first keeps its datagrams.
+    d = os.path.join(tmp, "pl")
+
+    def more2(ctl):
+        ctl_request(ctl, '{"cmd":"rotate"}')
+        time.sleep(0.3)
+        send_stamped(port, 7, gap=0, sport=BASE_PORT + 421)(
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        time.sleep(0.5)
+
+    _, j = listen_run(tmp, "rotkeep2", [f"--listen=127.0.0.1:{port}", f"--payload-dir={d}"],
+                      send_stamped(port, 5, gap=0, sport=BASE_PORT + 421), before_stop=more2)
+    check_balanced(j["totals"])
+    base = f"127.0.0.1_{BASE_PORT + 421}-127.0.0.1_{port}"
+    sizes = {f: os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)}
+    if sizes != {base + ".bin": 5 * 32, base + "-00001.bin": 7 * 32}:
+        fail(f"payload files after rotate: {sizes}")
+    # An existing file is not overwritten: a clear error, exit 1, the file as it was.
+    keep = os.path.join(tmp, "keep.pcapng")
+    with open(keep, "wb") as f:
+        f.write(b"precious")
+    p = run(eal("rotkeep3") + [f"--listen=127.0.0.1:{port}", f"--capture={keep}",
+                               "--duration=1", "--stats-period=0"])
+    with open(keep, "rb") as f:
+        if f.read() != b"precious":
+            fail("an existing capture file was overwritten")
+    if p.returncode == 0 or "exists" not in p.stderr:
+        fail(f"existing capture file: exit {p.returncode}, no clear error")
+    print("rotate_keep: c.pcapng 1000 + c-00001.pcapng 10 = written 1010; payload "
+          "5 + 7 in two files; an existing file refused and untouched")
+
+
+def in_small_tmpfs(tmp, case, size, args):
+    """Run lcx-ingest with args (MNT in them: the mount point) on a tmpfs of size in a
+    private mount namespace; copy what it wrote to tmp/out. Returns (process, out dir)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        skip("needs root and unshare to mount a small tmpfs")
+    mnt = os.path.join(tmp, "small")
+    out = os.path.join(tmp, "out")
+    os.mkdir(mnt)
+    os.mkdir(out)
+    cmd = " ".join(a.replace("MNT", mnt) for a in args)
+    script = (f"mount -t tmpfs -o size={size},mode=0700 tmpfs {mnt} && {cmd}; rc=$?; "
+              f"cp -a {mnt}/. {out}/ && exit $rc")
+    return run(["unshare", "-m", "sh", "-c", script]), out
+
+
+def case_diskfull_count(tmp):
+    """A 1 MiB tmpfs fills up with no rotation: the frames in the files (read back)
+    are what is counted written, no file is cut mid-block or truncated by a retry,
+    and the account balances."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "100", "5000", "400")
+    js = os.path.join(tmp, "s.json")
+    p, out = in_small_tmpfs(tmp, "dfc", "1m", eal("dfc", f"--vdev=net_pcap0,rx_pcap={pcap}") + [
+        "--duration=3", f"--json={js}", "--capture=MNT/c.pcapng", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    files = cap_files(out, "c")
+    n = sum(count_all(os.path.join(out, f)) for f in files)
+    if t["sink"]["write_errors"] == 0 or n != t["sink"]["written"] or n == 0:
+        fail(f"{files}: {n} frames on disk, written {t['sink']['written']}, "
+             f"write_errors {t['sink']['write_errors']}")
+    if t["sink"]["written"] + t["sink"]["write_errors"] != 10000:
+        fail(f"written + write_errors != 10000: {t['sink']}")
+    print(f"diskfull_count: {n} frames in {files} read back = written "
+          f"{t['sink']['written']}; {t['sink']['write_errors']} lost to ENOSPC, counted")
+
+
+def case_removed(tmp):
+    """The capture or payload directory removed mid-run: the frames counted written
+    into it move to sink.removed with a warning; what comes after is a counted
+    write error; written is what is on disk (nothing)."""
+    port = BASE_PORT + 430
+    for kind in ("capture", "payload"):
+        d = os.path.join(tmp, kind)
+        os.mkdir(d, 0o700)
+        opt = f"--capture={d}/c.pcapng" if kind == "capture" else f"--payload-dir={d}/pl"
+
+        def remove_then_send(ctl, d=d):
+            shutil.rmtree(d)
+            time.sleep(1.2)  # the writer looks once a second, and after each write
+            send_stamped(port, 2000, gap=0)(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            time.sleep(1.5)
+
+        err, j = listen_run(tmp, "removed" + kind, [f"--listen=127.0.0.1:{port}", opt,
+                                                    "--rcvbuf=8M"],
+                            send_stamped(port, 1000, gap=0.0002), before_stop=remove_then_send)
+        t = j["totals"]
+        check_balanced(t)
+        sk = t["sink"]
+        if sk["written"] != 0 or sk["removed"] < 1000 or \
+                sk["removed"] + sk["write_errors"] != t["accepted"] + t["sink_dropped"] or \
+                t["rx_total"] != 3000 or "was removed" not in err:
+            fail(f"{kind} directory removed: rx {t['rx_total']}, sink {sk}, warning "
+                 f"{'was removed' in err}")
+    print("removed: capture and payload directories removed mid-run: written 0, "
+          "removed + write_errors = 3000, a warning")
+
+
+def case_ring(tmp):
+    """--rotate-files=3 (dumpcap -b files:3): three files kept, the newest; the frames
+    in them (read back) equal written; the deleted files' frames are rotated_out."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "50", "5000", "200")
+    js = os.path.join(tmp, "s.json")
+    d = os.path.join(tmp, "r")
+    os.mkdir(d, 0o700)
+    p = run(eal("ring", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=2", f"--json={js}", f"--capture={d}/cap.pcapng", "--rotate-size=100k",
+             "--rotate-files=3", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    sk = t["sink"]
+    files = cap_files(d, "cap")
+    n = sum(count_all(os.path.join(d, f)) for f in files)
+    last = "cap-%05d.pcapng" % (sk["files"] - 1)
+    if len(files) != 3 or files[-1] != last or n != sk["written"] or \
+            sk["written"] + sk["rotated_out"] != 5000 or sk["files_deleted"] != sk["files"] - 3:
+        fail(f"ring: {files}, {n} frames read back, sink {sk}")
+    print(f"ring: {sk['files']} files made, {sk['files_deleted']} deleted, 3 kept with {n} "
+          f"frames = written; rotated_out {sk['rotated_out']}")
+
+
+def case_safety(tmp):
+    """Planted links and untrusted directories (as root, in directories the test
+    makes): nothing outside is touched, each refusal is a clear error or a counted drop."""
+    if os.geteuid() != 0:
+        skip("needs root to plant links and chown directories")
+    port, sport = BASE_PORT + 440, BASE_PORT + 441
+    target = os.path.join(tmp, "target")
+    with open(target, "wb") as f:
+        f.write(b"precious")
+    st0 = os.stat(target)
+
+    def untouched(what):
+        st = os.stat(target)
+        with open(target, "rb") as f:
+            data = f.read()
+        if data != b"precious" or st.st_mtime_ns != st0.st_mtime_ns:
+            fail(f"{what}: the link's target was written")
+
+    def refused(case, args, words):
+        p = run(eal(case) + [f"--listen=127.0.0.1:{port}", "--duration=1",
+                             "--stats-period=0", *args])
+        if p.returncode == 0 or not any(w in p.stderr for w in words):
+            fail(f"{case}: exit {p.returncode}, no clear error ({words})")
+        untouched(case)
+
+    # A capture path that is a link to a file.
+    os.symlink(target, os.path.join(tmp, "lnk.pcapng"))
+    refused("safe1", [f"--capture={tmp}/lnk.pcapng"], ["exists"])
+    # A capture directory that is a link.
+    real = os.path.join(tmp, "real")
+    os.mkdir(real, 0o700)
+    os.symlink(real, os.path.join(tmp, "dl"))
+    refused("safe2", [f"--capture={tmp}/dl/c.pcapng"], ["symbolic link", "Not a directory",
+                                                        "Too many levels"])
+    if os.listdir(real):
+        fail(f"files made through a linked directory: {os.listdir(real)}")
+    # Payload directories owned by another user, or writable by others: refused.
+    other = os.path.join(tmp, "other")
+    os.mkdir(other, 0o755)
+    os.chown(other, 65534, 65534)
+    refused("safe3", [f"--payload-dir={other}"], ["owned by another user"])
+    ww = os.path.join(tmp, "ww")
+    os.mkdir(ww)
+    os.chmod(ww, 0o777)
+    refused("safe4", [f"--payload-dir={ww}"], ["writable by group or others"])
+    if os.listdir(other) or os.listdir(ww):
+        fail("files made in a refused directory")
+    # Our own directory with a planted link under a flow's file name: that flow's
+    # datagrams are counted, the target is untouched; another flow is written (0600).
+    pl = os.path.join(tmp, "pl")
+    os.mkdir(pl, 0o700)
+    os.symlink(target, os.path.join(pl, f"127.0.0.1_{sport}-127.0.0.1_{port}.bin"))
+
+    def both(s):
+        send_stamped(port, 5, gap=0, sport=sport)(s)
+        send_stamped(port, 3, gap=0, sport=sport + 1)(
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+
+    err, j = listen_run(tmp, "safe5", [f"--listen=127.0.0.1:{port}", f"--payload-dir={pl}"],
+                        both)
+    untouched("planted payload link")
+    t = j["totals"]
+    check_balanced(t)
+    good = os.path.join(pl, f"127.0.0.1_{sport + 1}-127.0.0.1_{port}.bin")
+    if t["sink"]["write_errors"] != 5 or t["sink"]["written"] != 3 or \
+            os.path.getsize(good) != 3 * 32 or os.stat(good).st_mode & 0o777 != 0o600 or \
+            "exists" not in err:
+        fail(f"planted link: sink {t['sink']}, stderr without a word: {'exists' not in err}")
+    # A sticky world-writable directory (as /tmp) owned by us is fine.
+    st = os.path.join(tmp, "sticky")
+    os.mkdir(st)
+    os.chmod(st, 0o1777)
+    p = run(eal("safe6") + [f"--listen=127.0.0.1:{port}", "--duration=1", "--stats-period=0",
+                            f"--capture={st}/c.pcapng"])
+    if p.returncode != 0 or os.stat(f"{st}/c.pcapng").st_mode & 0o777 != 0o600:
+        fail(f"sticky directory: exit {p.returncode}")
+    print("safety: linked capture file and directory, foreign and world-writable "
+          "directories refused; a planted payload link: 5 datagrams counted, target "
+          "untouched; files 0600")
+
+
+def case_limits(tmp):
+    """--max-files, --max-open and --max-disk: what is over a bound is counted
+    over_limit with a word; the files hold exactly what is counted written."""
+    need_readers()
+    port = BASE_PORT + 450
+    d = os.path.join(tmp, "pl")
+    nflows, per = 60, 3
+
+    def many(s0):
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(nflows)]
+        for r in range(per):  # flows alternate: files are closed and reopened
+            for s in socks:
+                s.sendto(struct.pack(">dI", time.time(), r) + b"t" * 20, ("127.0.0.1", port))
+            time.sleep(0.05)
+
+    err, j = listen_run(tmp, "limits", [f"--listen=127.0.0.1:{port}", f"--payload-dir={d}",
+                                        "--max-files=20", "--max-open=8"], many)
+    t = j["totals"]
+    check_balanced(t)
+    files = os.listdir(d)
+    sizes = {os.path.getsize(os.path.join(d, f)) for f in files}
+    if len(files) != 20 or sizes != {per * 32} or t["sink"]["written"] != 20 * per or \
+            t["sink"]["over_limit"] != (nflows - 20) * per or "--max-files" not in err or \
+            "over_limit" not in err:
+        fail(f"--max-files=20: {len(files)} files of {sizes} bytes, sink {t['sink']}")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "50", "5000", "200")
+    js = os.path.join(tmp, "s.json")
+    cap = os.path.join(tmp, "c.pcapng")
+    p = run(eal("limits2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", f"--capture={cap}", "--max-disk=100k",
+             "--stats-period=0"])
+    t = summary(js)["totals"]
+    check_balanced(t)
+    n = count_all(cap)
+    if p.returncode != 0 or os.path.getsize(cap) > 100 * 1024 or n != t["sink"]["written"] or \
+            n == 0 or t["sink"]["over_limit"] != 5000 - n or "--max-disk" not in p.stderr:
+        fail(f"--max-disk=100k: {os.path.getsize(cap)} bytes, {n} frames, sink {t['sink']}")
+    print(f"limits: --max-files=20 of {nflows} flows (--max-open=8), "
+          f"{(nflows - 20) * per} over_limit; --max-disk=100k: {n} frames in "
+          f"{os.path.getsize(cap)} bytes, {5000 - n} over_limit")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)

@@ -153,16 +153,16 @@ test_chained_pcapng(void **state)
 			   ifname) != 6)
 			fail_msg("tshark: %s", line);
 		assert_true(f < NFRAMES);
-		/* Every segment written: the whole frame, nothing cut. */
-		assert_int_equal(len, 42 + plens[f]);
-		assert_int_equal(cap, len);
-		assert_int_equal(ulen, 8 + plens[f]);
-		assert_string_equal(ifname, "lcx-socket");
 		/* The time of the TSC reading, within 1 ms. */
 		d = (int64_t)(sec * 1000000000ull + nsec) - (int64_t)wall[f];
 		if (d < -1000000 || d > 1000000)
 			fail_msg("frame %d: capture time %llu.%09llu is %.3f ms off the wall "
 				 "clock at its TSC reading", f, sec, nsec, (double)d / 1e6);
+		/* Every segment written: the whole frame, nothing cut. */
+		assert_int_equal(len, 42 + plens[f]);
+		assert_int_equal(cap, len);
+		assert_int_equal(ulen, 8 + plens[f]);
+		assert_string_equal(ifname, "lcx-socket");
 		f++;
 	}
 	assert_int_equal(pclose(p), 0);

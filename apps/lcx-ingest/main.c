@@ -878,8 +878,8 @@ print_summary(const struct ingest_totals *t, double secs)
 				ingest_verdict_name(v), t->verdict[v]);
 	if (t->sink_dropped || t->sink_written)
 		fprintf(stderr, "  sink: written %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
-			" files made), queue_full %" PRIu64 ", write_errors %" PRIu64 ", nomem %" PRIu64
-			", over_limit %" PRIu64 ", removed %" PRIu64 ", rotated_out %" PRIu64
+			" files made), queue_full %" PRIu64 ", write_errors %" PRIu64
+			", nomem %" PRIu64 ", over_limit %" PRIu64 ", removed %" PRIu64 ", rotated_out %" PRIu64
 			" (%" PRIu64 " files deleted by --rotate-files)\n", t->sink_written,
 			t->sink_written_bytes, t->sink_files, t->sink_queue_full,
 			t->sink_write_errors, t->sink_nomem, t->sink_over_limit, t->sink_removed,

@@ -1035,8 +1035,8 @@ payload_burst(struct ingest_sink *s, struct ingest_sink_item *it, unsigned int n
 		if (data == NULL || ingest_parse(data, len, NULL, &pkt) != INGEST_OK) {
 			if (!(s->warned & WARN_PARSE)) {
 				s->warned |= WARN_PARSE;
-				SINK_LOG(WARNING, "a frame of %u bytes the payload writer cannot parse "
-					 "again: counted as write_errors", len);
+				SINK_LOG(WARNING, "a frame of %u bytes the payload writer cannot "
+					 "parse again: counted as write_errors", len);
 			}
 			drop_frames(s, &s->acct.write_errors, slot, 1);
 			rte_pktmbuf_free(m);
@@ -1292,8 +1292,8 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 			ret = open_dir(s);
 			if (fatal_at_start(ret)) {
 				if (ret != -EPERM)
-					SINK_LOG(ERR, "payload directory %s: %s: refused (a symbolic "
-						 "link or not a directory)", s->dirpath,
+					SINK_LOG(ERR, "payload directory %s: %s: refused (a "
+						 "symbolic link or not a directory)", s->dirpath,
 						 strerror(-ret));
 				goto out_free;
 			}

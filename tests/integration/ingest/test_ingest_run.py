@@ -1055,6 +1055,30 @@ def case_limits(tmp):
           f"{os.path.getsize(cap)} bytes, {5000 - n} over_limit")
 
 
+def case_payload_full(tmp):
+    """Payload files on a 1 MiB tmpfs that fills up: no fragment of a datagram is left
+    (a short write is cut back), the files hold exactly written_bytes, whole payloads."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "100", "5000", "400")
+    js = os.path.join(tmp, "s.json")
+    p, out = in_small_tmpfs(tmp, "plfull", "1m", eal("plfull", f"--vdev=net_pcap0,rx_pcap={pcap}")
+                            + ["--duration=2", f"--json={js}", "--payload-dir=MNT/pl",
+                               "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    pl = 400  # the generator's payload size
+    d = os.path.join(out, "pl")
+    sizes = [os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)]
+    odd = [z for z in sizes if z % pl]
+    if t["sink"]["write_errors"] == 0 or odd or sum(sizes) != t["sink"]["written_bytes"] or \
+            sum(sizes) // pl != t["sink"]["written"]:
+        fail(f"payload files {sum(sizes)} bytes ({len(odd)} with a fragment), sink {t['sink']}")
+    print(f"payload_full: {len(sizes)} files, {sum(sizes)} bytes = written_bytes, "
+          f"{t['sink']['written']} whole payloads, {t['sink']['write_errors']} counted lost")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)

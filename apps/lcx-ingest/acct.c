@@ -49,12 +49,18 @@ ingest_totals_sum(const struct ingest_acct *const *accts, unsigned int n,
 		t->sink_written_bytes = INGEST_RD(sink->written_bytes);
 		t->sink_files = INGEST_RD(sink->files);
 		t->sink_rotations = INGEST_RD(sink->rotations);
-		lost = t->sink_write_errors + t->sink_nomem;
+		t->sink_over_limit = INGEST_RD(sink->over_limit);
+		t->sink_removed = INGEST_RD(sink->removed);
+		t->sink_rotated_out = INGEST_RD(sink->rotated_out);
+		t->sink_files_deleted = INGEST_RD(sink->files_deleted);
+		lost = t->sink_write_errors + t->sink_nomem + t->sink_over_limit +
+		       t->sink_removed + t->sink_rotated_out;
 		t->accepted = t->accepted >= lost ? t->accepted - lost : 0;
 		t->sink_in_flight = t->accepted - (t->sink_written <= t->accepted ?
 						   t->sink_written : t->accepted);
 	}
-	t->sink_dropped = t->sink_queue_full + t->sink_write_errors + t->sink_nomem;
+	t->sink_dropped = t->sink_queue_full + t->sink_write_errors + t->sink_nomem +
+			  t->sink_over_limit + t->sink_removed + t->sink_rotated_out;
 }
 
 bool
@@ -92,9 +98,12 @@ ingest_totals_json(const struct ingest_totals *t, FILE *f)
 	fprintf(f,
 		",\"sink\":{\"queue_full\":%" PRIu64 ",\"write_errors\":%" PRIu64
 		",\"nomem\":%" PRIu64 ",\"in_flight\":%" PRIu64 ",\"written\":%" PRIu64
-		",\"written_bytes\":%" PRIu64 ",\"files\":%" PRIu64 ",\"rotations\":%" PRIu64 "}",
+		",\"written_bytes\":%" PRIu64 ",\"files\":%" PRIu64 ",\"rotations\":%" PRIu64
+		",\"over_limit\":%" PRIu64 ",\"removed\":%" PRIu64 ",\"rotated_out\":%" PRIu64
+		",\"files_deleted\":%" PRIu64 "}",
 		t->sink_queue_full, t->sink_write_errors, t->sink_nomem, t->sink_in_flight,
-		t->sink_written, t->sink_written_bytes, t->sink_files, t->sink_rotations);
+		t->sink_written, t->sink_written_bytes, t->sink_files, t->sink_rotations,
+		t->sink_over_limit, t->sink_removed, t->sink_rotated_out, t->sink_files_deleted);
 	fprintf(f,
 		",\"seq\":{\"received\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"lost\":%" PRIu64
 		",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64 ",\"out_of_range\":%" PRIu64

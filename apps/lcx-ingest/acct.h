@@ -56,11 +56,16 @@ struct ingest_acct {
 /** Counters of the writer. */
 struct ingest_sink_acct {
 	uint64_t dequeued;      /**< frames taken from the queue */
-	uint64_t written;       /**< frames written to a file */
-	uint64_t written_bytes; /**< bytes written (file format included) */
+	uint64_t written;       /**< frames in the files lcx keeps (goes down when a file
+				 *   is found removed or deleted by --rotate-files) */
+	uint64_t written_bytes; /**< bytes in those files (file format included) */
 	uint64_t write_errors;  /**< frames lost to a failed open or write */
 	uint64_t nomem;         /**< frames lost for want of a copy buffer */
-	uint64_t files;         /**< files opened */
+	uint64_t over_limit;    /**< frames not written: over --max-files or --max-disk */
+	uint64_t removed;       /**< frames written to files then found removed by others */
+	uint64_t rotated_out;   /**< frames in files deleted by --rotate-files */
+	uint64_t files;         /**< files created */
+	uint64_t files_deleted; /**< files deleted by --rotate-files */
 	uint64_t rotations;     /**< rotations done */
 	int last_errno;         /**< errno of the last failure, 0 if none */
 };
@@ -70,8 +75,10 @@ struct ingest_totals {
 	uint64_t rx_total, rx_bytes;
 	uint64_t accepted, accepted_bytes;
 	uint64_t filtered, malformed;
-	uint64_t sink_dropped;          /**< queue_full + write_errors + nomem */
+	uint64_t sink_dropped;          /**< queue_full + write_errors + nomem + over_limit
+					 *   + removed + rotated_out */
 	uint64_t sink_queue_full, sink_write_errors, sink_nomem;
+	uint64_t sink_over_limit, sink_removed, sink_rotated_out, sink_files_deleted;
 	uint64_t sink_in_flight;        /**< taken by the sink, not yet written or lost */
 	uint64_t verdict[INGEST_VERDICT_MAX];
 	uint64_t seq_received, seq_expected, seq_lost, seq_reordered, seq_duplicate;

@@ -70,6 +70,10 @@ struct ingest_opts {
 	uint64_t rotate_ns;    /**< --rotate-time */
 	uint32_t snaplen;      /**< --snaplen */
 	uint32_t sink_queue;   /**< --sink-queue */
+	uint32_t rotate_files; /**< --rotate-files; 0: keep every file */
+	uint32_t max_files;    /**< --max-files; 0: the sink's default */
+	uint32_t max_open;     /**< --max-open; 0: the sink's default */
+	uint64_t max_disk;     /**< --max-disk; 0: no bound */
 	const char *control;   /**< --control */
 	uint64_t stats_ns;     /**< --stats-period; 0: none */
 	const char *json;      /**< --json */

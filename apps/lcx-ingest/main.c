@@ -141,6 +141,7 @@ rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 			}
 			if (done < k) {
 				INGEST_ADD(rx->eng.acct.sink_queue_full, k - done);
+				ingest_sink_count_full(sink, b->iface, k - done);
 				for (i = done; i < k; i++)
 					drop[nd++] = items[i].m;
 			}
@@ -199,11 +200,18 @@ usage(FILE *f, const char *prog)
 "\n"
 "Sink (default: count only). Written on its own context through a bounded\n"
 "queue; what it cannot take is counted in sink_dropped:\n"
-"  --capture=FILE       pcapng capture (DPDK rte_pcapng)\n"
+"  --capture=FILE       pcapng capture (must not exist: lcx never overwrites)\n"
 "  --payload-dir=DIR    UDP payloads only, one file per flow\n"
 "  --rotate-size=SIZE   new file past SIZE bytes (k, M, G suffixes)\n"
 "  --rotate-time=DUR    new file every DUR\n"
-"  --snaplen=N          bytes kept per frame in the capture (default 65535)\n"
+"  --rotate-files=N     capture: keep at most N files, deleting the oldest this\n"
+"                       run made (dumpcap -b files:N)\n"
+"  --max-files=N        payload files made in the run (default 4096)\n"
+"  --max-open=N         payload files open at once (default 256)\n"
+"  --max-disk=SIZE      bytes in the files kept (default: no bound)\n"
+"                       (what is over a bound: sink.over_limit)\n"
+"  --snaplen=N          bytes kept per frame in the capture (default 262144,\n"
+"                       as tcpdump and dumpcap: whole 64 KiB datagrams)\n"
 "  --sink-queue=N       writer queue entries (default 16384)\n"
 "\n"
 "Operations:\n"
@@ -233,7 +241,8 @@ enum {
 	OPT_LISTEN = 256, OPT_PORT, OPT_RXQ, OPT_RXD, OPT_BURST, OPT_RCVBUF, OPT_RX_THREADS,
 	OPT_THROTTLE, OPT_PORTS, OPT_MAX_FLOWS, OPT_SEQ, OPT_CAPTURE, OPT_PAYLOAD_DIR,
 	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
-	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_HELP,
+	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
+	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_HELP,
 };
 
 static int
@@ -282,6 +291,10 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 		{"duration", required_argument, NULL, OPT_DURATION},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"quiet", no_argument, NULL, OPT_QUIET},
+		{"rotate-files", required_argument, NULL, OPT_ROTATE_FILES},
+		{"max-files", required_argument, NULL, OPT_MAX_FILES},
+		{"max-open", required_argument, NULL, OPT_MAX_OPEN},
+		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -374,8 +387,8 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 				return bad(name, optarg, "a duration such as 60s");
 			break;
 		case OPT_SNAPLEN:
-			if (parse_uint(optarg, 65535, &v) < 0 || v < 14)
-				return bad(name, optarg, "14 to 65535");
+			if (parse_uint(optarg, 262144, &v) < 0 || v < 14)
+				return bad(name, optarg, "14 to 262144");
 			o->snaplen = (uint32_t)v;
 			break;
 		case OPT_SINK_QUEUE:
@@ -385,6 +398,25 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 			break;
 		case OPT_CONTROL:
 			o->control = optarg;
+			break;
+		case OPT_ROTATE_FILES:
+			if (parse_uint(optarg, 1000000, &v) < 0 || v < 1)
+				return bad(name, optarg, "1 to 1000000");
+			o->rotate_files = (uint32_t)v;
+			break;
+		case OPT_MAX_FILES:
+			if (parse_uint(optarg, 1u << 20, &v) < 0 || v < 1)
+				return bad(name, optarg, "1 to 1048576");
+			o->max_files = (uint32_t)v;
+			break;
+		case OPT_MAX_OPEN:
+			if (parse_uint(optarg, 1u << 16, &v) < 0 || v < 1)
+				return bad(name, optarg, "1 to 65536");
+			o->max_open = (uint32_t)v;
+			break;
+		case OPT_MAX_DISK:
+			if (ingest_parse_size(optarg, &o->max_disk) < 0 || o->max_disk < 65536)
+				return bad(name, optarg, "a size of at least 64k, such as 10G");
 			break;
 		case OPT_STATS_PERIOD:
 			if (ingest_parse_duration(optarg, &o->stats_ns) < 0 ||
@@ -426,6 +458,20 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 	if ((o->rotate_bytes || o->rotate_ns || o->snaplen) && !o->capture && !o->payload_dir) {
 		fprintf(stderr, "lcx-ingest: --rotate-size, --rotate-time and --snaplen need "
 				"--capture or --payload-dir\n");
+		return -EINVAL;
+	}
+	if ((o->rotate_files || o->max_disk) && !o->capture && !o->payload_dir) {
+		fprintf(stderr, "lcx-ingest: --rotate-files and --max-disk need --capture or "
+				"--payload-dir\n");
+		return -EINVAL;
+	}
+	if (o->rotate_files && !o->capture) {
+		fprintf(stderr, "lcx-ingest: --rotate-files works with --capture only (payload "
+				"files: bound them with --max-files and --max-disk)\n");
+		return -EINVAL;
+	}
+	if ((o->max_files || o->max_open) && !o->payload_dir) {
+		fprintf(stderr, "lcx-ingest: --max-files and --max-open need --payload-dir\n");
 		return -EINVAL;
 	}
 	if (o->rcvbuf && !o->nb_listen) {
@@ -891,9 +937,12 @@ print_summary(const struct ingest_totals *t, double secs)
 				ingest_verdict_name(v), t->verdict[v]);
 	if (t->sink_dropped || t->sink_written)
 		fprintf(stderr, "  sink: written %" PRIu64 " (%" PRIu64 " bytes, %" PRIu64
-			" files), queue_full %" PRIu64 ", write_errors %" PRIu64 ", nomem %" PRIu64
-			"\n", t->sink_written, t->sink_written_bytes, t->sink_files,
-			t->sink_queue_full, t->sink_write_errors, t->sink_nomem);
+			" files made), queue_full %" PRIu64 ", write_errors %" PRIu64
+			", nomem %" PRIu64 ", over_limit %" PRIu64 ", removed %" PRIu64 ", rotated_out %" PRIu64
+			" (%" PRIu64 " files deleted by --rotate-files)\n", t->sink_written,
+			t->sink_written_bytes, t->sink_files, t->sink_queue_full,
+			t->sink_write_errors, t->sink_nomem, t->sink_over_limit, t->sink_removed,
+			t->sink_rotated_out, t->sink_files_deleted);
 	fprintf(stderr, "  flows: %" PRIu64 " active, %" PRIu64 " created, %" PRIu64
 		" evicted\n", t->flows, t->flow_inserts, t->flow_evictions);
 	/* Lost before the account (rx_total counts what the ports handed over). */
@@ -1316,6 +1365,10 @@ main(int argc, char **argv)
 			.rotate_bytes = app.o.rotate_bytes,
 			.rotate_ns = app.o.rotate_ns,
 			.snaplen = app.o.snaplen,
+			.rotate_files = app.o.rotate_files,
+			.max_files = app.o.max_files,
+			.max_open = app.o.max_open,
+			.max_disk = app.o.max_disk,
 			.ring_size = app.o.sink_queue,
 			.socket_id = (int)rte_socket_id(),
 			.with_socket_iface = socket_in,
@@ -1328,7 +1381,8 @@ main(int argc, char **argv)
 
 		ret = ingest_sink_create(&sc, &app.sink, &open_err);
 		if (ret < 0) {
-			fprintf(stderr, "lcx-ingest: cannot set up the sink: %s\n", strerror(-ret));
+			fprintf(stderr, "lcx-ingest: cannot set up the sink on %s: %s\n", sc.path,
+				strerror(-ret));
 			goto out;
 		}
 		if (open_err)

@@ -33,6 +33,18 @@ ingest_rotate_name(const char *path, bool rotating, uint32_t index, char *buf, u
 	return n < 0 || (unsigned int)n >= size ? -ENAMETOOLONG : 0;
 }
 
+const char *
+ingest_dir_untrusted(uint32_t uid, uint32_t mode, uint32_t euid)
+{
+	if ((mode & 0170000) != 0040000)
+		return "not a directory";
+	if (uid != euid && uid != 0)
+		return "owned by another user";
+	if ((mode & 0022) != 0 && (mode & 01000) == 0)
+		return "writable by group or others and not sticky";
+	return NULL;
+}
+
 static int
 parse_num(const char *s, char **end, uint64_t *v)
 {

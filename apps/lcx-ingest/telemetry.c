@@ -69,6 +69,10 @@ tel_sink(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "written_bytes", t.sink_written_bytes);
 	rte_tel_data_add_dict_u64(d, "files", t.sink_files);
 	rte_tel_data_add_dict_u64(d, "rotations", t.sink_rotations);
+	rte_tel_data_add_dict_u64(d, "over_limit", t.sink_over_limit);
+	rte_tel_data_add_dict_u64(d, "removed", t.sink_removed);
+	rte_tel_data_add_dict_u64(d, "rotated_out", t.sink_rotated_out);
+	rte_tel_data_add_dict_u64(d, "files_deleted", t.sink_files_deleted);
 	return 0;
 }
 

@@ -547,13 +547,14 @@ def case_telemetry(tmp):
     print("telemetry: /lcx/ingest/stats, flows and sink agree with the control socket")
 
 
-def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None):
+def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None,
+               eal_extra=()):
     """lcx-ingest with args and a control socket; send(a UDP socket of family) once it
     is up, then before_stop(control socket path) if given, then "stop". Fails unless it
     exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")
-    p = subprocess.Popen([*wrap, *eal(case), *args, f"--json={js}", f"--control={sock}",
+    p = subprocess.Popen([*wrap, *eal(case, *eal_extra), *args, f"--json={js}", f"--control={sock}",
                           "--stats-period=0", "--duration=20"],
                          stderr=subprocess.PIPE, text=True)
     try:
@@ -904,6 +905,554 @@ def case_signals(tmp):
     if "SIGHUP" not in err or "acc " not in err:
         fail("no word for SIGHUP, or no stats line for SIGUSR1")
     print("signals: HUP, USR1, USR2, ALRM survived; QUIT stopped with the summary")
+
+
+# --- the files the sinks write (doc/ingest.md "Sinks", "Files and safety") ---
+
+def pcapng_read(path):
+    """An independent pcapng reader (little-endian files): the SHB options, each IDB
+    (link type, snap length, options), each ISB (interface, options), each EPB
+    (interface, time in s). Fails on a malformed or cut block."""
+    with open(path, "rb") as f:
+        b = f.read()
+    out = {"shb": None, "idb": [], "isb": [], "epb": []}
+    off = 0
+
+    def opts(o, end):
+        r = {}
+        while o + 4 <= end:
+            code, n = struct.unpack_from("<HH", b, o)
+            if code == 0:
+                break
+            r.setdefault(code, b[o + 4:o + 4 + n])
+            o += 4 + ((n + 3) & ~3)
+        return r
+
+    while off < len(b):
+        if off + 12 > len(b):
+            fail(f"{path}: cut block at {off}")
+        btype, blen = struct.unpack_from("<II", b, off)
+        if blen < 12 or blen % 4 or off + blen > len(b) or \
+                struct.unpack_from("<I", b, off + blen - 4)[0] != blen:
+            fail(f"{path}: bad block at {off} (type {btype:#x}, length {blen})")
+        end = off + blen - 4
+        if btype == 0x0A0D0D0A:
+            o = opts(off + 24, end)
+            out["shb"] = {k: o[c].decode(errors="replace") for k, c in
+                          (("hardware", 2), ("os", 3), ("userappl", 4)) if c in o}
+        elif btype == 1:
+            lt, snap = struct.unpack_from("<HxxI", b, off + 8)
+            o = opts(off + 16, end)
+            out["idb"].append({"linktype": lt, "snaplen": snap,
+                               "name": o.get(2, b"").decode(), "tsresol": o.get(9, b"\x06")[0]})
+        elif btype == 5:
+            ifc, hi, lo = struct.unpack_from("<III", b, off + 8)
+            o = opts(off + 20, end)
+
+            def ts(v):
+                h, l = struct.unpack("<II", v)
+                return ((h << 32) | l) / 1e9
+            out["isb"].append({"iface": ifc, "time": ((hi << 32) | lo) / 1e9,
+                               "start": ts(o[2]) if 2 in o else None,
+                               "end": ts(o[3]) if 3 in o else None,
+                               "ifrecv": struct.unpack("<Q", o[4])[0] if 4 in o else None,
+                               "ifdrop": struct.unpack("<Q", o[5])[0] if 5 in o else None})
+        elif btype == 6:
+            ifc, hi, lo = struct.unpack_from("<III", b, off + 8)
+            res = out["idb"][ifc]["tsresol"] if ifc < len(out["idb"]) else 6
+            out["epb"].append({"iface": ifc, "time": ((hi << 32) | lo) / 10 ** res})
+        off += blen
+    return out
+
+
+def capinfos_count(path):
+    p = subprocess.run(["capinfos", "-M", "-c", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"capinfos cannot read {path}: {p.stderr.strip()}")
+    for line in p.stdout.splitlines():
+        if line.startswith("Number of packets:"):
+            return int(line.split(":")[1])
+    fail(f"capinfos {path}: no packet count in {p.stdout!r}")
+
+
+def tcpdump_count(path):
+    p = subprocess.run(["tcpdump", "-n", "-q", "-r", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0 or "tcpdump:" in p.stderr:
+        fail(f"tcpdump -r cannot read {path}: {p.stderr.strip()}")
+    return len([l for l in p.stdout.splitlines() if l.strip()])
+
+
+def tcpreplay_count(path):
+    """Packets tcpreplay sends from the file, onto lo of a private network namespace
+    (nothing leaves it); None when not possible here (no root, unshare or tcpreplay)."""
+    if os.geteuid() != 0 or not shutil.which("tcpreplay") or not shutil.which("unshare"):
+        return None
+    p = subprocess.run(["unshare", "-n", "sh", "-c",
+                        f"ip link set lo up && exec tcpreplay -i lo -t '{path}'"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"tcpreplay cannot read {path}: {p.stderr.strip()[-500:]}")
+    for line in p.stdout.splitlines():
+        if "Successful packets:" in line:
+            return int(line.split(":")[1])
+    fail(f"tcpreplay {path}: no count in {p.stdout[-500:]!r}")
+
+
+def need_readers():
+    for tool in ("tshark", "capinfos", "tcpdump"):
+        if shutil.which(tool) is None:
+            skip(f"{tool} not installed (bash scripts/setup installs it)")
+
+
+def count_all(path):
+    """The frame count of a capture by every reader, which must agree."""
+    n = {"tshark": tshark_count(path), "capinfos": capinfos_count(path),
+         "tcpdump": tcpdump_count(path), "pcapng": len(pcapng_read(path)["epb"])}
+    r = tcpreplay_count(path)
+    if r is not None:
+        n["tcpreplay"] = r
+    if len(set(n.values())) != 1:
+        fail(f"{path}: the readers disagree: {n}")
+    return n["tshark"]
+
+
+def send_stamped(port, n, gap=0.002, sport=None):
+    """n datagrams to 127.0.0.1:port, each carrying its send time (a double, big-endian)."""
+    def send(s):
+        if sport is not None:
+            s.bind(("127.0.0.1", sport))
+        for i in range(n):
+            s.sendto(struct.pack(">dI", time.time(), i) + b"t" * 20, ("127.0.0.1", port))
+            if gap:
+                time.sleep(gap)
+    return send
+
+
+def case_times(tmp):
+    """Capture times are the wall clock at arrival: from sockets each frame against its
+    send time, from a DPDK port inside the run (DPDK 22.11's rte_pcapng clock made them
+    the year 2281)."""
+    need_readers()
+    port, n = BASE_PORT + 400, 300
+    cap = os.path.join(tmp, "t.pcapng")
+    t0 = time.time()
+    _, j = listen_run(tmp, "times", [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                      send_stamped(port, n))
+    t1 = time.time()
+    t = j["totals"]
+    check_balanced(t)
+    p = subprocess.run(["tshark", "-r", cap, "-T", "fields", "-e", "frame.time_epoch",
+                        "-e", "udp.payload"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    delays = []
+    for line in p.stdout.splitlines():
+        ts, pl = line.split()
+        sent = struct.unpack(">d", bytes.fromhex(pl[:16]))[0]
+        delays.append(float(ts) - sent)
+        if not t0 <= float(ts) <= t1:
+            fail(f"capture time {ts} outside the run [{t0:.6f}, {t1:.6f}]")
+    if len(delays) != n or t["sink"]["written"] != n:
+        fail(f"{len(delays)} frames read back, written {t['sink']['written']}, sent {n}")
+    delays.sort()
+    med = delays[n // 2]
+    if delays[0] < -0.001 or delays[-1] > 0.050 or med > 0.002:
+        fail(f"capture time - send time: min {delays[0] * 1e3:.3f} ms, median "
+             f"{med * 1e3:.3f} ms, max {delays[-1] * 1e3:.3f} ms (want >= -1 ms, median "
+             "<= 2 ms, max <= 50 ms)")
+    # A DPDK port (net_pcap): every time inside the run.
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "100", "5000", "100")
+    cap2 = os.path.join(tmp, "t2.pcapng")
+    t2 = time.time()
+    p = run(eal("times2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--capture={cap2}", "--stats-period=0"])
+    t3 = time.time()
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    ep = pcapng_read(cap2)["epb"]
+    bad = [e["time"] for e in ep if not t2 <= e["time"] <= t3]
+    if len(ep) != 1000 or bad:
+        fail(f"DPDK port: {len(ep)} frames, {len(bad)} with times outside the run "
+             f"[{t2:.3f}, {t3:.3f}], e.g. {bad[:3]}")
+    print(f"times: {n} socket frames {delays[0] * 1e3:.3f} / {med * 1e3:.3f} / "
+          f"{delays[-1] * 1e3:.3f} ms (min / median / max) after their send time; "
+          f"1000 DPDK port frames inside the run")
+
+
+def check_blocks(path, snaplen, written):
+    """SHB, IDB, ISB as dumpcap writes them; the ISBs agree with the frames."""
+    c = pcapng_read(path)
+    shb = c["shb"] or {}
+    if not shb.get("os") or not shb.get("hardware") or \
+            not shb.get("userappl", "").startswith("lcx-ingest 0.1") or \
+            "DPDK" not in shb.get("userappl", ""):
+        fail(f"{path}: section header options {shb}")
+    if not c["idb"] or any(i["snaplen"] != snaplen or i["linktype"] != 1 or i["tsresol"] != 9
+                           for i in c["idb"]):
+        fail(f"{path}: interface blocks {c['idb']}, want snap length {snaplen}")
+    if sorted(i["iface"] for i in c["isb"]) != list(range(len(c["idb"]))):
+        fail(f"{path}: statistics blocks for {[i['iface'] for i in c['isb']]}, "
+             f"interfaces {len(c['idb'])}")
+    for isb in c["isb"]:
+        mine = [e for e in c["epb"] if e["iface"] == isb["iface"]]
+        if isb["ifrecv"] is None or isb["ifdrop"] is None or \
+                isb["ifrecv"] - isb["ifdrop"] != len(mine) or isb["start"] is None or \
+                isb["end"] is None or not isb["start"] <= isb["end"] or \
+                any(not isb["start"] <= e["time"] <= isb["end"] for e in mine):
+            fail(f"{path}: statistics {isb} for {len(mine)} frames")
+    if len(c["epb"]) != written:
+        fail(f"{path}: {len(c['epb'])} frames, written {written}")
+    return c
+
+
+def case_readers(tmp):
+    """Captures from a DPDK port, from sockets, and from sockets with a DPDK port
+    present read the same in tshark, capinfos, tcpdump -r, tcpreplay and a pcapng
+    block reader; SHB, IDB (snap length) and ISB (ifrecv, ifdrop) as dumpcap writes."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "10", "5000", "200")
+    port = BASE_PORT + 410
+    res = []
+    # A DPDK port, with a snap length.
+    cap = os.path.join(tmp, "port.pcapng")
+    js = os.path.join(tmp, "port.json")
+    p = run(eal("readers", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--capture={cap}", "--snaplen=200", f"--json={js}",
+             "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    if count_all(cap) != 1000 or t["sink"]["written"] != 1000:
+        fail(f"port: written {t['sink']['written']}")
+    check_blocks(cap, 200, 1000)
+    res.append("port 1000")
+    # Sockets; then sockets with a DPDK port present (two interfaces in the file).
+    for case, extra in (("readers2", []), ("readers3", [f"--vdev=net_pcap0,rx_pcap={pcap}"])):
+        cap = os.path.join(tmp, case + ".pcapng")
+        _, j = listen_run(tmp, case, [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                          send_stamped(port, 500, gap=0.0005), eal_extra=extra)
+        t = j["totals"]
+        check_balanced(t)
+        if count_all(cap) != 500 or t["sink"]["written"] != 500:
+            fail(f"{case}: written {t['sink']['written']}")
+        c = check_blocks(cap, 262144, 500)
+        names = [i["name"] for i in c["idb"]]
+        if "lcx-socket" not in names or (extra and len(names) != 2):
+            fail(f"{case}: interfaces {names}")
+        res.append(f"{'+'.join(names)} 500")
+    print("readers: tshark, capinfos, tcpdump -r, "
+          f"{'tcpreplay, ' if tcpreplay_count(cap) is not None else ''}pcapng blocks agree: "
+          + ", ".join(res))
+
+
+def cap_files(d, stem):
+    return sorted(f for f in os.listdir(d) if f.startswith(stem) and f.endswith(".pcapng"))
+
+
+def case_rotate_keep(tmp):
+    """{"cmd":"rotate"} with no --rotate-* option starts c-00001.pcapng and keeps
+    c.pcapng whole (it was reopened with truncation); payload files likewise get a new
+    name; an existing capture file is refused and left as it was."""
+    need_readers()
+    port = BASE_PORT + 420
+    cap = os.path.join(tmp, "c.pcapng")
+
+    def more(ctl):
+        r = ctl_request(ctl, '{"cmd":"rotate"}')
+        if not r["ok"]:
+            fail(f"rotate: {r}")
+        time.sleep(0.3)
+        send_stamped(port, 10, gap=0)(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        time.sleep(0.5)
+
+    _, j = listen_run(tmp, "rotkeep", [f"--listen=127.0.0.1:{port}", f"--capture={cap}"],
+                      send_stamped(port, 1000, gap=0.0002), before_stop=more)
+    t = j["totals"]
+    check_balanced(t)
+    files = cap_files(tmp, "c")
+    got = {f: count_all(os.path.join(tmp, f)) for f in files}
+    if got != {"c.pcapng": 1000, "c-00001.pcapng": 10} or t["sink"]["written"] != 1010:
+        fail(f"after rotate: {got}, written {t['sink']['written']}")
+    # Payload files: the rotation gives the flow a new file, the first keeps its datagrams.
+    d = os.path.join(tmp, "pl")
+
+    def more2(ctl):
+        ctl_request(ctl, '{"cmd":"rotate"}')
+        time.sleep(0.3)
+        send_stamped(port, 7, gap=0, sport=BASE_PORT + 421)(
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        time.sleep(0.5)
+
+    _, j = listen_run(tmp, "rotkeep2", [f"--listen=127.0.0.1:{port}", f"--payload-dir={d}"],
+                      send_stamped(port, 5, gap=0, sport=BASE_PORT + 421), before_stop=more2)
+    check_balanced(j["totals"])
+    base = f"127.0.0.1_{BASE_PORT + 421}-127.0.0.1_{port}"
+    sizes = {f: os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)}
+    if sizes != {base + ".bin": 5 * 32, base + "-00001.bin": 7 * 32}:
+        fail(f"payload files after rotate: {sizes}")
+    # An existing file is not overwritten: a clear error, exit 1, the file as it was.
+    keep = os.path.join(tmp, "keep.pcapng")
+    with open(keep, "wb") as f:
+        f.write(b"precious")
+    p = run(eal("rotkeep3") + [f"--listen=127.0.0.1:{port}", f"--capture={keep}",
+                               "--duration=1", "--stats-period=0"])
+    with open(keep, "rb") as f:
+        if f.read() != b"precious":
+            fail("an existing capture file was overwritten")
+    if p.returncode == 0 or "exists" not in p.stderr:
+        fail(f"existing capture file: exit {p.returncode}, no clear error")
+    print("rotate_keep: c.pcapng 1000 + c-00001.pcapng 10 = written 1010; payload "
+          "5 + 7 in two files; an existing file refused and untouched")
+
+
+def in_small_tmpfs(tmp, case, size, args):
+    """Run lcx-ingest with args (MNT in them: the mount point) on a tmpfs of size in a
+    private mount namespace; copy what it wrote to tmp/out. Returns (process, out dir)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        skip("needs root and unshare to mount a small tmpfs")
+    mnt = os.path.join(tmp, "small")
+    out = os.path.join(tmp, "out")
+    os.mkdir(mnt)
+    os.mkdir(out)
+    cmd = " ".join(a.replace("MNT", mnt) for a in args)
+    script = (f"mount -t tmpfs -o size={size},mode=0700 tmpfs {mnt} && {cmd}; rc=$?; "
+              f"cp -a {mnt}/. {out}/ && exit $rc")
+    return run(["unshare", "-m", "sh", "-c", script]), out
+
+
+def case_diskfull_count(tmp):
+    """A 1 MiB tmpfs fills up with no rotation: the frames in the files (read back)
+    are what is counted written, no file is cut mid-block or truncated by a retry,
+    and the account balances."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "100", "5000", "400")
+    js = os.path.join(tmp, "s.json")
+    p, out = in_small_tmpfs(tmp, "dfc", "1m", eal("dfc", f"--vdev=net_pcap0,rx_pcap={pcap}") + [
+        "--duration=3", f"--json={js}", "--capture=MNT/c.pcapng", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    files = cap_files(out, "c")
+    n = sum(count_all(os.path.join(out, f)) for f in files)
+    if t["sink"]["write_errors"] == 0 or n != t["sink"]["written"] or n == 0:
+        fail(f"{files}: {n} frames on disk, written {t['sink']['written']}, "
+             f"write_errors {t['sink']['write_errors']}")
+    if t["sink"]["written"] + t["sink"]["write_errors"] != 10000:
+        fail(f"written + write_errors != 10000: {t['sink']}")
+    print(f"diskfull_count: {n} frames in {files} read back = written "
+          f"{t['sink']['written']}; {t['sink']['write_errors']} lost to ENOSPC, counted")
+
+
+def case_removed(tmp):
+    """The capture or payload directory removed mid-run: the frames counted written
+    into it move to sink.removed with a warning; what comes after is a counted
+    write error; written is what is on disk (nothing)."""
+    port = BASE_PORT + 430
+    for kind in ("capture", "payload"):
+        d = os.path.join(tmp, kind)
+        os.mkdir(d, 0o700)
+        opt = f"--capture={d}/c.pcapng" if kind == "capture" else f"--payload-dir={d}/pl"
+
+        def remove_then_send(ctl, d=d):
+            shutil.rmtree(d)
+            time.sleep(1.2)  # the writer looks once a second, and after each write
+            send_stamped(port, 2000, gap=0)(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            time.sleep(1.5)
+
+        err, j = listen_run(tmp, "removed" + kind, [f"--listen=127.0.0.1:{port}", opt,
+                                                    "--rcvbuf=8M"],
+                            send_stamped(port, 1000, gap=0.0002), before_stop=remove_then_send)
+        t = j["totals"]
+        check_balanced(t)
+        sk = t["sink"]
+        if sk["written"] != 0 or sk["removed"] < 1000 or \
+                sk["removed"] + sk["write_errors"] != t["accepted"] + t["sink_dropped"] or \
+                t["rx_total"] != 3000 or "was removed" not in err:
+            fail(f"{kind} directory removed: rx {t['rx_total']}, sink {sk}, warning "
+                 f"{'was removed' in err}")
+    print("removed: capture and payload directories removed mid-run: written 0, "
+          "removed + write_errors = 3000, a warning")
+
+
+def case_ring(tmp):
+    """--rotate-files=3 (dumpcap -b files:3): three files kept, the newest; the frames
+    in them (read back) equal written; the deleted files' frames are rotated_out."""
+    need_readers()
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "50", "5000", "200")
+    js = os.path.join(tmp, "s.json")
+    d = os.path.join(tmp, "r")
+    os.mkdir(d, 0o700)
+    p = run(eal("ring", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=2", f"--json={js}", f"--capture={d}/cap.pcapng", "--rotate-size=100k",
+             "--rotate-files=3", "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    sk = t["sink"]
+    files = cap_files(d, "cap")
+    n = sum(count_all(os.path.join(d, f)) for f in files)
+    last = "cap-%05d.pcapng" % (sk["files"] - 1)
+    if len(files) != 3 or files[-1] != last or n != sk["written"] or \
+            sk["written"] + sk["rotated_out"] != 5000 or sk["files_deleted"] != sk["files"] - 3:
+        fail(f"ring: {files}, {n} frames read back, sink {sk}")
+    print(f"ring: {sk['files']} files made, {sk['files_deleted']} deleted, 3 kept with {n} "
+          f"frames = written; rotated_out {sk['rotated_out']}")
+
+
+def case_safety(tmp):
+    """Planted links and untrusted directories (as root, in directories the test
+    makes): nothing outside is touched, each refusal is a clear error or a counted drop."""
+    if os.geteuid() != 0:
+        skip("needs root to plant links and chown directories")
+    port, sport = BASE_PORT + 440, BASE_PORT + 441
+    target = os.path.join(tmp, "target")
+    with open(target, "wb") as f:
+        f.write(b"precious")
+    st0 = os.stat(target)
+
+    def untouched(what):
+        st = os.stat(target)
+        with open(target, "rb") as f:
+            data = f.read()
+        if data != b"precious" or st.st_mtime_ns != st0.st_mtime_ns:
+            fail(f"{what}: the link's target was written")
+
+    def refused(case, args, words):
+        p = run(eal(case) + [f"--listen=127.0.0.1:{port}", "--duration=1",
+                             "--stats-period=0", *args])
+        if p.returncode == 0 or not any(w in p.stderr for w in words):
+            fail(f"{case}: exit {p.returncode}, no clear error ({words})")
+        untouched(case)
+
+    # A capture path that is a link to a file.
+    os.symlink(target, os.path.join(tmp, "lnk.pcapng"))
+    refused("safe1", [f"--capture={tmp}/lnk.pcapng"], ["exists"])
+    # A capture directory that is a link.
+    real = os.path.join(tmp, "real")
+    os.mkdir(real, 0o700)
+    os.symlink(real, os.path.join(tmp, "dl"))
+    refused("safe2", [f"--capture={tmp}/dl/c.pcapng"], ["symbolic link", "Not a directory",
+                                                        "Too many levels"])
+    if os.listdir(real):
+        fail(f"files made through a linked directory: {os.listdir(real)}")
+    # Payload directories owned by another user, or writable by others: refused.
+    other = os.path.join(tmp, "other")
+    os.mkdir(other, 0o755)
+    os.chown(other, 65534, 65534)
+    refused("safe3", [f"--payload-dir={other}"], ["owned by another user"])
+    ww = os.path.join(tmp, "ww")
+    os.mkdir(ww)
+    os.chmod(ww, 0o777)
+    refused("safe4", [f"--payload-dir={ww}"], ["writable by group or others"])
+    if os.listdir(other) or os.listdir(ww):
+        fail("files made in a refused directory")
+    # Our own directory with a planted link under a flow's file name: that flow's
+    # datagrams are counted, the target is untouched; another flow is written (0600).
+    pl = os.path.join(tmp, "pl")
+    os.mkdir(pl, 0o700)
+    os.symlink(target, os.path.join(pl, f"127.0.0.1_{sport}-127.0.0.1_{port}.bin"))
+
+    def both(s):
+        send_stamped(port, 5, gap=0, sport=sport)(s)
+        send_stamped(port, 3, gap=0, sport=sport + 1)(
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+
+    err, j = listen_run(tmp, "safe5", [f"--listen=127.0.0.1:{port}", f"--payload-dir={pl}"],
+                        both)
+    untouched("planted payload link")
+    t = j["totals"]
+    check_balanced(t)
+    good = os.path.join(pl, f"127.0.0.1_{sport + 1}-127.0.0.1_{port}.bin")
+    if t["sink"]["write_errors"] != 5 or t["sink"]["written"] != 3 or \
+            os.path.getsize(good) != 3 * 32 or os.stat(good).st_mode & 0o777 != 0o600 or \
+            "exists" not in err:
+        fail(f"planted link: sink {t['sink']}, stderr without a word: {'exists' not in err}")
+    # A sticky world-writable directory (as /tmp) owned by us is fine.
+    st = os.path.join(tmp, "sticky")
+    os.mkdir(st)
+    os.chmod(st, 0o1777)
+    p = run(eal("safe6") + [f"--listen=127.0.0.1:{port}", "--duration=1", "--stats-period=0",
+                            f"--capture={st}/c.pcapng"])
+    if p.returncode != 0 or os.stat(f"{st}/c.pcapng").st_mode & 0o777 != 0o600:
+        fail(f"sticky directory: exit {p.returncode}")
+    print("safety: linked capture file and directory, foreign and world-writable "
+          "directories refused; a planted payload link: 5 datagrams counted, target "
+          "untouched; files 0600")
+
+
+def case_limits(tmp):
+    """--max-files, --max-open and --max-disk: what is over a bound is counted
+    over_limit with a word; the files hold exactly what is counted written."""
+    need_readers()
+    port = BASE_PORT + 450
+    d = os.path.join(tmp, "pl")
+    nflows, per = 60, 3
+
+    def many(s0):
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(nflows)]
+        for r in range(per):  # flows alternate: files are closed and reopened
+            for s in socks:
+                s.sendto(struct.pack(">dI", time.time(), r) + b"t" * 20, ("127.0.0.1", port))
+            time.sleep(0.05)
+
+    err, j = listen_run(tmp, "limits", [f"--listen=127.0.0.1:{port}", f"--payload-dir={d}",
+                                        "--max-files=20", "--max-open=8"], many)
+    t = j["totals"]
+    check_balanced(t)
+    files = os.listdir(d)
+    sizes = {os.path.getsize(os.path.join(d, f)) for f in files}
+    if len(files) != 20 or sizes != {per * 32} or t["sink"]["written"] != 20 * per or \
+            t["sink"]["over_limit"] != (nflows - 20) * per or "--max-files" not in err or \
+            "over_limit" not in err:
+        fail(f"--max-files=20: {len(files)} files of {sizes} bytes, sink {t['sink']}")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "50", "5000", "200")
+    js = os.path.join(tmp, "s.json")
+    cap = os.path.join(tmp, "c.pcapng")
+    p = run(eal("limits2", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+            ["--duration=1", f"--json={js}", f"--capture={cap}", "--max-disk=100k",
+             "--stats-period=0"])
+    t = summary(js)["totals"]
+    check_balanced(t)
+    n = count_all(cap)
+    if p.returncode != 0 or os.path.getsize(cap) > 100 * 1024 or n != t["sink"]["written"] or \
+            n == 0 or t["sink"]["over_limit"] != 5000 - n or "--max-disk" not in p.stderr:
+        fail(f"--max-disk=100k: {os.path.getsize(cap)} bytes, {n} frames, sink {t['sink']}")
+    print(f"limits: --max-files=20 of {nflows} flows (--max-open=8), "
+          f"{(nflows - 20) * per} over_limit; --max-disk=100k: {n} frames in "
+          f"{os.path.getsize(cap)} bytes, {5000 - n} over_limit")
+
+
+def case_payload_full(tmp):
+    """Payload files on a 1 MiB tmpfs that fills up: no fragment of a datagram is left
+    (a short write is cut back), the files hold exactly written_bytes, whole payloads."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "100", "100", "5000", "400")
+    js = os.path.join(tmp, "s.json")
+    p, out = in_small_tmpfs(tmp, "plfull", "1m", eal("plfull", f"--vdev=net_pcap0,rx_pcap={pcap}")
+                            + ["--duration=2", f"--json={js}", "--payload-dir=MNT/pl",
+                               "--stats-period=0"])
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}")
+    t = summary(js)["totals"]
+    check_balanced(t)
+    pl = 400  # the generator's payload size
+    d = os.path.join(out, "pl")
+    sizes = [os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)]
+    odd = [z for z in sizes if z % pl]
+    if t["sink"]["write_errors"] == 0 or odd or sum(sizes) != t["sink"]["written_bytes"] or \
+            sum(sizes) // pl != t["sink"]["written"]:
+        fail(f"payload files {sum(sizes)} bytes ({len(odd)} with a fragment), sink {t['sink']}")
+    print(f"payload_full: {len(sizes)} files, {sum(sizes)} bytes = written_bytes, "
+          f"{t['sink']['written']} whole payloads, {t['sink']['write_errors']} counted lost")
 
 
 def main():

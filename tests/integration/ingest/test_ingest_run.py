@@ -492,8 +492,9 @@ def case_control(tmp):
     sys.stdout.write(err[-2000:])
     if p.returncode != 0:
         fail(f"exit {p.returncode}")
-    check_balanced(summary(js)["totals"])
-    check_rates(summary(js)["top_flows"], 142, "summary top_flows")
+    j = summary(js)
+    check_balanced(j["totals"])
+    check_rates(j["top_flows"], 142, "summary top_flows")
     print("control: stats, flows, rotate, 4 bad requests, stop")
 
 

@@ -568,14 +568,33 @@ test_slow_reader(void **state)
 		assert_int_equal(read_line(f, c, buf, sizeof(buf)), 60000);
 	expect_line(f, c, "end");
 
-	/* 100 x 60 kB asked at once, never read: dropped, and the server lives on. */
+	/*
+	 * 100 x 60 kB asked at once, not read: the reply that would make more
+	 * than out_max wait is replaced by an error line, the rest is not read
+	 * and the client is closed once that went out. Read late, the client
+	 * gets whole replies, then the error line, then the end.
+	 */
 	for (int i = 0; i < 100; i++)
 		memcpy(buf + 10 * i, "big 60000\n", 10);
 	buf[1000] = '\0';
 	send_str(c, buf);
 	steps(f, 20);
-	expect_eof(f, c);
-	assert_int_equal(f->lines, 4 + 5); /* the fifth reply was one too many */
+	{
+		struct lcx_ctl_stats st;
+		unsigned int big = 0;
+		ssize_t n;
+
+		while ((n = read_line(f, c, buf, sizeof(buf))) == 60000)
+			big++;
+		assert_int_equal(n, strlen(buf));
+		assert_string_equal(buf, "{\"error\":\"more than 262144 bytes of replies wait "
+					 "unread: closing\"}");
+		assert_int_equal(read_line(f, c, buf, sizeof(buf)), -1);
+		assert_true(big >= 4 && big < 99);
+		assert_int_equal(f->lines, 4 + big + 1); /* the one whose reply did not fit */
+		assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+		assert_int_equal(st.overflow_closed, 1);
+	}
 	close(c);
 
 	/* The same asked one request at a time. */
@@ -595,31 +614,50 @@ test_slow_reader(void **state)
 	close(c);
 }
 
-/* Past clients_max a client gets an error reply and is closed. */
+/* Past clients_max a new connection evicts the client idle longest, which
+ * gets an error line first; the others go on. */
 static void
 test_too_many_clients(void **state)
 {
 	struct fix *f = *state;
-	int c[3];
+	struct lcx_ctl_stats st;
+	int c[4];
 
 	start_conf(f, 0, 0, 2, LCX_CTL_ERROR_OK);
 	c[0] = client(f);
-	c[1] = client(f);
 	send_str(c[0], "ping\n");
-	send_str(c[1], "ping\n");
 	expect_line(f, c[0], "{\"pong\":true}");
+	steps(f, 5);
+	c[1] = client(f);
+	send_str(c[1], "ping\n");
 	expect_line(f, c[1], "{\"pong\":true}");
-	c[2] = client(f);
-	expect_line(f, c[2], "{\"ok\":false,\"error\":\"too many clients\"}");
-	expect_eof(f, c[2]);
-	close(c[2]);
-	close(c[0]);
-	steps(f, 10);
+	steps(f, 5);
+	send_str(c[0], "ping\n"); /* c[0] is active again: c[1] is idle longest now */
+	expect_line(f, c[0], "{\"pong\":true}");
+	steps(f, 5);
 	c[2] = client(f);
 	send_str(c[2], "ping\n");
 	expect_line(f, c[2], "{\"pong\":true}");
+	expect_line(f, c[1], "{\"ok\":false,\"error\":\"closed to make room for a new client: "
+			     "at most 2 clients, this one idle longest\"}");
+	expect_eof(f, c[1]);
 	close(c[1]);
-	close(c[2]);
+	send_str(c[0], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	/* A burst of new ones, each sending at once: each gets its first turn. */
+	c[1] = client(f);
+	c[3] = client(f);
+	send_str(c[1], "ping\n");
+	send_str(c[3], "ping\n");
+	expect_line(f, c[1], "{\"pong\":true}");
+	expect_line(f, c[3], "{\"pong\":true}");
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.evicted, 3);
+	assert_int_equal(st.accepted, 5);
+	assert_int_equal(st.refused_full, 0);
+	assert_int_equal(st.clients, 2);
+	for (int i = 0; i < 4; i++)
+		close(c[i]);
 }
 
 /* LCX_CTL_NOTIFY: sent() once the reply went out. */

@@ -42,8 +42,8 @@
 
 /* Bytes a client's turn reads at most while it drops an over-long line. */
 #define READ_PER_RUN (64u * 1024)
-/* Groups of a peer looked at (SO_PEERGROUPS); a peer in more is checked by its first ones. */
-#define PEER_GROUPS_MAX 256
+/* A peer's supplementary groups read on the stack; more are read into the heap. */
+#define PEER_GROUPS_SMALL 64
 /* Refused peers logged one by one; past that only counted. */
 #define REFUSALS_LOGGED 8
 /* The shortest idle_ns accepted. */
@@ -436,11 +436,12 @@ client_free(struct lcx_ctl *srv, struct lcx_ctl_client *c)
 		srv->sent(srv->arg);
 }
 
-/* Close a client at once after one last error line, sent if its socket takes it now. */
+/* Close a client at once after one last error line (unless it already has
+ * its overflow line), sent if its socket takes it now. */
 static void
 client_kick(struct lcx_ctl *srv, struct lcx_ctl_client *c, const char *msg)
 {
-	if (!c->dead) {
+	if (!c->dead && !c->overflow) {
 		last_error(c, msg);
 		(void)flush(c);
 	}
@@ -577,8 +578,10 @@ refuse(struct lcx_ctl *srv, int fd, const char *msg)
 static bool
 peer_allowed(const struct lcx_ctl *srv, int fd, struct ucred *cr)
 {
-	gid_t groups[PEER_GROUPS_MAX];
+	gid_t small[PEER_GROUPS_SMALL];
+	gid_t *groups = small;
 	socklen_t len = sizeof(*cr);
+	bool member = false;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len) < 0 || len != sizeof(*cr)) {
 		cr->pid = 0;
@@ -591,16 +594,19 @@ peer_allowed(const struct lcx_ctl *srv, int fd, struct ucred *cr)
 		return false;
 	if (cr->gid == srv->gid)
 		return true;
-	len = sizeof(groups);
+	/* Supplementary groups; ERANGE says how many there are (nothing copied). */
+	len = sizeof(small);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
-		if (errno != ERANGE)
-			return false;
-		len = sizeof(groups); /* more than we look at: the first ones */
+		if (errno != ERANGE || len == 0 || (groups = malloc(len)) == NULL)
+			return false; /* not a member as far as we can tell */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
 	}
-	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
-		if (groups[i] == srv->gid)
-			return true;
-	return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]) && !member; i++)
+		member = groups[i] == srv->gid;
+	if (groups != small)
+		free(groups);
+	return member;
 }
 
 /* Make room: close the client idle longest among those that had a turn. */
@@ -676,6 +682,10 @@ admit(struct lcx_ctl *srv, int fd)
 	if (srv->nb_clients >= srv->clients_max && !evict_one(srv)) {
 		srv->st.refused_full++;
 		refuse(srv, fd, "too many clients");
+		return;
+	}
+	if (srv->dying) {
+		close(fd); /* the evicted client's sent() destroyed the server */
 		return;
 	}
 	client_add(srv, fd);

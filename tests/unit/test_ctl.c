@@ -1071,7 +1071,7 @@ test_socket_mode(void **state)
  * line, counted; with the peer's group as the control group it may talk.
  */
 static int
-connect_as_nobody(struct fix *f, const char *req, char *reply, size_t size)
+connect_as_nobody(struct fix *f, const char *req, char *reply, size_t size, gid_t extra)
 {
 	int pfd[2];
 	pid_t pid;
@@ -1088,7 +1088,8 @@ connect_as_nobody(struct fix *f, const char *req, char *reply, size_t size)
 		int fd;
 
 		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		if (setgroups(extra != 0 ? 1 : 0, &extra) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
 			_exit(3);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		strcpy(sa.sun_path, f->path);
@@ -1136,14 +1137,14 @@ test_peer_credentials(void **state)
 	/* The default mode: the kernel refuses nobody at connect (EACCES). */
 	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
 	umask(old);
-	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply)), 2);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 2);
 	lcx_ctl_destroy(f->srv);
 	f->srv = NULL;
 	/* A wide mode: the server refuses it, with one error line; the request is not handled. */
 	conf.mode = 0666;
 	f->lines = 0;
 	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
-	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply)), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
 	assert_string_equal(reply, "{\"ok\":false,\"error\":\"not allowed: uid 65534 is not "
 				   "root, not the server's uid 0\"}\n");
 	assert_int_equal(f->lines, 0);
@@ -1157,11 +1158,22 @@ test_peer_credentials(void **state)
 	conf.flags |= LCX_CTL_GROUP;
 	conf.gid = 65534;
 	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
-	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply)), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
 	assert_string_equal(reply, "{\"pong\":true}\n");
 	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
 	assert_int_equal(st.refused_peer, 0);
 	assert_int_equal(st.accepted, 1);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	/* A supplementary group (SO_PEERGROUPS) counts; another group does not. */
+	conf.mode = 0666;
+	conf.gid = 4242;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4242), 0);
+	assert_string_equal(reply, "{\"pong\":true}\n");
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4243), 0);
+	assert_string_equal(reply, "{\"ok\":false,\"error\":\"not allowed: uid 65534 is not "
+				   "root, not the server's uid 0, not in the control group\"}\n");
 }
 
 /* Plant something at p: 'f' a regular file, 'l' a symlink to target. */

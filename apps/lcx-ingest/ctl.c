@@ -57,7 +57,7 @@ ingest_ctl_option(const char *name, const char *arg, const char **why)
 		m = strtoul(arg, &end, 8);
 		if (*arg < '0' || *arg > '7' || *end != '\0' || errno != 0 || m > 0777 ||
 		    (m & 0600) != 0600) {
-			*why = "an octal mode from 0600 to 0777 that keeps 0600 (owner read, write)";
+			*why = "octal, 0600 to 0777, keeping 0600 (owner read, write)";
 			return -EINVAL;
 		}
 		ctl_mode = (uint32_t)m;

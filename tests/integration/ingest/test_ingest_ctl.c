@@ -54,7 +54,8 @@ test_bad_requests(void **state)
 		"{\"cmd\":\"stats\",}", "{\"cmd\":\"stats\"} x", "{\"cmd\":\"stats\",\"x\":1}",
 		"{\"cmd\":\"flows\",\"n\":0}", "{\"cmd\":\"flows\",\"n\":1001}",
 		"{\"cmd\":\"flows\",\"n\":-1}", "{\"cmd\":\"flows\",\"n\":\"5\"}",
-		"{\"cmd\":\"stats\",\"n\":5}", "{\"cmd\":\"help\",\"n\":5}", "{\"cmd\":\"stats\",\"cmd\":\"stop\"}",
+		"{\"cmd\":\"stats\",\"n\":5}", "{\"cmd\":\"help\",\"n\":5}",
+		"{\"cmd\":\"stats\",\"cmd\":\"stop\"}",
 		"{\"cmd\":\"st\\\"ats\"}", "{\"cmd\":\"flows\",\"n\":99999999999999999999}",
 		"[\"stats\"]", "{\"cmd\":\"stats\"}{\"cmd\":\"stop\"}",
 	};

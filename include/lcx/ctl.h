@@ -22,7 +22,8 @@
  * - fair service: each client's task hands at most one line to the handler
  *   per turn, then goes to the back of the context's run queue, so clients
  *   are served round robin and one client's pipelined requests never hold the
- *   others back; a turn reads at most line_max + 1 bytes;
+ *   others back; a turn reads at most line_max + 1 bytes (up to 64 KiB while
+ *   it drops the rest of an over-long line);
  * - a line longer than line_max gets an error reply; the rest of it is
  *   dropped and the client goes on (or, with LCX_CTL_LONG_LINE_CLOSE, the
  *   client is closed once the reply went out);
@@ -33,7 +34,8 @@
  *   what waits went out (counted: overflow_closed);
  * - a client with no byte in either direction for idle_ns gets an error line
  *   (if its socket takes it) and is closed (counted: idle_closed);
- * - a connection beyond clients_max evicts the client idle longest (it gets an
+ * - a connection beyond clients_max evicts the client idle longest (the one
+ *   whose last byte either way, or accept, is oldest: it gets an
  *   error line and is closed; counted: evicted); only clients that already
  *   had a turn may be evicted, so a new client always gets to send its first
  *   request; when none may, the new connection gets an error line and is
@@ -67,7 +69,6 @@
  * with the client it was given.
  */
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

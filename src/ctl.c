@@ -3,12 +3,19 @@
  * Control sockets (include/lcx/ctl.h): a unix stream listener and its clients,
  * each a source, waiters and a task on one context. Nothing here blocks.
  *
- * A client's task reads what waits (up to READ_PER_RUN bytes a run, then lets
- * the rest of the context run), splits it into lines for the handler, and
- * sends the replies as they come. When the socket does not take them all, it
- * also waits for writability; past out_max bytes waiting the client is
- * dropped. A client is freed at once when it closes: its task is taken off the run queue
- * if a wake queued it (lcx__task_cancel), so no run ever finds freed memory.
+ * A client's task takes one turn at a time: it hands at most one buffered
+ * line to the handler (reading at most line_max + 1 bytes into the client's
+ * buffer to find one), sends what waits, and wakes itself again when another
+ * line may be there. The context's run queue is FIFO, so the clients are
+ * served round robin. When the socket does not take the replies, the task
+ * also waits for writability; a reply past out_max is replaced by an error
+ * line and the client is closed once that went out. A client is freed at once
+ * when it closes: its task is taken off the run queue if a wake queued it
+ * (lcx__task_cancel), so no run ever finds freed memory.
+ *
+ * One timer per server closes idle clients: it is armed for the earliest
+ * deadline (the oldest last_active + idle_ns); activity only moves last_active,
+ * and the timer, when it fires, closes what is due and re-arms for the next.
  *
  * The server and client structures are the context's memory (lcx__ctx_zalloc);
  * the reply buffers come from the heap, first touched by the owner thread
@@ -16,6 +23,8 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,18 +34,26 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <lcx/timer.h>
+
 #include <lcx/ctl.h>
 
 #include "lcx_private.h"
 
-/* Bytes a client's task reads in one run before it yields. */
+/* Bytes a client's turn reads at most while it drops an over-long line. */
 #define READ_PER_RUN (64u * 1024)
+/* A peer's supplementary groups read on the stack; more are read into the heap. */
+#define PEER_GROUPS_SMALL 64
+/* Refused peers logged one by one; past that only counted. */
+#define REFUSALS_LOGGED 8
+/* The shortest idle_ns accepted. */
+#define IDLE_MIN_NS 1000000ull
 /* The largest line_max and clients_max accepted. */
 #define CONF_LIMIT (1u << 20)
 /* The longest error message put in a reply, in bytes of the message. */
 #define ERROR_MSG_MAX 400u
 
-#define KNOWN_FLAGS (LCX_CTL_LONG_LINE_CLOSE | LCX_CTL_ERROR_OK)
+#define KNOWN_FLAGS (LCX_CTL_LONG_LINE_CLOSE | LCX_CTL_ERROR_OK | LCX_CTL_GROUP)
 
 struct lcx_ctl_client {
 	struct lcx_ctl *srv;
@@ -50,14 +67,18 @@ struct lcx_ctl_client {
 	bool closing;		/* read no more: close once flushed */
 	bool discarding;	/* inside an over-long line: drop until its newline */
 	bool notify;		/* call srv->sent once flushed */
+	bool overflow;		/* replies past out_max: an error line went instead */
+	bool served;		/* had a turn: may be evicted */
+	uint64_t last_active;	/* context ns: accepted, or the last byte either way */
 	char *out;		/* replies waiting: out[out_off, out_len) */
 	size_t out_len;
 	size_t out_off;
 	size_t out_cap;
 	struct lcx_ctl_client *next;
 	struct lcx_ctl_client *prev;
-	size_t in_len;
-	char in[];		/* line_max + 1 */
+	size_t in_len;		/* bytes buffered in in[] */
+	size_t in_scan;		/* in[0, in_scan) holds no newline */
+	char in[];		/* line_max + 1: a line and its newline */
 };
 
 struct lcx_ctl {
@@ -72,8 +93,14 @@ struct lcx_ctl {
 	uint32_t out_max;
 	uint32_t clients_max;
 	uint32_t flags;
+	uint32_t mode;
+	uint32_t gid;
+	uint32_t euid;		/* the server's effective uid: its own peers */
+	uint64_t idle_ns;
 	uint32_t nb_clients;
 	struct lcx_ctl_client *clients;
+	struct lcx_timer idle;	/* armed while there are clients (and idle_ns is finite) */
+	struct lcx_ctl_stats st;
 	unsigned int busy;	/* its tasks running (a callback may destroy it) */
 	bool dying;		/* destroyed from a callback: freed when they return */
 	bool bound;		/* the path is ours: dev and ino name it */
@@ -87,6 +114,8 @@ client_size(const struct lcx_ctl *srv)
 {
 	return sizeof(struct lcx_ctl_client) + srv->line_max + 1;
 }
+
+static void server_free(struct lcx_ctl *srv);
 
 /* --- replies --- */
 
@@ -158,20 +187,12 @@ format_error(const struct lcx_ctl *srv, const char *msg, char *buf, size_t size)
 	return n + 3;
 }
 
-int
-lcx_ctl_reply(struct lcx_ctl_client *c, const void *buf, size_t len)
+/* Append bytes to what waits for c, growing the buffer. @return 0 or -ENOMEM. */
+static int
+out_append(struct lcx_ctl_client *c, const void *buf, size_t len)
 {
 	size_t need;
 
-	if (c == NULL || (buf == NULL && len != 0))
-		return -EINVAL;
-	if (c->dead || c->srv->dying)
-		return -ENOTCONN;
-	if (c->out_len - c->out_off + len > c->srv->out_max) {
-		/* It does not read what it asked for: drop it rather than grow. */
-		c->dead = true;
-		return -ENOBUFS;
-	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	need = c->out_len + len;
@@ -188,16 +209,56 @@ lcx_ctl_reply(struct lcx_ctl_client *c, const void *buf, size_t len)
 		while (cap < need)
 			cap *= 2;
 		p = realloc(c->out, cap);
-		if (p == NULL) {
-			c->dead = true;
+		if (p == NULL)
 			return -ENOMEM;
-		}
 		c->out = p;
 		c->out_cap = cap;
 	}
 	if (len != 0)
 		memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
+	return 0;
+}
+
+/*
+ * Queue a last error line for c, whatever out_max says, on a line of its own
+ * (after a newline if a reply was left half queued), and read no more from it.
+ */
+static void
+last_error(struct lcx_ctl_client *c, const char *msg)
+{
+	char buf[2 * ERROR_MSG_MAX + 64];
+	size_t n = format_error(c->srv, msg, buf, sizeof(buf));
+
+	c->closing = true;
+	if (c->out_len > c->out_off && c->out[c->out_len - 1] != '\n' && out_append(c, "\n", 1) < 0)
+		c->dead = true;
+	if (!c->dead && out_append(c, buf, n) < 0)
+		c->dead = true;
+}
+
+int
+lcx_ctl_reply(struct lcx_ctl_client *c, const void *buf, size_t len)
+{
+	if (c == NULL || (buf == NULL && len != 0))
+		return -EINVAL;
+	if (c->dead || c->overflow || c->srv->dying)
+		return -ENOTCONN;
+	if (c->out_len - c->out_off + len > c->srv->out_max) {
+		/* It asks and does not read: tell it, then close rather than grow. */
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "more than %u bytes of replies wait unread: closing",
+			 c->srv->out_max);
+		c->overflow = true;
+		c->srv->st.overflow_closed++;
+		last_error(c, msg);
+		return -ENOBUFS;
+	}
+	if (out_append(c, buf, len) < 0) {
+		c->dead = true;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -211,6 +272,16 @@ lcx_ctl_reply_error(struct lcx_ctl_client *c, const char *msg)
 	return lcx_ctl_reply(c, buf, format_error(c->srv, msg, buf, sizeof(buf)));
 }
 
+int
+lcx_ctl_stats(const struct lcx_ctl *srv, struct lcx_ctl_stats *out)
+{
+	if (srv == NULL || out == NULL)
+		return -EINVAL;
+	*out = srv->st;
+	out->clients = srv->nb_clients;
+	return 0;
+}
+
 /* Send what waits. @return 0 all went, 1 some waits for room, -1 the peer is gone. */
 static int
 flush(struct lcx_ctl_client *c)
@@ -221,6 +292,7 @@ flush(struct lcx_ctl_client *c)
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
+			c->last_active = lcx_context_now(c->srv->ctx);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -236,13 +308,14 @@ flush(struct lcx_ctl_client *c)
 /* --- requests --- */
 
 static void
-line_done(struct lcx_ctl_client *c)
+line_done(struct lcx_ctl_client *c, size_t len)
 {
 	struct lcx_ctl *srv = c->srv;
 	int r;
 
-	c->in[c->in_len] = '\0';
-	r = srv->handle(srv->arg, c->in, c->in_len, c);
+	c->in[len] = '\0';
+	srv->st.requests++;
+	r = srv->handle(srv->arg, c->in, len, c);
 	if (r < 0) {
 		c->dead = true;
 		return;
@@ -258,49 +331,96 @@ line_too_long(struct lcx_ctl_client *c)
 {
 	char msg[64];
 
+	c->srv->st.long_lines++;
 	snprintf(msg, sizeof(msg), "request line longer than %u bytes", c->srv->line_max);
 	lcx_ctl_reply_error(c, msg);
 	if (c->srv->flags & LCX_CTL_LONG_LINE_CLOSE)
 		c->closing = true;
-	else
-		c->discarding = true;
-	c->in_len = 0;
 }
 
-/* Split what arrived into lines; stop once the client is to go. */
-static void
-feed(struct lcx_ctl_client *c, const char *p, size_t n)
+/*
+ * One turn of reading: hand at most one line to the handler, reading into the
+ * client's buffer only while no whole line is buffered. A partial line at the
+ * end of the stream is dropped.
+ * @return true if the client may have more to do at once (a line was handled,
+ *         or the turn's read budget ran out); false when it waits for data, or
+ *         read no more (end of stream, closing, dead).
+ */
+static bool
+read_turn(struct lcx_ctl_client *c)
 {
-	while (n > 0 && !c->dead && !c->closing && !c->srv->dying) {
-		const char *nl = memchr(p, '\n', n);
-		size_t take = nl != NULL ? (size_t)(nl - p) : n;
+	struct lcx_ctl *srv = c->srv;
+	size_t cap = (size_t)srv->line_max + 1;
+	size_t got = 0;
 
-		if (!c->discarding) {
-			if (take > c->srv->line_max - c->in_len) {
-				line_too_long(c);
-			} else {
-				memcpy(c->in + c->in_len, p, take);
-				c->in_len += take;
-			}
+	for (;;) {
+		char *nl = memchr(c->in + c->in_scan, '\n', c->in_len - c->in_scan);
+		ssize_t n;
+		int r;
+
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - c->in);
+
+			if (c->discarding)
+				c->discarding = false; /* the end of an over-long line */
+			else
+				line_done(c, len);
+			c->in_len -= len + 1;
+			memmove(c->in, nl + 1, c->in_len);
+			c->in_scan = 0;
+			return true;
 		}
-		if (nl == NULL)
-			return;
-		p = nl + 1;
-		n -= take + 1;
-		if (c->closing)
-			return;
-		if (!c->discarding)
-			line_done(c);
-		c->discarding = false;
-		c->in_len = 0;
+		c->in_scan = c->in_len;
+		if (c->eof)
+			return false;
+		if (c->in_len == cap) {
+			/* A full buffer and no newline: the line is too long. */
+			if (!c->discarding)
+				line_too_long(c);
+			c->discarding = true;
+			c->in_len = c->in_scan = 0;
+			if (c->closing || c->dead)
+				return false;
+		}
+		if (got >= READ_PER_RUN)
+			return true; /* dropping a long line: let the others run, then go on */
+		n = recv(c->fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			got += (size_t)n;
+			c->last_active = lcx_context_now(srv->ctx);
+			continue;
+		}
+		if (n == 0) {
+			c->eof = true;
+			continue; /* look once more: the buffer may end in a whole line */
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			c->dead = true;
+			return false;
+		}
+		r = lcx_source_poll(c->src, LCX_DIR_READ, &c->wr);
+		if (r == 1)
+			continue;
+		if (r < 0)
+			c->dead = true;
+		return false;
 	}
 }
 
 /* --- clients --- */
 
+/*
+ * Free a client. With a request's notify still pending, tell the program
+ * that the server is done with it (unless the server itself goes).
+ */
 static void
 client_free(struct lcx_ctl *srv, struct lcx_ctl_client *c)
 {
+	bool notify = c->notify && !srv->dying;
+
 	lcx_source_destroy(c->src); /* closes the fd; waiters are dropped */
 	lcx__task_cancel(&c->task);
 	if (c->prev != NULL)
@@ -312,43 +432,32 @@ client_free(struct lcx_ctl *srv, struct lcx_ctl_client *c)
 	srv->nb_clients--;
 	free(c->out);
 	lcx__ctx_free(srv->ctx, c, client_size(srv));
+	if (notify && srv->sent != NULL)
+		srv->sent(srv->arg);
+}
+
+/* Close a client at once after one last error line (unless it already has
+ * its overflow line), sent if its socket takes it now. */
+static void
+client_kick(struct lcx_ctl *srv, struct lcx_ctl_client *c, const char *msg)
+{
+	if (!c->dead && !c->overflow) {
+		last_error(c, msg);
+		(void)flush(c);
+	}
+	client_free(srv, c);
 }
 
 static void
 client_serve(struct lcx_ctl_client *c)
 {
 	struct lcx_ctl *srv = c->srv;
-	size_t got = 0;
+	bool more = false;
 	int r;
 
-	while (!c->eof && !c->closing && !c->dead && !srv->dying && got < READ_PER_RUN) {
-		char buf[4096];
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (n > 0) {
-			got += (size_t)n;
-			feed(c, buf, (size_t)n);
-			if (!c->dead && flush(c) < 0)
-				c->dead = true;
-			continue;
-		}
-		if (n == 0) {
-			c->eof = true;
-			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->dead = true;
-			break;
-		}
-		r = lcx_source_poll(c->src, LCX_DIR_READ, &c->wr);
-		if (r == 1)
-			continue;
-		if (r < 0)
-			c->dead = true;
-		break;
-	}
+	c->served = true;
+	if (!c->closing && !c->dead && !srv->dying)
+		more = read_turn(c);
 	if (srv->dying)
 		return;
 	r = c->dead ? -1 : flush(c);
@@ -367,21 +476,21 @@ client_serve(struct lcx_ctl_client *c)
 		/* Replies wait for room: come back when writable. */
 		int w = lcx_source_poll(c->src, LCX_DIR_WRITE, &c->ww);
 
-		if (w == 1)
-			lcx_task_wake(&c->task);
-		else if (w < 0)
+		if (w < 0) {
 			client_free(srv, c);
+			return;
+		}
+		if (w == 1 || (more && !c->closing))
+			lcx_task_wake(&c->task);
 		return;
 	}
-	if (c->eof || c->closing) {
+	if (c->closing || (c->eof && !more)) {
 		client_free(srv, c);
 		return;
 	}
-	if (got >= READ_PER_RUN)
-		lcx_task_wake(&c->task); /* let the rest of the context run, then read on */
+	if (more)
+		lcx_task_wake(&c->task); /* the next line after the other clients' turns */
 }
-
-static void server_free(struct lcx_ctl *srv);
 
 static void
 client_task(struct lcx_task *task, void *arg)
@@ -396,16 +505,128 @@ client_task(struct lcx_task *task, void *arg)
 		server_free(srv);
 }
 
+/* --- idle clients --- */
+
+/* Start or stop a timer of srv as its context's owner (create and destroy may
+ * run while no loop runs the context: then the caller is its owner). */
+static void
+idle_arm(struct lcx_ctl *srv, uint64_t delay_ns)
+{
+	struct lcx_context *prev = lcx__current;
+
+	lcx__current = srv->ctx;
+	if (lcx_timer_start(srv->ctx, &srv->idle, delay_ns, 0, LCX_TIMER_AT_LEAST) < 0)
+		LCX_LOG(ERR, "%s: control: cannot arm the idle timer", srv->ctx->name);
+	lcx__current = prev;
+}
+
+static void
+idle_disarm(struct lcx_ctl *srv)
+{
+	struct lcx_context *prev = lcx__current;
+
+	lcx__current = srv->ctx;
+	lcx_timer_stop(&srv->idle);
+	lcx__current = prev;
+}
+
+/* Close the clients idle for idle_ns; re-arm for the next one due. */
+static void
+idle_fired(struct lcx_timer *timer, void *arg)
+{
+	struct lcx_ctl *srv = arg;
+	uint64_t now = lcx_context_now(srv->ctx);
+	uint64_t next = UINT64_MAX;
+	struct lcx_ctl_client *c, *n;
+
+	(void)timer;
+	srv->busy++; /* sent() may destroy the server */
+	for (c = srv->clients; c != NULL && !srv->dying; c = n) {
+		n = c->next;
+		if (now - c->last_active >= srv->idle_ns) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "idle for %.3f s: closing",
+				 (double)srv->idle_ns / 1e9);
+			srv->st.idle_closed++;
+			client_kick(srv, c, msg);
+		} else if (c->last_active + srv->idle_ns - now < next) {
+			next = c->last_active + srv->idle_ns - now;
+		}
+	}
+	if (--srv->busy == 0 && srv->dying) {
+		server_free(srv);
+		return;
+	}
+	if (next != UINT64_MAX)
+		idle_arm(srv, next);
+}
+
 /* --- the listener --- */
 
 static void
-refuse(struct lcx_ctl *srv, int fd)
+refuse(struct lcx_ctl *srv, int fd, const char *msg)
 {
-	char buf[128];
-	size_t n = format_error(srv, "too many clients", buf, sizeof(buf));
+	char buf[2 * ERROR_MSG_MAX + 64];
+	size_t n = format_error(srv, msg, buf, sizeof(buf));
 
 	(void)!send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
+}
+
+/* May the peer on fd talk to us? Root, our own uid, and members of the group. */
+static bool
+peer_allowed(const struct lcx_ctl *srv, int fd, struct ucred *cr)
+{
+	gid_t small[PEER_GROUPS_SMALL];
+	gid_t *groups = small;
+	socklen_t len = sizeof(*cr);
+	bool member = false;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len) < 0 || len != sizeof(*cr)) {
+		cr->pid = 0;
+		cr->uid = cr->gid = (uint32_t)-1;
+		return false;
+	}
+	if (cr->uid == 0 || cr->uid == srv->euid)
+		return true;
+	if (!(srv->flags & LCX_CTL_GROUP))
+		return false;
+	if (cr->gid == srv->gid)
+		return true;
+	/* Supplementary groups; ERANGE says how many there are (nothing copied). */
+	len = sizeof(small);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		if (errno != ERANGE || len == 0 || (groups = malloc(len)) == NULL)
+			return false; /* not a member as far as we can tell */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
+	}
+	for (size_t i = 0; i < len / sizeof(groups[0]) && !member; i++)
+		member = groups[i] == srv->gid;
+	if (groups != small)
+		free(groups);
+	return member;
+}
+
+/* Make room: close the client idle longest among those that had a turn. */
+static bool
+evict_one(struct lcx_ctl *srv)
+{
+	struct lcx_ctl_client *victim = NULL;
+	char msg[160];
+
+	for (struct lcx_ctl_client *c = srv->clients; c != NULL; c = c->next)
+		if (c->served && (victim == NULL || c->last_active < victim->last_active))
+			victim = c;
+	if (victim == NULL)
+		return false;
+	snprintf(msg, sizeof(msg),
+		 "closed to make room for a new client: at most %u clients, this one idle longest",
+		 srv->clients_max);
+	srv->st.evicted++;
+	client_kick(srv, victim, msg);
+	return true;
 }
 
 static void
@@ -424,6 +645,7 @@ client_add(struct lcx_ctl *srv, int fd)
 	}
 	c->srv = srv;
 	c->fd = fd;
+	c->last_active = lcx_context_now(srv->ctx);
 	lcx_task_init(&c->task, srv->ctx, client_task, c);
 	lcx_waiter_init(&c->wr, &c->task);
 	lcx_waiter_init(&c->ww, &c->task);
@@ -432,17 +654,49 @@ client_add(struct lcx_ctl *srv, int fd)
 		srv->clients->prev = c;
 	srv->clients = c;
 	srv->nb_clients++;
+	srv->st.accepted++;
+	if (srv->idle_ns != LCX_CTL_IDLE_NEVER && !lcx_timer_is_pending(&srv->idle))
+		idle_arm(srv, srv->idle_ns);
 	lcx_task_wake(&c->task);
 }
 
+/* A new connection: check its peer, make room if need be, take it on. */
 static void
-listen_task(struct lcx_task *task, void *arg)
+admit(struct lcx_ctl *srv, int fd)
 {
-	struct lcx_ctl *srv = arg;
+	struct ucred cr;
+
+	if (!peer_allowed(srv, fd, &cr)) {
+		char msg[160];
+
+		if (srv->st.refused_peer++ < REFUSALS_LOGGED)
+			LCX_LOG(NOTICE, "%s: control %s: refused pid %d uid %d gid %d: not allowed",
+				srv->ctx->name, srv->path, (int)cr.pid, (int)cr.uid, (int)cr.gid);
+		snprintf(msg, sizeof(msg),
+			 "not allowed: uid %d is not root, not the server's uid %u%s",
+			 (int)cr.uid, srv->euid,
+			 srv->flags & LCX_CTL_GROUP ? ", not in the control group" : "");
+		refuse(srv, fd, msg);
+		return;
+	}
+	if (srv->nb_clients >= srv->clients_max && !evict_one(srv)) {
+		srv->st.refused_full++;
+		refuse(srv, fd, "too many clients");
+		return;
+	}
+	if (srv->dying) {
+		close(fd); /* the evicted client's sent() destroyed the server */
+		return;
+	}
+	client_add(srv, fd);
+}
+
+static void
+listen_serve(struct lcx_ctl *srv)
+{
 	int lfd = lcx_source_fd(srv->src);
 
-	(void)task;
-	for (uint32_t i = 0; i < srv->clients_max; i++) {
+	for (uint32_t i = 0; i < srv->clients_max && !srv->dying; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -463,77 +717,120 @@ listen_task(struct lcx_task *task, void *arg)
 				;
 			return;
 		}
-		if (srv->nb_clients >= srv->clients_max)
-			refuse(srv, fd);
-		else
-			client_add(srv, fd);
+		admit(srv, fd);
 	}
-	lcx_task_wake(&srv->task); /* more may wait: after the rest of the context ran */
+	if (!srv->dying)
+		lcx_task_wake(&srv->task); /* more may wait: after the rest of the context ran */
+}
+
+static void
+listen_task(struct lcx_task *task, void *arg)
+{
+	struct lcx_ctl *srv = arg;
+
+	(void)task;
+	srv->busy++; /* an eviction's sent() may destroy the server */
+	listen_serve(srv);
+	if (--srv->busy == 0 && srv->dying)
+		server_free(srv);
 }
 
 /* --- the server --- */
 
-/* Is a server answering at sa? A full backlog (EAGAIN) answers too. */
-static bool
-in_use(const struct sockaddr_un *sa)
+/*
+ * What is at the path: nothing (0), or our own stale socket, removed (0).
+ * Anything else is left alone: not a socket (-EEXIST: a file, a directory, a
+ * symlink whatever it points to), another user's socket (-EACCES), a socket
+ * that answers or whose connect fails otherwise than refused (-EADDRINUSE).
+ * (A full backlog answers EAGAIN: in use.)
+ */
+static int
+clear_stale(const struct lcx_ctl *srv)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	bool used;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, err;
 
+	if (lstat(srv->path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if (st.st_uid != srv->euid)
+		return -EACCES;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return false;
-	used = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 || errno == EAGAIN;
+		return -errno;
+	strcpy(sa.sun_path, srv->path);
+	err = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
 	close(fd);
-	return used;
+	if (err != ECONNREFUSED)
+		return -EADDRINUSE;
+	/* Ours and dead. (In a sticky directory such as /tmp nobody else may
+	 * have swapped it meanwhile: only its owner may remove it.) */
+	if (unlink(srv->path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 /*
- * Listen at srv->path. On a temporary name first, renamed to the path: the
- * path appears only once it accepts, so a client that waits for the path never
- * finds it refusing. (A path too long for the temporary name is bound as it is.)
+ * Listen at srv->path. The socket is bound in a private directory made with
+ * mkdtemp() beside the path (0700: nobody else may reach it), given its group
+ * and mode there, made to listen, then hard-linked to the path (link() never
+ * replaces what may have appeared there meanwhile) and its private name
+ * removed. So the path never names a socket wider than conf.mode, whatever
+ * the umask, and appears only once it accepts. A private name too long for
+ * sun_path is bound through /proc/self/fd/N of the directory.
  */
 static int
 listen_at(struct lcx_ctl *srv, int fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
-	bool renamed;
+	char dir[PATH_MAX], tmp[PATH_MAX];
 	struct stat st;
-	int n;
+	int dfd = -1, ret;
 
-	strcpy(sa.sun_path, srv->path);
-	if (lstat(srv->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
-		if (in_use(&sa))
-			return -EADDRINUSE;
-		unlink(srv->path); /* left by a dead process */
-	}
-	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", srv->path, (int)getpid());
-	renamed = n > 0 && (size_t)n < sizeof(tmp.sun_path);
-	if (!renamed)
-		tmp = sa;
-	else
-		unlink(tmp.sun_path);
-	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0)
+	ret = clear_stale(srv);
+	if (ret < 0)
+		return ret;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s.XXXXXX", srv->path) >= sizeof(dir) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/s", dir) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (mkdtemp(dir) == NULL)
 		return -errno;
-	if (listen(fd, (int)srv->clients_max) < 0 ||
-	    (renamed && rename(tmp.sun_path, srv->path) < 0)) {
-		int err = -errno;
-
-		unlink(tmp.sun_path);
-		return err;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/s", dir) >= sizeof(tmp)) {
+		ret = -ENAMETOOLONG; /* cannot be: it had the same length above */
+		goto out_rmdir;
 	}
-	if (lstat(srv->path, &st) < 0) {
-		int err = -errno;
-
-		unlink(srv->path);
-		return err;
+	if (strlen(tmp) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, tmp);
+	} else {
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0) {
+			ret = -errno;
+			goto out_rmdir;
+		}
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/s", dfd);
+	}
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (ret < 0)
+		goto out_rmdir;
+	if (((srv->flags & LCX_CTL_GROUP) && chown(tmp, (uid_t)-1, srv->gid) < 0) ||
+	    chmod(tmp, srv->mode) < 0 || listen(fd, (int)srv->clients_max) < 0 ||
+	    lstat(tmp, &st) < 0 || link(tmp, srv->path) < 0) {
+		ret = -errno;
+		goto out_unlink;
 	}
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
 	srv->bound = true;
-	return 0;
+	ret = 0;
+out_unlink:
+	unlink(tmp);
+out_rmdir:
+	rmdir(dir);
+	return ret;
 }
 
 int
@@ -544,7 +841,9 @@ lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct 
 
 	if (ctx == NULL || conf == NULL || out == NULL || conf->path == NULL ||
 	    conf->path[0] == '\0' || conf->handle == NULL || (conf->flags & ~KNOWN_FLAGS) != 0 ||
-	    conf->line_max > CONF_LIMIT || conf->clients_max > CONF_LIMIT)
+	    conf->line_max > CONF_LIMIT || conf->clients_max > CONF_LIMIT ||
+	    (conf->mode != 0 && ((conf->mode & ~0777u) != 0 || (conf->mode & 0600u) != 0600u)) ||
+	    (conf->idle_ns != 0 && conf->idle_ns < IDLE_MIN_NS))
 		return -EINVAL;
 	if (strlen(conf->path) >= sizeof(srv->path))
 		return -ENAMETOOLONG;
@@ -561,7 +860,12 @@ lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct 
 	srv->out_max = conf->out_max != 0 ? conf->out_max : LCX_CTL_OUT_MAX;
 	srv->clients_max = conf->clients_max != 0 ? conf->clients_max : LCX_CTL_CLIENTS_MAX;
 	srv->flags = conf->flags;
+	srv->mode = conf->mode != 0 ? conf->mode : conf->flags & LCX_CTL_GROUP ? 0660u : 0600u;
+	srv->gid = conf->gid;
+	srv->euid = (uint32_t)geteuid();
+	srv->idle_ns = conf->idle_ns != 0 ? conf->idle_ns : LCX_CTL_IDLE_NS;
 	strcpy(srv->path, conf->path);
+	lcx_timer_init(&srv->idle, idle_fired, srv);
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -594,8 +898,10 @@ server_free(struct lcx_ctl *srv)
 {
 	struct stat st;
 
+	srv->dying = true; /* no sent() from here on */
 	while (srv->clients != NULL)
 		client_free(srv, srv->clients);
+	idle_disarm(srv);
 	lcx_source_destroy(srv->src);
 	lcx__task_cancel(&srv->task);
 	/* Remove the path only if it still names our socket. */

@@ -126,6 +126,15 @@ void ingest_app_request_stop(struct ingest_app *app, int reason);
 /** Start the control socket on the control context. @return 0 or -errno. */
 int ingest_ctl_start(struct ingest_app *app, const char *path);
 
+/**
+ * An option --control-mode, --control-group or --control-idle.
+ * @param name its name without "--".
+ * @param arg its value.
+ * @param why on failure, what the value should be.
+ * @return 0 or -EINVAL.
+ */
+int ingest_ctl_option(const char *name, const char *arg, const char **why);
+
 /** Close the control socket and remove its path. */
 void ingest_ctl_stop(struct ingest_app *app);
 

@@ -91,6 +91,8 @@ ingest_ctl_parse(const char *line, uint32_t len, struct ingest_ctl_req *req, con
 				have_cmd = true;
 				if (strcmp(val, "stats") == 0)
 					req->cmd = INGEST_CTL_STATS;
+				else if (strcmp(val, "help") == 0)
+					req->cmd = INGEST_CTL_HELP;
 				else if (strcmp(val, "flows") == 0)
 					req->cmd = INGEST_CTL_FLOWS;
 				else if (strcmp(val, "rotate") == 0)
@@ -98,7 +100,7 @@ ingest_ctl_parse(const char *line, uint32_t len, struct ingest_ctl_req *req, con
 				else if (strcmp(val, "stop") == 0)
 					req->cmd = INGEST_CTL_STOP;
 				else {
-					*err = "unknown cmd (stats, flows, rotate, stop)";
+					*err = "unknown cmd (help, stats, flows, rotate, stop)";
 					return -EINVAL;
 				}
 			} else if (strcmp(key, "n") == 0) {

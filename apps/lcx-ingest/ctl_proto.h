@@ -7,17 +7,18 @@
  * The control protocol of lcx-ingest, pure: one JSON object per line in, one
  * per line out.
  *
- * Requests: {"cmd":"stats"}, {"cmd":"flows","n":10}, {"cmd":"rotate"},
- * {"cmd":"stop"}. Replies carry "ok": true and the data, or "ok": false and
- * "error": a request that does not parse, names an unknown command or key, or
- * has a value of the wrong type changes nothing.
+ * Requests: {"cmd":"help"}, {"cmd":"stats"}, {"cmd":"flows","n":10},
+ * {"cmd":"rotate"}, {"cmd":"stop"}. Replies carry "ok": true and the data, or
+ * "ok": false and "error": a request that does not parse, names an unknown
+ * command or key, or has a value of the wrong type changes nothing. The
+ * protocol is lcx-pmd's too: doc/control.md.
  */
 
 #include <stdint.h>
 
 /** The most flows a "flows" request may ask for. */
 #define INGEST_CTL_FLOWS_MAX 1000
-/** The longest request line. */
+/** The longest request line, its newline not counted (bytes). */
 #define INGEST_CTL_LINE_MAX 4096
 
 /** A command. */
@@ -26,6 +27,7 @@ enum ingest_ctl_cmd {
 	INGEST_CTL_FLOWS,     /**< top n flows by rate */
 	INGEST_CTL_ROTATE,    /**< start new capture files */
 	INGEST_CTL_STOP,      /**< end the run as SIGTERM would */
+	INGEST_CTL_HELP,      /**< the list of commands */
 };
 
 /** A parsed request. */

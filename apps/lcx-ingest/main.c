@@ -215,9 +215,13 @@ usage(FILE *f, const char *prog)
 "  --sink-queue=N       writer queue entries (default 16384)\n"
 "\n"
 "Operations:\n"
-"  --control=PATH       unix socket, line-delimited JSON: {\"cmd\":\"stats\"},\n"
-"                       {\"cmd\":\"flows\",\"n\":10}, {\"cmd\":\"rotate\"},\n"
-"                       {\"cmd\":\"stop\"}\n"
+"  --control=PATH       unix socket, line-delimited JSON: {\"cmd\":\"help\"},\n"
+"                       {\"cmd\":\"stats\"}, {\"cmd\":\"flows\",\"n\":10},\n"
+"                       {\"cmd\":\"rotate\"}, {\"cmd\":\"stop\"} (doc/control.md)\n"
+"  --control-mode=MODE  the socket's mode, octal (default 0600; 0660 with a group);\n"
+"                       only root, our uid and the group may talk, whatever the mode\n"
+"  --control-group=GROUP the socket's group, name or number: its members may talk\n"
+"  --control-idle=DUR   close a control client idle this long (default 60s; 0: never)\n"
 "  --stats-period=DUR   live rates (default 1s; 0: none): one line updated in\n"
 "                       place on a terminal, plain lines when piped\n"
 "  --json=FILE          JSON summary at the end (\"-\": stdout); the path is checked\n"
@@ -241,6 +245,7 @@ enum {
 	OPT_LISTEN = 256, OPT_PORT, OPT_RXQ, OPT_RXD, OPT_BURST, OPT_RCVBUF, OPT_RX_THREADS,
 	OPT_THROTTLE, OPT_PORTS, OPT_MAX_FLOWS, OPT_SEQ, OPT_CAPTURE, OPT_PAYLOAD_DIR,
 	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
+	OPT_CONTROL_MODE, OPT_CONTROL_GROUP, OPT_CONTROL_IDLE,
 	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
 	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_HELP,
 };
@@ -286,6 +291,9 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
 		{"sink-queue", required_argument, NULL, OPT_SINK_QUEUE},
 		{"control", required_argument, NULL, OPT_CONTROL},
+		{"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
+		{"control-group", required_argument, NULL, OPT_CONTROL_GROUP},
+		{"control-idle", required_argument, NULL, OPT_CONTROL_IDLE},
 		{"stats-period", required_argument, NULL, OPT_STATS_PERIOD},
 		{"json", required_argument, NULL, OPT_JSON},
 		{"duration", required_argument, NULL, OPT_DURATION},
@@ -418,6 +426,15 @@ parse_opts(int argc, char **argv, struct ingest_opts *o)
 			if (ingest_parse_size(optarg, &o->max_disk) < 0 || o->max_disk < 65536)
 				return bad(name, optarg, "a size of at least 64k, such as 10G");
 			break;
+		case OPT_CONTROL_MODE:
+		case OPT_CONTROL_GROUP:
+		case OPT_CONTROL_IDLE: {
+			const char *why = NULL;
+
+			if (ingest_ctl_option(name, optarg, &why) < 0)
+				return bad(name, optarg, why);
+			break;
+		}
 		case OPT_STATS_PERIOD:
 			if (ingest_parse_duration(optarg, &o->stats_ns) < 0 ||
 			    (o->stats_ns != 0 && o->stats_ns < 10000000))

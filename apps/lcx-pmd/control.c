@@ -1,21 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket (--control=PATH): an lcx control server (lcx/ctl.h) on
- * the main lcore's context. Each client sends requests, one JSON object per
- * line, and gets one JSON line back for each, in order:
+ * the main lcore's context. The protocol is the one lcx-ingest speaks too
+ * (doc/control.md): one JSON object per line in, one per line out, in order;
+ * every reply has "ok"; errors are {"ok":false,"error":"..."}.
  *
- *   {"cmd":"stats"}                 -> the summary (as --json writes it), so far
+ *   {"cmd":"help"}                  -> {"ok":true,"commands":[...]}
+ *   {"cmd":"stats"}                 -> {"ok":true,"control":{..}, the summary as --json writes it}
  *   {"cmd":"set","throttle_us":N}   -> {"ok":true,"throttle_us":N}
  *   {"cmd":"stop"}                  -> {"ok":true,"stopping":true}, then the program stops
  *
  * Anything else (bad JSON, an unknown command or key, a bad value, a line
- * longer than CTL_LINE_MAX) gets {"error":"..."} and changes nothing; blank
- * lines are ignored. The server does the socket work (framing, buffering, a
- * client that does not read its replies is dropped once CTL_OUT_MAX bytes
- * wait for it); this file only answers requests.
+ * longer than CTL_LINE_MAX) gets an error and changes nothing; blank lines
+ * are ignored. The server does the socket work (access, framing, fair turns,
+ * idle and evicted clients, a client that does not read its replies); this
+ * file answers requests and holds the --control-* options.
  */
 
 #include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,72 @@
 #define CTL_CLIENTS_MAX 64
 
 static struct lcx_ctl *ctl;
+/* --control-mode, --control-group, --control-idle */
+static uint32_t ctl_mode;
+static bool ctl_group;
+static uint32_t ctl_gid;
+static uint64_t ctl_idle_ns;
+
+static const char help_reply[] =
+	"{\"ok\":true,\"commands\":["
+	"{\"cmd\":\"help\",\"keys\":{},\"reply\":\"this list\"},"
+	"{\"cmd\":\"stats\",\"keys\":{},\"reply\":\"the summary so far, as --json writes it, "
+	"and the control socket's own counters under control\"},"
+	"{\"cmd\":\"set\",\"keys\":{\"throttle_us\":\"integer 0..1000000: every forwarding "
+	"context's throttle, us\"},\"reply\":\"throttle_us\"},"
+	"{\"cmd\":\"stop\",\"keys\":{},\"reply\":\"stopping:true, then the program stops as on "
+	"SIGTERM\"}]}\n";
+
+int
+pmd_control_option(const char *name, const char *arg, const char **why)
+{
+	char *end;
+
+	if (strcmp(name, "control-mode") == 0) {
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(arg, &end, 8);
+		if (*arg < '0' || *arg > '7' || *end != '\0' || errno != 0 || m > 0777 ||
+		    (m & 0600) != 0600) {
+			*why = "octal, 0600 to 0777, keeping 0600 (owner read, write)";
+			return -EINVAL;
+		}
+		ctl_mode = (uint32_t)m;
+	} else if (strcmp(name, "control-group") == 0) {
+		struct group *g = getgrnam(arg);
+		unsigned long v;
+
+		if (g != NULL) {
+			ctl_gid = (uint32_t)g->gr_gid;
+		} else {
+			errno = 0;
+			v = strtoul(arg, &end, 10);
+			if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
+			    v >= UINT32_MAX) {
+				*why = "no such group";
+				return -EINVAL;
+			}
+			ctl_gid = (uint32_t)v;
+		}
+		ctl_group = true;
+	} else if (strcmp(name, "control-idle") == 0) {
+		double s;
+
+		errno = 0;
+		s = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || errno != 0 || !isfinite(s) ||
+		    (s != 0 && (s < 0.001 || s > 1e7))) {
+			*why = "seconds, 0.001 to 1e7, or 0 for never";
+			return -EINVAL;
+		}
+		ctl_idle_ns = s == 0 ? LCX_CTL_IDLE_NEVER : (uint64_t)(s * 1e9);
+	} else {
+		*why = "unknown option";
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static void
 reply_stats(struct lcx_ctl_client *c)
@@ -39,6 +110,7 @@ reply_stats(struct lcx_ctl_client *c)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct pmd_snap *now = malloc(sizeof(*now));
+	struct lcx_ctl_stats st;
 
 	if (f == NULL || now == NULL) {
 		if (f != NULL)
@@ -48,11 +120,27 @@ reply_stats(struct lcx_ctl_client *c)
 		lcx_ctl_reply_error(c, "out of memory");
 		return;
 	}
+	lcx_ctl_stats(ctl, &st);
 	pmd_snapshot(now);
+	/* The summary is one object: "ok" and "control" go in front of its members. */
+	fprintf(f, "{\"ok\":true,\"control\":{\"clients\":%u,\"accepted\":%" PRIu64
+		   ",\"requests\":%" PRIu64 ",\"refused_peer\":%" PRIu64
+		   ",\"refused_full\":%" PRIu64 ",\"evicted\":%" PRIu64
+		   ",\"idle_closed\":%" PRIu64 ",\"overflow_closed\":%" PRIu64
+		   ",\"long_lines\":%" PRIu64 "},",
+		st.clients, st.accepted, st.requests, st.refused_peer, st.refused_full,
+		st.evicted, st.idle_closed, st.overflow_closed, st.long_lines);
+	long head = ftell(f);
+
 	pmd_summary_json(f, &pmd.start, now, false);
 	fputc('\n', f);
 	fclose(f);
-	lcx_ctl_reply(c, buf, len);
+	if (head < 0 || len < (size_t)head + 3 || buf[head] != '{') {
+		lcx_ctl_reply_error(c, "cannot make the summary");
+	} else {
+		memmove(buf + head, buf + head + 1, len - (size_t)head - 1);
+		lcx_ctl_reply(c, buf, len - 1);
+	}
 	free(buf);
 	free(now);
 }
@@ -102,13 +190,16 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 			return 0;
 		}
 	}
-	if (strcmp(cmd->str, "stats") == 0) {
+	if (strcmp(cmd->str, "help") == 0) {
+		lcx_ctl_reply(c, help_reply, sizeof(help_reply) - 1);
+	} else if (strcmp(cmd->str, "stats") == 0) {
 		reply_stats(c);
 	} else if (strcmp(cmd->str, "stop") == 0) {
 		static const char ok[] = "{\"ok\":true,\"stopping\":true}\n";
 
 		lcx_ctl_reply(c, ok, sizeof(ok) - 1);
-		return LCX_CTL_NOTIFY; /* stop once the reply went out: control_sent() */
+		/* Stop once the reply went out, or the client went first: control_sent(). */
+		return LCX_CTL_NOTIFY;
 	} else if (strcmp(cmd->str, "set") == 0) {
 		const struct pj_member *t = pj_get(&o, "throttle_us");
 		unsigned long long v;
@@ -134,14 +225,14 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 	} else {
 		char msg[192];
 
-		snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (stats, set, stop)",
+		snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (help, stats, set, stop)",
 			 cmd->str);
 		lcx_ctl_reply_error(c, msg);
 	}
 	return 0;
 }
 
-/* The reply to a "stop" went out. */
+/* The reply to a "stop" went out (or its client went first). */
 static void
 control_sent(void *arg)
 {
@@ -159,11 +250,21 @@ pmd_control_start(struct lcx_context *ctx, const char *path)
 		.line_max = CTL_LINE_MAX,
 		.out_max = CTL_OUT_MAX,
 		.clients_max = CTL_CLIENTS_MAX,
+		.flags = LCX_CTL_ERROR_OK | (ctl_group ? LCX_CTL_GROUP : 0),
+		.mode = ctl_mode,
+		.gid = ctl_gid,
+		.idle_ns = ctl_idle_ns,
 	};
 	int ret = lcx_ctl_create(ctx, &conf, &ctl);
 
 	if (ret == -EADDRINUSE)
 		fprintf(stderr, "lcx-pmd: --control: %s is in use by another process\n", path);
+	else if (ret == -EEXIST)
+		fprintf(stderr, "lcx-pmd: --control: %s exists and is not a socket (a file, "
+				"directory or symlink): left as it is\n", path);
+	else if (ret == -EACCES)
+		fprintf(stderr, "lcx-pmd: --control: %s is a socket of another user: left as "
+				"it is\n", path);
 	else if (ret == -ENAMETOOLONG)
 		fprintf(stderr, "lcx-pmd: --control: path longer than %zu bytes\n",
 			sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
@@ -173,10 +274,22 @@ pmd_control_start(struct lcx_context *ctx, const char *path)
 	return ret;
 }
 
-/* After the context stopped (it closed every socket): free the server, remove the path. */
+/* After the context stopped (it closed every socket): say what the socket
+ * refused or closed, free the server, remove the path. */
 void
 pmd_control_stop(void)
 {
+	struct lcx_ctl_stats st;
+
+	if (ctl != NULL && lcx_ctl_stats(ctl, &st) == 0 &&
+	    (st.refused_peer | st.refused_full | st.evicted | st.idle_closed |
+	     st.overflow_closed) != 0)
+		fprintf(stderr,
+			"lcx-pmd: control socket: %" PRIu64 " clients served; refused %" PRIu64
+			" not allowed, %" PRIu64 " over the limit; closed %" PRIu64
+			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies\n",
+			st.accepted, st.refused_peer, st.refused_full, st.evicted,
+			st.idle_closed, st.overflow_closed);
 	lcx_ctl_destroy(ctl);
 	ctl = NULL;
 }

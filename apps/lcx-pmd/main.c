@@ -148,8 +148,12 @@ usage(FILE *f)
 "                         available and in_use (not back) at exit, after the ports\n"
 "                         closed\n"
 "  --control=PATH         serve line-delimited JSON on a unix stream socket:\n"
-"                         {\"cmd\":\"stats\"}, {\"cmd\":\"stop\"},\n"
-"                         {\"cmd\":\"set\",\"throttle_us\":N}\n"
+"                         {\"cmd\":\"help\"}, {\"cmd\":\"stats\"}, {\"cmd\":\"stop\"},\n"
+"                         {\"cmd\":\"set\",\"throttle_us\":N} (doc/control.md)\n"
+"  --control-mode=MODE    the socket's mode, octal (default 0600; 0660 with a group);\n"
+"                         only root, our uid and the group may talk, whatever the mode\n"
+"  --control-group=GROUP  the socket's group, name or number: its members may talk\n"
+"  --control-idle=S       close a control client idle S seconds (default 60; 0: never)\n"
 "  --tx-first             send one burst of txonly packets on every stream first\n"
 "                         (testpmd's 'start tx_first'): seeds io/mac loops\n"
 "  --tx-rate-pps=N        txonly/flowgen: send at most N packets/s in all (paced per\n"
@@ -289,7 +293,8 @@ parse_peer(const char *s)
 enum {
 	OPT_MODE = 256, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_BURST, OPT_TXPKTS,
 	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_IDLE_PARK, OPT_STATS, OPT_DURATION, OPT_JSON,
-	OPT_CONTROL, OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
+	OPT_CONTROL, OPT_CONTROL_MORE,
+	OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
 };
 
 static const struct option long_opts[] = {
@@ -310,6 +315,9 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "control-mode", required_argument, NULL, OPT_CONTROL_MORE },
+	{ "control-group", required_argument, NULL, OPT_CONTROL_MORE },
+	{ "control-idle", required_argument, NULL, OPT_CONTROL_MORE },
 	{ "tx-first", no_argument, NULL, OPT_TX_FIRST },
 	{ "tx-rate-pps", required_argument, NULL, OPT_TX_RATE },
 	{ "tx-count", required_argument, NULL, OPT_TX_COUNT },
@@ -355,7 +363,9 @@ parse_app_args(int argc, char **argv)
 
 	optind = 0; /* full re-initialisation of glibc's getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+	int li = -1;
+
+	while ((c = getopt_long(argc, argv, ":h", long_opts, &li)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -438,6 +448,13 @@ parse_app_args(int argc, char **argv)
 					    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 			pmd.control_path = optarg;
 			break;
+		case OPT_CONTROL_MORE: {
+			const char *why = NULL;
+
+			if (pmd_control_option(long_opts[li].name, optarg, &why) < 0)
+				usage_error("--%s: '%s': %s", long_opts[li].name, optarg, why);
+			break;
+		}
 		case OPT_TX_FIRST:
 			pmd.tx_first = true;
 			break;

@@ -237,6 +237,9 @@ double pmd_cpu_seconds(void);
 
 /* control.c */
 int pmd_control_start(struct lcx_context *ctx, const char *path);
+/* --control-mode, --control-group, --control-idle (name without "--"): 0, or
+ * -EINVAL with why set. */
+int pmd_control_option(const char *name, const char *arg, const char **why);
 void pmd_control_stop(void);
 
 /* txonly.c: the packet template shared by txonly, flowgen and --tx-first. */

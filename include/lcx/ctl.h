@@ -12,23 +12,50 @@
  * lcx_ctl_reply() or lcx_ctl_reply_error(). Replies go out in order. What the
  * server does by itself:
  *
+ * - access: the socket file is created with conf.mode (default 0600, or 0660
+ *   with LCX_CTL_GROUP and conf.gid), whatever the umask, and is never wider
+ *   for a moment (it is bound in a private 0700 directory, given its mode and
+ *   group there, then linked into place). On accept the peer's credentials
+ *   (SO_PEERCRED, SO_PEERGROUPS) are checked: root, the server's effective
+ *   uid and, with LCX_CTL_GROUP, members of conf.gid may talk; anyone else
+ *   gets one error line and is closed (counted: refused_peer);
+ * - fair service: each client's task hands at most one line to the handler
+ *   per turn, then goes to the back of the context's run queue, so clients
+ *   are served round robin and one client's pipelined requests never hold the
+ *   others back; a turn reads at most line_max + 1 bytes (up to 64 KiB while
+ *   it drops the rest of an over-long line);
  * - a line longer than line_max gets an error reply; the rest of it is
  *   dropped and the client goes on (or, with LCX_CTL_LONG_LINE_CLOSE, the
  *   client is closed once the reply went out);
  * - replies the socket does not take at once wait (the client's task comes
- *   back when the socket is writable); a client with more than out_max bytes
- *   waiting (it asks and does not read) is dropped;
- * - a client beyond clients_max gets an error reply and is closed;
- * - a client that shuts down its side gets its remaining replies, then the
- *   server closes it; a client that goes away is closed, its replies dropped;
+ *   back when the socket is writable); a reply that would make more than
+ *   out_max bytes wait (the client asks and does not read) is replaced by an
+ *   error line, the client's requests are read no more and it is closed once
+ *   what waits went out (counted: overflow_closed);
+ * - a client with no byte in either direction for idle_ns gets an error line
+ *   (if its socket takes it) and is closed (counted: idle_closed);
+ * - a connection beyond clients_max evicts the client idle longest (the one
+ *   whose last byte either way, or accept, is oldest: it gets an
+ *   error line and is closed; counted: evicted); only clients that already
+ *   had a turn may be evicted, so a new client always gets to send its first
+ *   request; when none may, the new connection gets an error line and is
+ *   closed (counted: refused_full);
+ * - a client that shuts down its side gets the replies to the whole lines it
+ *   sent, then the server closes it; a client that goes away is closed, its
+ *   replies dropped;
  * - error replies are one JSON object: {"error":"..."}, or with
  *   LCX_CTL_ERROR_OK {"ok":false,"error":"..."}.
  *
- * The path appears only once the server accepts (it listens on a temporary
- * name and renames it). A socket left at the path by a dead process is
- * replaced; one that still answers is not (-EADDRINUSE), nor is a file that
- * is not a socket (-EEXIST). lcx_ctl_destroy() removes the path again, if it
- * still names this server's socket.
+ * The path: the server never removes or follows anything but its own stale
+ * socket. A path that is not a socket (a file, a directory, a symlink, even
+ * to a socket) is left alone (-EEXIST); a socket of another user too
+ * (-EACCES); a socket that answers is in use (-EADDRINUSE); only a socket of
+ * the server's own uid whose connect is refused (ECONNREFUSED) is removed as
+ * stale. The private directory is made with mkdtemp() beside the path (PATH.
+ * and six random characters) and removed again at once; no other name is
+ * created or removed. The path appears only once the server accepts.
+ * lcx_ctl_destroy() removes the path again, if it still names this server's
+ * socket.
  *
  * Threads and ownership: the server and its clients belong to the context
  * they are created on: its reactor serves them, its tasks run the callbacks,
@@ -60,10 +87,17 @@ struct lcx_ctl_client;
 /** Default most clients at once. */
 #define LCX_CTL_CLIENTS_MAX 64u
 
+/** Default time a client may stay idle before it is closed (ns): 60 s. */
+#define LCX_CTL_IDLE_NS UINT64_C(60000000000)
+/** idle_ns value: never close a client for idleness. */
+#define LCX_CTL_IDLE_NEVER UINT64_MAX
+
 /** Conf flag: a line longer than line_max closes the client (after its error reply). */
 #define LCX_CTL_LONG_LINE_CLOSE 0x1u
 /** Conf flag: error replies carry "ok":false before "error". */
 #define LCX_CTL_ERROR_OK 0x2u
+/** Conf flag: the socket belongs to group conf.gid, whose members may connect. */
+#define LCX_CTL_GROUP 0x4u
 
 /** Handle return flag: close the client once its replies have gone out. */
 #define LCX_CTL_CLOSE 0x1
@@ -85,7 +119,9 @@ typedef int (*lcx_ctl_handle_fn)(void *arg, const char *line, size_t len,
 
 /**
  * Replies to a request whose handler returned LCX_CTL_NOTIFY have all gone
- * out (not called when the client goes away first).
+ * out, or the client was closed before they could (it went away, was evicted,
+ * idle or over out_max): either way the server is done with that request.
+ * Not called from lcx_ctl_destroy().
  * @param arg conf.arg.
  */
 typedef void (*lcx_ctl_sent_fn)(void *arg);
@@ -99,7 +135,25 @@ struct lcx_ctl_conf {
 	uint32_t line_max;        /**< longest line, newline not counted; 0: LCX_CTL_LINE_MAX */
 	uint32_t out_max;         /**< most reply bytes waiting per client; 0: LCX_CTL_OUT_MAX */
 	uint32_t clients_max;     /**< most clients at once; 0: LCX_CTL_CLIENTS_MAX */
-	uint32_t flags;           /**< LCX_CTL_LONG_LINE_CLOSE, LCX_CTL_ERROR_OK */
+	uint32_t flags;           /**< LCX_CTL_LONG_LINE_CLOSE, LCX_CTL_ERROR_OK, LCX_CTL_GROUP */
+	uint32_t mode;            /**< the socket's permission bits, 0600 at least and at most
+				       0777; 0: 0600, or 0660 with LCX_CTL_GROUP */
+	uint32_t gid;             /**< with LCX_CTL_GROUP: the socket's group */
+	uint64_t idle_ns;         /**< close a client idle this long (ns), at least 1 ms;
+				       0: LCX_CTL_IDLE_NS; LCX_CTL_IDLE_NEVER: never */
+};
+
+/** A server's figures since it was created. */
+struct lcx_ctl_stats {
+	uint64_t accepted;        /**< connections taken on as clients */
+	uint64_t requests;        /**< lines handed to the handler (blank ones too) */
+	uint64_t refused_peer;    /**< connections refused: the peer's uid/groups may not */
+	uint64_t refused_full;    /**< connections refused: clients_max, none to evict */
+	uint64_t evicted;         /**< clients closed to make room for a new connection */
+	uint64_t idle_closed;     /**< clients closed after idle_ns without a byte */
+	uint64_t overflow_closed; /**< clients closed: more than out_max bytes of replies waited */
+	uint64_t long_lines;      /**< lines longer than line_max (error replies) */
+	uint32_t clients;         /**< clients now */
 };
 
 /**
@@ -108,11 +162,14 @@ struct lcx_ctl_conf {
  * @param conf the configuration (copied).
  * @param out the new server.
  * @return 0, or -EINVAL (NULL argument, empty path, no handle, unknown flags,
- *         line_max or clients_max above 1 << 20), -ENAMETOOLONG (path too
- *         long for a unix socket), -EPERM (not on ctx's thread), -EADDRINUSE
- *         (a server answers at the path), -EEXIST (the path is not a socket),
- *         -ENOMEM, or -errno from socket(), bind(), listen(), rename() or
- *         epoll_ctl().
+ *         line_max or clients_max above 1 << 20, a mode outside 0600..0777 or
+ *         without 0600, idle_ns below 1 ms), -ENAMETOOLONG (path too long for
+ *         a unix socket, or PATH.XXXXXX/s too long for PATH_MAX), -EPERM (not
+ *         on ctx's thread), -EADDRINUSE (a server answers at the path),
+ *         -EEXIST (the path is not a socket, or something appeared at it
+ *         meanwhile), -EACCES (a socket of another user is at the path), -ENOMEM,
+ *         or -errno from lstat(), mkdtemp(), socket(), bind(), chown() (the
+ *         group), chmod(), listen(), link() or epoll_ctl().
  */
 int lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf,
 		   struct lcx_ctl **out);
@@ -127,13 +184,22 @@ int lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf,
 void lcx_ctl_destroy(struct lcx_ctl *srv);
 
 /**
+ * Read a server's figures. On the server's context, or while no loop runs it.
+ * @param srv the server.
+ * @param out the figures.
+ * @return 0, or -EINVAL.
+ */
+int lcx_ctl_stats(const struct lcx_ctl *srv, struct lcx_ctl_stats *out);
+
+/**
  * Queue reply bytes for a client, as they are (end a line with '\n').
  * @param client the client given to the handler.
  * @param buf the bytes.
  * @param len how many.
- * @return 0, or -ENOTCONN (the client is being dropped), -ENOBUFS (more than
- *         out_max bytes would wait: the client is dropped), -ENOMEM (the
- *         client is dropped).
+ * @return 0, or -ENOTCONN (the client is being dropped or closed for
+ *         overflow), -ENOBUFS (more than out_max bytes would wait: an error
+ *         line goes instead, then the client is closed), -ENOMEM (the client is
+ *         dropped).
  */
 int lcx_ctl_reply(struct lcx_ctl_client *client, const void *buf, size_t len);
 

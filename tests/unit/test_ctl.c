@@ -21,7 +21,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <grp.h>
+#include <sys/time.h>
+#include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -46,6 +50,9 @@ struct fix {
 	size_t last_len;
 	char last[256];
 	unsigned int sent;
+	/* order of requests: which client sent each ("ping" from a, "pong" from b) */
+	unsigned int a_before_b;
+	bool b_seen;
 };
 
 static int
@@ -121,6 +128,15 @@ handle(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 	snprintf(f->last, sizeof(f->last), "%.*s", (int)len, line);
 	if (len == 0)
 		return 0;
+	if (strcmp(line, "a") == 0 || strcmp(line, "b") == 0) {
+		if (line[0] == 'b')
+			f->b_seen = true;
+		else if (!f->b_seen)
+			f->a_before_b++;
+		lcx_ctl_reply(c, line, 1);
+		lcx_ctl_reply(c, "\n", 1);
+		return 0;
+	}
 	if (strcmp(line, "ping") == 0) {
 		assert_int_equal(lcx_ctl_reply(c, "{\"pong\":true}\n", 14), 0);
 		return 0;
@@ -568,14 +584,33 @@ test_slow_reader(void **state)
 		assert_int_equal(read_line(f, c, buf, sizeof(buf)), 60000);
 	expect_line(f, c, "end");
 
-	/* 100 x 60 kB asked at once, never read: dropped, and the server lives on. */
+	/*
+	 * 100 x 60 kB asked at once, not read: the reply that would make more
+	 * than out_max wait is replaced by an error line, the rest is not read
+	 * and the client is closed once that went out. Read late, the client
+	 * gets whole replies, then the error line, then the end.
+	 */
 	for (int i = 0; i < 100; i++)
 		memcpy(buf + 10 * i, "big 60000\n", 10);
 	buf[1000] = '\0';
 	send_str(c, buf);
 	steps(f, 20);
-	expect_eof(f, c);
-	assert_int_equal(f->lines, 4 + 5); /* the fifth reply was one too many */
+	{
+		struct lcx_ctl_stats st;
+		unsigned int big = 0;
+		ssize_t n;
+
+		while ((n = read_line(f, c, buf, sizeof(buf))) == 60000)
+			big++;
+		assert_int_equal(n, strlen(buf));
+		assert_string_equal(buf, "{\"error\":\"more than 262144 bytes of replies wait "
+					 "unread: closing\"}");
+		assert_int_equal(read_line(f, c, buf, sizeof(buf)), -1);
+		assert_true(big >= 4 && big < 99);
+		assert_int_equal(f->lines, 4 + big + 1); /* the one whose reply did not fit */
+		assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+		assert_int_equal(st.overflow_closed, 1);
+	}
 	close(c);
 
 	/* The same asked one request at a time. */
@@ -595,31 +630,50 @@ test_slow_reader(void **state)
 	close(c);
 }
 
-/* Past clients_max a client gets an error reply and is closed. */
+/* Past clients_max a new connection evicts the client idle longest, which
+ * gets an error line first; the others go on. */
 static void
 test_too_many_clients(void **state)
 {
 	struct fix *f = *state;
-	int c[3];
+	struct lcx_ctl_stats st;
+	int c[4];
 
 	start_conf(f, 0, 0, 2, LCX_CTL_ERROR_OK);
 	c[0] = client(f);
-	c[1] = client(f);
 	send_str(c[0], "ping\n");
-	send_str(c[1], "ping\n");
 	expect_line(f, c[0], "{\"pong\":true}");
+	steps(f, 5);
+	c[1] = client(f);
+	send_str(c[1], "ping\n");
 	expect_line(f, c[1], "{\"pong\":true}");
-	c[2] = client(f);
-	expect_line(f, c[2], "{\"ok\":false,\"error\":\"too many clients\"}");
-	expect_eof(f, c[2]);
-	close(c[2]);
-	close(c[0]);
-	steps(f, 10);
+	steps(f, 5);
+	send_str(c[0], "ping\n"); /* c[0] is active again: c[1] is idle longest now */
+	expect_line(f, c[0], "{\"pong\":true}");
+	steps(f, 5);
 	c[2] = client(f);
 	send_str(c[2], "ping\n");
 	expect_line(f, c[2], "{\"pong\":true}");
+	expect_line(f, c[1], "{\"ok\":false,\"error\":\"closed to make room for a new client: "
+			     "at most 2 clients, this one idle longest\"}");
+	expect_eof(f, c[1]);
 	close(c[1]);
-	close(c[2]);
+	send_str(c[0], "ping\n");
+	expect_line(f, c[0], "{\"pong\":true}");
+	/* A burst of new ones, each sending at once: each gets its first turn. */
+	c[1] = client(f);
+	c[3] = client(f);
+	send_str(c[1], "ping\n");
+	send_str(c[3], "ping\n");
+	expect_line(f, c[1], "{\"pong\":true}");
+	expect_line(f, c[3], "{\"pong\":true}");
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.evicted, 3);
+	assert_int_equal(st.accepted, 5);
+	assert_int_equal(st.refused_full, 0);
+	assert_int_equal(st.clients, 2);
+	for (int i = 0; i < 4; i++)
+		close(c[i]);
 }
 
 /* LCX_CTL_NOTIFY: sent() once the reply went out. */
@@ -844,6 +898,394 @@ test_path_and_arguments(void **state)
 	lcx_ctl_destroy(NULL);
 }
 
+/*
+ * Round robin: a client that pipelined 2000 requests does not hold back
+ * another one's single request; each turn takes one line.
+ */
+static void
+test_fair_turns(void **state)
+{
+	struct fix *f = *state;
+	static char burst[2000 * 2 + 1];
+	char buf[16];
+	int a, b, got_b = 0, got_a = 0;
+
+	start(f);
+	a = client(f);
+	b = client(f);
+	for (int i = 0; i < 2000; i++)
+		memcpy(burst + 2 * i, "a\n", 2);
+	burst[sizeof(burst) - 1] = '\0';
+	send_str(a, burst);
+	step(f);
+	send_str(b, "b\n");
+	for (int i = 0; i < PATIENCE && !got_b; i++) {
+		step(f);
+		while (recv(b, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			got_b = 1;
+	}
+	assert_true(got_b);
+	/* Before b's turn a had at most a few rounds of the run queue (64 tasks each). */
+	assert_true(f->b_seen);
+	assert_true(f->a_before_b < 4 * LCX_TASKS_PER_ITER);
+	/* a gets all its replies, in order. */
+	while (got_a < 2000) {
+		ssize_t n = read_line(f, a, buf, sizeof(buf));
+
+		assert_int_equal(n, 1);
+		assert_string_equal(buf, "a");
+		got_a++;
+	}
+	close(a);
+	close(b);
+}
+
+/* A client without a byte either way for idle_ns gets an error line and is
+ * closed, not before; one that keeps talking stays. */
+static void
+test_idle_timeout(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_ctl_conf conf = {
+		.path = f->path, .handle = handle, .arg = f, .idle_ns = 50 * MS,
+		.flags = LCX_CTL_ERROR_OK,
+	};
+	struct lcx_ctl_stats st;
+	char buf[256];
+	uint64_t t0, t1 = 0;
+	int idle, busy;
+
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	idle = client(f);
+	busy = client(f);
+	send_str(idle, "ping\n");
+	expect_line(f, idle, "{\"pong\":true}");
+	t0 = lcx_context_now(f->ctx);
+	for (int i = 0; i < 100; i++) {
+		ssize_t n = recv(idle, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		if (n > 0) {
+			buf[n] = '\0';
+			t1 = lcx_context_now(f->ctx);
+			break;
+		}
+		if (i % 10 == 0) {
+			send_str(busy, "ping\n");
+			expect_line(f, busy, "{\"pong\":true}");
+		}
+		step(f);
+	}
+	assert_true(t1 != 0);
+	assert_string_equal(buf, "{\"ok\":false,\"error\":\"idle for 0.050 s: closing\"}\n");
+	assert_true(t1 - t0 >= 50 * MS);
+	assert_true(t1 - t0 <= 50 * MS + 4 * THROTTLE);
+	expect_eof(f, idle);
+	close(idle);
+	send_str(busy, "ping\n");
+	expect_line(f, busy, "{\"pong\":true}");
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.idle_closed, 1);
+	assert_int_equal(st.clients, 1);
+	close(busy);
+	steps(f, 5);
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.clients, 0);
+}
+
+/* A client closed before its notify reply went out: sent() still comes (the
+ * program's "stop" must not depend on the client reading its reply). */
+static void
+test_notify_client_gone(void **state)
+{
+	struct fix *f = *state;
+	int c;
+
+	start(f);
+	c = client(f);
+	send_str(c, "big 600000\nnotify\n");
+	steps(f, 5);
+	assert_int_equal(f->sent, 0);
+	close(c);
+	steps(f, 10);
+	assert_int_equal(f->sent, 1);
+}
+
+/* The socket's mode is conf.mode whatever the umask; the group goes with LCX_CTL_GROUP. */
+static void
+test_socket_mode(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_ctl_conf conf = { .path = f->path, .handle = handle, .arg = f };
+	mode_t old = umask(0);
+	struct stat st;
+
+	start(f);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+
+	conf.flags = LCX_CTL_GROUP;
+	conf.gid = 65534;
+	if (geteuid() == 0) {
+		assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+		assert_int_equal(lstat(f->path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0660);
+		assert_int_equal(st.st_gid, 65534);
+		lcx_ctl_destroy(f->srv);
+		f->srv = NULL;
+	}
+	conf.flags = 0;
+	conf.mode = 0666;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	conf.mode = 0644; /* without write for the group is fine; without 0600 is not */
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	conf.mode = 0400;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	conf.mode = 01600;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	conf.mode = 0;
+	conf.idle_ns = 1000;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	umask(old);
+	/* No private directory is left beside the path. */
+	{
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 0", f->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/*
+ * Connect as another user (a child that setuid()s to nobody): with mode
+ * 0600 the kernel refuses it; with 0666 the server does, with one error
+ * line, counted; with the peer's group as the control group it may talk.
+ */
+static int
+connect_as_nobody(struct fix *f, const char *req, char *reply, size_t size, gid_t extra)
+{
+	int pfd[2];
+	pid_t pid;
+	int status;
+	ssize_t n;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct timeval tv = { .tv_sec = 5 };
+		char buf[512];
+		int fd;
+
+		close(pfd[0]);
+		if (setgroups(extra != 0 ? 1 : 0, &extra) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		strcpy(sa.sun_path, f->path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(errno == EACCES ? 2 : 4);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
+			_exit(5);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0 && write(pfd[1], buf, (size_t)n) != n)
+			_exit(6);
+		_exit(n > 0 ? 0 : 7);
+	}
+	close(pfd[1]);
+	for (int i = 0; i < 5000; i++) {
+		step(f);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(1000);
+	}
+	n = read(pfd[0], reply, size - 1);
+	reply[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void
+test_peer_credentials(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_ctl_conf conf = {
+		.path = f->path, .handle = handle, .arg = f, .flags = LCX_CTL_ERROR_OK,
+	};
+	struct lcx_ctl_stats st;
+	char reply[512];
+	mode_t old;
+
+	if (geteuid() != 0) {
+		print_message("not root: cannot connect as another user\n");
+		skip();
+	}
+	assert_int_equal(chmod(f->dir, 0755), 0); /* let nobody reach the path */
+	old = umask(0);
+	/* The default mode: the kernel refuses nobody at connect (EACCES). */
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	umask(old);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 2);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	/* A wide mode: the server refuses it, with one error line; the request is not handled. */
+	conf.mode = 0666;
+	f->lines = 0;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
+	assert_string_equal(reply, "{\"ok\":false,\"error\":\"not allowed: uid 65534 is not "
+				   "root, not the server's uid 0\"}\n");
+	assert_int_equal(f->lines, 0);
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.refused_peer, 1);
+	assert_int_equal(st.accepted, 0);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	/* nobody's group as the control group: it may talk. */
+	conf.mode = 0;
+	conf.flags |= LCX_CTL_GROUP;
+	conf.gid = 65534;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
+	assert_string_equal(reply, "{\"pong\":true}\n");
+	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
+	assert_int_equal(st.refused_peer, 0);
+	assert_int_equal(st.accepted, 1);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	/* A supplementary group (SO_PEERGROUPS) counts; another group does not. */
+	conf.mode = 0666;
+	conf.gid = 4242;
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4242), 0);
+	assert_string_equal(reply, "{\"pong\":true}\n");
+	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4243), 0);
+	assert_string_equal(reply, "{\"ok\":false,\"error\":\"not allowed: uid 65534 is not "
+				   "root, not the server's uid 0, not in the control group\"}\n");
+}
+
+/* Plant something at p: 'f' a regular file, 'l' a symlink to target. */
+static void
+plant(const char *p, char kind, const char *target)
+{
+	if (kind == 'f') {
+		int fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "keep", 4), 4);
+		close(fd);
+	} else {
+		assert_int_equal(symlink(target, p), 0);
+	}
+}
+
+static void
+expect_planted(const char *p, char kind, const char *target)
+{
+	struct stat st;
+	char buf[256];
+	ssize_t n;
+
+	assert_int_equal(lstat(p, &st), 0);
+	if (kind == 'f') {
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+		assert_true(S_ISREG(st.st_mode));
+		assert_true(fd >= 0);
+		assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+		assert_memory_equal(buf, "keep", 4);
+		close(fd);
+	} else {
+		assert_true(S_ISLNK(st.st_mode));
+		n = readlink(p, buf, sizeof(buf) - 1);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		assert_string_equal(buf, target);
+	}
+}
+
+/*
+ * Nothing but our own stale socket is ever removed or followed: a file, a
+ * symlink (to a file, to a stale socket of ours, dangling), another user's
+ * stale socket are left as they are with a clear error; names beside the
+ * path (PATH.<pid>, which the server once used) are not touched.
+ */
+static void
+test_path_planted(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_ctl *srv = NULL;
+	struct lcx_ctl_conf conf = { .path = f->path, .handle = handle, .arg = f };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char target[128], side[128], stale[128];
+	int fd;
+
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	snprintf(stale, sizeof(stale), "%s/stale.sock", f->dir);
+	plant(target, 'f', NULL);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sa.sun_path, stale);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+
+	plant(f->path, 'f', NULL);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	expect_planted(f->path, 'f', NULL);
+	unlink(f->path);
+	plant(f->path, 'l', target);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	expect_planted(f->path, 'l', target);
+	expect_planted(target, 'f', NULL);
+	unlink(f->path);
+	plant(f->path, 'l', stale);
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	expect_planted(f->path, 'l', stale);
+	unlink(f->path);
+	plant(f->path, 'l', "/nonexistent/dangling");
+	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	expect_planted(f->path, 'l', "/nonexistent/dangling");
+	unlink(f->path);
+	assert_null(srv);
+	if (geteuid() == 0) {
+		/* Another user's stale socket. */
+		assert_int_equal(rename(stale, f->path), 0);
+		assert_int_equal(lchown(f->path, 65534, 65534), 0);
+		assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EACCES);
+		assert_true(path_exists(f->path));
+		unlink(f->path);
+	}
+
+	/* Beside the path: a file and a symlink at PATH.<pid>, PATH.<pid>.x. */
+	snprintf(side, sizeof(side), "%s.%d", f->path, (int)getpid());
+	plant(side, 'f', NULL);
+	start(f);
+	expect_planted(side, 'f', NULL);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	unlink(side);
+	plant(side, 'l', target);
+	start(f);
+	expect_planted(side, 'l', target);
+	expect_planted(target, 'f', NULL);
+	lcx_ctl_destroy(f->srv);
+	f->srv = NULL;
+	unlink(side);
+	unlink(target);
+	unlink(stale);
+}
+
 int
 main(void)
 {
@@ -867,6 +1309,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_from_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_and_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fair_turns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_client_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_planted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,8 @@ test_requests(void **state)
 	assert_int_equal(r.cmd, INGEST_CTL_ROTATE);
 	assert_int_equal(parse("{\"cmd\":\"stop\"}", &r), 0);
 	assert_int_equal(r.cmd, INGEST_CTL_STOP);
+	assert_int_equal(parse("{\"cmd\":\"help\"}", &r), 0);
+	assert_int_equal(r.cmd, INGEST_CTL_HELP);
 }
 
 static void
@@ -52,7 +54,8 @@ test_bad_requests(void **state)
 		"{\"cmd\":\"stats\",}", "{\"cmd\":\"stats\"} x", "{\"cmd\":\"stats\",\"x\":1}",
 		"{\"cmd\":\"flows\",\"n\":0}", "{\"cmd\":\"flows\",\"n\":1001}",
 		"{\"cmd\":\"flows\",\"n\":-1}", "{\"cmd\":\"flows\",\"n\":\"5\"}",
-		"{\"cmd\":\"stats\",\"n\":5}", "{\"cmd\":\"stats\",\"cmd\":\"stop\"}",
+		"{\"cmd\":\"stats\",\"n\":5}", "{\"cmd\":\"help\",\"n\":5}",
+		"{\"cmd\":\"stats\",\"cmd\":\"stop\"}",
 		"{\"cmd\":\"st\\\"ats\"}", "{\"cmd\":\"flows\",\"n\":99999999999999999999}",
 		"[\"stats\"]", "{\"cmd\":\"stats\"}{\"cmd\":\"stop\"}",
 	};

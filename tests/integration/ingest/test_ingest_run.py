@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ctl_common  # noqa: E402
+
 EXE = os.environ.get("LCX_INGEST", "lcx-ingest")
 GEN = os.environ.get("INGEST_GEN", "ingest_gen")
 # LCX_TEST_TAG (optional) keeps two checkouts' runs apart on one machine: EAL
@@ -462,17 +465,23 @@ def case_control(tmp):
             time.sleep(0.1)
         time.sleep(0.5)
         r = ctl_request(sock, '{"cmd":"stats"}')
-        if not r["ok"] or r["stats"]["rx_total"] != 1000:
+        if r["ok"] is not True or r["stats"]["rx_total"] != 1000 or \
+                r["control"]["accepted"] != 1:
             fail(f"stats: {r}")
         check_balanced(r["stats"])
+        r = ctl_request(sock, '{"cmd":"help"}')
+        if r["ok"] is not True or [x["cmd"] for x in r["commands"]] != \
+                ["help", "stats", "flows", "rotate", "stop"]:
+            fail(f"help: {r}")
         r = ctl_request(sock, '{"cmd":"flows","n":5}')
         if not r["ok"] or len(r["flows"]) != 5 or r["flows"][0]["packets"] != 50:
             fail(f"flows: {r}")
         check_rates(r["flows"], 142, "control flows (flows younger than a window)")
-        for bad in ['{"cmd":"nope"}', "stats", '{"cmd":"flows","n":0}', '{"cmd":"stats",}']:
+        for bad in ['{"cmd":"nope"}', "stats", '{"cmd":"flows","n":0}', '{"cmd":"stats",}',
+                    '{"cmd":"help","n":1}', "x" * 5000]:
             r = ctl_request(sock, bad)
-            if r["ok"] or "error" not in r:
-                fail(f"bad request accepted: {bad}: {r}")
+            if set(r) != {"ok", "error"} or r["ok"] is not False or not r["error"]:
+                fail(f"bad request accepted: {bad[:40]}: {r}")
         r = ctl_request(sock, '{"cmd":"stats"}')
         if r["stats"]["rx_total"] != 1000:
             fail("a bad request changed something")
@@ -483,7 +492,7 @@ def case_control(tmp):
         if not os.path.exists(os.path.join(tmp, "c-00001.pcapng")):
             fail(f"rotate made no new file: {os.listdir(tmp)}")
         r = ctl_request(sock, '{"cmd":"stop"}')
-        if not r["ok"]:
+        if r != {"ok": True, "stopping": True}:
             fail(f"stop: {r}")
         _, err = p.communicate(timeout=20)
     finally:
@@ -495,7 +504,201 @@ def case_control(tmp):
     j = summary(js)
     check_balanced(j["totals"])
     check_rates(j["top_flows"], 142, "summary top_flows")
-    print("control: stats, flows, rotate, 4 bad requests, stop")
+    print("control: stats, help, flows, rotate, 6 bad requests, stop")
+
+
+def ctl_run(tmp, case, extra=(), umask=None, preexec=None):
+    """lcx-ingest reading a small capture, with a control socket in a
+    directory every user may traverse (the socket's own mode decides)."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    if not os.path.exists(pcap):
+        gen(tmp, "flows", pcap, "20", "50", "5000", "100")
+    os.chmod(tmp, 0o755)
+    sock = os.path.join(tmp, case + ".sock")
+
+    def pre():
+        if umask is not None:
+            os.umask(umask)
+        if preexec is not None:
+            preexec(sock)
+    p = subprocess.Popen(eal(case, f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                         [f"--control={sock}", "--stats-period=0", "--duration=60", *extra],
+                         stderr=subprocess.PIPE, text=True, preexec_fn=pre)
+    for _ in range(200):
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.05)
+    if not os.path.exists(sock):
+        p.kill()
+        fail(f"{case}: no control socket: {p.communicate()[1][-2000:]}")
+    return p, sock
+
+
+def ctl_end(p, sock, stop=True):
+    try:
+        if stop and p.poll() is None:
+            ctl_request(sock, '{"cmd":"stop"}')
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            _, err = p.communicate()
+    sys.stdout.write(err[-2000:])
+    return p.returncode, err
+
+
+def case_control_access(tmp):
+    """umask 000: the socket is 0600 and nobody cannot connect; with a wide
+    --control-mode the server refuses nobody, one error line, counted;
+    --control-group lets the group in."""
+    if os.geteuid() != 0:
+        skip("not root: cannot connect as nobody")
+    p, sock = ctl_run(tmp, "control_access", umask=0)
+    try:
+        mode = ctl_common.socket_mode(sock)
+        if mode != 0o600:
+            fail(f"socket mode {mode:o} under umask 000")
+        got = ctl_common.as_nobody(sock, b'{"cmd":"stop"}\n')
+        if got[0] != "refused":
+            fail(f"nobody talked to a 0600 socket: {got}")
+        time.sleep(0.3)
+        if p.poll() is not None:
+            fail("nobody stopped lcx-ingest")
+    finally:
+        rc, err = ctl_end(p, sock)
+    if rc != 0:
+        fail(f"exit {rc}")
+    p, sock = ctl_run(tmp, "control_access", ["--control-mode=0666"], umask=0)
+    try:
+        if ctl_common.socket_mode(sock) != 0o666:
+            fail("--control-mode=0666 not applied")
+        got = ctl_common.as_nobody(sock, b'{"cmd":"stop"}\n')
+        if got[0] != "reply" or len(got[1]) != 1 or got[1][0]["ok"] is not False or \
+                "not allowed" not in got[1][0]["error"]:
+            fail(f"nobody on a 0666 socket: {got}")
+        time.sleep(0.3)
+        if p.poll() is not None:
+            fail("nobody stopped lcx-ingest")
+        c = ctl_request(sock, '{"cmd":"stats"}')["control"]
+        if c["refused_peer"] != 1:
+            fail(f"control counters {c}")
+    finally:
+        rc, err = ctl_end(p, sock)
+    if rc != 0 or "refused 1 not allowed" not in err:
+        fail(f"exit {rc}, no word of the refusal")
+    p, sock = ctl_run(tmp, "control_access", ["--control-group=65534"], umask=0o077)
+    try:
+        st = os.lstat(sock)
+        if ctl_common.socket_mode(sock) != 0o660 or st.st_gid != 65534:
+            fail(f"mode {ctl_common.socket_mode(sock):o} gid {st.st_gid}")
+        got = ctl_common.as_nobody(sock, b'{"cmd":"stop"}\n')
+        if got != ("reply", [{"ok": True, "stopping": True}]):
+            fail(f"group member: {got}")
+    finally:
+        rc, err = ctl_end(p, sock, stop=False)
+    if rc != 0:
+        fail(f"exit {rc}")
+    print("control_access: 0600 under umask 000, nobody refused twice, the group let in")
+
+
+def case_control_lockout(tmp):
+    """16 idle clients (the limit), then "stop" gets through at the first attempt."""
+    p, sock = ctl_run(tmp, "control_lockout")
+    try:
+        reply, told = ctl_common.idle_lockout(sock, 16)
+        if reply != {"ok": True, "stopping": True}:
+            fail(f"stop at the first attempt: {reply}")
+        if told < 1:
+            fail("no idle client was told it was evicted")
+    finally:
+        rc, err = ctl_end(p, sock, stop=False)
+    if rc != 0:
+        fail(f"exit {rc}")
+    print(f"control_lockout: stop at the first attempt; {told} idle client(s) evicted")
+
+
+def case_control_busy(tmp):
+    """30 clients sending "stats" back to back: "stop" within 3 attempts."""
+    p, sock = ctl_run(tmp, "control_busy")
+    try:
+        attempts, made = ctl_common.busy_stop(sock, 30)
+        if made <= 30:
+            fail(f"the busy clients made only {made} requests")
+        if attempts is None or attempts > 3:
+            fail(f"stop needed {attempts} attempts")
+    finally:
+        rc, err = ctl_end(p, sock, stop=False)
+    if rc != 0:
+        fail(f"exit {rc}")
+    print(f"control_busy: stop at attempt {attempts} under {made} busy requests")
+
+
+def case_control_pipeline(tmp):
+    """A client that pipelines far more than it reads: replies, an error line, the end."""
+    p, sock = ctl_run(tmp, "control_pipeline")
+    try:
+        good, last, ended = ctl_common.pipeline_overflow(sock, 8000)
+        if good < 10 or last is None or last.get("ok") is not False or \
+                "wait unread" not in last.get("error", "") or not ended:
+            fail(f"{good} replies, last {last}, ended {ended}")
+        c = ctl_request(sock, '{"cmd":"stats"}')["control"]
+        if c["overflow_closed"] != 1:
+            fail(f"control counters {c}")
+    finally:
+        rc, err = ctl_end(p, sock)
+    if rc != 0 or "1 not reading their replies" not in err:
+        fail(f"exit {rc}, no word of the overflow")
+    print(f"control_pipeline: {good} replies, then {last}")
+
+
+def case_control_idle(tmp):
+    """--control-idle=500ms: a silent client gets an error line after that long."""
+    p, sock = ctl_run(tmp, "control_idle", ["--control-idle=500ms"])
+    try:
+        t, line = ctl_common.idle_timeout(sock)
+        if line is None or line["ok"] is not False or "idle" not in line["error"]:
+            fail(f"line {line}")
+        if not 0.45 <= t <= 1.5:
+            fail(f"closed after {t:.3f} s, --control-idle=500ms")
+    finally:
+        rc, err = ctl_end(p, sock)
+    if rc != 0 or "1 idle" not in err:
+        fail(f"exit {rc}, no word of the idle client")
+    print(f"control_idle: closed after {t:.3f} s")
+
+
+def case_control_planted(tmp):
+    """A file or symlink at the control path: refused, clear error, untouched;
+    a file or symlink at PATH.<pid>: untouched."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "20", "50", "5000", "100")
+    sock = os.path.join(tmp, "planted.sock")
+    target = os.path.join(tmp, "target")
+    ctl_common.plant(target, "file")
+    for kind, tgt in (("file", None), ("link", target), ("link", "/nonexistent/x")):
+        ctl_common.plant(sock, kind, tgt)
+        p = run(eal("control_planted", f"--vdev=net_pcap0,rx_pcap={pcap}") +
+                [f"--control={sock}", "--stats-period=0", "--duration=1"])
+        if p.returncode == 0 or "exists and is not a socket" not in p.stderr:
+            fail(f"{kind} at the path: exit {p.returncode}")
+        if not ctl_common.intact(sock, kind, tgt) or not ctl_common.intact(target, "file"):
+            fail(f"{kind} at the path was touched")
+        os.unlink(sock)
+    for kind, tgt in (("file", None), ("link", target)):
+        def pre(path, kind=kind, tgt=tgt):
+            # In the child before exec: its pid is lcx-ingest's.
+            ctl_common.plant(f"{path}.{os.getpid()}", kind, tgt)
+        p, sock = ctl_run(tmp, "control_planted", preexec=pre)
+        side = f"{sock}.{p.pid}"
+        rc, err = ctl_end(p, sock)
+        if rc != 0:
+            fail(f"exit {rc} with a {kind} at PATH.<pid>")
+        if not ctl_common.intact(side, kind, tgt) or not ctl_common.intact(target, "file"):
+            fail(f"{kind} at PATH.<pid> was touched")
+        if os.path.lexists(sock):
+            fail("the socket was left behind")
+        os.unlink(side)
+    print("control_planted: files and symlinks at PATH and PATH.<pid> left alone")
 
 
 def telemetry(prefix, cmd):

@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ctl_common  # noqa: E402
+
 PMD = None
 CASE = None
 TMP = None
@@ -533,8 +536,12 @@ def case_control():
         wait_path(ctl, p)
         c = Client(ctl)
         s = c.req({"cmd": "stats"})
-        check(s.get("running") is True and "ports" in s and "contexts" in s, "stats: %s" % s)
+        check(s.get("ok") is True and s.get("running") is True and "ports" in s and
+              "contexts" in s and s["control"]["clients"] == 1, "stats: %s" % s)
         first_rx = s["rx_packets"]
+        h = c.req({"cmd": "help"})
+        check(h.get("ok") is True and [x["cmd"] for x in h["commands"]] ==
+              ["help", "stats", "set", "stop"], "help: %s" % h)
         r = c.req({"cmd": "set", "throttle_us": 5000})
         check(r == {"ok": True, "throttle_us": 5000}, "set: %s" % r)
         time.sleep(0.1)
@@ -553,7 +560,8 @@ def case_control():
                b'{"cmd":"set","throttle_us":7}' + b" " * 5000]
         for b in bad:
             r = c.req(b)
-            check(set(r) == {"error"} and isinstance(r["error"], str) and r["error"],
+            check(set(r) == {"ok", "error"} and r["ok"] is False and
+                  isinstance(r["error"], str) and r["error"],
                   "request %r: reply %s" % (b[:60], r))
         # Nothing changed, and the client still works.
         s = c.req(b'  {"cmd":"stats"}\r')
@@ -588,17 +596,19 @@ def case_control():
                     break
                 replies += chunk
             for line in replies.splitlines():
-                check(set(json.loads(line)) == {"error"}, "garbage reply %r" % line[:80])
+                check(json.loads(line)["ok"] is False and set(json.loads(line)) ==
+                      {"ok", "error"}, "garbage reply %r" % line[:80])
             g.close()
         check(p.poll() is None, "lcx-pmd died on garbage")
         # Pipelined requests in one write, answered in order.
         c.send(b'{"cmd":"set","throttle_us":300}\n{"cmd":"bad"}\n{"cmd":"stats"}\n')
         check(c.line() == {"ok": True, "throttle_us": 300}, "pipelined set")
-        check("error" in c.line(), "pipelined bad")
+        r = c.line()
+        check(r["ok"] is False and "error" in r, "pipelined bad")
         check(c.line()["throttle_us"] == 300, "pipelined stats")
 
         r = c.req({"cmd": "stop"})
-        check(r.get("ok") is True, "stop: %s" % r)
+        check(r == {"ok": True, "stopping": True}, "stop: %s" % r)
         out, err = p.communicate(timeout=20)
     finally:
         if p.poll() is None:
@@ -612,6 +622,193 @@ def case_control():
     rx = sum(x["rx_packets"] for x in j["ports"])
     tx = sum(x["tx_packets"] for x in j["ports"])
     check(tx - rx == 32, "tx - rx = %d, expected the 32 seeded" % (tx - rx))
+
+
+def ctl_run(extra=(), umask=None, preexec=None):
+    """lcx-pmd on a net_null pair with a control socket in a directory that
+    every user may traverse (so the socket's own mode is what decides)."""
+    d = tempfile.mkdtemp(prefix="lcxm-ctl-", dir="/tmp")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "ctl.sock")
+
+    def pre():
+        if umask is not None:
+            os.umask(umask)
+        if preexec is not None:
+            preexec(path)
+    p = subprocess.Popen([PMD] + eal(CASE, "net_null0", "net_null1") +
+                         ["--", "--throttle-us=1000", "--control=" + path, "--duration=60"] +
+                         list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=pre)
+    return p, path, d
+
+
+def ctl_end(p, d, stop=True):
+    try:
+        if stop and p.poll() is None and os.path.exists(os.path.join(d, "ctl.sock")):
+            ctl_common.request(os.path.join(d, "ctl.sock"), {"cmd": "stop"})
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            out, err = p.communicate()
+        __import__("shutil").rmtree(d, ignore_errors=True)
+    return p.returncode, out, err
+
+
+def case_control_access():
+    """Under umask 000 the socket is 0600 and nobody cannot connect; with a
+    wide --control-mode the server refuses nobody itself, with one error
+    line, counted; --control-group lets the group in."""
+    if os.geteuid() != 0:
+        return 77
+    p, path, d = ctl_run(umask=0)
+    try:
+        wait_path(path, p)
+        mode = ctl_common.socket_mode(path)
+        check(mode == 0o600, "socket mode %o under umask 000" % mode)
+        got = ctl_common.as_nobody(path, b'{"cmd":"stop"}\n')
+        check(got[0] == "refused", "nobody talked to a 0600 socket: %s" % (got,))
+        time.sleep(0.3)
+        check(p.poll() is None, "nobody stopped lcx-pmd")
+    finally:
+        rc, out, err = ctl_end(p, d)
+    check(rc == 0, "exit %d: %s" % (rc, err))
+
+    p, path, d = ctl_run(["--control-mode=0666"], umask=0)
+    try:
+        wait_path(path, p)
+        check(ctl_common.socket_mode(path) == 0o666, "mode %o" % ctl_common.socket_mode(path))
+        got = ctl_common.as_nobody(path, b'{"cmd":"stop"}\n')
+        check(got[0] == "reply" and len(got[1]) == 1 and got[1][0]["ok"] is False and
+              "not allowed" in got[1][0]["error"], "nobody on a 0666 socket: %s" % (got,))
+        time.sleep(0.3)
+        check(p.poll() is None, "nobody stopped lcx-pmd")
+        s = ctl_common.request(path, {"cmd": "stats"})
+        check(s["control"]["refused_peer"] == 1, "control counters %s" % s["control"])
+    finally:
+        rc, out, err = ctl_end(p, d)
+    check(rc == 0 and "refused 1 not allowed" in err, "exit %d: %s" % (rc, err))
+
+    p, path, d = ctl_run(["--control-group=65534"], umask=0o077)
+    try:
+        wait_path(path, p)
+        st = os.lstat(path)
+        check(ctl_common.socket_mode(path) == 0o660 and st.st_gid == 65534,
+              "mode %o gid %d" % (ctl_common.socket_mode(path), st.st_gid))
+        got = ctl_common.as_nobody(path, b'{"cmd":"stop"}\n')
+        check(got == ("reply", [{"ok": True, "stopping": True}]), "group member: %s" % (got,))
+        rc, out, err = ctl_end(p, d, stop=False)
+    finally:
+        if p.poll() is None:
+            ctl_end(p, d)
+    check(rc == 0 and "stopped by control" in out, "exit %d: %s" % (rc, err))
+
+
+def case_control_lockout():
+    """64 idle clients (the limit), then "stop" gets through at its first
+    attempt: the client idle longest is evicted, with an error line."""
+    p, path, d = ctl_run()
+    try:
+        wait_path(path, p)
+        reply, told = ctl_common.idle_lockout(path, 64)
+        check(reply == {"ok": True, "stopping": True}, "stop at the first attempt: %s" % reply)
+        check(told >= 1, "no idle client was told")
+        rc, out, err = ctl_end(p, d, stop=False)
+    finally:
+        if p.poll() is None:
+            ctl_end(p, d)
+    check(rc == 0 and "stopped by control" in out, "exit %d: %s" % (rc, err))
+
+
+def case_control_busy():
+    """30 clients sending "stats" back to back: "stop" gets through within 3 attempts."""
+    p, path, d = ctl_run()
+    try:
+        wait_path(path, p)
+        attempts, made = ctl_common.busy_stop(path, 30)
+        check(made > 30, "the busy clients made only %d requests" % made)
+        check(attempts is not None and attempts <= 3, "stop needed %s attempts" % attempts)
+        rc, out, err = ctl_end(p, d, stop=False)
+    finally:
+        if p.poll() is None:
+            ctl_end(p, d)
+    print("control_busy: stop at attempt %d under %d busy requests" % (attempts, made))
+    check(rc == 0 and "stopped by control" in out, "exit %d: %s" % (rc, err))
+
+
+def case_control_pipeline():
+    """A client that pipelines far more than it reads gets its replies, then an
+    error line, then the end; the program goes on."""
+    p, path, d = ctl_run()
+    try:
+        wait_path(path, p)
+        good, last, ended = ctl_common.pipeline_overflow(path, 5000)
+        check(good > 10 and last is not None and last.get("ok") is False and
+              "wait unread" in last.get("error", "") and ended,
+              "%d replies, last %s, ended %s" % (good, last, ended))
+        s = ctl_common.request(path, {"cmd": "stats"})
+        check(s["control"]["overflow_closed"] == 1, "control %s" % s["control"])
+    finally:
+        rc, out, err = ctl_end(p, d)
+    check(rc == 0 and "1 not reading their replies" in err, "exit %d: %s" % (rc, err))
+
+
+def case_control_idle():
+    """--control-idle: a silent client gets an error line after that long (wall clock)."""
+    p, path, d = ctl_run(["--control-idle=0.5"])
+    try:
+        wait_path(path, p)
+        t, line = ctl_common.idle_timeout(path)
+        check(line is not None and line["ok"] is False and "idle" in line["error"],
+              "line %s" % line)
+        check(0.45 <= t <= 1.5, "closed after %.3f s, --control-idle=0.5" % t)
+    finally:
+        rc, out, err = ctl_end(p, d)
+    check(rc == 0 and "1 idle" in err, "exit %d: %s" % (rc, err))
+
+
+def case_control_planted():
+    """A file or a symlink at the control path: lcx-pmd refuses with a clear
+    error and touches neither; a file or symlink at PATH.<pid> is not touched."""
+    d = tempfile.mkdtemp(prefix="lcxm-plant-", dir="/tmp")
+    try:
+        path = os.path.join(d, "ctl.sock")
+        target = os.path.join(d, "target")
+        ctl_common.plant(target, "file")
+        for kind, tgt in (("file", None), ("link", target), ("link", "/nonexistent/x")):
+            ctl_common.plant(path, kind, tgt)
+            rc, out, err = run(eal(CASE, "net_null0", "net_null1") +
+                               ["--", "--control=" + path, "--duration=1"], check_rc=None)
+            check(rc != 0 and "exists and is not a socket" in err,
+                  "%s at the path: exit %d: %s" % (kind, rc, err))
+            check(ctl_common.intact(path, kind, tgt) and ctl_common.intact(target, "file"),
+                  "%s at the path was touched" % kind)
+            os.unlink(path)
+        for kind, tgt in (("file", None), ("link", target)):
+            def pre(kind=kind, tgt=tgt):
+                # In the child before exec: its pid is lcx-pmd's.
+                ctl_common.plant("%s.%d" % (path, os.getpid()), kind, tgt)
+            p = subprocess.Popen([PMD] + eal(CASE, "net_null0", "net_null1") +
+                                 ["--", "--control=" + path, "--duration=60"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=pre)
+            side = "%s.%d" % (path, p.pid)
+            try:
+                wait_path(path, p)
+                check(ctl_common.request(path, {"cmd": "stop"})["ok"] is True, "stop")
+                p.communicate(timeout=30)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.communicate()
+            check(p.returncode == 0, "exit %d with %s at PATH.<pid>" % (p.returncode, kind))
+            check(ctl_common.intact(side, kind, tgt) and ctl_common.intact(target, "file"),
+                  "%s at PATH.<pid> was touched" % kind)
+            check(not os.path.lexists(path), "the socket was left behind")
+            os.unlink(side)
+    finally:
+        __import__("shutil").rmtree(d, ignore_errors=True)
 
 
 def case_memif():

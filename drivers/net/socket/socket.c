@@ -28,17 +28,25 @@
  * source = the sender's address, destination = the address the datagram was
  * sent to (IPV6_PKTINFO when bound to [::], otherwise the bound address); UDP
  * as above; packet_type L2_ETHER | L3_IPV6 | L4_UDP, l2_len 14, l3_len 40.
+ * The IPv6 UDP checksum is computed (RFC 8200 forbids 0 there), over the
+ * chain when there is one; IPv4 frames carry UDP checksum 0 ("none").
  * The family is tested once per recvmmsg() call, not per datagram.
- * A datagram larger than the mbuf's room after those 42 (62) bytes is truncated
- * by the kernel: it is dropped and counted in rx_errors (so are socket errors).
+ * A datagram larger than the mbuf's room after those 42 (62) bytes lands in a
+ * per-entry 64 KiB spill behind the mbuf and is copied into chained segments
+ * from the port's pool: every UDP datagram arrives whole (pkt_len = header +
+ * datagram). No segment mbuf: the datagram is dropped and counted in
+ * rx_nombuf. Socket errors count in rx_errors. Datagrams the kernel dropped
+ * (buffer full, ...) are rx_missed: the sockets' sk_drops (SO_MEMINFO), read
+ * at each stats() call.
  *
  * What tx takes: an mbuf with an Ethernet / IPv4 / UDP or Ethernet / IPv6 /
  * UDP header (as above, or as a NIC would send it; IPv6 without extension
  * headers). The payload goes to the IP destination and UDP destination port
  * with sendmmsg(), from the socket of that IP version bound to the UDP source
  * port (and source address, when several sockets share the port), or from one
- * of the port's sockets of that version when none is. An mbuf that is not
- * IPv4/UDP or IPv6/UDP, or whose lengths do not hold, is freed and counted in
+ * of the port's sockets of that version when none is. A chain of up to
+ * TX_SEGS segments is one datagram. An mbuf that is not IPv4/UDP or
+ * IPv6/UDP, of more segments, or whose lengths do not hold, is freed and counted in
  * tx_errors; one for which the port has no socket of its IP version is freed
  * and counted in tx_dropped.
  *
@@ -50,6 +58,12 @@
  * one returns less than it asked (drained, or EAGAIN); the socket then waits
  * again (lcx_source_poll()). Readiness is level-triggered, so data that came
  * between the last read and the wait is reported at the next react.
+ *
+ * The ring budget (doc/design.md): a socket that had data within the last
+ * throttle is "hot" and read again at the first poll HOT_GAP_NS or more after
+ * its last read, readable or not, so that the wake-up the budget timed reads
+ * it; each queue measures the kernel's truesize per datagram (SO_MEMINFO) and
+ * sets its ring size to SO_RCVBUF / truesize datagrams.
  */
 
 /* rte_ipv6_udptcp_cksum_mbuf() is experimental in DPDK 22.11. */

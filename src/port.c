@@ -121,6 +121,15 @@ lcx_port_from_dev(struct lcx_port_dev *dev)
 	return (struct lcx_port *)dev; /* dev is the first member */
 }
 
+void
+lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries)
+{
+	struct lcx_port *port = lcx_port_from_dev(dev);
+
+	if (q < dev->conf.nb_rxq)
+		port->rxq[q].poller.ring_size = entries; /* read by the same context */
+}
+
 /* --- mbuf pools for drivers --- */
 
 bool

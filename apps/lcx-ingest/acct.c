@@ -89,9 +89,11 @@ ingest_totals_json(const struct ingest_totals *t, FILE *f)
 	fprintf(f,
 		"{\"rx_total\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"accepted\":%" PRIu64
 		",\"accepted_bytes\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"malformed\":%" PRIu64
-		",\"sink_dropped\":%" PRIu64 ",\"balanced\":%s,\"filtered_by\":",
+		",\"sink_dropped\":%" PRIu64 ",\"balanced\":%s,\"port_rx_missed\":%" PRIu64
+		",\"port_rx_nombuf\":%" PRIu64 ",\"port_rx_errors\":%" PRIu64 ",\"filtered_by\":",
 		t->rx_total, t->rx_bytes, t->accepted, t->accepted_bytes, t->filtered,
-		t->malformed, t->sink_dropped, ingest_totals_balanced(t) ? "true" : "false");
+		t->malformed, t->sink_dropped, ingest_totals_balanced(t) ? "true" : "false",
+		t->port_rx_missed, t->port_rx_nombuf, t->port_rx_errors);
 	by_reason(f, t, INGEST_FILTER_FIRST, INGEST_MALFORMED_FIRST);
 	fputs(",\"malformed_by\":", f);
 	by_reason(f, t, INGEST_MALFORMED_FIRST, INGEST_VERDICT_MAX);

@@ -85,6 +85,8 @@ struct ingest_totals {
 	uint64_t seq_out_of_range, seq_resyncs, seq_no_seq;
 	uint64_t flows, flow_inserts, flow_evictions;
 	uint64_t sink_written, sink_written_bytes, sink_files, sink_rotations;
+	/** Summed over the ports (lcx_port_stats): frames lost before rx_total counted them. */
+	uint64_t port_rx_missed, port_rx_nombuf, port_rx_errors;
 };
 
 /**

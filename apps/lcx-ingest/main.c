@@ -624,6 +624,15 @@ ingest_app_totals(const struct ingest_app *a, struct ingest_totals *t)
 	for (i = 0; i < a->nb_rx; i++)
 		accts[i] = &a->rx[i]->eng.acct;
 	ingest_totals_sum(accts, a->nb_rx, a->sink ? ingest_sink_acct(a->sink) : NULL, t);
+	for (i = 0; i < a->nb_ports; i++) {
+		struct lcx_port_stats ps;
+
+		if (lcx_port_stats(a->ports[i], &ps) == 0) {
+			t->port_rx_missed += ps.rx_missed;
+			t->port_rx_nombuf += ps.rx_nombuf;
+			t->port_rx_errors += ps.rx_errors;
+		}
+	}
 }
 
 /* Flows: each rx context copies its top n, then they are merged here. */
@@ -943,10 +952,18 @@ print_summary(const struct ingest_totals *t, double secs)
 
 	fprintf(stderr, "lcx-ingest: %.2f s, %" PRIu64 " frames (%.0f pps)\n", secs, t->rx_total,
 		secs > 0 ? (double)t->rx_total / secs : 0.0);
+	uint64_t in_lost = t->port_rx_missed + t->port_rx_nombuf + t->port_rx_errors;
+
 	fprintf(stderr, "  rx_total %" PRIu64 " = accepted %" PRIu64 " + filtered %" PRIu64
 		" + malformed %" PRIu64 " + sink_dropped %" PRIu64 "  [%s]\n",
 		t->rx_total, t->accepted, t->filtered, t->malformed, t->sink_dropped,
-		ingest_totals_balanced(t) ? "balanced" : "NOT BALANCED");
+		!ingest_totals_balanced(t) ? "NOT BALANCED"
+		: in_lost ? "balanced, but input was lost: see below" : "balanced");
+	if (in_lost)
+		fprintf(stderr, "  LOST before rx_total: %" PRIu64 " frames at the ports: rx_missed %"
+			PRIu64 " (kernel socket buffer or NIC ring full), rx_nombuf %" PRIu64
+			" (no mbuf), rx_errors %" PRIu64 "\n", in_lost, t->port_rx_missed,
+			t->port_rx_nombuf, t->port_rx_errors);
 	for (v = INGEST_FILTER_FIRST; v < INGEST_VERDICT_MAX; v++)
 		if (t->verdict[v])
 			fprintf(stderr, "    %-9s %-14s %" PRIu64 "\n",

@@ -35,6 +35,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "filtered", t.filtered);
 	rte_tel_data_add_dict_u64(d, "malformed", t.malformed);
 	rte_tel_data_add_dict_u64(d, "sink_dropped", t.sink_dropped);
+	rte_tel_data_add_dict_u64(d, "port_rx_missed", t.port_rx_missed);
+	rte_tel_data_add_dict_u64(d, "port_rx_nombuf", t.port_rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "port_rx_errors", t.port_rx_errors);
 	for (v = INGEST_FILTER_FIRST; v < INGEST_VERDICT_MAX; v++) {
 		char name[64];
 

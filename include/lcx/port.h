@@ -104,8 +104,18 @@ struct lcx_port_stats {
 	 */
 	uint64_t tx_packets;
 	uint64_t tx_bytes;   /**< their bytes (as rx_bytes) */
-	uint64_t rx_missed;  /**< dropped by the device: ring full (imissed) */
-	uint64_t rx_nombuf;  /**< receive failed for want of an mbuf */
+	/**
+	 * Dropped before the caller saw them. dpdk: the device's ring was full
+	 * (imissed). socket: datagrams the kernel dropped at the port's sockets
+	 * (buffer full, bad checksum: each socket's sk_drops, read by
+	 * lcx_port_stats() with one getsockopt(SO_MEMINFO) per socket).
+	 */
+	uint64_t rx_missed;
+	/**
+	 * Receive failed for want of an mbuf. socket: also a datagram read from
+	 * the kernel whose tail found no segment mbuf (dropped).
+	 */
+	uint64_t rx_nombuf;
 	uint64_t rx_errors;  /**< receive errors (bad frames, socket errors) */
 	uint64_t tx_errors;  /**< send errors */
 	/** freed by lcx because the queue refused them, or by the driver (above) */

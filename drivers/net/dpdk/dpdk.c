@@ -49,6 +49,7 @@ struct dpdk_priv {
 	bool probed;             /* this driver plugged the device */
 	bool started;
 	struct rte_device *rdev; /* for rte_dev_remove() */
+	uint64_t stop_freed;     /* frames left in the rx rings at stop, freed: in rx_missed */
 	struct dpdk_rxq rxq[LCX_PORT_QUEUES_MAX];
 	struct dpdk_txq txq[LCX_PORT_QUEUES_MAX];
 };
@@ -426,8 +427,9 @@ dpdk_stop(struct lcx_port_dev *dev)
 			left += n;
 		}
 		if (left != 0)
-			DPDK_LOG(INFO, "%s: stop: %u frames left in rx queue %u freed", dev->name,
-				 left, q);
+			DPDK_LOG(NOTICE, "%s: stop: %u frames left in rx queue %u freed (counted "
+				 "in rx_missed)", dev->name, left, q);
+		__atomic_store_n(&p->stop_freed, p->stop_freed + left, __ATOMIC_RELAXED);
 	}
 	ret = rte_eth_dev_stop(p->port_id);
 	if (ret < 0) {
@@ -449,7 +451,7 @@ dpdk_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
 		return ret;
 	out->rx_bytes += st.ibytes;
 	out->tx_bytes += st.obytes;
-	out->rx_missed += st.imissed;
+	out->rx_missed += st.imissed + __atomic_load_n(&p->stop_freed, __ATOMIC_RELAXED);
 	out->rx_nombuf += st.rx_nombuf;
 	out->rx_errors += st.ierrors;
 	out->tx_errors += st.oerrors;
@@ -460,8 +462,11 @@ static int
 dpdk_stats_reset(struct lcx_port_dev *dev)
 {
 	struct dpdk_priv *p = dev->priv;
+	int ret = rte_eth_stats_reset(p->port_id);
 
-	return rte_eth_stats_reset(p->port_id);
+	if (ret == 0)
+		__atomic_store_n(&p->stop_freed, 0, __ATOMIC_RELAXED);
+	return ret;
 }
 
 static int

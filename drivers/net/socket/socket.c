@@ -28,17 +28,25 @@
  * source = the sender's address, destination = the address the datagram was
  * sent to (IPV6_PKTINFO when bound to [::], otherwise the bound address); UDP
  * as above; packet_type L2_ETHER | L3_IPV6 | L4_UDP, l2_len 14, l3_len 40.
+ * The IPv6 UDP checksum is computed (RFC 8200 forbids 0 there), over the
+ * chain when there is one; IPv4 frames carry UDP checksum 0 ("none").
  * The family is tested once per recvmmsg() call, not per datagram.
- * A datagram larger than the mbuf's room after those 42 (62) bytes is truncated
- * by the kernel: it is dropped and counted in rx_errors (so are socket errors).
+ * A datagram larger than the mbuf's room after those 42 (62) bytes lands in a
+ * per-entry 64 KiB spill behind the mbuf and is copied into chained segments
+ * from the port's pool: every UDP datagram arrives whole (pkt_len = header +
+ * datagram). No segment mbuf: the datagram is dropped and counted in
+ * rx_nombuf. Socket errors count in rx_errors. Datagrams the kernel dropped
+ * (buffer full, ...) are rx_missed: the sockets' sk_drops (SO_MEMINFO), read
+ * at each stats() call.
  *
  * What tx takes: an mbuf with an Ethernet / IPv4 / UDP or Ethernet / IPv6 /
  * UDP header (as above, or as a NIC would send it; IPv6 without extension
  * headers). The payload goes to the IP destination and UDP destination port
  * with sendmmsg(), from the socket of that IP version bound to the UDP source
  * port (and source address, when several sockets share the port), or from one
- * of the port's sockets of that version when none is. An mbuf that is not
- * IPv4/UDP or IPv6/UDP, or whose lengths do not hold, is freed and counted in
+ * of the port's sockets of that version when none is. A chain of up to
+ * TX_SEGS segments is one datagram. An mbuf that is not IPv4/UDP or
+ * IPv6/UDP, of more segments, or whose lengths do not hold, is freed and counted in
  * tx_errors; one for which the port has no socket of its IP version is freed
  * and counted in tx_dropped.
  *
@@ -50,15 +58,27 @@
  * one returns less than it asked (drained, or EAGAIN); the socket then waits
  * again (lcx_source_poll()). Readiness is level-triggered, so data that came
  * between the last read and the wait is reported at the next react.
+ *
+ * The ring budget (doc/design.md): a socket that had data within the last
+ * throttle is "hot" and read again at the first poll HOT_GAP_NS or more after
+ * its last read, readable or not, so that the wake-up the budget timed reads
+ * it; each queue measures the kernel's truesize per datagram (SO_MEMINFO) and
+ * sets its ring size to SO_RCVBUF / truesize datagrams.
  */
+
+/* rte_ipv6_udptcp_cksum_mbuf() is experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,11 +102,24 @@ RTE_LOG_REGISTER(lcx_logtype_socket, lcx.net.socket, NOTICE);
 /* The synthesised headers in front of the payload. */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
 #define HDR6_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
-/* sendmmsg() batch, and segments of one mbuf it sends. */
+/* sendmmsg() batch, and segments of one mbuf it sends (a 64 KiB datagram in 2 KiB mbufs: 33). */
 #define TX_BATCH 64
-#define TX_SEGS 8
-/* Kernel memory per queued datagram, for the ring budget (a 2 KiB skb). */
+#define TX_SEGS 64
+/*
+ * Kernel memory per queued datagram (skb truesize) before the first
+ * measurement: a datagram of up to about 1.5 KiB; the smallest the budget
+ * assumes ever (a 1-byte datagram on loopback takes 832).
+ */
 #define SKB_TRUESIZE_EST 2304
+#define SKB_TRUESIZE_MIN 512
+/* How often a queue measures the truesize of its datagrams. */
+#define TRUESIZE_EVERY_NS (10 * 1000 * 1000)
+/* A socket that had data is read again without readiness at most this often... */
+#define HOT_GAP_NS (50 * 1000)
+/* ... until none came for the throttle period, or at least this long. */
+#define HOT_IDLE_MIN_NS (100 * 1000)
+/* Behind the part of a datagram the first mbuf takes: the most any IPv4 or IPv6 one has left. */
+#define SPILL_LEN 65536
 /* Sockets of one port. */
 #define SOCKS_MAX 65536
 
@@ -116,8 +149,13 @@ struct sock {
 	bool any;                /* bound to 0.0.0.0 or [::]: IP(V6)_PKTINFO gives the dst */
 	bool ready;              /* on the ready list */
 	bool tasks_dropped;      /* the context stopped with this socket's task queued */
+	bool hot;                /* on the hot list */
 	struct sock_rxq *rxq;
 	struct sock *next_ready;
+	struct sock *hot_prev;   /* the hot list: oldest read first */
+	struct sock *hot_next;
+	uint64_t last_read;      /* context time of the last read, ns */
+	uint64_t last_data;      /* ... of the last read that had data */
 	struct lcx_source *src;  /* while attached */
 	struct lcx_waiter w;
 	struct lcx_task task;
@@ -128,15 +166,26 @@ struct sock_rxq {
 	uint32_t nb_socks;
 	struct sock *ready_head; /* readable sockets, round robin */
 	struct sock *ready_tail;
+	struct sock *hot_head;   /* sockets that had data at their last read */
+	struct sock *hot_tail;
+	struct lcx_context *ctx; /* attached to */
+	struct lcx_port_dev *dev;
+	uint16_t qid;
 	struct rte_mempool *pool;
 	uint16_t room;           /* payload bytes an mbuf takes behind an IPv4 header */
 	uint16_t room6;          /* ... behind an IPv6 header (20 bytes less) */
+	uint16_t seg_room;       /* payload bytes of each further segment */
 	uint16_t batch;          /* scratch entries */
+	uint32_t rcvbuf;         /* the smallest socket buffer of the port, bytes (SO_RCVBUF) */
+	uint32_t truesize;       /* kernel bytes per queued datagram, measured */
+	uint32_t ring;           /* rcvbuf / truesize: what the ring budget counts */
+	uint64_t truesize_due;   /* context time of the next measurement, ns */
 	uint64_t rx_errors;      /* context-written, relaxed */
 	uint64_t rx_nombuf;
 	struct rte_mbuf **mb;
 	struct mmsghdr *msgs;
-	struct iovec *iov;
+	struct iovec *iov;       /* two per entry: the first mbuf, the spill */
+	char *spill;             /* SPILL_LEN per entry: the rest of a datagram */
 	union sock_name *from;
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))]; /* or one in_pktinfo */
@@ -150,7 +199,7 @@ struct sock_txq {
 	uint64_t tx_errors;      /* sender-written, relaxed */
 	uint64_t tx_dropped;     /* no socket of the frame's family; sender-written, relaxed */
 	struct mmsghdr msgs[TX_BATCH];
-	struct iovec iov[TX_BATCH][TX_SEGS];
+	struct iovec (*iov)[TX_SEGS]; /* TX_BATCH entries */
 	union sock_name to[TX_BATCH];
 };
 
@@ -162,6 +211,10 @@ struct socket_priv {
 	uint32_t nb_family[2];
 	struct sock_rxq rxq[LCX_PORT_QUEUES_MAX];
 	struct sock_txq txq[LCX_PORT_QUEUES_MAX];
+	pthread_mutex_t drops_lock; /* stats() callers */
+	uint32_t *drops_seen;       /* per socket: the kernel's 32-bit drop count last read */
+	uint64_t drops;             /* their sum, wrap-arounds included */
+	uint64_t stop_freed;        /* datagrams left in the sockets at stop, discarded */
 };
 
 /* --- receive --- */
@@ -234,7 +287,7 @@ cmsg_find(const struct msghdr *mh, int level, int type)
 
 static inline void
 synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in *from,
-	      const struct msghdr *mh, uint32_t len)
+	      const struct msghdr *mh, uint32_t len, uint32_t head)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -267,17 +320,18 @@ synth_headers(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in
 	udp->src_port = from->sin_port;
 	udp->dst_port = s->port;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
-	udp->dgram_cksum = 0;
-	m->data_len = (uint16_t)(HDR_LEN + len);
-	m->pkt_len = m->data_len;
+	udp->dgram_cksum = 0; /* none: legal over IPv4 (RFC 768) */
+	m->data_len = (uint16_t)(HDR_LEN + head);
+	m->pkt_len = HDR_LEN + len;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP;
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);
 }
 
+/* The UDP checksum is set later, once the whole datagram is in m. */
 static inline void
 synth_headers6(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_in6 *from,
-	       const struct msghdr *mh, uint32_t len)
+	       const struct msghdr *mh, uint32_t len, uint32_t head)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
@@ -302,17 +356,45 @@ synth_headers6(struct rte_mbuf *m, const struct sock *s, const struct sockaddr_i
 	udp->dst_port = s->port;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
 	udp->dgram_cksum = 0;
-	m->data_len = (uint16_t)(HDR6_LEN + len);
-	m->pkt_len = m->data_len;
+	m->data_len = (uint16_t)(HDR6_LEN + head);
+	m->pkt_len = HDR6_LEN + len;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_UDP;
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);
 }
 
 /*
+ * The tail bytes of a datagram that did not fit in its first mbuf m (they
+ * are at src, in the spill) into further segments chained to m.
+ * @return 0, or -1 when the pool is out of mbufs (the caller frees m).
+ */
+static int
+chain_tail(struct sock_rxq *q, struct rte_mbuf *m, const char *src, uint32_t tail)
+{
+	struct rte_mbuf *last = m;
+
+	while (tail > 0) {
+		struct rte_mbuf *seg = rte_pktmbuf_alloc(q->pool);
+		uint32_t take = tail < q->seg_room ? tail : q->seg_room;
+
+		if (seg == NULL)
+			return -1;
+		memcpy(rte_pktmbuf_mtod(seg, char *), src, take);
+		seg->data_len = (uint16_t)take;
+		seg->pkt_len = take;
+		last->next = seg;
+		last = seg;
+		m->nb_segs++;
+		src += take;
+		tail -= take;
+	}
+	return 0;
+}
+
+/*
  * The datagrams recvmmsg() gave (r of them): headers in front of the good
- * ones, which go to out; the others are freed. Inlined twice with v6 a
- * constant, so the IPv4 path has no per-datagram family test.
+ * ones, which go to out; the others are freed and counted. Inlined twice
+ * with v6 a constant, so the IPv4 path has no per-datagram family test.
  */
 static __rte_always_inline uint16_t
 recv_finish(struct sock_rxq *q, const struct sock *s, int r, uint16_t room,
@@ -322,19 +404,62 @@ recv_finish(struct sock_rxq *q, const struct sock *s, int r, uint16_t room,
 
 	for (int i = 0; i < r; i++) {
 		struct msghdr *mh = &q->msgs[i].msg_hdr;
+		struct rte_mbuf *m = q->mb[i];
+		uint32_t len = q->msgs[i].msg_len;
+		uint32_t head = len < room ? len : room;
 
-		if ((mh->msg_flags & MSG_TRUNC) || q->msgs[i].msg_len > room) {
+		if (mh->msg_flags & MSG_TRUNC) {
+			/* Cannot happen: the spill takes the largest datagram. */
 			Q_ADD(q, rx_errors, 1);
-			rte_pktmbuf_free(q->mb[i]);
+			rte_pktmbuf_free(m);
 			continue;
 		}
 		if (v6)
-			synth_headers6(q->mb[i], s, &q->from[i].v6, mh, q->msgs[i].msg_len);
+			synth_headers6(m, s, &q->from[i].v6, mh, len, head);
 		else
-			synth_headers(q->mb[i], s, &q->from[i].v4, mh, q->msgs[i].msg_len);
-		out[v++] = q->mb[i];
+			synth_headers(m, s, &q->from[i].v4, mh, len, head);
+		if (len > head &&
+		    chain_tail(q, m, q->spill + (size_t)i * SPILL_LEN, len - head) < 0) {
+			Q_ADD(q, rx_nombuf, 1); /* read from the kernel, lost here: counted */
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (v6) {
+			/* IPv6 forbids UDP checksum 0 (RFC 8200 8.1): compute it. */
+			struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *,
+									  RTE_ETHER_HDR_LEN);
+			struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+			udp->dgram_cksum =
+				m->next == NULL
+					? rte_ipv6_udptcp_cksum(ip, udp)
+					: rte_ipv6_udptcp_cksum_mbuf(m, ip, RTE_ETHER_HDR_LEN + sizeof(*ip));
+		}
+		out[v++] = m;
 	}
 	return v;
+}
+
+/* A truesize sample: rmem bytes were queued before a read that drained r datagrams. */
+static void
+truesize_sample(struct sock_rxq *q, uint32_t rmem, int r)
+{
+	uint32_t ts = rmem / (uint32_t)r, ring;
+
+	if (ts < SKB_TRUESIZE_MIN)
+		ts = SKB_TRUESIZE_MIN;
+	/* Up at once, down by 1/8 a sample: the budget errs on the short side. */
+	if (ts >= q->truesize)
+		q->truesize = ts;
+	else
+		q->truesize -= (q->truesize - ts) / 8;
+	ring = q->rcvbuf / q->truesize;
+	if (ring < 2)
+		ring = 2;
+	if (ring != q->ring) {
+		q->ring = ring;
+		lcx_port_dev_rx_ring_set(q->dev, q->qid, ring);
+	}
 }
 
 /*
@@ -343,12 +468,14 @@ recv_finish(struct sock_rxq *q, const struct sock *s, int r, uint16_t room,
  */
 static int
 sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t want,
-	  uint16_t *nout)
+	  uint16_t *nout, uint64_t now)
 {
 	/* One family test per call: where the payload starts, how much fits. */
 	uint16_t hdr = s->v6 ? HDR6_LEN : HDR_LEN;
 	uint16_t room = s->v6 ? q->room6 : q->room;
 	socklen_t namelen = s->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	uint32_t mem[SK_MEMINFO_VARS];
+	bool sample = false;
 	int r;
 
 	*nout = 0;
@@ -359,15 +486,25 @@ sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t wa
 	for (uint16_t i = 0; i < want; i++) {
 		struct msghdr *mh = &q->msgs[i].msg_hdr;
 
-		q->iov[i].iov_base = rte_pktmbuf_mtod_offset(q->mb[i], char *, hdr);
-		q->iov[i].iov_len = room;
+		q->iov[2 * i].iov_base = rte_pktmbuf_mtod_offset(q->mb[i], char *, hdr);
+		q->iov[2 * i].iov_len = room;
+		q->iov[2 * i + 1].iov_base = q->spill + (size_t)i * SPILL_LEN;
+		q->iov[2 * i + 1].iov_len = SPILL_LEN;
 		mh->msg_name = &q->from[i];
 		mh->msg_namelen = namelen;
-		mh->msg_iov = &q->iov[i];
-		mh->msg_iovlen = 1;
+		mh->msg_iov = &q->iov[2 * i];
+		mh->msg_iovlen = 2;
 		mh->msg_control = s->any ? q->cmsg[i].buf : NULL;
 		mh->msg_controllen = s->any ? sizeof(q->cmsg[i].buf) : 0;
 		mh->msg_flags = 0;
+	}
+	/* Now and then: the kernel bytes queued, for the truesize of a datagram. */
+	if (now >= q->truesize_due) {
+		socklen_t ml = sizeof(mem);
+
+		sample = getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &ml) == 0 &&
+			 ml >= sizeof(uint32_t) * (SK_MEMINFO_RMEM_ALLOC + 1) &&
+			 mem[SK_MEMINFO_RMEM_ALLOC] != 0;
 	}
 	r = recvmmsg(s->fd, q->msgs, want, MSG_DONTWAIT, NULL);
 	if (r < 0) {
@@ -376,6 +513,13 @@ sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t wa
 		rte_pktmbuf_free_bulk(q->mb, want);
 		return -1;
 	}
+	if (sample && r > 0 && r < want) {
+		/* Drained: the r datagrams were the rmem bytes (and what came since). */
+		truesize_sample(q, mem[SK_MEMINFO_RMEM_ALLOC], r);
+		q->truesize_due = now + TRUESIZE_EVERY_NS;
+	} else if (sample) {
+		q->truesize_due = now + TRUESIZE_EVERY_NS / 8;
+	}
 	*nout = s->v6 ? recv_finish(q, s, r, room, out, true)
 		      : recv_finish(q, s, r, room, out, false);
 	if (r < want)
@@ -383,28 +527,88 @@ sock_recv(struct sock_rxq *q, struct sock *s, struct rte_mbuf **out, uint16_t wa
 	return r;
 }
 
+/* The hot list: sockets that had data lately, oldest read first. */
+static void
+hot_add(struct sock_rxq *q, struct sock *s)
+{
+	s->hot = true;
+	s->hot_next = NULL;
+	s->hot_prev = q->hot_tail;
+	if (q->hot_tail != NULL)
+		q->hot_tail->hot_next = s;
+	else
+		q->hot_head = s;
+	q->hot_tail = s;
+}
+
+static void
+hot_del(struct sock_rxq *q, struct sock *s)
+{
+	if (s->hot_prev != NULL)
+		s->hot_prev->hot_next = s->hot_next;
+	else
+		q->hot_head = s->hot_next;
+	if (s->hot_next != NULL)
+		s->hot_next->hot_prev = s->hot_prev;
+	else
+		q->hot_tail = s->hot_prev;
+	s->hot = false;
+	s->hot_prev = NULL;
+	s->hot_next = NULL;
+}
+
 static uint16_t
 socket_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sock_rxq *q = rxq;
+	uint64_t now = lcx_context_now(q->ctx);
 	uint16_t got = 0;
+
+	/*
+	 * A socket that had data is read again once HOT_GAP_NS passed, readable
+	 * or not: readiness comes at reacts only (once a throttle), while the
+	 * ring budget wakes the context before the socket buffer is half full,
+	 * and that wake-up must read it, as a NIC ring is read at every poll.
+	 */
+	while (q->hot_head != NULL && now - q->hot_head->last_read >= HOT_GAP_NS) {
+		struct sock *s = q->hot_head;
+
+		hot_del(q, s);
+		if (!s->ready)
+			ready_push(q, s);
+	}
+	if (q->ready_head == NULL)
+		return 0;
+
 	/* Each ready socket is read at most once per burst: a socket that always
 	 * has data cannot hold the others back. */
 	struct sock *last = q->ready_tail;
+	uint64_t idle = lcx_context_throttle(q->ctx);
 
+	if (idle < HOT_IDLE_MIN_NS)
+		idle = HOT_IDLE_MIN_NS;
 	while (got < n && q->ready_head != NULL) {
 		struct sock *s = ready_pop(q);
 		uint16_t want = (uint16_t)(n - got), v;
 		int r;
 
+		if (s->hot)
+			hot_del(q, s);
 		if (want > q->batch)
 			want = q->batch;
-		r = sock_recv(q, s, pkts + got, want, &v);
+		r = sock_recv(q, s, pkts + got, want, &v, now);
 		got = (uint16_t)(got + v);
-		if (r == want)
+		s->last_read = now;
+		if (r > 0)
+			s->last_data = now;
+		if (r == want) {
 			ready_push(q, s); /* maybe more: read again, after the others */
-		else
+		} else {
 			sock_wait(q, s);  /* drained */
+			/* Data within the last throttle: read it again without readiness. */
+			if (!s->ready && now - s->last_data < idle)
+				hot_add(q, s);
+		}
 		if (s == last)
 			break;
 	}
@@ -673,10 +877,19 @@ socket_rxq_detach(struct lcx_port_dev *dev, uint16_t qid, struct lcx_context *ct
 	struct sock_rxq *q = &p->rxq[qid];
 
 	(void)ctx;
-	for (uint32_t i = 0; i < q->nb_socks; i++)
-		sock_unbind(q->socks[i], ctx_stopped);
+	for (uint32_t i = 0; i < q->nb_socks; i++) {
+		struct sock *s = q->socks[i];
+
+		sock_unbind(s, ctx_stopped);
+		s->hot = false;
+		s->hot_prev = NULL;
+		s->hot_next = NULL;
+	}
 	q->ready_head = NULL;
 	q->ready_tail = NULL;
+	q->hot_head = NULL;
+	q->hot_tail = NULL;
+	q->ctx = NULL;
 }
 
 static int
@@ -688,9 +901,19 @@ socket_rxq_attach(struct lcx_port_dev *dev, uint16_t qid, struct lcx_context *ct
 
 	q->ready_head = NULL;
 	q->ready_tail = NULL;
+	q->hot_head = NULL;
+	q->hot_tail = NULL;
+	q->ctx = ctx;
+	q->truesize_due = 0; /* measure at the first read */
+	lcx_port_dev_rx_ring_set(dev, qid, q->ring);
 	for (uint32_t i = 0; i < q->nb_socks; i++) {
 		struct sock *s = q->socks[i];
 
+		s->hot = false;
+		s->hot_prev = NULL;
+		s->hot_next = NULL;
+		s->last_read = 0;
+		s->last_data = 0;
 		lcx_task_init(&s->task, ctx, sock_task, s);
 		lcx_waiter_init(&s->w, &s->task);
 		s->tasks_dropped = false;
@@ -902,8 +1125,10 @@ queues_free(struct socket_priv *p)
 		free(r->mb);
 		free(r->msgs);
 		free(r->iov);
+		free(r->spill);
 		free(r->from);
 		free(r->cmsg);
+		free(p->txq[q].iov);
 	}
 }
 
@@ -923,6 +1148,10 @@ queues_alloc(struct lcx_port_dev *dev, struct socket_priv *p)
 	}
 	if (room > UINT16_MAX)
 		room = UINT16_MAX;
+	uint32_t seg_room = data_room - RTE_PKTMBUF_HEADROOM; /* > room, so > 0 */
+
+	if (seg_room > UINT16_MAX)
+		seg_room = UINT16_MAX;
 	if (p->nb_family[1] != 0 && room <= HDR6_LEN - HDR_LEN) {
 		SOCK_LOG(ERR, "%s: mbufs of %u bytes leave no room for an IPv6 datagram",
 			 dev->name, data_room);
@@ -935,15 +1164,21 @@ queues_alloc(struct lcx_port_dev *dev, struct socket_priv *p)
 		r->pool = dev->pool;
 		r->room = (uint16_t)room;
 		r->room6 = (uint16_t)(room > HDR6_LEN - HDR_LEN ? room - (HDR6_LEN - HDR_LEN) : 0);
+		r->seg_room = (uint16_t)seg_room;
 		r->batch = c->burst;
+		r->dev = dev;
+		r->qid = q;
+		r->truesize = SKB_TRUESIZE_EST;
 		r->socks = calloc(nb != 0 ? nb : 1, sizeof(r->socks[0]));
 		r->mb = calloc(r->batch, sizeof(r->mb[0]));
 		r->msgs = calloc(r->batch, sizeof(r->msgs[0]));
-		r->iov = calloc(r->batch, sizeof(r->iov[0]));
+		r->iov = calloc(2u * r->batch, sizeof(r->iov[0]));
+		/* Pages are touched only by datagrams larger than an mbuf. */
+		r->spill = malloc((size_t)r->batch * SPILL_LEN);
 		r->from = calloc(r->batch, sizeof(r->from[0]));
 		r->cmsg = calloc(r->batch, sizeof(r->cmsg[0]));
 		if (r->socks == NULL || r->mb == NULL || r->msgs == NULL || r->iov == NULL ||
-		    r->from == NULL || r->cmsg == NULL)
+		    r->spill == NULL || r->from == NULL || r->cmsg == NULL)
 			return -ENOMEM;
 		dev->rxq[q] = r;
 	}
@@ -956,6 +1191,9 @@ queues_alloc(struct lcx_port_dev *dev, struct socket_priv *p)
 	for (uint16_t q = 0; q < c->nb_txq; q++) {
 		p->txq[q].priv = p;
 		p->txq[q].qid = q;
+		p->txq[q].iov = calloc(TX_BATCH, sizeof(p->txq[q].iov[0]));
+		if (p->txq[q].iov == NULL)
+			return -ENOMEM;
 		dev->txq[q] = &p->txq[q];
 	}
 	return 0;
@@ -1036,10 +1274,26 @@ socket_create(struct lcx_port_dev *dev)
 			 "it (sysctl -w net.core.rmem_max=%u) or run with CAP_NET_ADMIN",
 			 dev->name, c->rcvbuf, rcvbuf_min / 2, rcvbuf_min, c->rcvbuf);
 	dev->rcvbuf = rcvbuf_min;
-	/* The ring budget counts datagrams one socket buffer holds. */
+	/*
+	 * The ring budget counts datagrams one socket buffer holds: its bytes
+	 * over the kernel bytes of one queued datagram (skb truesize, 832 for a
+	 * 1-byte datagram on loopback, 2304 for 1400, 66 KiB for 65507). Each
+	 * queue starts from SKB_TRUESIZE_EST and measures (truesize_sample()).
+	 */
 	dev->rx_ring_size = rcvbuf_min > 0 ? (uint32_t)rcvbuf_min / SKB_TRUESIZE_EST : c->nb_rxd;
-	if (dev->rx_ring_size < c->burst)
-		dev->rx_ring_size = c->burst;
+	if (dev->rx_ring_size < 2)
+		dev->rx_ring_size = 2;
+	for (uint16_t q = 0; q < c->nb_rxq; q++) {
+		p->rxq[q].rcvbuf = rcvbuf_min > 0 ? (uint32_t)rcvbuf_min
+						  : c->nb_rxd * SKB_TRUESIZE_EST;
+		p->rxq[q].ring = dev->rx_ring_size;
+	}
+	p->drops_seen = calloc(p->nb, sizeof(p->drops_seen[0]));
+	if (p->drops_seen == NULL) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	pthread_mutex_init(&p->drops_lock, NULL);
 	SOCK_LOG(INFO, "%s: %u UDP sockets over %u rx queues, %d bytes of buffer each",
 		 dev->name, p->nb, c->nb_rxq, rcvbuf_min);
 	return 0;
@@ -1085,6 +1339,8 @@ socket_destroy(struct lcx_port_dev *dev)
 	free(p->by_port);
 	free(p->by_family[0]);
 	free(p->by_family[1]);
+	free(p->drops_seen);
+	pthread_mutex_destroy(&p->drops_lock);
 }
 
 static int
@@ -1094,17 +1350,81 @@ socket_start(struct lcx_port_dev *dev)
 	return 0; /* bound at create: the kernel queues datagrams from then on */
 }
 
+/*
+ * No context reads the sockets any more (the generic layer quiesced the
+ * queues): discard what they hold, counted (rx_missed), so that a datagram
+ * that came before the stop and was never read is not lost without a word.
+ * Bounded: a socket that keeps receiving does not hold the stop.
+ */
 static int
 socket_stop(struct lcx_port_dev *dev)
 {
-	(void)dev;
+	struct socket_priv *p = dev->priv;
+	struct mmsghdr msgs[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	char byte[TX_BATCH];
+	uint64_t freed = 0;
+
+	for (int i = 0; i < TX_BATCH; i++) {
+		iov[i].iov_base = &byte[i];
+		iov[i].iov_len = 1; /* UDP discards the rest of each datagram */
+	}
+	for (uint32_t i = 0; i < p->nb; i++) {
+		int rounds = dev->rcvbuf > 0 ? dev->rcvbuf / SKB_TRUESIZE_MIN / TX_BATCH + 1 : 64;
+		int r;
+
+		do {
+			memset(msgs, 0, sizeof(msgs));
+			for (int k = 0; k < TX_BATCH; k++) {
+				msgs[k].msg_hdr.msg_iov = &iov[k];
+				msgs[k].msg_hdr.msg_iovlen = 1;
+			}
+			r = recvmmsg(p->socks[i].fd, msgs, TX_BATCH, MSG_DONTWAIT, NULL);
+			if (r > 0)
+				freed += (uint64_t)r;
+		} while (r == TX_BATCH && --rounds > 0);
+	}
+	if (freed != 0) {
+		SOCK_LOG(NOTICE, "%s: stop: %" PRIu64 " datagrams left in the sockets discarded "
+			 "(counted in rx_missed)", dev->name, freed);
+		__atomic_store_n(&p->stop_freed, p->stop_freed + freed, __ATOMIC_RELAXED);
+	}
 	return 0;
+}
+
+/*
+ * Datagrams the kernel dropped at the port's sockets (buffer full, bad
+ * checksum, ...): each socket's sk_drops from SO_MEMINFO. That count is exact
+ * at the moment it is read, including drops no later datagram reported
+ * (SO_RXQ_OVFL tells them only with the next datagram received).
+ */
+static uint64_t
+kernel_drops(struct socket_priv *p)
+{
+	uint64_t sum;
+
+	pthread_mutex_lock(&p->drops_lock);
+	for (uint32_t i = 0; i < p->nb; i++) {
+		uint32_t mem[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mem);
+
+		if (getsockopt(p->socks[i].fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+		    len < sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1))
+			continue;
+		p->drops += (uint32_t)(mem[SK_MEMINFO_DROPS] - p->drops_seen[i]);
+		p->drops_seen[i] = mem[SK_MEMINFO_DROPS];
+	}
+	sum = p->drops;
+	pthread_mutex_unlock(&p->drops_lock);
+	return sum;
 }
 
 static int
 socket_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
 {
 	struct socket_priv *p = dev->priv;
+
+	out->rx_missed += kernel_drops(p) + __atomic_load_n(&p->stop_freed, __ATOMIC_RELAXED);
 
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		out->rx_errors += Q_GET(&p->rxq[q], rx_errors);

@@ -186,6 +186,18 @@ int lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want
  */
 void lcx_port_dev_pool_put(struct lcx_port_dev *dev);
 
+/**
+ * Change the ring size that the context's ring budget counts for rx queue q
+ * while it runs (lcx_port_dev.rx_ring_size sets it at each attach): for a
+ * queue whose capacity in packets depends on what arrives, such as a kernel
+ * socket buffer, which holds bytes of kernel memory per datagram.
+ * Call only from rx_burst or rxq_attach (the queue's context).
+ * @param dev the port.
+ * @param q an rx queue of it; others are ignored.
+ * @param entries packets the queue holds; 0 turns the budget off for it.
+ */
+void lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries);
+
 /** @return true when EAL is initialised in this process (mempools and ethdev work). */
 bool lcx_port_eal_ready(void);
 

@@ -145,16 +145,36 @@ def tshark_fields(cap, *fields):
     return [l.split("\t") for l in out.splitlines()]
 
 
-def big_run(tmp, case, sizes4, sizes6):
-    """Every size sent once over IPv4 and once over IPv6 loopback, with a capture:
-    each datagram counted and accepted, rx_bytes exact (headers of 42 and 62
-    bytes), nothing lost at the port; tshark reads back each frame's length and
-    finds no bad checksum (IPv6 UDP checksums are never 0)."""
+def check_payload(t, pdir, sizes4, sizes6, case):
+    """The payload files, read back: every datagram whole, in order, byte for byte."""
+    n = len(sizes4) + len(sizes6)
+    got = {}
+    for name in os.listdir(pdir):
+        with open(os.path.join(pdir, name), "rb") as f:
+            got["v6" if name.startswith("[") or name.count(":") > 1 else "v4"] = f.read()
+    for fam, sizes in (("v4", sizes4), ("v6", sizes6)):
+        want = b"".join(bytes((i * 7 + x) & 0xff for i in range(x)) for x in sizes)
+        if got.get(fam, b"") != want:
+            fail(f"payload file ({fam}): {len(got.get(fam, b''))} bytes on disk, want "
+                 f"{len(want)} (files {sorted(os.listdir(pdir))})")
+    if t["sink"]["written"] != n or t["sink"]["written_bytes"] != sum(sizes4) + sum(sizes6):
+        fail(f"sink counted {t['sink']}, the files hold {n} datagrams")
+    print(f"{case}: payload files hold every datagram byte for byte")
+
+
+def big_run(tmp, case, sizes4, sizes6, sink="capture"):
+    """Every size sent once over IPv4 and once over IPv6 loopback, with a capture
+    (or payload files): each datagram counted and accepted, rx_bytes exact
+    (headers of 42 and 62 bytes), nothing lost at the port; tshark reads back
+    each frame's length and finds no bad checksum (IPv6 UDP checksums are never
+    0); the payload files hold every datagram byte for byte."""
     if not ipv6_lo():
         skip("no ::1 on lo (IPv6 disabled?)")
     p4, p6 = PORT0 + 20, PORT0 + 21
     cap = os.path.join(tmp, case + ".pcapng")
-    capture = [f"--capture={cap}"] if shutil.which("tshark") else []
+    capture = [f"--capture={cap}"] if shutil.which("tshark") and sink == "capture" else []
+    pdir = os.path.join(tmp, case + "-payload")
+    payload = [f"--payload-dir={pdir}"] if sink == "payload" else []
 
     def send(s):
         s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -169,7 +189,7 @@ def big_run(tmp, case, sizes4, sizes6):
         s6.close()
 
     _, j = listen_run(tmp, case, [f"--listen=127.0.0.1:{p4},[::1]:{p6}", *capture,
-                                  "--throttle=5ms"], send)
+                                  *payload, "--throttle=5ms"], send)
     t = j["totals"]
     check_balanced(t)
     n = len(sizes4) + len(sizes6)
@@ -184,6 +204,9 @@ def big_run(tmp, case, sizes4, sizes6):
     if t["accepted"] != n or t["accepted_bytes"] != want_bytes:
         fail(f"accepted {t['accepted']} ({t['accepted_bytes']} bytes) of {n}: the parser "
              f"refused {t['malformed_by']}")
+    if payload:
+        check_payload(t, pdir, sizes4, sizes6, case)
+        return
     if not capture:
         print(f"{case}: no tshark: capture not checked")
         return
@@ -208,6 +231,7 @@ def case_sock_big(tmp):
 
 def case_sock_big_max(tmp):
     big_run(tmp, "sock_big_max", SIZES4_MAX, SIZES6_MAX)
+    big_run(tmp, "sock_big_max_payload", SIZES4_MAX, SIZES6_MAX, sink="payload")
 
 
 def main():

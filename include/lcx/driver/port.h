@@ -124,7 +124,7 @@ struct lcx_port_ops {
 	/** Optional: the MAC address (NULL: -ENOTSUP). @return 0 or -errno. */
 	int (*mac)(const struct lcx_port_dev *dev, uint8_t mac[6]);
 	/**
-	 * Optional: rx queue q is being attached to ctx; runs on ctx (see @file).
+	 * Optional: rx queue q is being attached to ctx; runs on ctx (see the file overview above).
 	 * For drivers whose receive needs the context (sources, tasks).
 	 * @return 0 or -errno (the attach fails with it).
 	 */
@@ -135,8 +135,8 @@ struct lcx_port_ops {
 	 */
 	void (*rxq_detach)(struct lcx_port_dev *dev, uint16_t q, struct lcx_context *ctx,
 			   bool ctx_stopped);
-	lcx_port_rx_burst_fn rx_burst; /**< fast path: receive a burst (see @file) */
-	lcx_port_tx_burst_fn tx_burst; /**< fast path: send a burst (see @file) */
+	lcx_port_rx_burst_fn rx_burst; /**< fast path: receive a burst (see the file overview above) */
+	lcx_port_tx_burst_fn tx_burst; /**< fast path: send a burst (see the file overview above) */
 	lcx_port_rx_fill_fn rx_fill;   /**< optional fast path: rx ring fill level */
 	/**
 	 * stats() reports rx_bytes and tx_bytes itself (a NIC counts them anyway),

@@ -13,20 +13,19 @@
  * Anything else (bad JSON, an unknown command or key, a bad value, a line
  * longer than CTL_LINE_MAX) gets an error and changes nothing; blank lines
  * are ignored. The server does the socket work (access, framing, fair turns,
- * idle and evicted clients, a client that does not read its replies); this
- * file answers requests and holds the --control-* options.
+ * idle and evicted clients, a client that does not read its replies), and
+ * apps/common/ctlsrv.c its options and messages; this file answers requests.
  */
 
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include <lcx/ctl.h>
+
+#include "ctlsrv.h"
 
 #include "json.h"
 #include "pmd.h"
@@ -35,12 +34,8 @@
 #define CTL_OUT_MAX (1u << 20)
 #define CTL_CLIENTS_MAX 64
 
-static struct lcx_ctl *ctl;
-/* --control-mode, --control-group, --control-idle */
-static uint32_t ctl_mode;
-static bool ctl_group;
-static uint32_t ctl_gid;
-static uint64_t ctl_idle_ns;
+/* "set": the forwarding contexts' throttle (fwd.c's, given at start). */
+static int (*set_throttle)(uint64_t throttle_us);
 
 static const char help_reply[] =
 	"{\"ok\":true,\"commands\":["
@@ -52,57 +47,6 @@ static const char help_reply[] =
 	"{\"cmd\":\"stop\",\"keys\":{},\"reply\":\"stopping:true, then the program stops as on "
 	"SIGTERM\"}]}\n";
 
-int
-pmd_control_option(const char *name, const char *arg, const char **why)
-{
-	char *end;
-
-	if (strcmp(name, "control-mode") == 0) {
-		unsigned long m;
-
-		errno = 0;
-		m = strtoul(arg, &end, 8);
-		if (*arg < '0' || *arg > '7' || *end != '\0' || errno != 0 || m > 0777 ||
-		    (m & 0600) != 0600) {
-			*why = "octal, 0600 to 0777, keeping 0600 (owner read, write)";
-			return -EINVAL;
-		}
-		ctl_mode = (uint32_t)m;
-	} else if (strcmp(name, "control-group") == 0) {
-		struct group *g = getgrnam(arg);
-		unsigned long v;
-
-		if (g != NULL) {
-			ctl_gid = (uint32_t)g->gr_gid;
-		} else {
-			errno = 0;
-			v = strtoul(arg, &end, 10);
-			if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
-			    v >= UINT32_MAX) {
-				*why = "no such group";
-				return -EINVAL;
-			}
-			ctl_gid = (uint32_t)v;
-		}
-		ctl_group = true;
-	} else if (strcmp(name, "control-idle") == 0) {
-		double s;
-
-		errno = 0;
-		s = strtod(arg, &end);
-		if (*arg == '\0' || *end != '\0' || errno != 0 || !isfinite(s) ||
-		    (s != 0 && (s < 0.001 || s > 1e7))) {
-			*why = "seconds, 0.001 to 1e7, or 0 for never";
-			return -EINVAL;
-		}
-		ctl_idle_ns = s == 0 ? LCX_CTL_IDLE_NEVER : (uint64_t)(s * 1e9);
-	} else {
-		*why = "unknown option";
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static void
 reply_stats(struct lcx_ctl_client *c)
 {
@@ -110,7 +54,6 @@ reply_stats(struct lcx_ctl_client *c)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct pmd_snap *now = malloc(sizeof(*now));
-	struct lcx_ctl_stats st;
 
 	if (f == NULL || now == NULL) {
 		if (f != NULL)
@@ -120,16 +63,11 @@ reply_stats(struct lcx_ctl_client *c)
 		lcx_ctl_reply_error(c, "out of memory");
 		return;
 	}
-	lcx_ctl_stats(ctl, &st);
 	pmd_snapshot(now);
 	/* The summary is one object: "ok" and "control" go in front of its members. */
-	fprintf(f, "{\"ok\":true,\"control\":{\"clients\":%u,\"accepted\":%" PRIu64
-		   ",\"requests\":%" PRIu64 ",\"refused_peer\":%" PRIu64
-		   ",\"refused_full\":%" PRIu64 ",\"evicted\":%" PRIu64
-		   ",\"idle_closed\":%" PRIu64 ",\"overflow_closed\":%" PRIu64
-		   ",\"long_lines\":%" PRIu64 "},",
-		st.clients, st.accepted, st.requests, st.refused_peer, st.refused_full,
-		st.evicted, st.idle_closed, st.overflow_closed, st.long_lines);
+	fputs("{\"ok\":true,\"control\":", f);
+	app_ctlsrv_stats_json(f);
+	fputc(',', f);
 	long head = ftell(f);
 
 	pmd_summary_json(f, &pmd.start, now, false);
@@ -216,7 +154,7 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 			lcx_ctl_reply_error(c, buf);
 			return 0;
 		}
-		if (pmd_set_throttle(v) < 0) {
+		if (set_throttle(v) < 0) {
 			lcx_ctl_reply_error(c, "cannot set the throttle");
 			return 0;
 		}
@@ -237,59 +175,23 @@ static void
 control_sent(void *arg)
 {
 	(void)arg;
-	pmd_request_stop("control");
+	app_ctl_request_stop(&pmd.ctl, "control", 0);
 }
 
 int
-pmd_control_start(struct lcx_context *ctx, const char *path)
+pmd_control_start(struct lcx_context *ctx, const char *path,
+		  int (*set_throttle_fn)(uint64_t throttle_us))
 {
-	const struct lcx_ctl_conf conf = {
+	const struct app_ctlsrv_conf conf = {
+		.prog = pmd_prog,
 		.path = path,
 		.handle = handle_line,
 		.sent = control_sent,
 		.line_max = CTL_LINE_MAX,
 		.out_max = CTL_OUT_MAX,
 		.clients_max = CTL_CLIENTS_MAX,
-		.flags = LCX_CTL_ERROR_OK | (ctl_group ? LCX_CTL_GROUP : 0),
-		.mode = ctl_mode,
-		.gid = ctl_gid,
-		.idle_ns = ctl_idle_ns,
 	};
-	int ret = lcx_ctl_create(ctx, &conf, &ctl);
 
-	if (ret == -EADDRINUSE)
-		fprintf(stderr, "lcx-pmd: --control: %s is in use by another process\n", path);
-	else if (ret == -EEXIST)
-		fprintf(stderr, "lcx-pmd: --control: %s exists and is not a socket (a file, "
-				"directory or symlink): left as it is\n", path);
-	else if (ret == -EACCES)
-		fprintf(stderr, "lcx-pmd: --control: %s is a socket of another user: left as "
-				"it is\n", path);
-	else if (ret == -ENAMETOOLONG)
-		fprintf(stderr, "lcx-pmd: --control: path longer than %zu bytes\n",
-			sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-	else if (ret < 0)
-		fprintf(stderr, "lcx-pmd: --control: cannot listen on %s: %s\n", path,
-			strerror(-ret));
-	return ret;
-}
-
-/* After the context stopped (it closed every socket): say what the socket
- * refused or closed, free the server, remove the path. */
-void
-pmd_control_stop(void)
-{
-	struct lcx_ctl_stats st;
-
-	if (ctl != NULL && lcx_ctl_stats(ctl, &st) == 0 &&
-	    (st.refused_peer | st.refused_full | st.evicted | st.idle_closed |
-	     st.overflow_closed) != 0)
-		fprintf(stderr,
-			"lcx-pmd: control socket: %" PRIu64 " clients served; refused %" PRIu64
-			" not allowed, %" PRIu64 " over the limit; closed %" PRIu64
-			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies\n",
-			st.accepted, st.refused_peer, st.refused_full, st.evicted,
-			st.idle_closed, st.overflow_closed);
-	lcx_ctl_destroy(ctl);
-	ctl = NULL;
+	set_throttle = set_throttle_fn;
+	return app_ctlsrv_start(ctx, &conf);
 }

@@ -13,9 +13,14 @@
  * gets each received burst, and generating modes also register a poller of
  * their own that sends a burst every loop iteration.
  *
- * The main lcore runs the control context (LCX_LAUNCH_NONE, driven by
- * lcx_context_run()): signals (signalfd), the --duration and --stats-period
- * timers and the --control socket.
+ * The main lcore runs the control context (apps/common/ctlctx.h): signals
+ * (signalfd), the --duration and --stats-period timers, the link watch and the
+ * --control socket.
+ *
+ * Files, and who calls whom (one way): main.c (the order of things) ->
+ * parameters.c (options), config.c (ports, pools, streams), fwd.c (the run,
+ * the control context's jobs) -> control.c (requests), stats.c (figures);
+ * the modes (iofwd.c, ...) are called through struct fwd_engine.
  */
 
 #include <stdbool.h>
@@ -30,19 +35,24 @@
 #include <lcx/pool.h>
 #include <lcx/port.h>
 
+#include "counter.h" /* APP_COUNTER_ADD: one context writes, the main lcore reads */
+#include "ctlctx.h"
+#include "ealdev.h"
+
 #define PMD_MAX_PORTS 32
 #define PMD_MAX_LCORES 128
 #define PMD_MAX_STREAMS (PMD_MAX_PORTS * LCX_PORT_QUEUES_MAX)
 #define PMD_BURST_MAX 512
+
+/* The generators' addresses: 198.18.0.1 -> 198.18.0.2 (RTE_IPV4() shifts a signed int). */
+#define PMD_IP_SRC ((198u << 24) | (18u << 16) | 1u)
+#define PMD_IP_DST ((198u << 24) | (18u << 16) | 2u)
 
 /* Exit codes. */
 #define PMD_EXIT_OK 0
 #define PMD_EXIT_ERROR 1 /* run-time failure: port, pool, lcore */
 #define PMD_EXIT_USAGE 2 /* bad command line */
 
-/* Counters written by one context, read by the main lcore: relaxed atomics. */
-#define PMD_ADD(field, v) __atomic_store_n(&(field), (field) + (v), __ATOMIC_RELAXED)
-#define PMD_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 enum pmd_topology {
 	TOPO_PAIRED = 0, /* 0<->1, 2<->3; an odd last port loops to itself */
@@ -99,7 +109,7 @@ fwd_stream_send(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, n);
 
 	if (unlikely(sent < n)) {
-		PMD_ADD(fs->fwd_dropped, n - sent);
+		APP_COUNTER_ADD(fs->fwd_dropped, n - sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
 	return sent;
@@ -114,16 +124,26 @@ struct fwd_lcore {
 	char name[LCX_NAME_MAX];
 };
 
-/* A forwarding mode (testpmd's struct fwd_engine). */
+/*
+ * A forwarding mode (testpmd's struct fwd_engine): what the set-up and the
+ * run need from a mode, so that no code asks which mode it is.
+ */
 struct fwd_engine {
 	const char *name;
 	const char *help;
 	/* Receive handler of every stream; arg is the struct fwd_stream. */
 	lcx_rx_fn rx;
-	/* Generator modes: send one round; returns packets sent (see txonly.c). */
-	unsigned int (*gen)(void *arg);
-	/* Transmits back out of the port it received on (udpecho). */
-	bool echo;
+	/*
+	 * Generator modes: the poller each stream registers on its context; its
+	 * poll (arg: the stream) sends one round and returns the packets sent
+	 * (see txonly.c). NULL: the mode only answers what it receives.
+	 */
+	const struct lcx_poller_ops *gen;
+	/*
+	 * The port a stream received on rx_port transmits to (an index in
+	 * pmd.ports). NULL: by --port-topology. udpecho: the same port.
+	 */
+	uint16_t (*tx_port_of)(uint16_t rx_port);
 };
 
 extern const struct fwd_engine io_engine;
@@ -175,8 +195,8 @@ struct pmd {
 	enum lcx_pool_layout pool_layout; /* --mp-alloc */
 	uint64_t throttle_us;
 	uint64_t idle_park_us; /* 0: the library's default (LCX_IDLE_PARK_FACTOR x throttle) */
-	double stats_period_s;
-	double duration_s;
+	uint64_t stats_ns;    /* --stats-period; 0: none */
+	uint64_t duration_ns; /* --duration; 0: until stopped */
 	const char *json_path;
 	const char *control_path;
 	bool tx_first;
@@ -202,26 +222,37 @@ struct pmd {
 	struct fwd_lcore lcores[PMD_MAX_LCORES];
 	unsigned int nb_lcores;
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
-	struct lcx_context *ctl; /* the main lcore's context */
+	struct app_ctl ctl; /* the main lcore's context: signals, timers, --control */
 	unsigned int main_lcore;
 	struct pmd_snap start;
 	bool started;
-	bool stopping;
-	const char *stop_reason;
 	uint64_t cur_throttle_us;
 	bool tty;
 };
 
 extern struct pmd pmd;
 
-/* main.c */
-#include <signal.h>
-void pmd_request_stop(const char *reason);
-/* The signals lcx-pmd handles on its control context (blocked in every thread). */
-void pmd_signal_mask(sigset_t *mask);
+/* parameters.c: the command line (exits on a usage error). */
+void pmd_usage(FILE *f);
+bool pmd_is_app_option(const char *arg);
+void pmd_parse_args(int argc, char **argv);
+void __attribute__((format(printf, 2, 3), noreturn)) pmd_die(int code, const char *fmt, ...);
+extern const char *pmd_prog;
+
+/* config.c: ports, pools, streams (exits on an error). */
+void pmd_config(const struct app_devs *devs);
+const char *pmd_port_label(uint16_t i);
+/* After the run: the ports destroyed and their ethdevs closed (their mbufs back). */
+void pmd_ports_close(void);
+void pmd_config_free(void);
+
+/* fwd.c: the run: contexts, forwarding, the control context's jobs. */
+void pmd_ctl_create(void);   /* the control context (the forwarding ones' stats read it) */
+void pmd_start(void);        /* forwarding contexts, streams attached, generators on */
+void pmd_ctl_start(void);    /* the control context's signals, timers, --control */
+void pmd_stop(void);         /* streams detached, generators off (the contexts run on) */
+void pmd_live_end(void);     /* end a live line on a terminal */
 int pmd_set_throttle(uint64_t throttle_us);
-/* The layout of the mbuf pools ("packed" or "native"). */
-const char *pmd_pool_layout(void);
 
 /* stats.c */
 void pmd_snapshot(struct pmd_snap *s);
@@ -234,21 +265,29 @@ void pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b
 /* The live line: rates over [a, b]. */
 void pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty);
 double pmd_cpu_seconds(void);
+/* The layout of the mbuf pools ("packed" or "native"). */
+const char *pmd_pool_layout(void);
+/*
+ * --json: checked at start (a path that cannot be written fails before
+ * anything runs, exit 1), written whole at the end and renamed into place
+ * (apps/common/outfile.h). write: 0, or -1 said on stderr.
+ */
+void pmd_json_open(void);
+int pmd_json_write(const struct pmd_snap *end);
 
-/* control.c */
-int pmd_control_start(struct lcx_context *ctx, const char *path);
-/* --control-mode, --control-group, --control-idle (name without "--"): 0, or
- * -EINVAL with why set. */
-int pmd_control_option(const char *name, const char *arg, const char **why);
-void pmd_control_stop(void);
+/* control.c: the --control requests; set_throttle: "set" (fwd.c's pmd_set_throttle). */
+int pmd_control_start(struct lcx_context *ctx, const char *path,
+		      int (*set_throttle)(uint64_t throttle_us));
 
 /* txonly.c: the packet template shared by txonly, flowgen and --tx-first. */
 void pmd_pkt_template(struct fwd_stream *fs);
 /* Build n template packets into pkts (allocated from fs->pool). Returns how many. */
 unsigned int pmd_pkt_build(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n);
 uint16_t pmd_ipv4_cksum(const void *hdr);
-unsigned int pmd_txonly_gen(void *arg);
-unsigned int pmd_flowgen_gen(void *arg);
+/* One generator round of the stream; mark (flowgen) edits the packets before they go. */
+unsigned int pmd_gen_round(struct fwd_stream *fs,
+			   void (*mark)(struct fwd_stream *fs, struct rte_mbuf **pkts,
+					unsigned int n));
 void pmd_gen_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 		void *arg);
 

@@ -5,11 +5,13 @@
  * the JSON summary (also the control socket's "stats" reply).
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "ealdev.h"
+#include "outfile.h"
 #include "pmd.h"
 
 double
@@ -21,6 +23,15 @@ pmd_cpu_seconds(void)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+const char *
+pmd_pool_layout(void)
+{
+	for (unsigned int s = 0; s < RTE_DIM(pmd.pools); s++)
+		if (pmd.pools[s] != NULL)
+			return lcx_pool_layout_name(lcx_pktmbuf_pool_layout(pmd.pools[s]));
+	return lcx_pool_layout_name(pmd.pool_layout);
 }
 
 static uint64_t
@@ -44,15 +55,15 @@ pmd_snapshot(struct pmd_snap *s)
 	for (uint32_t k = 0; k < pmd.nb_streams && pmd.streams != NULL; k++) {
 		const struct fwd_stream *fs = &pmd.streams[k];
 
-		s->port[fs->tx_port_id].fwd_dropped += PMD_GET(fs->fwd_dropped);
-		s->port[fs->tx_port_id].gen_nombuf += PMD_GET(fs->gen_nombuf);
-		s->port[fs->rx_port_id].ignored += PMD_GET(fs->ignored);
+		s->port[fs->tx_port_id].fwd_dropped += APP_COUNTER_GET(fs->fwd_dropped);
+		s->port[fs->tx_port_id].gen_nombuf += APP_COUNTER_GET(fs->gen_nombuf);
+		s->port[fs->rx_port_id].ignored += APP_COUNTER_GET(fs->ignored);
 	}
 	for (unsigned int l = 0; l < pmd.nb_lcores; l++)
 		if (pmd.lcores[l].ctx != NULL)
 			lcx_context_stats(pmd.lcores[l].ctx, &s->ctx[l]);
-	if (pmd.ctl != NULL)
-		lcx_context_stats(pmd.ctl, &s->ctx[pmd.nb_lcores]);
+	if (pmd.ctl.ctx != NULL)
+		lcx_context_stats(pmd.ctl.ctx, &s->ctx[pmd.nb_lcores]);
 }
 
 static double
@@ -149,8 +160,8 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 		   "%s%s\n", pmd.engine->name, pmd.nb_ports, pmd.nb_ports == 1 ? "" : "s",
 		pmd.nb_lcores, pmd.nb_lcores == 1 ? "" : "s", pmd.burst,
 		(unsigned long long)pmd.cur_throttle_us,
-		pmd.stopping ? "stopped by " : "running (SIGUSR1: the figures so far)",
-		pmd.stopping ? (pmd.stop_reason != NULL ? pmd.stop_reason : "?") : "");
+		pmd.ctl.stopping ? "stopped by " : "running (SIGUSR1: the figures so far)",
+		pmd.ctl.stopping ? (pmd.ctl.stop_reason != NULL ? pmd.ctl.stop_reason : "?") : "");
 	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
 		fprintf(f, "\n  ---------------------- port %u (%s) ----------------------\n",
 			pmd.ports[i].ethdev_id, pmd.ports[i].name);
@@ -214,9 +225,9 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bo
 	fprintf(f, ",\"nb_ports\":%u,\"nb_streams\":%u,\"nb_cores\":%u,\"burst\":%u,"
 		   "\"throttle_us\":%llu,\"running\":%s,\"stop_reason\":",
 		pmd.nb_ports, pmd.nb_streams, pmd.nb_lcores, pmd.burst, U(pmd.cur_throttle_us),
-		pmd.stopping ? "false" : "true");
-	if (pmd.stop_reason != NULL)
-		json_str(f, pmd.stop_reason);
+		pmd.ctl.stopping ? "false" : "true");
+	if (pmd.ctl.stop_reason != NULL)
+		json_str(f, pmd.ctl.stop_reason);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"mbuf_layout\":");
@@ -275,4 +286,33 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bo
 		app_pools_json(f);
 	}
 	fputc('}', f);
+}
+
+static struct app_out json_out;
+
+void
+pmd_json_open(void)
+{
+	char err[512];
+
+	if (pmd.json_path == NULL)
+		return;
+	if (app_out_open(&json_out, pmd.json_path, err, sizeof(err)) < 0)
+		pmd_die(PMD_EXIT_ERROR, "--json: cannot write %s", err);
+}
+
+int
+pmd_json_write(const struct pmd_snap *end)
+{
+	char err[512];
+
+	if (pmd.json_path == NULL)
+		return 0;
+	pmd_summary_json(json_out.f, &pmd.start, end, true);
+	fputc('\n', json_out.f);
+	if (app_out_commit(&json_out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: --json: cannot write %s\n", pmd_prog, err);
+		return -1;
+	}
+	return 0;
 }

@@ -16,8 +16,8 @@
  * --tx-count the stream stops after its share of packets has been sent
  * (refused packets do not count). Nothing is sent while the tx port's link is
  * down (the main lcore watches the links), as testpmd waits for links before
- * it starts. This file also holds the template and builder that flowgen and
- * --tx-first use.
+ * it starts. This file also holds the template, the builder and the round
+ * that flowgen (flowgen.c) and --tx-first use.
  */
 
 #include <string.h>
@@ -28,9 +28,6 @@
 
 #include "pmd.h"
 
-/* 198.18.0.1 and .2 (RTE_IPV4() shifts a signed int: UBSan says so). */
-#define IP_SRC ((198u << 24) | (18u << 16) | 1u)
-#define IP_DST ((198u << 24) | (18u << 16) | 2u)
 #define UDP_PORT 9
 #define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		 sizeof(struct rte_udp_hdr))
@@ -59,8 +56,8 @@ pmd_pkt_template(struct fwd_stream *fs)
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(IP_SRC);
-	ip->dst_addr = rte_cpu_to_be_32(IP_DST);
+	ip->src_addr = rte_cpu_to_be_32(PMD_IP_SRC);
+	ip->dst_addr = rte_cpu_to_be_32(PMD_IP_DST);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(UDP_PORT);
@@ -73,7 +70,7 @@ unsigned int
 pmd_pkt_build(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n)
 {
 	if (rte_pktmbuf_alloc_bulk(fs->pool, pkts, n) != 0) {
-		PMD_ADD(fs->gen_nombuf, n);
+		APP_COUNTER_ADD(fs->gen_nombuf, n);
 		return 0;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -84,22 +81,6 @@ pmd_pkt_build(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n)
 		m->pkt_len = fs->pkt_len;
 	}
 	return n;
-}
-
-/* flowgen: spread packets over nb_flows destination addresses. */
-static void
-set_flows(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
-								  sizeof(struct rte_ether_hdr));
-
-		ip->dst_addr = rte_cpu_to_be_32(IP_DST + fs->next_flow);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if (++fs->next_flow >= fs->nb_flows)
-			fs->next_flow = 0;
-	}
 }
 
 /* How many packets this round may send: the burst, the quota and the rate. */
@@ -137,8 +118,9 @@ gen_allowance(struct fwd_stream *fs)
 	return (unsigned int)n;
 }
 
-static unsigned int
-gen_round(struct fwd_stream *fs, bool flows)
+unsigned int
+pmd_gen_round(struct fwd_stream *fs,
+	      void (*mark)(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n))
 {
 	struct rte_mbuf *pkts[PMD_BURST_MAX];
 	unsigned int n;
@@ -155,8 +137,8 @@ gen_round(struct fwd_stream *fs, bool flows)
 	n = pmd_pkt_build(fs, pkts, n);
 	if (n == 0)
 		return 0;
-	if (flows)
-		set_flows(fs, pkts, n);
+	if (mark != NULL)
+		mark(fs, pkts, n);
 	/* What is not sent is freed, and neither the quota nor the credit is spent on it. */
 	sent = fwd_stream_send(fs, pkts, (uint16_t)n);
 	if (fs->gen_quota != UINT64_MAX)
@@ -166,17 +148,16 @@ gen_round(struct fwd_stream *fs, bool flows)
 	return sent;
 }
 
-unsigned int
-pmd_txonly_gen(void *arg)
+static unsigned int
+txonly_gen(void *arg)
 {
-	return gen_round(arg, false);
+	return pmd_gen_round(arg, NULL);
 }
 
-unsigned int
-pmd_flowgen_gen(void *arg)
-{
-	return gen_round(arg, true);
-}
+static const struct lcx_poller_ops txonly_gen_ops = {
+	.name = "txonly",
+	.poll = txonly_gen,
+};
 
 /*
  * Generators receive too: free what arrives (the port counts it). testpmd's
@@ -195,5 +176,5 @@ const struct fwd_engine txonly_engine = {
 	.name = "txonly",
 	.help = "generate UDP/IPv4 of --txpkts bytes; count and free what arrives",
 	.rx = pmd_gen_rx,
-	.gen = pmd_txonly_gen,
+	.gen = &txonly_gen_ops,
 };

@@ -94,7 +94,7 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 			bad[nb_bad++] = pkts[i];
 	}
 	if (nb_bad != 0) {
-		PMD_ADD(fs->ignored, nb_bad);
+		APP_COUNTER_ADD(fs->ignored, nb_bad);
 		rte_pktmbuf_free_bulk(bad, nb_bad);
 	}
 	if (nb_out == 0)
@@ -102,9 +102,16 @@ udpecho_rx(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16
 	fwd_stream_send(fs, out, nb_out);
 }
 
+/* Back out of the port it came in on, whatever --port-topology says. */
+static uint16_t
+same_port(uint16_t rx_port)
+{
+	return rx_port;
+}
+
 const struct fwd_engine udpecho_engine = {
 	.name = "udpecho",
 	.help = "UDP back out of the port it came in on, MACs, IPs, ports swapped",
 	.rx = udpecho_rx,
-	.echo = true,
+	.tx_port_of = same_port,
 };

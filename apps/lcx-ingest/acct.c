@@ -20,39 +20,39 @@ ingest_totals_sum(const struct ingest_acct *const *accts, unsigned int n,
 		 * may be off by the frames of one burst; once it has stopped
 		 * they balance exactly. */
 		for (v = 0; v < INGEST_VERDICT_MAX; v++)
-			t->verdict[v] += INGEST_RD(a->verdict[v]);
-		t->accepted += INGEST_RD(a->accepted);
-		t->accepted_bytes += INGEST_RD(a->accepted_bytes);
-		t->sink_queue_full += INGEST_RD(a->sink_queue_full);
-		t->seq_received += INGEST_RD(a->seq_received);
-		t->seq_expected += INGEST_RD(a->seq_expected);
-		t->seq_lost += INGEST_RD(a->seq_lost);
-		t->seq_reordered += INGEST_RD(a->seq_reordered);
-		t->seq_duplicate += INGEST_RD(a->seq_duplicate);
-		t->seq_out_of_range += INGEST_RD(a->seq_out_of_range);
-		t->seq_resyncs += INGEST_RD(a->seq_resyncs);
-		t->seq_no_seq += INGEST_RD(a->seq_no_seq);
-		t->flows += INGEST_RD(a->flows);
-		t->flow_inserts += INGEST_RD(a->flow_inserts);
-		t->flow_evictions += INGEST_RD(a->flow_evictions);
-		t->rx_bytes += INGEST_RD(a->rx_bytes);
-		t->rx_total += INGEST_RD(a->rx_total);
+			t->verdict[v] += APP_COUNTER_GET(a->verdict[v]);
+		t->accepted += APP_COUNTER_GET(a->accepted);
+		t->accepted_bytes += APP_COUNTER_GET(a->accepted_bytes);
+		t->sink_queue_full += APP_COUNTER_GET(a->sink_queue_full);
+		t->seq_received += APP_COUNTER_GET(a->seq_received);
+		t->seq_expected += APP_COUNTER_GET(a->seq_expected);
+		t->seq_lost += APP_COUNTER_GET(a->seq_lost);
+		t->seq_reordered += APP_COUNTER_GET(a->seq_reordered);
+		t->seq_duplicate += APP_COUNTER_GET(a->seq_duplicate);
+		t->seq_out_of_range += APP_COUNTER_GET(a->seq_out_of_range);
+		t->seq_resyncs += APP_COUNTER_GET(a->seq_resyncs);
+		t->seq_no_seq += APP_COUNTER_GET(a->seq_no_seq);
+		t->flows += APP_COUNTER_GET(a->flows);
+		t->flow_inserts += APP_COUNTER_GET(a->flow_inserts);
+		t->flow_evictions += APP_COUNTER_GET(a->flow_evictions);
+		t->rx_bytes += APP_COUNTER_GET(a->rx_bytes);
+		t->rx_total += APP_COUNTER_GET(a->rx_total);
 	}
 	for (v = INGEST_FILTER_FIRST; v < INGEST_MALFORMED_FIRST; v++)
 		t->filtered += t->verdict[v];
 	for (v = INGEST_MALFORMED_FIRST; v < INGEST_VERDICT_MAX; v++)
 		t->malformed += t->verdict[v];
 	if (sink != NULL) {
-		t->sink_write_errors = INGEST_RD(sink->write_errors);
-		t->sink_nomem = INGEST_RD(sink->nomem);
-		t->sink_written = INGEST_RD(sink->written);
-		t->sink_written_bytes = INGEST_RD(sink->written_bytes);
-		t->sink_files = INGEST_RD(sink->files);
-		t->sink_rotations = INGEST_RD(sink->rotations);
-		t->sink_over_limit = INGEST_RD(sink->over_limit);
-		t->sink_removed = INGEST_RD(sink->removed);
-		t->sink_rotated_out = INGEST_RD(sink->rotated_out);
-		t->sink_files_deleted = INGEST_RD(sink->files_deleted);
+		t->sink_write_errors = APP_COUNTER_GET(sink->write_errors);
+		t->sink_nomem = APP_COUNTER_GET(sink->nomem);
+		t->sink_written = APP_COUNTER_GET(sink->written);
+		t->sink_written_bytes = APP_COUNTER_GET(sink->written_bytes);
+		t->sink_files = APP_COUNTER_GET(sink->files);
+		t->sink_rotations = APP_COUNTER_GET(sink->rotations);
+		t->sink_over_limit = APP_COUNTER_GET(sink->over_limit);
+		t->sink_removed = APP_COUNTER_GET(sink->removed);
+		t->sink_rotated_out = APP_COUNTER_GET(sink->rotated_out);
+		t->sink_files_deleted = APP_COUNTER_GET(sink->files_deleted);
 		lost = t->sink_write_errors + t->sink_nomem + t->sink_over_limit +
 		       t->sink_removed + t->sink_rotated_out;
 		t->accepted = t->accepted >= lost ? t->accepted - lost : 0;

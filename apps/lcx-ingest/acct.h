@@ -24,12 +24,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "counter.h" /* APP_COUNTER_ADD, APP_COUNTER_GET */
 #include "parse.h"
 
-/** Add n to a counter owned by the calling thread, readable from others. */
-#define INGEST_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
-/** Read a counter owned by another thread. */
-#define INGEST_RD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 /** Counters of one rx context. */
 struct ingest_acct {
@@ -90,7 +87,7 @@ struct ingest_totals {
 };
 
 /**
- * Sum counters (each read with INGEST_RD).
+ * Sum counters (each read with APP_COUNTER_GET).
  * @param accts one per rx context.
  * @param n how many.
  * @param sink the writer's, or NULL when counting only.

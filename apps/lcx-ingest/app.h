@@ -4,8 +4,10 @@
 
 /**
  * @file
- * lcx-ingest's run-time state, shared by main.c (set-up, receive path,
- * stats), ctl.c (control socket) and telemetry.c.
+ * lcx-ingest's run-time state and its modules. Who calls whom (one way):
+ * main.c -> options.c, setup.c, summary.c -> rx.c (the receive path; the
+ * queries of its counters and flows) and ctl.c, telemetry.c (which call rx.c's
+ * queries and apps/common); nothing calls back into main.c or setup.c.
  *
  * Threads: one rx context per worker lcore (or one pinned thread when EAL
  * has no worker), each owning an engine; one writer context (the sink); the
@@ -17,7 +19,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <lcx/port.h>
+
 #include "acct.h"
+#include "ctlctx.h"
+#include "ealargs.h"
+#include "outfile.h"
 #include "engine.h"
 #include "parse.h"
 #include "seq.h"
@@ -25,6 +32,8 @@
 
 struct lcx_context;
 struct lcx_port;
+struct rte_mbuf;
+struct rte_mempool;
 
 #define INGEST_RX_MAX 64
 #define INGEST_PORTS_MAX 32
@@ -93,11 +102,93 @@ struct ingest_app {
 	unsigned int nb_binds;
 	struct ingest_sink *sink;
 	struct lcx_context *sink_ctx;
-	struct lcx_context *ctl_ctx;
+	struct app_ctl ctl;         /**< the control context; ctl.stop_reason: why the run ended */
+	struct rte_mempool *pool;   /**< the rx mbufs */
 	uint64_t start_ns;          /**< lcx_tsc_ns() at start */
-	int stop_reason;            /**< 0 duration, else signal number, -1 control */
-	bool stopping;
+	char **eal_argv;            /**< what rte_eal_init() got */
+	bool own_prefix;            /**< --file-prefix=lcx-ingest-<pid> added */
 };
+
+/* options.c */
+
+/** The --help text. */
+void ingest_usage(FILE *f, const char *prog);
+
+/**
+ * Parse the options (argv[0] the program; after "--"). Exits 0 for --help
+ * and --version. @return 0, or -EINVAL said on stderr.
+ */
+int ingest_opts_parse(int argc, char **argv, struct ingest_opts *o);
+
+/* setup.c, in the order main() calls it */
+
+/**
+ * The EAL: its defaults added, net_pcap link types checked, signals blocked,
+ * rte_eal_init(), lcx_eal_attach(), the named devices checked.
+ * @return 0; an exit status (1, 2) before the EAL started; -1 after it.
+ */
+int ingest_eal_init(struct ingest_app *app, struct app_argv *eal);
+/** The rx contexts. @return 0 or -errno (said). */
+int ingest_rx_start(struct ingest_app *app);
+/** The writer context, with --capture or --payload-dir. @return 0 or -errno (said). */
+int ingest_sink_start(struct ingest_app *app);
+/** The control context. @return 0 or -errno (said). */
+int ingest_ctl_create(struct ingest_app *app);
+/** The pool and the ports, their queues attached, started. @return 0 or -errno (said). */
+int ingest_ports_open(struct ingest_app *app);
+/** Stop receiving, drain the writer. @return the run's duration, s. */
+double ingest_stop(struct ingest_app *app);
+/** Destroy the ports and close every ethdev. */
+void ingest_ports_close(struct ingest_app *app);
+/** Release the rest, the EAL last. */
+void ingest_release(struct ingest_app *app);
+
+/* rx.c */
+
+/** The rx handler of every queue (arg: its struct ingest_rxq_bind). */
+void ingest_rx_handler(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		       void *arg);
+/**
+ * One rx context and its engine. lcore: the worker lcore, or -1 for a thread.
+ * @return 0 or -errno (said); on an engine error the context is kept (released by
+ * ingest_rx_destroy()).
+ */
+int ingest_rx_create(struct ingest_app *app, unsigned int id, int lcore);
+/** Stop every rx context. */
+void ingest_rx_stop(struct ingest_app *app);
+/** Free the engines and release the rx contexts. */
+void ingest_rx_destroy(struct ingest_app *app);
+/** Run fn as the owner of ctx: through its loop while it runs, directly once stopped. */
+int ingest_run_on(struct lcx_context *ctx, int (*fn)(struct lcx_context *, void *), void *arg);
+
+/* summary.c */
+
+/** A port's figures, kept for the summary written after the ports are gone. */
+struct ingest_port_fig {
+	char name[128]; /**< lcx port names are shorter (LCX_PORT_NAME_MAX) */
+	char driver[32];
+	struct lcx_port_stats ps;
+	int rcvbuf;
+};
+
+/** The stats line starts counting now (after the ports started). */
+void ingest_stats_start(const struct ingest_app *app);
+/** The stats line (--stats-period, SIGUSR1) on stderr. Control context. */
+void ingest_stats_line(struct ingest_app *app);
+/** End a stats line on a terminal. */
+void ingest_stats_end(const struct ingest_app *app);
+/** The final table on stderr. */
+void ingest_summary_print(const struct ingest_app *app, const struct ingest_totals *t,
+			  double secs);
+/** Keep every port's figures. */
+void ingest_port_figs(const struct ingest_app *app, struct ingest_port_fig *pf);
+/**
+ * The --json summary into o (opened at start), renamed into place.
+ * @return 0 or -EIO (said).
+ */
+int ingest_summary_json(struct ingest_app *app, struct app_out *o,
+			const struct ingest_totals *t, const struct ingest_port_fig *pf,
+			double secs);
 
 /** Sum every counter. Any thread. */
 void ingest_app_totals(const struct ingest_app *app, struct ingest_totals *t);
@@ -120,23 +211,8 @@ int ingest_app_top_flows(struct ingest_app *app, unsigned int n, struct ingest_f
  */
 int ingest_app_flows_json(struct ingest_app *app, unsigned int n, FILE *f);
 
-/** End the run (control "stop"): stops the control context's loop. */
-void ingest_app_request_stop(struct ingest_app *app, int reason);
-
 /** Start the control socket on the control context. @return 0 or -errno. */
 int ingest_ctl_start(struct ingest_app *app, const char *path);
-
-/**
- * An option --control-mode, --control-group or --control-idle.
- * @param name its name without "--".
- * @param arg its value.
- * @param why on failure, what the value should be.
- * @return 0 or -EINVAL.
- */
-int ingest_ctl_option(const char *name, const char *arg, const char **why);
-
-/** Close the control socket and remove its path. */
-void ingest_ctl_stop(struct ingest_app *app);
 
 /** Register the /lcx/ingest/... telemetry commands. @return 0 or -errno. */
 int ingest_telemetry_register(struct ingest_app *app);

@@ -59,6 +59,9 @@ num(struct lex *l, uint64_t *v)
 	while (l->p < l->end && *l->p >= '0' && *l->p <= '9') {
 		if (++digits > 12)
 			return false;
+		/* JSON numbers have no leading zero (RFC 8259, 6): 0 alone, never 05. */
+		if (digits == 2 && *v == 0)
+			return false;
 		*v = *v * 10 + (uint64_t)(*l->p++ - '0');
 	}
 	return digits > 0;

@@ -39,9 +39,9 @@ publish_flows(struct ingest_engine *e)
 	const struct ingest_flow_table *t = e->flows;
 
 	if (a->flow_inserts != t->inserts) {
-		INGEST_ADD(a->flows, (uint64_t)t->count - a->flows);
-		INGEST_ADD(a->flow_inserts, t->inserts - a->flow_inserts);
-		INGEST_ADD(a->flow_evictions, t->evictions - a->flow_evictions);
+		APP_COUNTER_ADD(a->flows, (uint64_t)t->count - a->flows);
+		APP_COUNTER_ADD(a->flow_inserts, t->inserts - a->flow_inserts);
+		APP_COUNTER_ADD(a->flow_evictions, t->evictions - a->flow_evictions);
 	}
 }
 
@@ -108,14 +108,14 @@ track_seq(struct seq_sums *c, const struct ingest_seq_conf *conf, bool field4,
 static inline void
 seq_sums_publish(struct ingest_acct *a, const struct seq_sums *c)
 {
-	INGEST_ADD(a->seq_received, c->received);
-	INGEST_ADD(a->seq_expected, c->expected);
-	INGEST_ADD(a->seq_lost, c->lost);
-	INGEST_ADD(a->seq_reordered, c->reordered);
-	INGEST_ADD(a->seq_duplicate, c->duplicate);
-	INGEST_ADD(a->seq_out_of_range, c->out_of_range);
-	INGEST_ADD(a->seq_resyncs, c->resyncs);
-	INGEST_ADD(a->seq_no_seq, c->no_seq);
+	APP_COUNTER_ADD(a->seq_received, c->received);
+	APP_COUNTER_ADD(a->seq_expected, c->expected);
+	APP_COUNTER_ADD(a->seq_lost, c->lost);
+	APP_COUNTER_ADD(a->seq_reordered, c->reordered);
+	APP_COUNTER_ADD(a->seq_duplicate, c->duplicate);
+	APP_COUNTER_ADD(a->seq_out_of_range, c->out_of_range);
+	APP_COUNTER_ADD(a->seq_resyncs, c->resyncs);
+	APP_COUNTER_ADD(a->seq_no_seq, c->no_seq);
 }
 
 static inline bool
@@ -150,9 +150,9 @@ ingest_engine_frame(struct ingest_engine *e, const uint8_t *data, uint32_t len, 
 {
 	enum ingest_verdict v = ingest_parse(data, len, e->ports, pkt);
 
-	INGEST_ADD(e->acct.rx_total, 1);
-	INGEST_ADD(e->acct.rx_bytes, len);
-	INGEST_ADD(e->acct.verdict[v], 1);
+	APP_COUNTER_ADD(e->acct.rx_total, 1);
+	APP_COUNTER_ADD(e->acct.rx_bytes, len);
+	APP_COUNTER_ADD(e->acct.verdict[v], 1);
 	if (v == INGEST_OK && e->flows != NULL)
 		frame_ok(e, pkt, len, &e->seq, data + pkt->payload_off, pkt->payload_len, now_ns);
 	return v;
@@ -180,9 +180,9 @@ ingest_engine_chain(struct ingest_engine *e, enum ingest_link link, const struct
 		}
 	}
 	v = ingest_parse_link(link, h, avail, c->len, e->ports, pkt);
-	INGEST_ADD(e->acct.rx_total, 1);
-	INGEST_ADD(e->acct.rx_bytes, c->len);
-	INGEST_ADD(e->acct.verdict[v], 1);
+	APP_COUNTER_ADD(e->acct.rx_total, 1);
+	APP_COUNTER_ADD(e->acct.rx_bytes, c->len);
+	APP_COUNTER_ADD(e->acct.verdict[v], 1);
 	if (v != INGEST_OK || e->flows == NULL)
 		return v;
 	/* The bytes of the payload the counter is read from: [so, so + sn). */
@@ -259,12 +259,12 @@ burst_pass(struct ingest_engine *e, enum ingest_link link, const uint8_t *const 
 			}
 			nok++;
 		} else {
-			INGEST_ADD(a->verdict[v], 1);
+			APP_COUNTER_ADD(a->verdict[v], 1);
 		}
 	}
-	INGEST_ADD(a->verdict[INGEST_OK], nok);
-	INGEST_ADD(a->rx_total, n);
-	INGEST_ADD(a->rx_bytes, bytes);
+	APP_COUNTER_ADD(a->verdict[INGEST_OK], nok);
+	APP_COUNTER_ADD(a->rx_total, n);
+	APP_COUNTER_ADD(a->rx_bytes, bytes);
 	if (t == NULL || nok == 0)
 		return;
 	/* 2: the first flow whose signature matches (a likely hit), prefetched

@@ -57,15 +57,4 @@ int ingest_rotate_name(const char *path, bool rotating, uint32_t index, char *bu
  */
 const char *ingest_dir_untrusted(uint32_t uid, uint32_t mode, uint32_t euid);
 
-/**
- * Parse a size with an optional k/M/G suffix (powers of 1024). @return 0 or -EINVAL.
- */
-int ingest_parse_size(const char *s, uint64_t *out);
-
-/**
- * Parse a duration: a number with an optional ns/us/ms/s/m/h suffix (default s).
- * @return 0 or -EINVAL.
- */
-int ingest_parse_duration(const char *s, uint64_t *out_ns);
-
 #endif /* INGEST_ROTATE_H */

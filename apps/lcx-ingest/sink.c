@@ -206,9 +206,9 @@ note_error(struct ingest_sink *s, int err, const char *what, const char *name)
 static void
 lost_file(struct ingest_sink *s, const char *name, uint64_t frames, uint64_t bytes)
 {
-	INGEST_ADD(s->acct.written, -frames);
-	INGEST_ADD(s->acct.written_bytes, -bytes);
-	INGEST_ADD(s->acct.removed, frames);
+	APP_COUNTER_ADD(s->acct.written, -frames);
+	APP_COUNTER_ADD(s->acct.written_bytes, -bytes);
+	APP_COUNTER_ADD(s->acct.removed, frames);
 	SINK_LOG(WARNING, "%s/%s was removed while lcx wrote it: %" PRIu64
 		 " frames counted written are lost (sink.removed)", s->dirpath, name, frames);
 }
@@ -216,7 +216,7 @@ lost_file(struct ingest_sink *s, const char *name, uint64_t frames, uint64_t byt
 static void
 drop_frames(struct ingest_sink *s, uint64_t *counter, uint16_t slot, uint64_t n)
 {
-	INGEST_ADD(*counter, n);
+	APP_COUNTER_ADD(*counter, n);
 	s->dropped[slot] += n;
 }
 
@@ -284,7 +284,7 @@ create_file(struct ingest_sink *s, const char *name, struct stat *st)
 		unlinkat(s->dirfd, name, 0);
 		return -err;
 	}
-	INGEST_ADD(s->acct.files, 1);
+	APP_COUNTER_ADD(s->acct.files, 1);
 	return fd;
 }
 
@@ -488,8 +488,8 @@ pcapng_account(struct ingest_sink *s, uint64_t frames, uint64_t bytes)
 	f->frames += frames;
 	f->bytes += bytes;
 	s->rot.bytes += bytes;
-	INGEST_ADD(s->acct.written, frames);
-	INGEST_ADD(s->acct.written_bytes, bytes);
+	APP_COUNTER_ADD(s->acct.written, frames);
+	APP_COUNTER_ADD(s->acct.written_bytes, bytes);
 }
 
 static void
@@ -539,10 +539,10 @@ ring_make_room(struct ingest_sink *s)
 	old = &s->files[(s->head + 1) % s->cap_files];
 	ret = remove_own(s, old->name, old->dev, old->ino);
 	if (ret == 0) {
-		INGEST_ADD(s->acct.written, -old->frames);
-		INGEST_ADD(s->acct.written_bytes, -old->bytes);
-		INGEST_ADD(s->acct.rotated_out, old->frames);
-		INGEST_ADD(s->acct.files_deleted, 1);
+		APP_COUNTER_ADD(s->acct.written, -old->frames);
+		APP_COUNTER_ADD(s->acct.written_bytes, -old->bytes);
+		APP_COUNTER_ADD(s->acct.rotated_out, old->frames);
+		APP_COUNTER_ADD(s->acct.files_deleted, 1);
 	} else {
 		SINK_LOG(WARNING, "--rotate-files: %s/%s not deleted: %s", s->dirpath, old->name,
 			 ret == -ESTALE ? "replaced by another file" : strerror(-ret));
@@ -685,7 +685,7 @@ pcapng_write(struct ingest_sink *s, struct rte_mbuf **c, const uint16_t *sl, uns
 				break;
 			reserve = (uint64_t)(s->nif + 1) * ISB_LEN;
 			if (s->conf.max_disk != 0 &&
-			    INGEST_RD(s->acct.written_bytes) + bytes + len + reserve >
+			    APP_COUNTER_GET(s->acct.written_bytes) + bytes + len + reserve >
 				    s->conf.max_disk) {
 				warn_limit(s, WARN_DISK, "--max-disk");
 				drop_frames(s, &s->acct.over_limit, sl[i], 1);
@@ -1043,7 +1043,7 @@ payload_burst(struct ingest_sink *s, struct ingest_sink_item *it, unsigned int n
 			continue;
 		}
 		if (s->conf.max_disk != 0 &&
-		    INGEST_RD(s->acct.written_bytes) + pkt.payload_len > s->conf.max_disk) {
+		    APP_COUNTER_GET(s->acct.written_bytes) + pkt.payload_len > s->conf.max_disk) {
 			warn_limit(s, WARN_DISK, "--max-disk");
 			drop_frames(s, &s->acct.over_limit, slot, 1);
 			rte_pktmbuf_free(m);
@@ -1069,8 +1069,8 @@ payload_burst(struct ingest_sink *s, struct ingest_sink_item *it, unsigned int n
 		} else {
 			p->frames++;
 			p->bytes += (uint64_t)r;
-			INGEST_ADD(s->acct.written, 1);
-			INGEST_ADD(s->acct.written_bytes, (uint64_t)r);
+			APP_COUNTER_ADD(s->acct.written, 1);
+			APP_COUNTER_ADD(s->acct.written_bytes, (uint64_t)r);
 			s->rot.bytes += (uint64_t)r;
 		}
 		rte_pktmbuf_free(m);
@@ -1095,7 +1095,7 @@ rotate_now(struct ingest_sink *s, uint64_t now)
 	s->rot.bytes = 0;
 	s->rot.opened_ns = now;
 	s->retry_at_ns = 0;
-	INGEST_ADD(s->acct.rotations, 1);
+	APP_COUNTER_ADD(s->acct.rotations, 1);
 	s->ops->open(s, now);
 }
 
@@ -1119,7 +1119,7 @@ sink_poll(void *arg)
 	n = rte_ring_sc_dequeue_burst_elem(s->ring, it, sizeof(it[0]), SINK_BURST, NULL);
 	if (n == 0)
 		return 0;
-	INGEST_ADD(s->acct.dequeued, n);
+	APP_COUNTER_ADD(s->acct.dequeued, n);
 	for (i = 0; i < n; i++)
 		s->offered[islot(it[i].iface)]++;
 	s->ops->burst(s, it, n, now);

@@ -28,6 +28,8 @@
 
 #include <lcx/lcx.h>
 
+#include "args.h"
+#include "ealargs.h"
 #include "outfile.h"
 
 #define PROG "lcx-timer-accuracy"
@@ -177,7 +179,8 @@ usage(FILE *f)
 		"  --throttle-us T    throttle of each context in us, 0..1000000; 0 busy polls\n"
 		"                     (default 1000)\n"
 		"  --timers K         timers in all, 0 measures idle cost (default 1000)\n"
-		"  --duration S       seconds to run, may be fractional, > 0 (default 5)\n"
+		"  --duration DUR     how long to run, > 0: seconds (1.5) or with a unit\n"
+		"                     (ns, us, ms, s, m, h: 500ms, 2m); default 5\n"
 		"  --max-delay-ms D   delays are uniform in (0, D] ms (default 100)\n"
 		"  --seed X           random seed (default 1)\n"
 		"  --json FILE        write the JSON object to FILE instead of stdout\n"
@@ -185,6 +188,7 @@ usage(FILE *f)
 		"                     fired early, a regular one more than T/2 early, or the\n"
 		"                     library counted other fires than the program\n"
 		"  -h, --help         this text\n"
+		"  --version          the program's, lcx's and DPDK's versions\n"
 		"\n"
 		"Output (times in us): throttle_us, contexts, timers, duration_s (measured: from\n"
 		"arming the first timers to the end of the run, at least --duration), seed, fired,\n"
@@ -212,22 +216,16 @@ bad_arg(const char *opt, const char *val, const char *why)
 static int
 parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	int ret = app_parse_u64(s, lo, hi, out);
 
-	if (s[0] == '\0' || s[0] == '-' || s[0] == '+')
-		return bad_arg(opt, s, "not a non-negative integer");
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return bad_arg(opt, s, "not a non-negative integer");
-	if (v < lo || v > hi) {
+	if (ret == -ERANGE) {
 		char why[96];
 
 		snprintf(why, sizeof(why), "must be in %" PRIu64 "..%" PRIu64, lo, hi);
 		return bad_arg(opt, s, why);
 	}
-	*out = v;
+	if (ret < 0)
+		return bad_arg(opt, s, "not a decimal integer");
 	return 0;
 }
 
@@ -235,7 +233,7 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTEXTS = 256, O_THROTTLE, O_TIMERS, O_DURATION, O_MAXDELAY, O_SEED, O_JSON,
-	       O_CHECK };
+	       O_CHECK, O_VERSION };
 	static const struct option longopts[] = {
 		{ "contexts", required_argument, NULL, O_CONTEXTS },
 		{ "throttle-us", required_argument, NULL, O_THROTTLE },
@@ -246,6 +244,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -267,14 +266,13 @@ parse_args(int argc, char **argv, struct opts *o)
 			rc = parse_u64("--timers", optarg, 0, 10000000, &o->timers);
 			break;
 		case O_DURATION: {
-			char *end;
+			uint64_t ns;
 
-			errno = 0;
-			o->duration_s = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || optarg[0] == '\0' ||
-			    !(o->duration_s > 0) || o->duration_s > 86400)
+			if (app_parse_duration(optarg, &ns) < 0 || ns == 0 ||
+			    ns > 86400 * 1000000000ull)
 				return bad_arg("--duration", optarg,
-					       "must be a number of seconds in (0, 86400]");
+					       "must be a duration in (0, 86400 s]: 1.5, 2s, 500ms");
+			o->duration_s = (double)ns / 1e9;
 			break;
 		}
 		case O_MAXDELAY:
@@ -293,6 +291,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case O_VERSION:
+			app_print_version(stdout, PROG);
 			exit(0);
 		case ':':
 			fprintf(stderr, PROG ": option %s needs a value (see --help)\n",

@@ -1659,6 +1659,76 @@ def case_payload_full(tmp):
           f"{t['sink']['written']} whole payloads, {t['sink']['write_errors']} counted lost")
 
 
+def check_version(out):
+    """One line: the program, its version, lcx's (meson's project version) and DPDK's
+    (pkg-config's libdpdk version), as meson passes them."""
+    lcx_v, dpdk_v = os.environ.get("LCX_VERSION"), os.environ.get("DPDK_VERSION")
+    if not lcx_v or not dpdk_v:
+        skip("LCX_VERSION and DPDK_VERSION are set by meson")
+    want = f"lcx-ingest {lcx_v} (lcx {lcx_v}, DPDK {dpdk_v})\n"
+    if out != want:
+        fail(f"--version printed {out!r}, expected {want!r}")
+
+
+def case_version(tmp):
+    """--version, before or after '--', without starting the EAL (no runtime directory)."""
+    for args in ([EXE, "--version"], [EXE, "-l", "0", "--", "--version"]):
+        t0 = time.monotonic()
+        p = run(args, timeout=10)
+        if p.returncode != 0:
+            fail(f"{args[1:]}: exit {p.returncode}")
+        check_version(p.stdout)
+        if "EAL" in p.stderr or time.monotonic() - t0 > 2:
+            fail(f"{args[1:]}: the EAL started: {p.stderr!r}")
+    print("version:", p.stdout.strip())
+
+
+def case_args(tmp):
+    """The one grammar of option values (apps/common/args.h): durations with a
+    fraction or a unit are taken (--duration=1.5 runs 1.5 s by the wall clock);
+    hex, empty values, signs, overflow, trailing junk and --duration=0 (which
+    meant "no bound" before) are refused at once with exit 2 and the option named."""
+    bad = ["--duration=0", "--duration=0s", "--duration=0x10", "--duration=-1", "--duration=",
+           "--duration=1.5x", "--duration=.5", "--duration=1e3", "--duration=+2",
+           "--capture=", "--payload-dir=", "--json=", "--control=", "--listen=", "--port=",
+           "--rcvbuf=0x10", "--rcvbuf=1.5M", "--rcvbuf=8MB", "--rotate-size=-1",
+           "--top=0x10", "--top=99999999999999999999999", "--burst=+5", "--burst= 5",
+           "--stats-period=1e3", "--max-disk=64kB", "--throttle=1ms5",
+           "--control-idle=0x10", "--seq=0x1:4"]
+    for a in bad:
+        t0 = time.monotonic()
+        try:
+            p = run(eal("args") + [a, "--stats-period=0"], timeout=10)
+        except subprocess.TimeoutExpired:
+            fail(f"{a}: accepted, still running after 10 s")
+        name = a.split("=")[0]
+        if p.returncode != 2 or name not in p.stderr:
+            fail(f"{a}: exit {p.returncode}, expected 2 with {name} named: {p.stderr!r}")
+        if time.monotonic() - t0 > 2:
+            fail(f"{a}: refused only after {time.monotonic() - t0:.1f} s")
+    pcap = os.path.join(tmp, "flows.pcap")
+    gen(tmp, "flows", pcap, "10", "10", "5000", "64")
+    js = os.path.join(tmp, "s.json")
+    out = []
+    for arg, asked in (("1.5", 1.5), ("0.25", 0.25), ("250ms", 0.25)):
+        t0 = time.monotonic()
+        p = run(eal("args", f"--vdev=net_pcap0,rx_pcap={pcap}")[:-1] +
+                ["--", f"--duration={arg}", f"--json={js}", "--stats-period=0",
+                 "--top=010"], timeout=20)
+        wall = time.monotonic() - t0
+        if p.returncode != 0:
+            fail(f"--duration={arg}: exit {p.returncode}")
+        j = summary(js)
+        d = j["duration_s"]
+        if j["stop_reason"] != "duration" or not asked <= d <= wall or d > asked + 0.1:
+            fail(f"--duration={arg}: duration_s {d}, stop_reason {j['stop_reason']}, "
+                 f"wall {wall:.3f}")
+        if len(j["top_flows"]) != 10:  # --top=010 is ten (decimal), and 10 flows were sent
+            fail(f"--top=010: {len(j['top_flows'])} flows in the summary")
+        out.append(f"{arg}: {d:.3f} s ({wall:.2f} wall)")
+    print(f"args: {len(bad)} refused; " + ", ".join(out))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)

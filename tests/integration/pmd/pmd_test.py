@@ -974,6 +974,50 @@ def case_duration():
         check(d <= asked + 0.1, "run %d: duration_s %.6f, asked %g" % (i, d, asked))
 
 
+def case_version():
+    """--version anywhere prints the program, its version, lcx's (meson's project version)
+    and DPDK's (pkg-config's libdpdk), without starting the EAL."""
+    lcx_v, dpdk_v = os.environ.get("LCX_VERSION"), os.environ.get("DPDK_VERSION")
+    if not lcx_v or not dpdk_v:
+        print("LCX_VERSION and DPDK_VERSION are set by meson")
+        return 77
+    for args in (["--version"], ["--", "--version"], eal(CASE) + ["--", "--version"]):
+        t0 = time.monotonic()
+        rc, out, err = run(args, timeout=10)
+        want = "lcx-pmd %s (lcx %s, DPDK %s)\n" % (lcx_v, lcx_v, dpdk_v)
+        check(out == want, "%s: printed %r, expected %r" % (args, out, want))
+        check("EAL" not in err and time.monotonic() - t0 < 2, "%s: the EAL started" % args)
+
+
+def case_durations():
+    """The one grammar (apps/common/args.h): --duration=1.5 (seconds, as before) and with
+    units (250ms, 0.3s); refused at once with exit 2: 0, hex, a sign, junk, empty, overflow."""
+    base = eal(CASE, "net_null0", "net_null1")
+    for a in ("--duration=0", "--duration=0ms", "--duration=0x10", "--duration=-1",
+              "--duration=", "--duration=1.5x", "--duration=1e3", "--duration=.5",
+              "--duration=99999999999", "--stats-period=0x1", "--control-idle=0x10",
+              "--burst=0x10", "--burst=+32", "--rxd=1e3", "--tx-rate-pps=5k",
+              "--nb-cores=99999999999999999999"):
+        t0 = time.monotonic()
+        rc, out, err = run(base + ["--", a], check_rc=2, timeout=10)
+        name = a.split("=")[0]
+        check(name in err, "%s: message %r" % (a, err))
+        check(time.monotonic() - t0 < 5, "%s: slow usage error" % a)
+    path = os.path.join(TMP, "d.json")
+    for arg, asked in (("1.5", 1.5), ("250ms", 0.25), ("0.3s", 0.3)):
+        if os.path.exists(path):
+            os.unlink(path)
+        t0 = time.monotonic()
+        run(base + ["--", "--duration=" + arg, "--stats-period=100ms", "--json=" + path])
+        wall = time.monotonic() - t0
+        with open(path) as f:
+            j = json.load(f)
+        d = j["duration_s"]
+        check(j["stop_reason"] == "duration", "%s: stop_reason %s" % (arg, j["stop_reason"]))
+        check(asked <= d <= wall and d <= asked + 0.1,
+              "--duration=%s: duration_s %.6f, wall %.3f" % (arg, d, wall))
+
+
 def pools_of(j, total=None):
     pools = j.get("mbuf_pools")
     check(isinstance(pools, list) and pools, "no mbuf_pools: %s" % pools)

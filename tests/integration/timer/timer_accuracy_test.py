@@ -70,6 +70,48 @@ def case_json(exe, tmp):
     print("json: bad paths and an existing file fail at start; kill -9 leaves nothing")
 
 
+def case_version(exe, tmp):
+    """--version: the program, its version, lcx's and DPDK's, as meson knows them."""
+    lcx_v, dpdk_v = os.environ.get("LCX_VERSION"), os.environ.get("DPDK_VERSION")
+    if not lcx_v or not dpdk_v:
+        print("SKIP: LCX_VERSION and DPDK_VERSION are set by meson")
+        sys.exit(77)
+    p = subprocess.run([exe, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=10)
+    want = f"lcx-timer-accuracy {lcx_v} (lcx {lcx_v}, DPDK {dpdk_v})\n"
+    if p.returncode != 0 or p.stdout != want:
+        fail(f"--version: exit {p.returncode}, printed {p.stdout!r}, expected {want!r}")
+    print("version:", p.stdout.strip())
+
+
+def case_args(exe, tmp):
+    """The one grammar (apps/common/args.h): --duration takes units (250ms) and seconds
+    (0.3); hex (which strtoull base 0 took), signs, junk and empty values are refused."""
+    for a in (["--duration", "0"], ["--duration", "0x1"], ["--duration", "-1"],
+              ["--duration", ""], ["--duration", "1x"], ["--timers", "0x10"],
+              ["--seed", "0x10"], ["--contexts", "010x"], ["--max-delay-ms", "+5"],
+              ["--throttle-us", " 1"]):
+        p = subprocess.run([exe] + a, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=10)
+        if p.returncode != 2 or a[0] not in p.stderr:
+            fail(f"{a}: exit {p.returncode}, stderr {p.stderr!r}")
+    js = os.path.join(tmp, "t.json")
+    for arg, asked in (("250ms", 0.25), ("0.3", 0.3)):
+        t0 = time.monotonic()
+        p = subprocess.run([exe, "--duration", arg, "--timers", "100", "--json", js],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=60)
+        wall = time.monotonic() - t0
+        if p.returncode != 0:
+            fail(f"--duration {arg}: exit {p.returncode}: {p.stderr}")
+        with open(js) as f:
+            d = json.load(f)["duration_s"]
+        os.unlink(js)
+        if not asked < d <= wall or d > asked + 0.05:
+            fail(f"--duration {arg}: duration_s {d}, wall {wall:.3f}")
+    print("args: refused and taken as the grammar says")
+
+
 def main():
     if len(sys.argv) != 3 or "case_" + sys.argv[2] not in globals():
         print(__doc__)

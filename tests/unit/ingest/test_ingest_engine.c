@@ -53,10 +53,10 @@ feed(const uint8_t *frame, uint32_t len, void *arg)
 		return;
 	if (r->sink_room > 0) {
 		r->sink_room--;
-		INGEST_ADD(r->e.acct.accepted, 1);
-		INGEST_ADD(r->e.acct.accepted_bytes, len);
+		APP_COUNTER_ADD(r->e.acct.accepted, 1);
+		APP_COUNTER_ADD(r->e.acct.accepted_bytes, len);
 	} else {
-		INGEST_ADD(r->e.acct.sink_queue_full, 1);
+		APP_COUNTER_ADD(r->e.acct.sink_queue_full, 1);
 	}
 }
 

@@ -5,7 +5,7 @@
 /**
  * @file
  * The per-context receive engine, without EAL: parse a frame, count its
- * verdict, update its flow and sequence state. The rx handler (main.c) calls
+ * verdict, update its flow and sequence state. The rx handler (rx.c) calls
  * ingest_engine_burst() on the frames of a burst that are in one piece and
  * ingest_engine_chain() on each chained (multi-segment) one, then decides
  * about the sink; unit tests call them on byte buffers.

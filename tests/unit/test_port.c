@@ -92,6 +92,8 @@ struct fake_priv {
 	int attach_calls, detach_calls, detach_stopped_calls;
 	bool attach_on_ctx;
 	int attach_fail;
+	int link;                          /* what link() says: 1, 0 or -errno */
+	unsigned int link_calls;
 };
 
 static int
@@ -103,6 +105,9 @@ fake_create(struct lcx_port_dev *dev)
 		return -ENODEV;
 	snprintf(dev->name, sizeof(dev->name), "fake:%s", dev->conf.devargs);
 	dev->socket_id = 0;
+	/* "relink": a down link comes back only through a restart (a memif client). */
+	dev->restart_on_link_down = strcmp(dev->conf.devargs, "relink") == 0;
+	p->link = 1;
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		p->rxq[q].fill = -1;
 		dev->rxq[q] = &p->rxq[q];
@@ -226,6 +231,29 @@ static const struct lcx_port_ops fake_ops = {
 	.rx_fill = fake_rx_fill,
 };
 
+static int
+fake_link(struct lcx_port_dev *dev)
+{
+	struct fake_priv *p = dev->priv;
+
+	p->link_calls++;
+	return p->link;
+}
+
+/* The same device with a link (fake_ops has none: always up). */
+static const struct lcx_port_ops fake_link_ops = {
+	.name = "fake-link",
+	.priv_size = sizeof(struct fake_priv),
+	.create = fake_create,
+	.destroy = fake_destroy,
+	.start = fake_start,
+	.stop = fake_stop,
+	.stats = fake_stats,
+	.link = fake_link,
+	.rx_burst = fake_rx_burst,
+	.tx_burst = fake_tx_burst,
+};
+
 /* --- fixture --- */
 
 struct fix {
@@ -307,8 +335,12 @@ setup(void **state)
 	ret = lcx_port_driver_register(&fake_ops);
 	if (ret != 0 && ret != -EEXIST)
 		return -1;
+	ret = lcx_port_driver_register(&fake_link_ops);
+	if (ret != 0 && ret != -EEXIST)
+		return -1;
 	if (unit_manual_ctx("port-test", THROTTLE, &f->mc, &f->ctx) != 0)
 		return -1;
+	lcx__port_clock = &f->mc.clock; /* the restart waits go by the manual clock */
 	*state = f;
 	return 0;
 }
@@ -320,6 +352,7 @@ teardown(void **state)
 
 	lcx_port_destroy(f->port);
 	lcx_context_release(f->ctx);
+	lcx__port_clock = NULL;
 	return 0;
 }
 
@@ -867,6 +900,178 @@ test_detach_after_context_stop(void **state)
 	assert_int_equal(lcx_port_stop(port), 0);
 }
 
+/* --- the link (lcx_port_link_check) --- */
+
+static struct lcx_port_stats
+stats_of(struct lcx_port *port)
+{
+	struct lcx_port_stats st;
+
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	return st;
+}
+
+/* A driver without a link op is always up; NULL is refused. */
+static void
+test_link_no_op(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port *port = make_port(f, &fake_conf);
+
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_link_check(NULL), -EINVAL);
+	assert_int_equal(stats_of(port).link_downs, 0);
+}
+
+/*
+ * Link changes are counted once per change, not per check; a device that does
+ * not answer counts as down; a port whose driver can bring its link back by
+ * itself is never restarted; a reset zeroes the counts.
+ */
+static void
+test_link_counts(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+
+	c.driver = "fake-link";
+	struct lcx_port *port = make_port(f, &c);
+
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 0); /* never up: no loss */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = 0;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(lcx_port_link_check(port), 0);
+		lcx_manual_clock_advance(&f->mc, 10000 * MS);
+	}
+	assert_int_equal(stats_of(port).link_downs, 1);
+	assert_int_equal(stats_of(port).restarts, 0); /* not a restart_on_link_down device */
+	assert_int_equal(f->fp->starts, 1);
+	assert_int_equal(f->fp->stops, 0);
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = -EIO; /* the device does not answer: down */
+	assert_int_equal(lcx_port_link_check(port), -EIO);
+	assert_int_equal(lcx_port_link_check(port), -EIO);
+	assert_int_equal(stats_of(port).link_downs, 2);
+	assert_int_equal(lcx_port_stats_reset(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 0);
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 1);
+}
+
+/*
+ * A device whose down link comes back only through a restart (a memif client):
+ * restarted 0.5 s after its last start, then 1, 2, 4, 5, 5 s apart; each restart
+ * quiesces the queues (buffered tx goes out before the stop) and counts; a
+ * failed start leaves the port stopped (no burst) until the next try; traffic
+ * flows again once the link is up, and the wait starts over.
+ */
+static void
+test_link_restart(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct rte_mbuf *pkts[3];
+
+	c.driver = "fake-link";
+	c.devargs = "relink";
+	struct lcx_port *port = make_port(f, &c);
+
+	assert_int_equal(lcx_port_rxq_attach(port, 0, f->ctx, on_rx, f), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, f->ctx), 0);
+	f->fp->link = 0; /* the peer refused, or went away */
+	assert_int_equal(lcx_port_start(port), 0);
+	lcx_manual_clock_advance(&f->mc, 499 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->stops, 0); /* a connection may still be under way */
+
+	for (int i = 0; i < 3; i++)
+		pkts[i] = fake_mbuf();
+	assert_int_equal(lcx_port_tx_buffer(port, 0, pkts, 3), 3);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->stops, 1);
+	assert_int_equal(f->fp->starts, 2);
+	assert_int_equal(f->fp->txq[0].nb_sent, 3); /* out before the stop */
+	assert_int_equal(stats_of(port).restarts, 1);
+
+	/* The next wait is 1 s, then 2 s. */
+	lcx_manual_clock_advance(&f->mc, 999 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 1);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 2);
+
+	/* A start that fails: the port stays stopped, nothing bursts. */
+	f->fp->fail_start = 1;
+	lcx_manual_clock_advance(&f->mc, 2000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	struct lcx_port_stats st = stats_of(port);
+
+	assert_int_equal(st.restarts, 3);
+	assert_int_equal(st.restart_failures, 1);
+	assert_int_equal(st.link_downs, 0); /* never up */
+	unsigned int calls = f->fp->rxq[0].calls;
+
+	push_rx(f, 0, 4);
+	step(f, THROTTLE);
+	assert_int_equal(f->fp->rxq[0].calls, calls);
+	pkts[0] = fake_mbuf();
+	assert_int_equal(lcx_port_tx_buffer(port, 0, pkts, 1), 1);
+	assert_true(was_freed(pkts[0]));
+	assert_int_equal(stats_of(port).tx_dropped, 1);
+
+	/* 4 s later the start works; the wait is capped at 5 s after that. */
+	f->fp->fail_start = 0;
+	lcx_manual_clock_advance(&f->mc, 3999 * MS - THROTTLE); /* the step took 1 ms */
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 3);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 4);
+	assert_int_equal(f->fp->starts, 4); /* the first, and restarts 1, 2 and 4 */
+	assert_int_equal(f->fp->stops, 3);  /* restart 4 had nothing to stop */
+	lcx_manual_clock_advance(&f->mc, 5000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 5);
+	lcx_manual_clock_advance(&f->mc, 5000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 6);
+
+	/* The link is back: traffic flows, the waits start over. */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	step(f, THROTTLE);
+	assert_int_equal(f->got, 4); /* what waited in the ring */
+	f->fp->link = 0;
+	lcx_manual_clock_advance(&f->mc, 500 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	st = stats_of(port);
+	assert_int_equal(st.link_downs, 1);
+	assert_int_equal(st.restarts, 7);
+	assert_int_equal(st.restart_failures, 1);
+
+	/* A port the program stopped is never restarted. */
+	assert_int_equal(lcx_port_stop(port), 0);
+	int starts = f->fp->starts;
+
+	lcx_manual_clock_advance(&f->mc, 60000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->starts, starts);
+	assert_int_equal(stats_of(port).restarts, 7);
+}
+
 int
 main(void)
 {
@@ -888,6 +1093,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stop_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_detaches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_after_context_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_no_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("port", tests, NULL, NULL);

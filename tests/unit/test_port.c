@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -64,7 +66,10 @@ was_freed(const struct rte_mbuf *m)
 #define FAKE_Q 4
 #define FAKE_RING 4096
 
+struct fake_priv;
+
 struct fake_rxq {
+	struct fake_priv *priv;
 	struct rte_mbuf *ring[FAKE_RING]; /* waiting to be received */
 	unsigned int head, tail;
 	unsigned int calls;
@@ -73,6 +78,7 @@ struct fake_rxq {
 };
 
 struct fake_txq {
+	struct fake_priv *priv;
 	unsigned int accept;               /* the most one call takes */
 	struct rte_mbuf *sent[FAKE_RING];
 	unsigned int nb_sent;
@@ -94,7 +100,34 @@ struct fake_priv {
 	int attach_fail;
 	int link;                          /* what link() says: 1, 0 or -errno */
 	unsigned int link_calls;
+	_Atomic bool running;              /* between start() and stop() */
+	_Atomic unsigned int stop_gen;     /* stop() calls */
+	_Atomic unsigned int bad_bursts;   /* bursts on a stopped device, or across a stop */
+	unsigned int burst_spin;           /* a burst lasts this many yields (a race widener) */
 };
+
+/*
+ * A burst that starts on a stopped device, or that a stop() overlaps, is a bad
+ * one. @return the stop generation at the start (for the end's check).
+ */
+static unsigned int
+fake_burst_begin(struct fake_priv *p)
+{
+	unsigned int gen = atomic_load(&p->stop_gen);
+
+	if (!atomic_load(&p->running))
+		atomic_fetch_add(&p->bad_bursts, 1);
+	return gen;
+}
+
+static void
+fake_burst_end(struct fake_priv *p, unsigned int gen)
+{
+	for (unsigned int i = 0; i < p->burst_spin; i++)
+		sched_yield();
+	if (atomic_load(&p->stop_gen) != gen)
+		atomic_fetch_add(&p->bad_bursts, 1);
+}
 
 static int
 fake_create(struct lcx_port_dev *dev)
@@ -109,10 +142,12 @@ fake_create(struct lcx_port_dev *dev)
 	dev->restart_on_link_down = strcmp(dev->conf.devargs, "relink") == 0;
 	p->link = 1;
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
+		p->rxq[q].priv = p;
 		p->rxq[q].fill = -1;
 		dev->rxq[q] = &p->rxq[q];
 	}
 	for (uint16_t q = 0; q < dev->conf.nb_txq; q++) {
+		p->txq[q].priv = p;
 		p->txq[q].accept = UINT32_MAX;
 		dev->txq[q] = &p->txq[q];
 	}
@@ -136,6 +171,7 @@ fake_start(struct lcx_port_dev *dev)
 	if (p->fail_start)
 		return -EIO;
 	p->starts++;
+	atomic_store(&p->running, true);
 	return 0;
 }
 
@@ -144,6 +180,8 @@ fake_stop(struct lcx_port_dev *dev)
 {
 	struct fake_priv *p = dev->priv;
 
+	atomic_store(&p->running, false);
+	atomic_fetch_add(&p->stop_gen, 1);
 	p->stops++;
 	return 0;
 }
@@ -186,9 +224,12 @@ fake_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct fake_rxq *q = rxq;
 	uint16_t i = 0;
 
+	unsigned int gen = fake_burst_begin(q->priv);
+
 	q->calls++;
 	while (i < n && q->head != q->tail)
 		pkts[i++] = q->ring[q->head++ % FAKE_RING];
+	fake_burst_end(q->priv, gen);
 	return i;
 }
 
@@ -198,10 +239,13 @@ fake_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	struct fake_txq *q = txq;
 	uint16_t take = n < q->accept ? n : (uint16_t)q->accept;
 
+	unsigned int gen = fake_burst_begin(q->priv);
+
 	q->calls++;
 	fake_tx_total += take;
 	for (uint16_t i = 0; i < take; i++)
 		q->sent[q->nb_sent++ % FAKE_RING] = pkts[i];
+	fake_burst_end(q->priv, gen);
 	return take;
 }
 
@@ -1072,6 +1116,94 @@ test_link_restart(void **state)
 	assert_int_equal(stats_of(port).restarts, 7);
 }
 
+/*
+ * Restarts while one context (a thread) receives and another sends on the port
+ * without a pause: no rx or tx burst ever runs on the stopped device (the
+ * restart quiesces each queue on its own context first).
+ */
+static struct rte_mbuf quiesce_mbuf;
+
+static unsigned int
+quiesce_send(void *arg)
+{
+	struct lcx_port *port = arg;
+	struct rte_mbuf *m = &quiesce_mbuf;
+
+	(void)lcx_port_tx_burst(port, 0, &m, 1);
+	return 1; /* busy: never parks */
+}
+
+static void
+on_rx_drop(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	(void)arg;
+}
+
+static int
+quiesce_register(struct lcx_context *ctx, void *arg)
+{
+	return lcx_poller_register(ctx, arg);
+}
+
+static int
+quiesce_unregister(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	return lcx_poller_unregister(arg);
+}
+
+static void
+test_link_restart_quiesces(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct lcx_context *t = NULL, *t2 = NULL;
+	struct lcx_context_conf cc = { .name = "port-receiver", .throttle_ns = 0, .cpu = -1,
+				       .socket_id = -1, .launch = LCX_LAUNCH_THREAD };
+	static const struct lcx_poller_ops send_ops = { .name = "send", .poll = quiesce_send };
+	struct lcx_poller sender = { 0 };
+
+	c.driver = "fake-link";
+	c.devargs = "relink";
+	struct lcx_port *port = make_port(f, &c);
+
+	quiesce_mbuf.refcnt = 2;
+	assert_int_equal(lcx_context_acquire(&cc, &t), 0);
+	cc.name = "port-sender";
+	assert_int_equal(lcx_context_acquire(&cc, &t2), 0);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, t, on_rx_drop, NULL), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, t2), 0);
+	sender.ops = &send_ops;
+	sender.arg = port;
+	assert_int_equal(lcx_context_enter(t2, quiesce_register, &sender), 0);
+	f->fp->link = 0;
+	f->fp->burst_spin = 20;
+	assert_int_equal(lcx_port_start(port), 0);
+	for (int i = 0; i < 300; i++) {
+		unsigned int calls = __atomic_load_n(&f->fp->txq[0].calls, __ATOMIC_RELAXED);
+
+		lcx_manual_clock_advance(&f->mc, 10000 * MS);
+		assert_int_equal(lcx_port_link_check(port), 0);
+		/* Let both run on the started device before the next restart. */
+		unsigned int rx_calls = __atomic_load_n(&f->fp->rxq[0].calls, __ATOMIC_RELAXED);
+
+		while (__atomic_load_n(&f->fp->txq[0].calls, __ATOMIC_RELAXED) < calls + 3 ||
+		       __atomic_load_n(&f->fp->rxq[0].calls, __ATOMIC_RELAXED) < rx_calls + 3)
+			sched_yield();
+	}
+	assert_int_equal(stats_of(port).restarts, 300);
+	assert_int_equal(atomic_load(&f->fp->bad_bursts), 0);
+	assert_int_equal(lcx_context_enter(t2, quiesce_unregister, &sender), 0);
+	lcx_port_destroy(port);
+	f->port = NULL;
+	lcx_context_release(t);
+	lcx_context_release(t2);
+}
+
 int
 main(void)
 {
@@ -1096,6 +1228,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_link_no_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_restart_quiesces, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("port", tests, NULL, NULL);

@@ -683,6 +683,7 @@ lcx_port_start(struct lcx_port *port)
 		return ret;
 	}
 	port->want_started = true;
+	port->link_state = -1; /* a stop the program asked for is no link loss */
 	port->start_ns = port_now();
 	port->relink_wait_ns = RELINK_WAIT_MIN_NS;
 	port->spell_restarts = 0;

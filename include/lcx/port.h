@@ -119,8 +119,9 @@ struct lcx_port_stats {
 	uint64_t tx_dropped;
 	/**
 	 * Times lcx_port_link_check() saw the link go from up to down (a link
-	 * that was never up does not count; a flap shorter than the time between
-	 * two checks is not seen).
+	 * that was never up since lcx_port_start() does not count, nor does a
+	 * stop the program asked for; a flap shorter than the time between two
+	 * checks is not seen).
 	 */
 	uint64_t link_downs;
 	/**

@@ -1011,6 +1011,14 @@ test_link_counts(void **state)
 	f->fp->link = 0;
 	assert_int_equal(lcx_port_link_check(port), 0);
 	assert_int_equal(stats_of(port).link_downs, 1);
+	/* The program's own stop and start: no loss, even if the link was up before. */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_stop(port), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 1);
 }
 
 /*

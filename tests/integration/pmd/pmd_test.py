@@ -1120,7 +1120,7 @@ def memif_testpmd_run(sock, tag, delay, start_port=True):
     if os.path.exists(sock):
         os.unlink(sock)
     cj = os.path.join(TMP, "c%s.json" % tag)
-    tp = Testpmd(CASE + tag, sock, start_port)
+    tp = Testpmd(CASE, sock, start_port)  # runs one after the other: one prefix
     c = None
     try:
         deadline = time.time() + 20
@@ -1128,7 +1128,7 @@ def memif_testpmd_run(sock, tag, delay, start_port=True):
             check(tp.p.poll() is None and time.time() < deadline, "testpmd did not start")
             time.sleep(0.01)
         time.sleep(delay)
-        c = start_bg(eal(CASE + tag + "_c", memif_dev(sock, "client"), lcores="0@0,1@1") +
+        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client"), lcores="0@0,1@1") +
                      ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=60",
                       "--json=" + cj])
         if not start_port:

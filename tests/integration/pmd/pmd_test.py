@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -1092,8 +1093,13 @@ class Testpmd:
                                   stderr=subprocess.STDOUT, text=True)
 
     def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
+        try:
+            self.p.stdin.write(line + "\n")
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            out, _ = self.p.communicate(timeout=30)
+            raise Fail("testpmd ended (exit %s) before '%s':\n%s" %
+                       (self.p.returncode, line, out[-3000:]))
 
     def quit(self):
         """Quit (after "stop"); return TX-packets of port 0 from the stop's figures."""
@@ -1113,14 +1119,13 @@ class Testpmd:
 def memif_testpmd_run(sock, tag, delay, start_port=True):
     """testpmd (txonly memif server) and lcx-pmd (rxonly client, started delay s
     after the server's socket appeared): the client must connect and receive all
-    that testpmd sent. @return (rx, sent, restarts)."""
-    import shutil
+    that testpmd sent. @return (rx, sent, restarts), or None without dpdk-testpmd."""
     if shutil.which("dpdk-testpmd") is None:
         return None
     if os.path.exists(sock):
         os.unlink(sock)
     cj = os.path.join(TMP, "c%s.json" % tag)
-    tp = Testpmd(CASE, sock, start_port)  # runs one after the other: one prefix
+    tp = Testpmd(CASE + tag, sock, start_port)
     c = None
     try:
         deadline = time.time() + 20
@@ -1128,7 +1133,7 @@ def memif_testpmd_run(sock, tag, delay, start_port=True):
             check(tp.p.poll() is None and time.time() < deadline, "testpmd did not start")
             time.sleep(0.01)
         time.sleep(delay)
-        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client"), lcores="0@0,1@1") +
+        c = start_bg(eal(CASE + tag + "_c", memif_dev(sock, "client"), lcores="0@0,1@1") +
                      ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=60",
                       "--json=" + cj])
         if not start_port:
@@ -1147,6 +1152,13 @@ def memif_testpmd_run(sock, tag, delay, start_port=True):
         if c is not None and c.poll() is None:
             c.kill()
             c.wait()
+        # Both have exited: remove their EAL runtime folders (one pair per run).
+        run_dir = "/var/run/dpdk" if os.geteuid() == 0 else \
+            os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+        tag6 = os.environ.get("LCX_TEST_TAG", "")
+        for x in ("_tp", "_c"):
+            shutil.rmtree(os.path.join(run_dir, "lcxpmd_" + CASE + tag + x + tag6),
+                          ignore_errors=True)
     r = load_json(cj)["ports"][0]
     os.unlink(cj)
     check(r["rx_packets"] == sent and sent > 0,

@@ -52,7 +52,7 @@ void lcx_manual_clock_init(struct lcx_manual_clock *mc, uint64_t start_ns);
 /**
  * Move a manual clock forward. Safe from any thread.
  * @param mc the clock.
- * @param delta_ns how far.
+ * @param delta_ns how far, ns (0 to UINT64_MAX; the reading wraps past UINT64_MAX).
  */
 void lcx_manual_clock_advance(struct lcx_manual_clock *mc, uint64_t delta_ns);
 

@@ -137,7 +137,10 @@ void lcx_context_release(struct lcx_context *ctx);
  */
 int lcx_context_stop(struct lcx_context *ctx);
 
-/** @return true once lcx_context_stop() was called. */
+/**
+ * @param ctx the context. Any thread.
+ * @return true once lcx_context_stop() was called.
+ */
 bool lcx_context_is_stopping(const struct lcx_context *ctx);
 
 /**
@@ -162,19 +165,37 @@ int lcx_context_enter(struct lcx_context *ctx, lcx_enter_fn fn, void *arg);
 /** @return the context whose loop runs in the calling thread, or NULL. */
 struct lcx_context *lcx_context_current(void);
 
-/** @return the context's cached time of this iteration, ns. On its own thread. */
+/**
+ * @param ctx the context. On its own thread (elsewhere the value may be one
+ *        iteration old).
+ * @return the context's cached time of this iteration, ns on its clock.
+ */
 uint64_t lcx_context_now(const struct lcx_context *ctx);
 
-/** @return a fresh reading of the context's clock, ns. Any thread. */
+/**
+ * @param ctx the context. Any thread.
+ * @return a fresh reading of the context's clock, ns (the TSC's, lcx_tsc_ns(),
+ *         unless conf.clock gave another).
+ */
 uint64_t lcx_context_clock(const struct lcx_context *ctx);
 
-/** @return the context's name. */
+/**
+ * @param ctx the context. Any thread.
+ * @return the context's name, at most LCX_NAME_MAX - 1 characters; valid while
+ *         the caller holds its reference.
+ */
 const char *lcx_context_name(const struct lcx_context *ctx);
 
-/** @return the NUMA node of the context's memory. */
+/**
+ * @param ctx the context. Any thread.
+ * @return the NUMA node of the context's memory, or -1 when unknown.
+ */
 int lcx_context_socket(const struct lcx_context *ctx);
 
-/** @return the context's throttle, ns. */
+/**
+ * @param ctx the context. Any thread.
+ * @return the context's throttle, ns, 0 to LCX_THROTTLE_MAX_NS.
+ */
 uint64_t lcx_context_throttle(const struct lcx_context *ctx);
 
 /**

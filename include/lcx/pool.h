@@ -39,7 +39,20 @@ enum lcx_pool_layout {
 
 /**
  * Create a pool of packet mbufs; the arguments are rte_pktmbuf_pool_create()'s,
- * with the layout.
+ * with the layout. After rte_eal_init(), from a control thread (not an lcore
+ * that runs a context's loop). Free the pool with rte_mempool_free() once
+ * every mbuf is back.
+ * @param name the pool's name, unique among mempools, at most
+ *        RTE_MEMPOOL_NAMESIZE - 1 characters.
+ * @param n the number of mbufs, at least 1.
+ * @param cache_size the per-lcore cache, 0 to RTE_MEMPOOL_CACHE_MAX_SIZE (512)
+ *        and at most n / 1.5.
+ * @param priv_size application bytes between the mbuf header and the data
+ *        room, a multiple of RTE_MBUF_PRIV_ALIGN (8).
+ * @param data_room_size bytes of data room per mbuf, headroom included
+ *        (RTE_MBUF_DEFAULT_BUF_SIZE: 2048 + RTE_PKTMBUF_HEADROOM).
+ * @param socket_id the NUMA node of its memory, or SOCKET_ID_ANY (-1).
+ * @param layout the object layout.
  * @return the pool, or NULL with rte_errno set (EINVAL: LCX_POOL_PACKED outside
  *         IOVA mode VA, or a bad argument; ENOMEM; EEXIST: the name is taken).
  */
@@ -48,15 +61,28 @@ struct rte_mempool *lcx_pktmbuf_pool_create(const char *name, unsigned int n,
 					    uint16_t data_room_size, int socket_id,
 					    enum lcx_pool_layout layout);
 
-/** The layout a pool was made with: LCX_POOL_PACKED or LCX_POOL_NATIVE. */
+/**
+ * The layout of a pool, read from its flags (any pool, not only lcx's). Any
+ * thread.
+ * @param mp the pool.
+ * @return LCX_POOL_PACKED (objects may cross pages:
+ *         RTE_MEMPOOL_F_NO_IOVA_CONTIG set) or LCX_POOL_NATIVE.
+ */
 enum lcx_pool_layout lcx_pktmbuf_pool_layout(const struct rte_mempool *mp);
 
-/** "auto", "packed" or "native". */
+/**
+ * The name of a layout. Any thread.
+ * @param layout the layout.
+ * @return "auto", "packed" or "native"; "?" for a value outside the enum.
+ *         A static string.
+ */
 const char *lcx_pool_layout_name(enum lcx_pool_layout layout);
 
 /**
- * Parse a layout name ("auto", "packed", "native").
- * @return 0, or -EINVAL.
+ * Parse a layout name. Any thread.
+ * @param s "auto", "packed" or "native" (exact, lower case).
+ * @param out the layout; untouched on error.
+ * @return 0, or -EINVAL (s NULL or not one of the names).
  */
 int lcx_pool_layout_parse(const char *s, enum lcx_pool_layout *out);
 

@@ -20,7 +20,13 @@
  * context flushes at the end of its iteration (and before it parks); what the
  * queue still refuses then is freed and counted in tx_dropped.
  *
- * Threads: create, start, stop, destroy and stats from any one control thread;
+ * Link: lcx_port_link_check(), called now and then by the control thread,
+ * reads the link, counts the times it went down and, for a device whose
+ * down link does not come back by itself (a DPDK 22.11 memif client), stops
+ * and starts the port to reconnect it (doc/design.md, "Link loss").
+ *
+ * Threads: create, start, stop, destroy, stats and lcx_port_link_check() from
+ * any one control thread;
  * attach and detach from any thread (they enter the target context). A queue's
  * fast-path functions only on the context it is attached to.
  *
@@ -93,7 +99,8 @@ struct lcx_port_stats {
 	uint64_t rx_packets; /**< received and handed to the caller */
 	/**
 	 * Their bytes. dpdk: the device's own count (ibytes), not summed per
-	 * burst; 0 on vdevs that keep none, such as net_null and net_ring.
+	 * burst; 0 on vdevs that keep none, such as net_null and net_ring;
+	 * summed by lcx on net_memif, which reports none while disconnected.
 	 */
 	uint64_t rx_bytes;
 	/**
@@ -120,6 +127,20 @@ struct lcx_port_stats {
 	uint64_t tx_errors;  /**< send errors */
 	/** freed by lcx because the queue refused them, or by the driver (above) */
 	uint64_t tx_dropped;
+	/**
+	 * Times lcx_port_link_check() saw the link go from up to down (a link
+	 * that was never up since lcx_port_start() does not count, nor does a
+	 * stop the program asked for; a flap shorter than the time between two
+	 * checks is not seen).
+	 */
+	uint64_t link_downs;
+	/**
+	 * Stops and starts of the device that lcx_port_link_check() made to bring
+	 * a down link back (attempts, failed ones included).
+	 */
+	uint64_t restarts;
+	/** Of those restarts, the ones whose start failed (the peer not there yet). */
+	uint64_t restart_failures;
 };
 
 /**
@@ -144,85 +165,215 @@ int lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out);
  */
 void lcx_port_destroy(struct lcx_port *port);
 
-/** Start the device. @return 0, or -errno from the driver. */
+/**
+ * Start the device; queues attached before or after start receive and send
+ * from then on. Starting a started port does nothing. Control thread.
+ * @param port the port.
+ * @return 0, or -EINVAL (port NULL), or the driver's -errno (dpdk:
+ *         rte_eth_dev_start()'s; socket: none).
+ */
 int lcx_port_start(struct lcx_port *port);
 
-/** Stop the device. @return 0, or -errno from the driver. */
+/**
+ * Stop the device. Buffered tx of attached queues is sent first, and the call
+ * waits until no attached queue's context is in a burst of this port.
+ * Stopping a stopped port does nothing. Control thread, not a context's.
+ * @param port the port.
+ * @return 0, or -EINVAL (port NULL), or the driver's -errno (dpdk:
+ *         rte_eth_dev_stop()'s); the port counts as stopped either way.
+ */
 int lcx_port_stop(struct lcx_port *port);
 
 /**
- * Attach rx queue q to ctx: its poller is registered there and every burst goes
- * to fn. A queue is attached to one context at a time.
- * @return 0, or -EINVAL (bad queue), -EBUSY (attached already), or the
- *         context's -errno.
+ * Attach rx queue q to ctx: its poller is registered there (with the ring
+ * budget: the ring's size and fill, poller.h) and every burst goes to fn, on
+ * ctx's thread. A queue is attached to one context at a time. Any thread; it
+ * waits for ctx to run the registration (lcx_context_enter()).
+ * @param port the port.
+ * @param q the rx queue, 0 to lcx_port_nb_rxq() - 1.
+ * @param ctx the context that will poll it.
+ * @param fn the receive handler; it owns the mbufs it is given (lcx_rx_fn).
+ * @param arg passed to fn.
+ * @return 0, or -EINVAL (NULL port, ctx or fn, or q out of range), -EBUSY (the
+ *         queue is attached already), -ESHUTDOWN (ctx is stopping), -ENOSPC
+ *         (ctx has LCX_POLLERS_MAX pollers).
  */
 int lcx_port_rxq_attach(struct lcx_port *port, uint16_t q, struct lcx_context *ctx, lcx_rx_fn fn,
 			void *arg);
 
-/** Detach rx queue q. @return 0, or -EINVAL. */
+/**
+ * Detach rx queue q: its poller is unregistered on its context, and no burst
+ * reaches the handler after this returns. Any thread but that context's own
+ * rx handler. Detaching a queue that is not attached does nothing.
+ * @param port the port.
+ * @param q the rx queue, 0 to lcx_port_nb_rxq() - 1.
+ * @return 0, or -EINVAL (port NULL or q out of range).
+ */
 int lcx_port_rxq_detach(struct lcx_port *port, uint16_t q);
 
 /**
- * Attach tx queue q to ctx, where lcx_port_tx_buffer() is flushed.
- * @return 0, or -EINVAL, -EBUSY.
+ * Attach tx queue q to ctx: lcx_port_tx_buffer() on q then buffers, and ctx
+ * flushes the buffer at the end of each loop iteration and before it parks.
+ * Any thread; it waits for ctx to run the registration.
+ * @param port the port.
+ * @param q the tx queue, 0 to lcx_port_nb_txq() - 1.
+ * @param ctx the context that sends on q.
+ * @return 0, or -EINVAL (NULL port or ctx, or q out of range), -EBUSY (the
+ *         queue is attached already), -ESHUTDOWN (ctx is stopping), -ENOSPC
+ *         (ctx has LCX_POLLERS_MAX pollers).
  */
 int lcx_port_txq_attach(struct lcx_port *port, uint16_t q, struct lcx_context *ctx);
 
-/** Detach tx queue q, flushing it. @return 0, or -EINVAL. */
+/**
+ * Detach tx queue q, flushing its buffer first (what the device still
+ * refuses then is freed and counted in tx_dropped). Any thread. Detaching a
+ * queue that is not attached does nothing.
+ * @param port the port.
+ * @param q the tx queue, 0 to lcx_port_nb_txq() - 1.
+ * @return 0, or -EINVAL (port NULL or q out of range).
+ */
 int lcx_port_txq_detach(struct lcx_port *port, uint16_t q);
 
 /**
- * Send at once. The caller keeps the mbufs that were not sent (pkts[ret..n-1]).
- * @return the number sent.
+ * Send at once, as rte_eth_tx_burst() does. On the context q is attached to
+ * (or, for a queue not attached, on the one thread that sends on q).
+ * @param port the port.
+ * @param q the tx queue, 0 to lcx_port_nb_txq() - 1; out of range sends none.
+ * @param pkts the mbufs to send.
+ * @param n how many, 0 to 65535.
+ * @return the number sent, 0 to n. The port owns pkts[0..ret-1] from the call
+ *         on (it sends or frees them); the caller keeps pkts[ret..n-1] and must
+ *         free or resend them. 0 also when the port is stopped.
  */
 uint16_t lcx_port_tx_burst(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Queue mbufs for sending; the port owns all n from the call on (see @file).
- * @return n.
+ * Queue mbufs for sending. The port owns all n mbufs from the call on: they go
+ * out when a burst fills, at the latest when the owning context flushes at the
+ * end of its iteration (and before it parks); what the device still refuses
+ * then is freed and counted in tx_dropped, as are mbufs given to a stopped
+ * port or an out-of-range q. On a queue that no context flushes (not
+ * attached) everything is sent at once, with the same rule for what is
+ * refused. Same thread rule as lcx_port_tx_burst().
+ * @param port the port.
+ * @param q the tx queue, 0 to lcx_port_nb_txq() - 1.
+ * @param pkts the mbufs; the array itself stays the caller's.
+ * @param n how many, 0 to 65535.
+ * @return n, always: every mbuf is taken (sent, buffered, or freed and counted).
  */
 uint16_t lcx_port_tx_buffer(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts,
 			    uint16_t n);
 
-/** Read the port's counters. @return 0, or -errno. */
+/**
+ * Read the port's link now, count a change, and repair a link that is down on a
+ * device that cannot bring it back by itself. Call it from the control thread
+ * (the one that starts and stops the port) every now and then: lcx-pmd does
+ * every 100 ms. It does not wait for the link.
+ *
+ * A change from up to down counts in link_downs. When the port was started
+ * (lcx_port_start()) and its driver says a down link comes back only through a
+ * restart (a DPDK 22.11 memif client: it connects to its server only when it
+ * starts, and never again after the server went away or refused it), the port
+ * is stopped and started again, as lcx_port_stop() and lcx_port_start() do:
+ * the queues attached to contexts are quiesced first (no burst runs on the
+ * device while it stops; buffered tx goes out or is counted in tx_dropped).
+ * The first restart waits 0.5 s after the last start (a connection takes a
+ * few milliseconds); each further one waits twice as long as the one before,
+ * at most 5 s, until the link is up. Each restart counts in restarts, a failed
+ * start also in restart_failures (the port then stays stopped until the next
+ * try). The first restart of a spell and the link coming back are logged at
+ * NOTICE, the others at DEBUG.
+ *
+ * A tx queue that is not attached to a context must not be sent on while this
+ * may restart the port (as for lcx_port_stop()): attach every tx queue that is
+ * sent on to the context that sends (lcx_port_txq_attach()). Until the link is
+ * back, rx bursts give nothing and tx bursts take nothing.
+ *
+ * @param port the port.
+ * @return 1 (the link is up), 0 (down), -EINVAL (port is NULL), or the
+ *         driver's -errno when the device does not answer (counted as down).
+ *         A driver with no link (the socket driver) is always up.
+ */
+int lcx_port_link_check(struct lcx_port *port);
+
+/**
+ * Read the port's counters (packets, bytes, drops since creation or the last
+ * lcx_port_stats_reset()). Control thread; the queues keep running.
+ * @param port the port.
+ * @param out the counters (struct lcx_port_stats says what each counts).
+ * @return 0, or -EINVAL (NULL port or out), or the driver's -errno (dpdk:
+ *         rte_eth_stats_get()'s).
+ */
 int lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out);
 
-/** Reset the port's counters. @return 0, or -errno. */
+/**
+ * Reset the port's counters: later readings count from now. Control thread.
+ * @param port the port.
+ * @return 0, or -EINVAL (port NULL), or the driver's -errno.
+ */
 int lcx_port_stats_reset(struct lcx_port *port);
 
-/** @return the port's name (the device name, or the socket list). */
+/**
+ * @param port the port.
+ * @return the port's name (the device name, or the socket list); valid while
+ *         the port lives. Any thread.
+ */
 const char *lcx_port_name(const struct lcx_port *port);
 
-/** @return the port's driver name. */
+/**
+ * @param port the port.
+ * @return the port's driver name ("dpdk" or "socket"). Any thread.
+ */
 const char *lcx_port_driver(const struct lcx_port *port);
 
-/** @return the NUMA node of the port (SOCKET_ID_ANY if unknown). */
+/**
+ * @param port the port.
+ * @return the NUMA node of the port, or SOCKET_ID_ANY (-1, from rte_memory.h)
+ *         when it is unknown. Any thread.
+ */
 int lcx_port_socket(const struct lcx_port *port);
 
-/** @return the DPDK port id, or -ENOTSUP for a non-dpdk port. */
+/**
+ * @param port the port.
+ * @return the DPDK port id (0 to RTE_MAX_ETHPORTS - 1), or -ENOTSUP for a
+ *         non-dpdk port. Any thread.
+ */
 int lcx_port_ethdev_id(const struct lcx_port *port);
 
 /**
  * The receive buffer of a socket port's sockets as getsockopt(SO_RCVBUF) reads
  * it, the smallest over the port (twice what setsockopt() took; see
- * lcx_port_conf.rcvbuf).
+ * lcx_port_conf.rcvbuf). Any thread.
+ * @param port the port.
  * @return bytes, or -ENOTSUP for a non-socket port.
  */
 int lcx_port_rcvbuf(const struct lcx_port *port);
 
-/** @return the mempool the port receives into. */
+/**
+ * @param port the port.
+ * @return the mempool the port receives into (its own, or lcx_port_conf.pool);
+ *         the port frees its own pool in lcx_port_destroy(). Any thread.
+ */
 struct rte_mempool *lcx_port_pool(const struct lcx_port *port);
 
 /**
- * The port's MAC address.
+ * The port's MAC address (dpdk: rte_eth_macaddr_get()). Control thread.
+ * @param port the port.
  * @param mac 6 bytes out.
- * @return 0, or -ENOTSUP (socket ports).
+ * @return 0, or -EINVAL (NULL port or mac), -ENOTSUP (socket ports), or the
+ *         driver's -errno.
  */
 int lcx_port_mac(const struct lcx_port *port, uint8_t mac[6]);
 
-/** @return rx queues of the port. */
+/**
+ * @param port the port.
+ * @return the number of rx queues of the port, 1 to LCX_PORT_QUEUES_MAX.
+ */
 uint16_t lcx_port_nb_rxq(const struct lcx_port *port);
-/** @return tx queues of the port. */
+/**
+ * @param port the port.
+ * @return the number of tx queues of the port, 1 to LCX_PORT_QUEUES_MAX.
+ */
 uint16_t lcx_port_nb_txq(const struct lcx_port *port);
 
 #ifdef __cplusplus

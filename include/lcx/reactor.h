@@ -20,7 +20,7 @@
  * That is the throttle. (It does end an idle park, which comes only after the
  * context had nothing to do for several throttle periods: see context.h.)
  *
- * Threads: lcx_source_create() and lcx_source_wait() on the owning context
+ * Threads: lcx_source_create(), lcx_source_poll() and lcx_waiter_cancel() on the owning context
  * (use lcx_context_enter() from elsewhere). lcx_source_destroy() from any
  * thread: the source stops delivering at once and is freed at the owner's next
  * react, so it never races with a re-registration. The owner closes every
@@ -80,7 +80,10 @@ int lcx_source_create(struct lcx_context *ctx, int fd, uint32_t flags, struct lc
  */
 void lcx_source_destroy(struct lcx_source *src);
 
-/** @return the source's fd. */
+/**
+ * @param src the source. Any thread while the source lives.
+ * @return the source's fd.
+ */
 int lcx_source_fd(const struct lcx_source *src);
 
 /**
@@ -112,7 +115,10 @@ int lcx_source_poll(struct lcx_source *src, enum lcx_dir dir, struct lcx_waiter 
  */
 void lcx_waiter_cancel(struct lcx_source *src, struct lcx_waiter *w);
 
-/** @return the tick of the reactor of ctx (bumped every react round). */
+/**
+ * @param ctx the context. Any thread (a relaxed read).
+ * @return the tick of the reactor of ctx: the number of react rounds so far.
+ */
 uint64_t lcx_reactor_tick(const struct lcx_context *ctx);
 
 #ifdef __cplusplus

@@ -63,7 +63,10 @@ int lcx_task_wake(struct lcx_task *task);
  */
 int lcx_task_wake_unpark(struct lcx_task *task);
 
-/** @return true while the task is queued and has not started running. */
+/**
+ * @param task the task. Any thread (the answer may be stale at once).
+ * @return true while the task is queued and has not started running.
+ */
 bool lcx_task_is_queued(const struct lcx_task *task);
 
 #ifdef __cplusplus

@@ -76,7 +76,8 @@ void lcx_timer_init(struct lcx_timer *timer, lcx_timer_fn fn, void *arg);
  * @param delay_ns deadline = the context's clock read in this call + delay_ns, in ns
  *        (0 to UINT64_MAX, saturating): the delay counts from the call, not from the
  *        loop iteration's cached time (lcx_context_now()).
- * @param period_ns 0 for one-shot, else the interval.
+ * @param period_ns 0 for one-shot, else the interval in ns (1 to UINT64_MAX; a
+ *        period shorter than the throttle fires at most once per react).
  * @param flags 0 or LCX_TIMER_AT_LEAST.
  * @return 0, or -EINVAL (bad argument, or armed on another context), -ENOMEM,
  *         -ESHUTDOWN (from another thread, the context is stopping).
@@ -93,6 +94,8 @@ int lcx_timer_start(struct lcx_context *ctx, struct lcx_timer *timer, uint64_t d
 int lcx_timer_stop(struct lcx_timer *timer);
 
 /**
+ * @param timer the timer. On the owning context's thread, or any thread for
+ *        the "may I free it" question below.
  * @return true while the timer is armed (as seen by the owning context) or an
  *         operation on it from another thread is still queued. The caller may
  *         free the timer once this returns false.

@@ -142,13 +142,6 @@ lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries)
 
 /* --- mbuf pools for drivers --- */
 
-bool
-lcx_port_eal_ready(void)
-{
-	/* EAL counts its lcores in rte_eal_init(); before, the count is 0. */
-	return rte_lcore_count() > 0;
-}
-
 int
 lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 {
@@ -168,7 +161,8 @@ lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 		return 0;
 	}
 	if (!lcx_port_eal_ready()) {
-		PORT_LOG(ERR, "%s: EAL is not initialised: cannot make an mbuf pool", dev->name);
+		PORT_LOG(ERR, "%s: no EAL (rte_eal_init(), then lcx_eal_attach()): cannot make an "
+			 "mbuf pool", dev->name);
 		return -EPERM;
 	}
 	n = c->nb_mbufs != 0 ? c->nb_mbufs : (want > need ? want : need);

@@ -219,7 +219,10 @@ void lcx_port_dev_pool_put(struct lcx_port_dev *dev);
  */
 void lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries);
 
-/** @return true when EAL is initialised in this process (mempools and ethdev work). */
+/**
+ * @return true when the program attached the EAL (lcx_eal_attach() after
+ *         rte_eal_init(), include/lcx/eal.h): mempools and ethdevs work.
+ */
 bool lcx_port_eal_ready(void);
 
 /**

@@ -2,8 +2,9 @@
 /*
  * Clocks: the TSC in nanoseconds, and a manual clock for tests.
  *
- * The TSC frequency comes from DPDK when the EAL is up, otherwise from a short
- * calibration against CLOCK_MONOTONIC_RAW the first time it is needed.
+ * The TSC frequency comes from DPDK once the EAL is attached (eal.c),
+ * otherwise from a short calibration against CLOCK_MONOTONIC_RAW the first
+ * time it is needed.
  */
 
 #include <pthread.h>
@@ -16,7 +17,6 @@
 uint64_t lcx__tsc_mult; /* ns per tick, 32.32 fixed point */
 static uint64_t tsc_hz;
 static pthread_once_t tsc_once = PTHREAD_ONCE_INIT;
-static bool eal_attached;
 
 static uint64_t
 mono_raw_ns(void)
@@ -30,7 +30,7 @@ mono_raw_ns(void)
 static void
 tsc_calibrate(void)
 {
-	uint64_t hz = eal_attached ? rte_get_tsc_hz() : 0;
+	uint64_t hz = lcx__eal_attached() ? rte_get_tsc_hz() : 0;
 
 	if (hz == 0) {
 		struct timespec d = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
@@ -64,21 +64,6 @@ lcx_tsc_ns(void)
 	if (LCX_UNLIKELY(lcx__tsc_mult == 0))
 		lcx__tsc_init();
 	return lcx__tsc_to_ns(rte_rdtsc());
-}
-
-void
-lcx_eal_attach(void)
-{
-	if (!eal_attached)
-		lcx__telemetry_init();
-	eal_attached = true;
-	lcx__tsc_init();
-}
-
-bool
-lcx__eal_attached(void)
-{
-	return eal_attached;
 }
 
 static uint64_t

@@ -3,10 +3,8 @@
  * Contexts: the throttled loop, pollers and the ring budget, park and unpark,
  * enter, stop, statistics.
  *
- * One iteration (doc/design.md says why):
- *   1. pollers   2. up to 64 tasks   3. react when a react period has passed
- *   4. flush pollers   5. park when nothing was done, until the next react,
- *   cut short by the ring budget.
+ * The order of one iteration, and why, is written once: doc/design.md, "The
+ * loop, in order". iterate() calls one function per step, numbered as there.
  */
 
 #include <errno.h>
@@ -120,18 +118,12 @@ lcx_context_throttle(const struct lcx_context *ctx)
 
 /* --- pollers --- */
 
-static bool
-may_configure(const struct lcx_context *ctx)
-{
-	return lcx__on_owner(ctx) || !atomic_load(&ctx->running);
-}
-
 int
 lcx_poller_register(struct lcx_context *ctx, struct lcx_poller *p)
 {
 	if (ctx == NULL || p == NULL || p->ops == NULL)
 		return -EINVAL;
-	if (!may_configure(ctx))
+	if (!lcx__may_touch(ctx))
 		return -EPERM;
 	if (p->ctx != NULL)
 		return -EBUSY;
@@ -158,7 +150,7 @@ lcx_poller_unregister(struct lcx_poller *p)
 		return -EINVAL;
 	struct lcx_context *ctx = p->ctx;
 
-	if (!may_configure(ctx))
+	if (!lcx__may_touch(ctx))
 		return -EPERM;
 	if (p->flush_fn != NULL) {
 		p->flush_fn(p->arg);
@@ -378,26 +370,83 @@ park(struct lcx_context *ctx, uint64_t ns)
 	return slept;
 }
 
-/* --- the loop --- */
+/* --- the loop: doc/design.md, "The loop, in order"; the numbers are its steps --- */
 
-/* Push out what pollers buffered: at the end of every iteration, and at stop. */
-static inline void
-flush_pollers(struct lcx_context *ctx)
+/* 1. Now: read the clock (every LCX__CLOCK_EVERY-th iteration under full load),
+ * account the time since the last reading, apply a throttle set from elsewhere. */
+static inline uint64_t
+update_now(struct lcx_context *ctx)
 {
-	for (uint32_t i = 0; ctx->nb_flushers != 0 && i < ctx->nb_pollers; i++) {
-		struct lcx_poller *p = ctx->pollers[i];
+	uint64_t now;
 
-		if (p->flush_fn != NULL)
-			p->flush_fn(p->arg);
+	if (ctx->last_full && ++ctx->clock_skips < LCX__CLOCK_EVERY) {
+		now = ctx->now;
+	} else {
+		now = lcx__clock_read(ctx);
+		ctx->clock_skips = 0;
+		if (ctx->iter_t0 != 0) {
+			uint64_t d = now - ctx->iter_t0 - ctx->iter_parked;
+
+			if (ctx->iter_busy)
+				LCX_STAT_ADD(ctx, busy_ns, d);
+			else
+				LCX_STAT_ADD(ctx, idle_ns, d);
+		}
+		ctx->iter_t0 = now;
+		ctx->iter_parked = 0;
+		ctx->now = now;
 	}
+	LCX_STAT_ADD(ctx, iterations, 1);
+
+	uint64_t nt = atomic_load_explicit(&ctx->new_throttle, memory_order_relaxed);
+
+	if (LCX_UNLIKELY(nt != NO_THROTTLE_CHANGE)) {
+		atomic_store_explicit(&ctx->new_throttle, NO_THROTTLE_CHANGE, memory_order_relaxed);
+		apply_throttle(ctx, nt);
+	}
+	return now;
 }
 
-/* Busy mode, every iteration: can a timer or a queued timer op be waiting? */
-static inline bool
-timers_maybe_due(const struct lcx_context *ctx)
+/* 2. Pollers, up to LCX__FULL_ROUNDS rounds while one returns a full burst.
+ * @return the items taken in; ctx->last_full: the last round saw a full burst. */
+static inline unsigned int
+run_pollers(struct lcx_context *ctx, uint64_t now)
 {
-	return ctx->heap_regular.n != 0 || ctx->heap_at_least.n != 0 ||
-	       atomic_load_explicit(&ctx->ops_tail, memory_order_relaxed) != ctx->ops_head;
+	unsigned int work = 0, rounds = 0;
+	bool full;
+
+	do {
+		full = false;
+		for (uint32_t i = 0; i < ctx->nb_pollers; i++) {
+			struct lcx_poller *p = ctx->pollers[i];
+
+			if (p->poll_fn == NULL)
+				continue;
+			unsigned int n = p->poll_fn(p->arg);
+
+			poller_account(p, now, n);
+			work += n;
+			if (p->burst != 0 && n >= p->burst)
+				full = true;
+		}
+	} while (full && ++rounds < LCX__FULL_ROUNDS);
+	if (work != 0)
+		LCX_STAT_ADD(ctx, polled_items, work);
+	ctx->last_full = full;
+	return work;
+}
+
+/* 3. Tasks: the inbox, then up to LCX_TASKS_PER_ITER runs. @return the runs. */
+static inline unsigned int
+run_tasks(struct lcx_context *ctx)
+{
+	if (ctx->runq_head == NULL &&
+	    atomic_load_explicit(&ctx->inbox, memory_order_relaxed) == NULL)
+		return 0;
+	unsigned int ran = lcx__tasks_run(ctx);
+
+	LCX_STAT_ADD(ctx, tasks_run, ran);
+	return ran;
 }
 
 static void
@@ -420,6 +469,28 @@ react(struct lcx_context *ctx)
 	else if (ctx->idle_reacts < UINT32_MAX)
 		ctx->idle_reacts++;
 	ctx->work_since_react = n != 0;
+}
+
+/* 4. React once a react period has passed; busy polling: due timers at once. */
+static inline void
+react_if_due(struct lcx_context *ctx)
+{
+	if (ctx->now - ctx->last_react >= ctx->react_period || !ctx->reacted)
+		react(ctx);
+	else if (ctx->throttle == 0 && lcx__timers_armed(ctx) && lcx__timers_due(ctx))
+		lcx__timers_react(ctx);
+}
+
+/* 5. Flush: push out what pollers buffered (also once more at stop). */
+static inline void
+flush_pollers(struct lcx_context *ctx)
+{
+	for (uint32_t i = 0; ctx->nb_flushers != 0 && i < ctx->nb_pollers; i++) {
+		struct lcx_poller *p = ctx->pollers[i];
+
+		if (p->flush_fn != NULL)
+			p->flush_fn(p->arg);
+	}
 }
 
 /*
@@ -452,101 +523,17 @@ idle_park_ns(struct lcx_context *ctx, uint64_t t, uint64_t throttle_ns)
 }
 
 /*
- * One iteration. Returns how long the loop may park now (0: do not park).
- * Parks itself when may_park.
+ * 6. Park when the iteration did nothing: until the next react, cut short by
+ * the ring budget; past it (idle park) after LCX_IDLE_REACTS empty reacts.
+ * Parks itself when may_park. @return how long the loop may park (0: not).
  */
-static int64_t
-iterate(struct lcx_context *ctx, bool may_park)
+static inline int64_t
+park_if_idle(struct lcx_context *ctx, unsigned int work, bool may_park)
 {
-	uint64_t now;
-	unsigned int work = 0;
-	bool full = false;
-
-	/*
-	 * Under full load (the last iteration saw a full burst) the clock is read
-	 * every LCX__CLOCK_EVERY-th iteration only: an rdtsc costs ~10 ns on a VM,
-	 * 1% of an iteration that forwards two bursts. "now" is then a few
-	 * microseconds stale at most, which no timer or budget can tell.
-	 */
-	if (ctx->last_full && ++ctx->clock_skips < LCX__CLOCK_EVERY) {
-		now = ctx->now;
-	} else {
-		now = lcx__clock_read(ctx);
-		ctx->clock_skips = 0;
-		/* Time accounting since the last reading. */
-		if (ctx->iter_t0 != 0) {
-			uint64_t d = now - ctx->iter_t0 - ctx->iter_parked;
-
-			if (ctx->iter_busy)
-				LCX_STAT_ADD(ctx, busy_ns, d);
-			else
-				LCX_STAT_ADD(ctx, idle_ns, d);
-		}
-		ctx->iter_t0 = now;
-		ctx->iter_parked = 0;
-		ctx->now = now;
-	}
-	LCX_STAT_ADD(ctx, iterations, 1);
-
-	uint64_t nt = atomic_load_explicit(&ctx->new_throttle, memory_order_relaxed);
-
-	if (LCX_UNLIKELY(nt != NO_THROTTLE_CHANGE)) {
-		atomic_store_explicit(&ctx->new_throttle, NO_THROTTLE_CHANGE, memory_order_relaxed);
-		apply_throttle(ctx, nt);
-	}
-
-	/*
-	 * 1. pollers. While some poller returns a full burst, poll them all again,
-	 * up to LCX__FULL_ROUNDS rounds, before the rest of the iteration: under
-	 * full load the bookkeeping below is paid once per few rounds, and tasks,
-	 * reacts and flushes wait a few microseconds at most.
-	 */
-	unsigned int rounds = 0;
-
-	do {
-		full = false;
-		for (uint32_t i = 0; i < ctx->nb_pollers; i++) {
-			struct lcx_poller *p = ctx->pollers[i];
-
-			if (p->poll_fn == NULL)
-				continue;
-			unsigned int n = p->poll_fn(p->arg);
-
-			poller_account(p, now, n);
-			work += n;
-			if (p->burst != 0 && n >= p->burst)
-				full = true;
-		}
-	} while (full && ++rounds < LCX__FULL_ROUNDS);
-	if (work != 0)
-		LCX_STAT_ADD(ctx, polled_items, work);
-	ctx->last_full = full;
-
-	/* 2. tasks */
-	if (ctx->runq_head != NULL ||
-	    atomic_load_explicit(&ctx->inbox, memory_order_relaxed) != NULL) {
-		unsigned int ran = lcx__tasks_run(ctx);
-
-		LCX_STAT_ADD(ctx, tasks_run, ran);
-		work += ran;
-	}
-
-	/* 3. react */
-	if (ctx->now - ctx->last_react >= ctx->react_period || !ctx->reacted) {
-		react(ctx);
-	} else if (ctx->throttle == 0 && timers_maybe_due(ctx) && lcx__timers_due(ctx)) {
-		/* Busy polling: timers every iteration, epoll on its period. */
-		lcx__timers_react(ctx);
-	}
-
-	/* 4. flush */
-	flush_pollers(ctx);
 	ctx->iter_busy = work != 0;
 	if (work != 0)
 		ctx->work_since_react = true;
-
-	/* 5. park */
-	if (work != 0 || full || ctx->throttle == 0 || ctx->runq_head != NULL ||
+	if (work != 0 || ctx->last_full || ctx->throttle == 0 || ctx->runq_head != NULL ||
 	    atomic_load_explicit(&ctx->stop, memory_order_relaxed))
 		return 0;
 	uint64_t t = lcx__clock_read(ctx);
@@ -575,6 +562,23 @@ iterate(struct lcx_context *ctx, bool may_park)
 	if (may_park)
 		ctx->iter_parked = park(ctx, ns);
 	return (int64_t)ns;
+}
+
+/*
+ * One iteration, as uv_run() reads: a list of named phases, in the order of
+ * doc/design.md ("The loop, in order"). @return how long the loop may park
+ * now (0: do not park); it parks itself when may_park.
+ */
+static int64_t
+iterate(struct lcx_context *ctx, bool may_park)
+{
+	uint64_t now = update_now(ctx);
+	unsigned int work = run_pollers(ctx, now);
+
+	work += run_tasks(ctx);
+	react_if_due(ctx);
+	flush_pollers(ctx);
+	return park_if_idle(ctx, work, may_park);
 }
 
 static void
@@ -652,6 +656,28 @@ lcx_context_run_once(struct lcx_context *ctx)
 
 /* --- enter --- */
 
+static int
+run_as_owner(struct lcx_context *ctx, lcx_enter_fn fn, void *arg)
+{
+	struct lcx_context *prev = lcx__current;
+	int ret;
+
+	lcx__current = ctx;
+	ret = fn(ctx, arg);
+	lcx__current = prev;
+	return ret;
+}
+
+int
+lcx__context_as_owner(struct lcx_context *ctx, lcx_enter_fn fn, void *arg)
+{
+	if (lcx__on_owner(ctx))
+		return fn(ctx, arg);
+	if (!lcx__may_touch(ctx))
+		return -EPERM;
+	return run_as_owner(ctx, fn, arg);
+}
+
 struct enter_req {
 	struct lcx_task task;
 	lcx_enter_fn fn;
@@ -681,13 +707,7 @@ lcx_context_enter(struct lcx_context *ctx, lcx_enter_fn fn, void *arg)
 		return -ESHUTDOWN;
 	if (!atomic_load(&ctx->running)) {
 		/* No loop runs it: run fn here, as the owner, for set-up code. */
-		struct lcx_context *prev = lcx__current;
-		int ret;
-
-		lcx__current = ctx;
-		ret = fn(ctx, arg);
-		lcx__current = prev;
-		return ret;
+		return run_as_owner(ctx, fn, arg);
 	}
 	struct enter_req req = { .fn = fn, .arg = arg };
 	const struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 };

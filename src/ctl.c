@@ -507,27 +507,43 @@ client_task(struct lcx_task *task, void *arg)
 
 /* --- idle clients --- */
 
-/* Start or stop a timer of srv as its context's owner (create and destroy may
- * run while no loop runs the context: then the caller is its owner). */
+/* Start or stop srv's idle timer as its context's owner, so that it acts at
+ * once (create and destroy may run while no loop runs the context). */
+struct idle_arm_req {
+	struct lcx_ctl *srv;
+	uint64_t delay_ns;
+};
+
+static int
+idle_arm_owner(struct lcx_context *ctx, void *arg)
+{
+	struct idle_arm_req *req = arg;
+
+	return lcx_timer_start(ctx, &req->srv->idle, req->delay_ns, 0, LCX_TIMER_AT_LEAST);
+}
+
 static void
 idle_arm(struct lcx_ctl *srv, uint64_t delay_ns)
 {
-	struct lcx_context *prev = lcx__current;
+	struct idle_arm_req req = { .srv = srv, .delay_ns = delay_ns };
 
-	lcx__current = srv->ctx;
-	if (lcx_timer_start(srv->ctx, &srv->idle, delay_ns, 0, LCX_TIMER_AT_LEAST) < 0)
-		LCX_LOG(ERR, "%s: control: cannot arm the idle timer", srv->ctx->name);
-	lcx__current = prev;
+	if (lcx__context_as_owner(srv->ctx, idle_arm_owner, &req) < 0)
+		LCX_LOG(ERR, "%s: control: cannot arm the idle timer", lcx_context_name(srv->ctx));
+}
+
+static int
+idle_disarm_owner(struct lcx_context *ctx, void *arg)
+{
+	struct lcx_ctl *srv = arg;
+
+	(void)ctx;
+	return lcx_timer_stop(&srv->idle);
 }
 
 static void
 idle_disarm(struct lcx_ctl *srv)
 {
-	struct lcx_context *prev = lcx__current;
-
-	lcx__current = srv->ctx;
-	lcx_timer_stop(&srv->idle);
-	lcx__current = prev;
+	(void)lcx__context_as_owner(srv->ctx, idle_disarm_owner, srv);
 }
 
 /* Close the clients idle for idle_ns; re-arm for the next one due. */
@@ -671,7 +687,8 @@ admit(struct lcx_ctl *srv, int fd)
 
 		if (srv->st.refused_peer++ < REFUSALS_LOGGED)
 			LCX_LOG(NOTICE, "%s: control %s: refused pid %d uid %d gid %d: not allowed",
-				srv->ctx->name, srv->path, (int)cr.pid, (int)cr.uid, (int)cr.gid);
+				lcx_context_name(srv->ctx), srv->path, (int)cr.pid, (int)cr.uid,
+				(int)cr.gid);
 		snprintf(msg, sizeof(msg),
 			 "not allowed: uid %d is not root, not the server's uid %u%s",
 			 (int)cr.uid, srv->euid,
@@ -918,7 +935,7 @@ lcx_ctl_destroy(struct lcx_ctl *srv)
 		return;
 	if (!lcx__may_touch(srv->ctx)) {
 		LCX_LOG(ERR, "%s: lcx_ctl_destroy() off the context's thread: not destroyed",
-			srv->ctx->name);
+			lcx_context_name(srv->ctx));
 		return;
 	}
 	if (srv->busy != 0) {

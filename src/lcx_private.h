@@ -168,10 +168,21 @@ lcx__may_touch(const struct lcx_context *ctx)
 	return lcx__on_owner(ctx) || !atomic_load_explicit(&ctx->running, memory_order_acquire);
 }
 
+/* eal.c: did the program attach the EAL (lcx_eal_attach() after rte_eal_init())?
+ * The one "is the EAL up" test of the library. */
+bool lcx__eal_attached(void);
+
+/*
+ * context.c: run fn(ctx, arg) as ctx's owner, so that the owner-only paths of
+ * the core (timers, sources) act at once: on the owner thread, or while no
+ * loop runs ctx (set-up, tear-down). @return what fn returned, or -EPERM when
+ * another thread runs the loop.
+ */
+int lcx__context_as_owner(struct lcx_context *ctx, lcx_enter_fn fn, void *arg);
+
 /* clock.c */
 extern uint64_t lcx__tsc_mult; /* ns per TSC tick, 32.32 fixed point */
 void lcx__tsc_init(void);
-bool lcx__eal_attached(void);
 
 static inline uint64_t
 lcx__tsc_to_ns(uint64_t tsc)
@@ -210,6 +221,14 @@ void lcx__timers_fini(struct lcx_context *ctx);
 unsigned int lcx__timers_react(struct lcx_context *ctx);
 /* Busy mode: is anything due at ctx->now? (cheap, no ops applied) */
 bool lcx__timers_due(const struct lcx_context *ctx);
+/* Is any timer armed, or a cross-thread op queued? An inline test of a few
+ * words, for the busy loop's every iteration before lcx__timers_due(). */
+static inline bool
+lcx__timers_armed(const struct lcx_context *ctx)
+{
+	return ctx->heap_regular.n != 0 || ctx->heap_at_least.n != 0 ||
+	       atomic_load_explicit(&ctx->ops_tail, memory_order_relaxed) != ctx->ops_head;
+}
 /* The earliest deadline armed (0 if cross-thread ops wait), UINT64_MAX if none. */
 uint64_t lcx__timers_next(const struct lcx_context *ctx);
 

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -42,6 +43,15 @@ RTE_LOG_REGISTER(lcx_logtype_port, lcx.port, NOTICE);
 
 /* Tries of the tx queue before buffered mbufs are dropped. */
 #define TX_TRIES 3
+
+/*
+ * lcx_port_link_check(): the first restart of a down link waits this long
+ * after the last start, each further one twice as long as the one before.
+ */
+#define RELINK_WAIT_MIN_NS 500000000ull
+#define RELINK_WAIT_MAX_NS 5000000000ull
+
+static uint64_t port_now(void);
 
 /* --- the driver registry --- */
 
@@ -132,13 +142,6 @@ lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries)
 
 /* --- mbuf pools for drivers --- */
 
-bool
-lcx_port_eal_ready(void)
-{
-	/* EAL counts its lcores in rte_eal_init(); before, the count is 0. */
-	return rte_lcore_count() > 0;
-}
-
 int
 lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 {
@@ -158,7 +161,8 @@ lcx_port_dev_pool_get(struct lcx_port_dev *dev, uint32_t need, uint32_t want)
 		return 0;
 	}
 	if (!lcx_port_eal_ready()) {
-		PORT_LOG(ERR, "%s: EAL is not initialised: cannot make an mbuf pool", dev->name);
+		PORT_LOG(ERR, "%s: no EAL (rte_eal_init(), then lcx_eal_attach()): cannot make an "
+			 "mbuf pool", dev->name);
 		return -EPERM;
 	}
 	n = c->nb_mbufs != 0 ? c->nb_mbufs : (want > need ? want : need);
@@ -605,20 +609,14 @@ lcx_port_txq_detach(struct lcx_port *port, uint16_t q)
 
 /* --- start and stop --- */
 
-int
-lcx_port_start(struct lcx_port *port)
+/* Start the device and open the queues. */
+static int
+port_start(struct lcx_port *port)
 {
-	int ret;
+	int ret = port->dev.ops->start(&port->dev);
 
-	if (port == NULL)
-		return -EINVAL;
-	if (port->started)
-		return 0;
-	ret = port->dev.ops->start(&port->dev);
-	if (ret < 0) {
-		PORT_LOG(ERR, "%s: cannot start: %s", port->dev.name, strerror(-ret));
+	if (ret < 0)
 		return ret;
-	}
 	__atomic_store_n(&port->started, true, __ATOMIC_RELAXED);
 	for (uint16_t q = 0; q < port->dev.conf.nb_rxq; q++)
 		atomic_store_explicit(&port->rxq[q].active, true, memory_order_release);
@@ -648,15 +646,10 @@ txq_quiesce_fn(struct lcx_context *ctx, void *arg)
 	return 0;
 }
 
-int
-lcx_port_stop(struct lcx_port *port)
+/* Close the queues (no burst in flight once this returns), then stop the device. */
+static int
+port_stop(struct lcx_port *port)
 {
-	int ret;
-
-	if (port == NULL)
-		return -EINVAL;
-	if (!port->started)
-		return 0;
 	/* Buffered tx goes out first; then no burst may be in flight. */
 	for (uint16_t q = 0; q < port->dev.conf.nb_txq; q++) {
 		struct lcx__port_txq *txq = &port->txq[q];
@@ -675,10 +668,134 @@ lcx_port_stop(struct lcx_port *port)
 		atomic_store(&rxq->active, false);
 	}
 	__atomic_store_n(&port->started, false, __ATOMIC_RELAXED);
-	ret = port->dev.ops->stop(&port->dev);
+	return port->dev.ops->stop(&port->dev);
+}
+
+int
+lcx_port_start(struct lcx_port *port)
+{
+	int ret;
+
+	if (port == NULL)
+		return -EINVAL;
+	if (port->started)
+		return 0;
+	ret = port_start(port);
+	if (ret < 0) {
+		PORT_LOG(ERR, "%s: cannot start: %s", port->dev.name, strerror(-ret));
+		return ret;
+	}
+	port->want_started = true;
+	port->link_state = -1; /* a stop the program asked for is no link loss */
+	port->start_ns = port_now();
+	port->relink_wait_ns = RELINK_WAIT_MIN_NS;
+	port->spell_restarts = 0;
+	return 0;
+}
+
+int
+lcx_port_stop(struct lcx_port *port)
+{
+	int ret;
+
+	if (port == NULL)
+		return -EINVAL;
+	port->want_started = false;
+	if (!port->started)
+		return 0;
+	ret = port_stop(port);
 	if (ret < 0)
 		PORT_LOG(ERR, "%s: stop: %s", port->dev.name, strerror(-ret));
 	return ret;
+}
+
+/* --- the link --- */
+
+const struct lcx_clock *lcx__port_clock;
+
+static uint64_t
+port_now(void)
+{
+	struct timespec ts;
+
+	if (lcx__port_clock != NULL)
+		return lcx__port_clock->now_ns(lcx__port_clock->arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#define C_ADD(port, field) __atomic_store_n(&(port)->field, (port)->field + 1, __ATOMIC_RELAXED)
+
+/*
+ * Stop and start the port to bring its link back. The queues are quiesced
+ * as for lcx_port_stop(); a start that fails leaves the port stopped until
+ * the next try.
+ */
+static void
+relink(struct lcx_port *port)
+{
+	uint32_t level = port->spell_restarts == 0 ? RTE_LOG_NOTICE : RTE_LOG_DEBUG;
+	int ret = 0;
+
+	rte_log(level, lcx_logtype_port, "lcx.port: %s: link down: restarting the device to "
+		"reconnect it (restart %u; tried again every 0.5 to 5 s until the link is up)\n",
+		port->dev.name, port->spell_restarts + 1);
+	if (port->started) {
+		ret = port_stop(port);
+		if (ret < 0)
+			rte_log(level, lcx_logtype_port, "lcx.port: %s: stop: %s\n",
+				port->dev.name, strerror(-ret));
+	}
+	C_ADD(port, restarts);
+	port->spell_restarts++;
+	ret = port_start(port);
+	if (ret < 0) {
+		C_ADD(port, restart_failures);
+		rte_log(level, lcx_logtype_port, "lcx.port: %s: restart: cannot start: %s (tried "
+			"again later)\n", port->dev.name, strerror(-ret));
+	}
+	port->start_ns = port_now();
+	port->relink_wait_ns = port->relink_wait_ns * 2 < RELINK_WAIT_MAX_NS
+				       ? port->relink_wait_ns * 2
+				       : RELINK_WAIT_MAX_NS;
+}
+
+int
+lcx_port_link_check(struct lcx_port *port)
+{
+	int up;
+
+	if (port == NULL)
+		return -EINVAL;
+	up = port->dev.ops->link != NULL ? port->dev.ops->link(&port->dev) : 1;
+	if (up < 0) {
+		if (up != port->link_err)
+			PORT_LOG(WARNING, "%s: link: the device does not answer: %s",
+				 port->dev.name, strerror(-up));
+		port->link_err = up;
+	} else {
+		if (port->link_err != 0)
+			PORT_LOG(NOTICE, "%s: link: the device answers again", port->dev.name);
+		port->link_err = 0;
+	}
+	bool is_up = up == 1;
+
+	if (port->link_state == 1 && !is_up)
+		C_ADD(port, link_downs);
+	if (is_up && port->link_state != 1 && port->spell_restarts != 0) {
+		PORT_LOG(NOTICE, "%s: link up again after %u restart%s", port->dev.name,
+			 port->spell_restarts, port->spell_restarts == 1 ? "" : "s");
+	}
+	port->link_state = is_up ? 1 : 0;
+	if (is_up) {
+		port->spell_restarts = 0;
+		port->relink_wait_ns = RELINK_WAIT_MIN_NS;
+		return 1;
+	}
+	if (port->dev.restart_on_link_down && port->want_started &&
+	    port_now() - port->start_ns >= port->relink_wait_ns)
+		relink(port);
+	return up < 0 ? up : 0;
 }
 
 /* --- create and destroy --- */
@@ -707,6 +824,13 @@ conf_check(const struct lcx_port_conf *conf, const struct lcx_port_ops **ops)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/* Bytes come from the device's counters, not from the layer's sums. */
+static bool
+port_dev_bytes(const struct lcx_port *port)
+{
+	return port->dev.ops->stats_has_bytes && !port->dev.count_bytes;
 }
 
 static void *
@@ -810,6 +934,7 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 	port->dev.socket_id = SOCKET_ID_ANY;
 	port->dev.ethdev_id = -1;
 	port->dev.rcvbuf = -1;
+	port->link_state = -1;
 	port->dev.rx_ring_size = c->nb_rxd;
 	snprintf(port->dev.name, sizeof(port->dev.name), "%s", port->devargs);
 	if (ops->priv_size != 0) {
@@ -838,7 +963,7 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		port->rxq[q].rx_burst = ops->rx_burst;
 		port->rxq[q].rx_fill = ops->rx_fill;
 		port->rxq[q].drv = port->dev.rxq[q];
-		port->rxq[q].count_bytes = !ops->stats_has_bytes;
+		port->rxq[q].count_bytes = !port_dev_bytes(port);
 		port->rxq[q].ethdev = ops->ethdev_fast_path && port->dev.ethdev_id >= 0;
 		port->rxq[q].eth_port = (uint16_t)port->dev.ethdev_id;
 	}
@@ -846,7 +971,7 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		port->txq[q].burst = c->burst;
 		port->txq[q].tx_burst = ops->tx_burst;
 		port->txq[q].drv = port->dev.txq[q];
-		port->txq[q].count_bytes = !ops->stats_has_bytes;
+		port->txq[q].count_bytes = !port_dev_bytes(port);
 		port->txq[q].ethdev = ops->ethdev_fast_path && port->dev.ethdev_id >= 0;
 		port->txq[q].eth_port = (uint16_t)port->dev.ethdev_id;
 	}
@@ -896,6 +1021,9 @@ lcx_counts(const struct lcx_port *port, struct lcx_port_stats *s)
 		s->tx_bytes += Q_GET(&port->txq[q], tx_bytes);
 		s->tx_dropped += Q_GET(&port->txq[q], tx_dropped);
 	}
+	s->link_downs = __atomic_load_n(&port->link_downs, __ATOMIC_RELAXED);
+	s->restarts = __atomic_load_n(&port->restarts, __ATOMIC_RELAXED);
+	s->restart_failures = __atomic_load_n(&port->restart_failures, __ATOMIC_RELAXED);
 }
 
 static int
@@ -920,9 +1048,8 @@ lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out)
 	if (ret < 0)
 		return ret;
 	out->rx_packets = sub_sat(l.rx_packets, port->base.rx_packets);
-	out->rx_packets = sub_sat(l.rx_packets, port->base.rx_packets);
 	out->tx_packets = sub_sat(l.tx_packets, port->base.tx_packets);
-	if (port->dev.ops->stats_has_bytes) {
+	if (port_dev_bytes(port)) {
 		out->rx_bytes = sub_sat(d.rx_bytes, port->base_drv.rx_bytes);
 		out->tx_bytes = sub_sat(d.tx_bytes, port->base_drv.tx_bytes);
 	} else {
@@ -936,6 +1063,9 @@ lcx_port_stats(struct lcx_port *port, struct lcx_port_stats *out)
 	out->rx_nombuf = sub_sat(d.rx_nombuf, port->base_drv.rx_nombuf);
 	out->rx_errors = sub_sat(d.rx_errors, port->base_drv.rx_errors);
 	out->tx_errors = sub_sat(d.tx_errors, port->base_drv.tx_errors);
+	out->link_downs = sub_sat(l.link_downs, port->base.link_downs);
+	out->restarts = sub_sat(l.restarts, port->base.restarts);
+	out->restart_failures = sub_sat(l.restart_failures, port->base.restart_failures);
 	return 0;
 }
 

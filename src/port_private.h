@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <lcx/clock.h>
 #include <lcx/driver/port.h>
 #include <lcx/poller.h>
 #include <lcx/port.h>
@@ -72,8 +73,24 @@ struct lcx_port {
 	bool created;                  /* the driver's create() succeeded */
 	bool own_pool;                 /* lcx_port_dev_pool_get() made dev.pool */
 	bool started;
+	bool want_started;             /* lcx_port_start() called, lcx_port_stop() not since */
+	/* The link, as lcx_port_link_check() sees it (control thread). */
+	int link_state;                /* -1 never read, 0 down, 1 up */
+	int link_err;                  /* the last error of the link read that was logged */
+	uint64_t link_downs;           /* control-written, relaxed; lcx_port_stats() reads */
+	uint64_t restarts;
+	uint64_t restart_failures;
+	uint64_t start_ns;             /* the last start or restart try (lcx__port_now()) */
+	uint64_t relink_wait_ns;       /* from start_ns to the next restart */
+	uint32_t spell_restarts;       /* restarts since the link was last up */
 	struct lcx_port_stats base;     /* lcx counters at the last reset */
 	struct lcx_port_stats base_drv; /* driver counters at the last reset (no stats_reset op) */
 };
+
+/*
+ * The clock of lcx_port_link_check()'s restart waits. NULL (the default):
+ * CLOCK_MONOTONIC. Unit tests set a manual clock before they create ports.
+ */
+extern const struct lcx_clock *lcx__port_clock;
 
 #endif /* LCX_PORT_PRIVATE_H */

@@ -97,9 +97,13 @@ pmd_start(void)
 		struct fwd_stream *fs = &pmd.streams[s];
 		int ret = lcx_port_rxq_attach(fs->rx_port, fs->rx_queue, fs->fl->ctx,
 					      pmd.engine->rx, fs);
+		/* The sender's context: a link restart quiesces the queue there (port.h). */
+		int tret = lcx_port_txq_attach(fs->tx_port, fs->tx_queue, fs->fl->ctx);
 
+		if (tret < 0 && tret != -EBUSY)
+			ret = tret;
 		if (ret < 0)
-			pmd_die(PMD_EXIT_ERROR, "%s: cannot attach rx queue %u to lcore %u: %s",
+			pmd_die(PMD_EXIT_ERROR, "%s: cannot attach queue %u to lcore %u: %s",
 			    pmd_port_label(fs->rx_port_id), fs->rx_queue, fs->fl->lcore_id,
 			    strerror(-ret));
 	}
@@ -119,8 +123,10 @@ pmd_start(void)
 void
 pmd_stop(void)
 {
-	for (uint32_t s = 0; s < pmd.nb_streams; s++)
+	for (uint32_t s = 0; s < pmd.nb_streams; s++) {
 		lcx_port_rxq_detach(pmd.streams[s].rx_port, pmd.streams[s].rx_queue);
+		lcx_port_txq_detach(pmd.streams[s].tx_port, pmd.streams[s].tx_queue);
+	}
 	if (pmd.engine->gen != NULL)
 		for (unsigned int l = 0; l < pmd.nb_lcores; l++)
 			lcx_context_enter(pmd.lcores[l].ctx, gen_unregister, &pmd.lcores[l]);
@@ -147,13 +153,9 @@ links_check(bool quiet)
 {
 	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
 		struct pmd_port *pp = &pmd.ports[i];
-		struct rte_eth_link link;
-		int id = lcx_port_ethdev_id(pp->port);
-		bool up = true;
+		/* Counts link losses; restarts a memif client whose link is down (port.h). */
+		bool up = lcx_port_link_check(pp->port) == 1;
 
-		memset(&link, 0, sizeof(link));
-		if (id >= 0 && rte_eth_link_get_nowait((uint16_t)id, &link) == 0)
-			up = link.link_status == RTE_ETH_LINK_UP;
 		if (pp->link_known && up == pp->link_up)
 			continue;
 		if (!quiet || !up)

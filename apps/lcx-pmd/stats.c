@@ -174,6 +174,11 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 		if (b->port[i].ignored != a->port[i].ignored)
 			fprintf(f, "  ignored (not UDP): %llu\n",
 				(unsigned long long)(b->port[i].ignored - a->port[i].ignored));
+		if (D(link_downs) != 0 || D(restarts) != 0)
+			fprintf(f, "  link: down %llu time%s, %llu restart%s (%llu failed)\n",
+				(unsigned long long)D(link_downs), D(link_downs) == 1 ? "" : "s",
+				(unsigned long long)D(restarts), D(restarts) == 1 ? "" : "s",
+				(unsigned long long)D(restart_failures));
 	}
 	totals(a, b, &rx, &tx);
 	fprintf(f, "\n  +++++++++++++++ all ports, %.3f s +++++++++++++++\n", s);
@@ -247,12 +252,14 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bo
 		fprintf(f, ",\"rx_packets\":%llu,\"tx_packets\":%llu,\"rx_bytes\":%llu,"
 			   "\"tx_bytes\":%llu,\"rx_missed\":%llu,\"rx_nombuf\":%llu,"
 			   "\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,"
-			   "\"ignored\":%llu,\"tx_nombuf\":%llu,\"rx_pps\":%.1f,\"tx_pps\":%.1f}",
+			   "\"ignored\":%llu,\"tx_nombuf\":%llu,\"rx_pps\":%.1f,\"tx_pps\":%.1f,"
+			   "\"link_downs\":%llu,\"restarts\":%llu,\"restart_failures\":%llu}",
 			U(D(rx_packets)), U(D(tx_packets)), U(D(rx_bytes)), U(D(tx_bytes)),
 			U(D(rx_missed)), U(D(rx_nombuf)), U(D(rx_errors)), U(D(tx_errors)),
 			U(tx_dropped(a, b, i)), U(b->port[i].ignored - a->port[i].ignored),
 			U(b->port[i].gen_nombuf - a->port[i].gen_nombuf), rate(D(rx_packets), s),
-			rate(D(tx_packets), s));
+			rate(D(tx_packets), s), U(D(link_downs)), U(D(restarts)),
+			U(D(restart_failures)));
 	}
 	fputs("],\"contexts\":[", f);
 	for (unsigned int l = 0; l <= pmd.nb_lcores; l++) {

@@ -6,16 +6,11 @@
  * @file
  * Contexts: one throttled loop per thread (a DPDK lcore, or a pinned pthread).
  *
- * One iteration of the loop, in this order:
- *  1. run every registered poller;
- *  2. run up to LCX_TASKS_PER_ITER ready tasks (local queue, then the inbox);
- *  3. if at least one react period has passed since the last react: react
- *     (apply queued timer operations, fire due timers, then epoll_wait with a
- *     zero timeout and wake the waiters of the sources that are ready);
- *  4. flush every poller (buffered tx);
- *  5. if the iteration found nothing to do, park until the next react is due,
- *     cut short by the ring budget of the pollers (see poller.h). Only an
- *     unpark or the end of the park ends it; I/O readiness does not.
+ * One iteration of the loop reads the clock, polls the pollers, runs up to
+ * LCX_TASKS_PER_ITER tasks, reacts (timers, then epoll) when a react period has
+ * passed, flushes the pollers and parks when it found nothing to do. The exact
+ * order and its rules are written once, in doc/design.md ("The loop, in
+ * order").
  *
  * Idle back-off: once LCX_IDLE_REACTS reacts in a row found nothing to do, the
  * context parks past the throttle: until its next timer deadline, bounded by
@@ -41,6 +36,7 @@
 #include <stdint.h>
 
 #include <lcx/clock.h>
+#include <lcx/eal.h> /* lcx_eal_attach(): rte_malloc memory, LCX_LAUNCH_LCORE */
 
 #ifdef __cplusplus
 extern "C" {
@@ -234,12 +230,6 @@ int lcx_context_run(struct lcx_context *ctx);
  *         or -EINVAL.
  */
 int64_t lcx_context_run_once(struct lcx_context *ctx);
-
-/**
- * Tell the library that rte_eal_init() succeeded in this process: contexts then
- * take their memory from rte_malloc_socket(), and LCX_LAUNCH_LCORE works.
- */
-void lcx_eal_attach(void);
 
 #ifdef __cplusplus
 }

@@ -7,9 +7,11 @@
  * Pollers: the fast path of a context.
  *
  * A poller is a function that a driver (a NIC rx queue, say) registers on a
- * context. The context calls every poller once per loop iteration, and calls
- * each poller's flush at the end of the iteration and before any park (for tx
- * buffered during the iteration).
+ * context. The context polls every poller in each loop iteration (all of them
+ * again, a few rounds at most, while one returns a full burst), and calls each
+ * poller's flush at the end of the iteration, so before any park (for tx
+ * buffered during the iteration). The order: doc/design.md, "The loop, in
+ * order".
  *
  * The ring budget: a poller that describes its ring (ring_size, and optionally
  * a fill() that reads how many entries are waiting) lets the context bound its

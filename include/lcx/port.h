@@ -20,7 +20,13 @@
  * context flushes at the end of its iteration (and before it parks); what the
  * queue still refuses then is freed and counted in tx_dropped.
  *
- * Threads: create, start, stop, destroy and stats from any one control thread;
+ * Link: lcx_port_link_check(), called now and then by the control thread,
+ * reads the link, counts the times it went down and, for a device whose
+ * down link does not come back by itself (a DPDK 22.11 memif client), stops
+ * and starts the port to reconnect it (doc/design.md, "Link loss").
+ *
+ * Threads: create, start, stop, destroy, stats and lcx_port_link_check() from
+ * any one control thread;
  * attach and detach from any thread (they enter the target context). A queue's
  * fast-path functions only on the context it is attached to.
  *
@@ -93,7 +99,8 @@ struct lcx_port_stats {
 	uint64_t rx_packets; /**< received and handed to the caller */
 	/**
 	 * Their bytes. dpdk: the device's own count (ibytes), not summed per
-	 * burst; 0 on vdevs that keep none, such as net_null and net_ring.
+	 * burst; 0 on vdevs that keep none, such as net_null and net_ring;
+	 * summed by lcx on net_memif, which reports none while disconnected.
 	 */
 	uint64_t rx_bytes;
 	/**
@@ -120,6 +127,20 @@ struct lcx_port_stats {
 	uint64_t tx_errors;  /**< send errors */
 	/** freed by lcx because the queue refused them, or by the driver (above) */
 	uint64_t tx_dropped;
+	/**
+	 * Times lcx_port_link_check() saw the link go from up to down (a link
+	 * that was never up since lcx_port_start() does not count, nor does a
+	 * stop the program asked for; a flap shorter than the time between two
+	 * checks is not seen).
+	 */
+	uint64_t link_downs;
+	/**
+	 * Stops and starts of the device that lcx_port_link_check() made to bring
+	 * a down link back (attempts, failed ones included).
+	 */
+	uint64_t restarts;
+	/** Of those restarts, the ones whose start failed (the peer not there yet). */
+	uint64_t restart_failures;
 };
 
 /**
@@ -242,6 +263,38 @@ uint16_t lcx_port_tx_burst(struct lcx_port *port, uint16_t q, struct rte_mbuf **
  */
 uint16_t lcx_port_tx_buffer(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts,
 			    uint16_t n);
+
+/**
+ * Read the port's link now, count a change, and repair a link that is down on a
+ * device that cannot bring it back by itself. Call it from the control thread
+ * (the one that starts and stops the port) every now and then: lcx-pmd does
+ * every 100 ms. It does not wait for the link.
+ *
+ * A change from up to down counts in link_downs. When the port was started
+ * (lcx_port_start()) and its driver says a down link comes back only through a
+ * restart (a DPDK 22.11 memif client: it connects to its server only when it
+ * starts, and never again after the server went away or refused it), the port
+ * is stopped and started again, as lcx_port_stop() and lcx_port_start() do:
+ * the queues attached to contexts are quiesced first (no burst runs on the
+ * device while it stops; buffered tx goes out or is counted in tx_dropped).
+ * The first restart waits 0.5 s after the last start (a connection takes a
+ * few milliseconds); each further one waits twice as long as the one before,
+ * at most 5 s, until the link is up. Each restart counts in restarts, a failed
+ * start also in restart_failures (the port then stays stopped until the next
+ * try). The first restart of a spell and the link coming back are logged at
+ * NOTICE, the others at DEBUG.
+ *
+ * A tx queue that is not attached to a context must not be sent on while this
+ * may restart the port (as for lcx_port_stop()): attach every tx queue that is
+ * sent on to the context that sends (lcx_port_txq_attach()). Until the link is
+ * back, rx bursts give nothing and tx bursts take nothing.
+ *
+ * @param port the port.
+ * @return 1 (the link is up), 0 (down), -EINVAL (port is NULL), or the
+ *         driver's -errno when the device does not answer (counted as down).
+ *         A driver with no link (the socket driver) is always up.
+ */
+int lcx_port_link_check(struct lcx_port *port);
 
 /**
  * Read the port's counters (packets, bytes, drops since creation or the last

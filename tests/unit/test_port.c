@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -64,7 +66,10 @@ was_freed(const struct rte_mbuf *m)
 #define FAKE_Q 4
 #define FAKE_RING 4096
 
+struct fake_priv;
+
 struct fake_rxq {
+	struct fake_priv *priv;
 	struct rte_mbuf *ring[FAKE_RING]; /* waiting to be received */
 	unsigned int head, tail;
 	unsigned int calls;
@@ -73,6 +78,7 @@ struct fake_rxq {
 };
 
 struct fake_txq {
+	struct fake_priv *priv;
 	unsigned int accept;               /* the most one call takes */
 	struct rte_mbuf *sent[FAKE_RING];
 	unsigned int nb_sent;
@@ -92,7 +98,36 @@ struct fake_priv {
 	int attach_calls, detach_calls, detach_stopped_calls;
 	bool attach_on_ctx;
 	int attach_fail;
+	int link;                          /* what link() says: 1, 0 or -errno */
+	unsigned int link_calls;
+	_Atomic bool running;              /* between start() and stop() */
+	_Atomic unsigned int stop_gen;     /* stop() calls */
+	_Atomic unsigned int bad_bursts;   /* bursts on a stopped device, or across a stop */
+	unsigned int burst_spin;           /* a burst lasts this many yields (a race widener) */
 };
+
+/*
+ * A burst that starts on a stopped device, or that a stop() overlaps, is a bad
+ * one. @return the stop generation at the start (for the end's check).
+ */
+static unsigned int
+fake_burst_begin(struct fake_priv *p)
+{
+	unsigned int gen = atomic_load(&p->stop_gen);
+
+	if (!atomic_load(&p->running))
+		atomic_fetch_add(&p->bad_bursts, 1);
+	return gen;
+}
+
+static void
+fake_burst_end(struct fake_priv *p, unsigned int gen)
+{
+	for (unsigned int i = 0; i < p->burst_spin; i++)
+		sched_yield();
+	if (atomic_load(&p->stop_gen) != gen)
+		atomic_fetch_add(&p->bad_bursts, 1);
+}
 
 static int
 fake_create(struct lcx_port_dev *dev)
@@ -103,11 +138,16 @@ fake_create(struct lcx_port_dev *dev)
 		return -ENODEV;
 	snprintf(dev->name, sizeof(dev->name), "fake:%s", dev->conf.devargs);
 	dev->socket_id = 0;
+	/* "relink": a down link comes back only through a restart (a memif client). */
+	dev->restart_on_link_down = strcmp(dev->conf.devargs, "relink") == 0;
+	p->link = 1;
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
+		p->rxq[q].priv = p;
 		p->rxq[q].fill = -1;
 		dev->rxq[q] = &p->rxq[q];
 	}
 	for (uint16_t q = 0; q < dev->conf.nb_txq; q++) {
+		p->txq[q].priv = p;
 		p->txq[q].accept = UINT32_MAX;
 		dev->txq[q] = &p->txq[q];
 	}
@@ -131,6 +171,7 @@ fake_start(struct lcx_port_dev *dev)
 	if (p->fail_start)
 		return -EIO;
 	p->starts++;
+	atomic_store(&p->running, true);
 	return 0;
 }
 
@@ -139,6 +180,8 @@ fake_stop(struct lcx_port_dev *dev)
 {
 	struct fake_priv *p = dev->priv;
 
+	atomic_store(&p->running, false);
+	atomic_fetch_add(&p->stop_gen, 1);
 	p->stops++;
 	return 0;
 }
@@ -181,9 +224,12 @@ fake_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct fake_rxq *q = rxq;
 	uint16_t i = 0;
 
+	unsigned int gen = fake_burst_begin(q->priv);
+
 	q->calls++;
 	while (i < n && q->head != q->tail)
 		pkts[i++] = q->ring[q->head++ % FAKE_RING];
+	fake_burst_end(q->priv, gen);
 	return i;
 }
 
@@ -193,10 +239,13 @@ fake_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	struct fake_txq *q = txq;
 	uint16_t take = n < q->accept ? n : (uint16_t)q->accept;
 
+	unsigned int gen = fake_burst_begin(q->priv);
+
 	q->calls++;
 	fake_tx_total += take;
 	for (uint16_t i = 0; i < take; i++)
 		q->sent[q->nb_sent++ % FAKE_RING] = pkts[i];
+	fake_burst_end(q->priv, gen);
 	return take;
 }
 
@@ -224,6 +273,29 @@ static const struct lcx_port_ops fake_ops = {
 	.rx_burst = fake_rx_burst,
 	.tx_burst = fake_tx_burst,
 	.rx_fill = fake_rx_fill,
+};
+
+static int
+fake_link(struct lcx_port_dev *dev)
+{
+	struct fake_priv *p = dev->priv;
+
+	p->link_calls++;
+	return p->link;
+}
+
+/* The same device with a link (fake_ops has none: always up). */
+static const struct lcx_port_ops fake_link_ops = {
+	.name = "fake-link",
+	.priv_size = sizeof(struct fake_priv),
+	.create = fake_create,
+	.destroy = fake_destroy,
+	.start = fake_start,
+	.stop = fake_stop,
+	.stats = fake_stats,
+	.link = fake_link,
+	.rx_burst = fake_rx_burst,
+	.tx_burst = fake_tx_burst,
 };
 
 /* --- fixture --- */
@@ -307,8 +379,12 @@ setup(void **state)
 	ret = lcx_port_driver_register(&fake_ops);
 	if (ret != 0 && ret != -EEXIST)
 		return -1;
+	ret = lcx_port_driver_register(&fake_link_ops);
+	if (ret != 0 && ret != -EEXIST)
+		return -1;
 	if (unit_manual_ctx("port-test", THROTTLE, &f->mc, &f->ctx) != 0)
 		return -1;
+	lcx__port_clock = &f->mc.clock; /* the restart waits go by the manual clock */
 	*state = f;
 	return 0;
 }
@@ -320,6 +396,7 @@ teardown(void **state)
 
 	lcx_port_destroy(f->port);
 	lcx_context_release(f->ctx);
+	lcx__port_clock = NULL;
 	return 0;
 }
 
@@ -867,6 +944,274 @@ test_detach_after_context_stop(void **state)
 	assert_int_equal(lcx_port_stop(port), 0);
 }
 
+/* --- the link (lcx_port_link_check) --- */
+
+static struct lcx_port_stats
+stats_of(struct lcx_port *port)
+{
+	struct lcx_port_stats st;
+
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	return st;
+}
+
+/* A driver without a link op is always up; NULL is refused. */
+static void
+test_link_no_op(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port *port = make_port(f, &fake_conf);
+
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_link_check(NULL), -EINVAL);
+	assert_int_equal(stats_of(port).link_downs, 0);
+}
+
+/*
+ * Link changes are counted once per change, not per check; a device that does
+ * not answer counts as down; a port whose driver can bring its link back by
+ * itself is never restarted; a reset zeroes the counts.
+ */
+static void
+test_link_counts(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+
+	c.driver = "fake-link";
+	struct lcx_port *port = make_port(f, &c);
+
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_start(port), 0);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 0); /* never up: no loss */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = 0;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(lcx_port_link_check(port), 0);
+		lcx_manual_clock_advance(&f->mc, 10000 * MS);
+	}
+	assert_int_equal(stats_of(port).link_downs, 1);
+	assert_int_equal(stats_of(port).restarts, 0); /* not a restart_on_link_down device */
+	assert_int_equal(f->fp->starts, 1);
+	assert_int_equal(f->fp->stops, 0);
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = -EIO; /* the device does not answer: down */
+	assert_int_equal(lcx_port_link_check(port), -EIO);
+	assert_int_equal(lcx_port_link_check(port), -EIO);
+	assert_int_equal(stats_of(port).link_downs, 2);
+	assert_int_equal(lcx_port_stats_reset(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 0);
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 1);
+	/* The program's own stop and start: no loss, even if the link was up before. */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_stop(port), 0);
+	assert_int_equal(lcx_port_start(port), 0);
+	f->fp->link = 0;
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).link_downs, 1);
+}
+
+/*
+ * A device whose down link comes back only through a restart (a memif client):
+ * restarted 0.5 s after its last start, then 1, 2, 4, 5, 5 s apart; each restart
+ * quiesces the queues (buffered tx goes out before the stop) and counts; a
+ * failed start leaves the port stopped (no burst) until the next try; traffic
+ * flows again once the link is up, and the wait starts over.
+ */
+static void
+test_link_restart(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct rte_mbuf *pkts[3];
+
+	c.driver = "fake-link";
+	c.devargs = "relink";
+	struct lcx_port *port = make_port(f, &c);
+
+	assert_int_equal(lcx_port_rxq_attach(port, 0, f->ctx, on_rx, f), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, f->ctx), 0);
+	f->fp->link = 0; /* the peer refused, or went away */
+	assert_int_equal(lcx_port_start(port), 0);
+	lcx_manual_clock_advance(&f->mc, 499 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->stops, 0); /* a connection may still be under way */
+
+	for (int i = 0; i < 3; i++)
+		pkts[i] = fake_mbuf();
+	assert_int_equal(lcx_port_tx_buffer(port, 0, pkts, 3), 3);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->stops, 1);
+	assert_int_equal(f->fp->starts, 2);
+	assert_int_equal(f->fp->txq[0].nb_sent, 3); /* out before the stop */
+	assert_int_equal(stats_of(port).restarts, 1);
+
+	/* The next wait is 1 s, then 2 s. */
+	lcx_manual_clock_advance(&f->mc, 999 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 1);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 2);
+
+	/* A start that fails: the port stays stopped, nothing bursts. */
+	f->fp->fail_start = 1;
+	lcx_manual_clock_advance(&f->mc, 2000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	struct lcx_port_stats st = stats_of(port);
+
+	assert_int_equal(st.restarts, 3);
+	assert_int_equal(st.restart_failures, 1);
+	assert_int_equal(st.link_downs, 0); /* never up */
+	unsigned int calls = f->fp->rxq[0].calls;
+
+	push_rx(f, 0, 4);
+	step(f, THROTTLE);
+	assert_int_equal(f->fp->rxq[0].calls, calls);
+	pkts[0] = fake_mbuf();
+	assert_int_equal(lcx_port_tx_buffer(port, 0, pkts, 1), 1);
+	assert_true(was_freed(pkts[0]));
+	assert_int_equal(stats_of(port).tx_dropped, 1);
+
+	/* 4 s later the start works; the wait is capped at 5 s after that. */
+	f->fp->fail_start = 0;
+	lcx_manual_clock_advance(&f->mc, 3999 * MS - THROTTLE); /* the step took 1 ms */
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 3);
+	lcx_manual_clock_advance(&f->mc, 1 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 4);
+	assert_int_equal(f->fp->starts, 4); /* the first, and restarts 1, 2 and 4 */
+	assert_int_equal(f->fp->stops, 3);  /* restart 4 had nothing to stop */
+	lcx_manual_clock_advance(&f->mc, 5000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 5);
+	lcx_manual_clock_advance(&f->mc, 5000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(stats_of(port).restarts, 6);
+
+	/* The link is back: traffic flows, the waits start over. */
+	f->fp->link = 1;
+	assert_int_equal(lcx_port_link_check(port), 1);
+	step(f, THROTTLE);
+	assert_int_equal(f->got, 4); /* what waited in the ring */
+	f->fp->link = 0;
+	lcx_manual_clock_advance(&f->mc, 500 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	st = stats_of(port);
+	assert_int_equal(st.link_downs, 1);
+	assert_int_equal(st.restarts, 7);
+	assert_int_equal(st.restart_failures, 1);
+
+	/* A port the program stopped is never restarted. */
+	assert_int_equal(lcx_port_stop(port), 0);
+	int starts = f->fp->starts;
+
+	lcx_manual_clock_advance(&f->mc, 60000 * MS);
+	assert_int_equal(lcx_port_link_check(port), 0);
+	assert_int_equal(f->fp->starts, starts);
+	assert_int_equal(stats_of(port).restarts, 7);
+}
+
+/*
+ * Restarts while one context (a thread) receives and another sends on the port
+ * without a pause: no rx or tx burst ever runs on the stopped device (the
+ * restart quiesces each queue on its own context first).
+ */
+static struct rte_mbuf quiesce_mbuf;
+
+static unsigned int
+quiesce_send(void *arg)
+{
+	struct lcx_port *port = arg;
+	struct rte_mbuf *m = &quiesce_mbuf;
+
+	(void)lcx_port_tx_burst(port, 0, &m, 1);
+	return 1; /* busy: never parks */
+}
+
+static void
+on_rx_drop(struct lcx_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	(void)arg;
+}
+
+static int
+quiesce_register(struct lcx_context *ctx, void *arg)
+{
+	return lcx_poller_register(ctx, arg);
+}
+
+static int
+quiesce_unregister(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	return lcx_poller_unregister(arg);
+}
+
+static void
+test_link_restart_quiesces(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct lcx_context *t = NULL, *t2 = NULL;
+	struct lcx_context_conf cc = { .name = "port-receiver", .throttle_ns = 0, .cpu = -1,
+				       .socket_id = -1, .launch = LCX_LAUNCH_THREAD };
+	static const struct lcx_poller_ops send_ops = { .name = "send", .poll = quiesce_send };
+	struct lcx_poller sender = { 0 };
+
+	c.driver = "fake-link";
+	c.devargs = "relink";
+	struct lcx_port *port = make_port(f, &c);
+
+	quiesce_mbuf.refcnt = 2;
+	assert_int_equal(lcx_context_acquire(&cc, &t), 0);
+	cc.name = "port-sender";
+	assert_int_equal(lcx_context_acquire(&cc, &t2), 0);
+	assert_int_equal(lcx_port_rxq_attach(port, 0, t, on_rx_drop, NULL), 0);
+	assert_int_equal(lcx_port_txq_attach(port, 0, t2), 0);
+	sender.ops = &send_ops;
+	sender.arg = port;
+	assert_int_equal(lcx_context_enter(t2, quiesce_register, &sender), 0);
+	f->fp->link = 0;
+	f->fp->burst_spin = 20;
+	assert_int_equal(lcx_port_start(port), 0);
+	for (int i = 0; i < 300; i++) {
+		unsigned int calls = __atomic_load_n(&f->fp->txq[0].calls, __ATOMIC_RELAXED);
+
+		lcx_manual_clock_advance(&f->mc, 10000 * MS);
+		assert_int_equal(lcx_port_link_check(port), 0);
+		/* Let both run on the started device before the next restart. */
+		unsigned int rx_calls = __atomic_load_n(&f->fp->rxq[0].calls, __ATOMIC_RELAXED);
+
+		while (__atomic_load_n(&f->fp->txq[0].calls, __ATOMIC_RELAXED) < calls + 3 ||
+		       __atomic_load_n(&f->fp->rxq[0].calls, __ATOMIC_RELAXED) < rx_calls + 3)
+			sched_yield();
+	}
+	assert_int_equal(stats_of(port).restarts, 300);
+	assert_int_equal(atomic_load(&f->fp->bad_bursts), 0);
+	assert_int_equal(lcx_context_enter(t2, quiesce_unregister, &sender), 0);
+	lcx_port_destroy(port);
+	f->port = NULL;
+	lcx_context_release(t);
+	lcx_context_release(t2);
+}
+
 int
 main(void)
 {
@@ -888,6 +1233,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stop_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_detaches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_after_context_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_no_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_restart_quiesces, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("port", tests, NULL, NULL);

@@ -10,6 +10,12 @@
  *    plugged is closed and removed again when the port is destroyed; a device
  *    that existed before is only stopped, and left for the next user.
  *
+ * A memif client (net_memif with role=client) has restart_on_link_down set:
+ * DPDK 22.11's memif client connects to its server only in dev_start, and
+ * once that connection is gone (the server went away, or refused it while it
+ * was not started yet) the device stays down for good; lcx_port_link_check()
+ * then restarts it (doc/design.md, "Link loss").
+ *
  * The rx burst is rte_eth_rx_burst(); the fill level for the ring budget is
  * rte_eth_rx_queue_count() where the PMD has it (probed at start; a PMD that
  * answers -ENOTSUP is never asked again and the context goes by what bursts
@@ -22,8 +28,10 @@
 #include <string.h>
 
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -48,6 +56,7 @@ struct dpdk_priv {
 	uint16_t port_id;
 	bool probed;             /* this driver plugged the device */
 	bool started;
+	bool promisc_warned;     /* promiscuous mode refused once: said once */
 	struct rte_device *rdev; /* for rte_dev_remove() */
 	uint64_t stop_freed;     /* frames left in the rx rings at stop, freed: in rx_missed */
 	struct dpdk_rxq rxq[LCX_PORT_QUEUES_MAX];
@@ -287,6 +296,34 @@ setup_queues(struct lcx_port_dev *dev, struct dpdk_priv *p)
 	return 0;
 }
 
+/*
+ * A memif client: connects only in dev_start (DPDK 22.11), so a link that went
+ * down needs a stop and a start. The role comes from the device's arguments
+ * (server when not given, as the PMD has it).
+ */
+static bool
+memif_client(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da;
+	struct rte_kvargs *kv;
+	const char *role;
+	bool client = false;
+
+	if (info->driver_name == NULL || strcmp(info->driver_name, "net_memif") != 0 ||
+	    info->device == NULL)
+		return false;
+	da = rte_dev_devargs(info->device);
+	if (da == NULL || da->args == NULL || da->args[0] == '\0')
+		return false;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv == NULL)
+		return false;
+	role = rte_kvargs_get(kv, "role");
+	client = role != NULL && strcmp(role, "client") == 0;
+	rte_kvargs_free(kv);
+	return client;
+}
+
 static int
 dpdk_create(struct lcx_port_dev *dev)
 {
@@ -326,6 +363,9 @@ dpdk_create(struct lcx_port_dev *dev)
 	ret = configure(dev, p, &info);
 	if (ret < 0)
 		goto out_release;
+	dev->restart_on_link_down = memif_client(&info);
+	/* net_memif (22.11) reports no bytes while disconnected: the layer counts them. */
+	dev->count_bytes = info.driver_name != NULL && strcmp(info.driver_name, "net_memif") == 0;
 	/*
 	 * Rings full, a burst in flight per rx queue: the least that works. The
 	 * default adds the tx rings, tx buffers, per-lcore caches and slack.
@@ -379,18 +419,16 @@ dpdk_start(struct lcx_port_dev *dev)
 	int ret = rte_eth_dev_start(p->port_id);
 
 	if (ret < 0) {
-		/* Some PMDs (memif) return a bare -1: that is no -EPERM. */
-		if (ret == -1)
-			ret = -EIO;
-		DPDK_LOG(ERR, "%s: cannot start: %s", dev->name, rte_strerror(-ret));
-		return ret;
+		/* Some PMDs (memif) return a bare -1: that is no -EPERM. The port layer logs. */
+		return ret == -1 ? -EIO : ret;
 	}
 	p->started = true;
 	if (dev->conf.promiscuous) {
 		ret = rte_eth_promiscuous_enable(p->port_id);
-		if (ret < 0)
+		if (ret < 0 && !p->promisc_warned)
 			DPDK_LOG(WARNING, "%s: promiscuous mode: %s", dev->name,
 				 rte_strerror(-ret));
+		p->promisc_warned = ret < 0;
 	}
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		int n = rte_eth_rx_queue_count(p->port_id, q);
@@ -438,6 +476,20 @@ dpdk_stop(struct lcx_port_dev *dev)
 	}
 	p->started = false;
 	return 0;
+}
+
+static int
+dpdk_link(struct lcx_port_dev *dev)
+{
+	struct dpdk_priv *p = dev->priv;
+	struct rte_eth_link link;
+	int ret;
+
+	memset(&link, 0, sizeof(link));
+	ret = rte_eth_link_get_nowait(p->port_id, &link);
+	if (ret < 0)
+		return ret;
+	return link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
 }
 
 static int
@@ -494,6 +546,7 @@ const struct lcx_port_ops lcx__port_dpdk_ops = {
 	.ethdev_fast_path = true,
 	.stats_reset = dpdk_stats_reset,
 	.mac = dpdk_mac,
+	.link = dpdk_link,
 	.rxq_attach = NULL,
 	.rxq_detach = NULL,
 	.rx_burst = dpdk_rx_burst,

@@ -18,8 +18,9 @@
  * says so (ethdev_fast_path) and the layer calls the ethdev inlines itself.
  *
  * Which thread calls what:
- *  - create, destroy, start, stop, stats, stats_reset, mac: the control thread
- *    that called the matching lcx_port_* function. create() is called once;
+ *  - create, destroy, start, stop, stats, stats_reset, mac, link: the control
+ *    thread that called the matching lcx_port_* function (lcx_port_link_check()
+ *    calls link, and stop and start when it restarts the device). create() is called once;
  *    destroy() once after a successful create(), with the port stopped and
  *    every queue detached.
  *  - rxq_attach and rxq_detach: the thread of the context the queue is
@@ -76,6 +77,20 @@ struct lcx_port_dev {
 	int socket_id;                /**< create() may set it; default SOCKET_ID_ANY */
 	int ethdev_id;                /**< create() may set it; default -1 (no ethdev) */
 	int rcvbuf;                   /**< create() may set it: lcx_port_rcvbuf(); default -1 */
+	/**
+	 * create() may set it: a link of this device that goes down does not come
+	 * back by itself, only through a stop and a start (DPDK 22.11's memif
+	 * client, which connects only in its start). lcx_port_link_check() then
+	 * restarts the port while its link is down. Default false.
+	 */
+	bool restart_on_link_down;
+	/**
+	 * create() may set it: the device's byte counters are not to be trusted
+	 * (DPDK 22.11's net_memif reports none while it is disconnected), so the
+	 * port layer sums bytes itself, as when the ops have no stats_has_bytes.
+	 * Default false.
+	 */
+	bool count_bytes;
 	struct rte_mempool *pool;     /**< create() sets it: conf.pool, or a pool it made */
 	/**
 	 * Rx ring entries as the context's ring budget counts them (poller.h);
@@ -123,6 +138,12 @@ struct lcx_port_ops {
 	int (*stats_reset)(struct lcx_port_dev *dev);
 	/** Optional: the MAC address (NULL: -ENOTSUP). @return 0 or -errno. */
 	int (*mac)(const struct lcx_port_dev *dev, uint8_t mac[6]);
+	/**
+	 * Optional: the link state now, without waiting. NULL: the link is always
+	 * up (a kernel socket). Called whether the device is started or not.
+	 * @return 1 (up), 0 (down), or -errno (the device does not answer).
+	 */
+	int (*link)(struct lcx_port_dev *dev);
 	/**
 	 * Optional: rx queue q is being attached to ctx; runs on ctx (see the file overview above).
 	 * For drivers whose receive needs the context (sources, tasks).
@@ -198,7 +219,10 @@ void lcx_port_dev_pool_put(struct lcx_port_dev *dev);
  */
 void lcx_port_dev_rx_ring_set(struct lcx_port_dev *dev, uint16_t q, uint32_t entries);
 
-/** @return true when EAL is initialised in this process (mempools and ethdev work). */
+/**
+ * @return true when the program attached the EAL (lcx_eal_attach() after
+ *         rte_eal_init(), include/lcx/eal.h): mempools and ethdevs work.
+ */
 bool lcx_port_eal_ready(void);
 
 /**

@@ -752,10 +752,11 @@ def case_telemetry(tmp):
 
 
 def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None,
-               eal_extra=()):
+               eal_extra=(), paused=False):
     """lcx-ingest with args and a control socket; send(a UDP socket of family) once it
-    is up, then before_stop(control socket path) if given, then "stop". Fails unless it
-    exits 0; returns (stderr, the JSON summary)."""
+    is up (with paused, while the process is stopped by SIGSTOP, so nothing is read
+    during the send), then before_stop(control socket path) if given, then "stop".
+    Fails unless it exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")
     p = subprocess.Popen([*wrap, *eal(case, *eal_extra), *args, f"--json={js}", f"--control={sock}",
@@ -767,7 +768,13 @@ def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_sto
                 break
             time.sleep(0.1)
         time.sleep(0.3)
-        send(socket.socket(family, socket.SOCK_DGRAM))
+        if paused:
+            p.send_signal(signal.SIGSTOP)
+        try:
+            send(socket.socket(family, socket.SOCK_DGRAM))
+        finally:
+            if paused:
+                p.send_signal(signal.SIGCONT)
         time.sleep(0.5)
         if before_stop is not None:
             before_stop(sock)

@@ -35,9 +35,10 @@ def snmp_udp(name):
 
 
 def case_sock_missed(tmp):
-    """A burst far beyond a 64 KiB buffer at a 20 ms throttle: every datagram the
-    kernel dropped is rx_missed, received + rx_missed == sent exactly, in the JSON
-    summary, the control socket and the stderr summary (in words)."""
+    """A burst far beyond a 64 KiB buffer, sent while lcx-ingest is stopped (SIGSTOP:
+    the kernel must drop, whatever the machine's load): every datagram the kernel
+    dropped is rx_missed, received + rx_missed == sent exactly, in the JSON summary,
+    the control socket and the stderr summary (in words)."""
     port, n, size = PORT0, 20000, 1000
     ctl = []
 
@@ -52,7 +53,8 @@ def case_sock_missed(tmp):
 
     snmp0 = snmp_udp("RcvbufErrors")
     err, j = listen_run(tmp, "sock_missed", [f"--listen=127.0.0.1:{port}", "--rcvbuf=64k",
-                                             "--throttle=20ms"], send, before_stop=before_stop)
+                                             "--throttle=20ms"], send, before_stop=before_stop,
+                          paused=True)
     snmp1 = snmp_udp("RcvbufErrors")
     t = j["totals"]
     check_balanced(t)

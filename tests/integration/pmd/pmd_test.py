@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -1175,6 +1176,263 @@ def case_signals():
     with open(jpath) as f:
         check(json.load(f)["stop_reason"] == "SIGTERM", "stop_reason after SIGTERM")
     check(not os.path.exists(ctl), "control socket left behind")
+
+
+# --- memif link loss (issue 9): a peer that goes away, a server that refuses at first ---
+
+def memif_dev(sock, role):
+    return "net_memif0,role=%s,socket=%s,socket-abstract=no" % (role, sock)
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def finish(p, timeout=30):
+    """Wait for a background lcx-pmd; return (rc, stdout, stderr)."""
+    out, err = p.communicate(timeout=timeout)
+    return p.returncode, out, err
+
+
+def case_memif_client_reconnect():
+    """lcx-pmd as memif client: its server exits and another one comes up on the
+    same socket; the client reconnects by itself and receives what both sent."""
+    sock = os.path.join(TMP, "m.sock")
+    n = 3000
+    cj, s1j, s2j = (os.path.join(TMP, x + ".json") for x in ("c", "s1", "s2"))
+    gen = ["--forward-mode=txonly", "--tx-count=%d" % n, "--tx-rate-pps=10000"]
+    s1 = start_bg(eal(CASE + "_s1", memif_dev(sock, "server")) +
+                  ["--"] + gen + ["--duration=3", "--json=" + s1j])
+    c = s2 = None
+    try:
+        wait_path(sock, s1)
+        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client")) +
+                     ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=11",
+                      "--json=" + cj])
+        rc1, _, e1 = finish(s1)
+        check(rc1 == 0, "server 1 exit %d: %s" % (rc1, e1))
+        s2 = start_bg(eal(CASE + "_s2", memif_dev(sock, "server")) +
+                      ["--"] + gen + ["--duration=30", "--json=" + s2j])
+        rc, out, err = finish(c, timeout=40)
+        check(rc == 0, "client exit %d: %s" % (rc, err))
+        s2.send_signal(signal.SIGTERM)
+        rc2, _, e2 = finish(s2)
+        check(rc2 == 0, "server 2 exit %d: %s" % (rc2, e2))
+    finally:
+        for q in (s1, c, s2):
+            if q is not None and q.poll() is None:
+                q.kill()
+                q.wait()
+    t1, t2, r = load_json(s1j)["ports"][0], load_json(s2j)["ports"][0], load_json(cj)["ports"][0]
+    check(t1["tx_packets"] == n and t2["tx_packets"] == n,
+          "servers sent %d and %d, not %d each" % (t1["tx_packets"], t2["tx_packets"], n))
+    check(r["rx_packets"] == 2 * n, "client received %d of %d (%d + %d sent)\n%s" %
+          (r["rx_packets"], 2 * n, t1["tx_packets"], t2["tx_packets"], err))
+    check(r["rx_bytes"] == 2 * n * 64, "client rx_bytes %d, expected %d" %
+          (r["rx_bytes"], 2 * n * 64))
+    check(r.get("link_downs") == 1, "client link_downs %s, expected 1" % r.get("link_downs"))
+    check(1 <= r["restarts"] <= 6 and r["restart_failures"] < r["restarts"],
+          "client restarts %d, failed %d" % (r["restarts"], r["restart_failures"]))
+    check(err.count("link down: restarting") == 1 and err.count("link up again") == 1,
+          "restart not logged once per change:\n" + err)
+    check("link: down 1 time, %d restart" % r["restarts"] in out, "final table:\n" + out)
+
+
+def case_memif_server_reconnect():
+    """lcx-pmd as memif server: two clients one after the other; it receives from
+    both, counts two link losses and restarts nothing (a server reconnects)."""
+    sock = os.path.join(TMP, "m.sock")
+    n = 3000
+    sj, c1j, c2j = (os.path.join(TMP, x + ".json") for x in ("s", "c1", "c2"))
+    gen = ["--forward-mode=txonly", "--tx-count=%d" % n, "--tx-rate-pps=10000",
+           "--duration=1.5"]
+    s = start_bg(eal(CASE + "_s", memif_dev(sock, "server")) +
+                 ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=30",
+                  "--json=" + sj])
+    try:
+        wait_path(sock, s)
+        time.sleep(1)  # the server's port is started (its socket exists before)
+        for k, cjp in enumerate((c1j, c2j)):
+            rc, _, e = run(eal(CASE + "_c%d" % k, memif_dev(sock, "client")) +
+                           ["--"] + gen + ["--json=" + cjp], timeout=30, check_rc=None)
+            check(rc == 0, "client %d exit %d: %s" % (k, rc, e))
+            time.sleep(0.5)  # two link checks see the link down
+        s.send_signal(signal.SIGTERM)
+        rc, out, err = finish(s)
+        check(rc == 0, "server exit %d: %s" % (rc, err))
+    finally:
+        if s.poll() is None:
+            s.kill()
+            s.wait()
+    t = [load_json(x)["ports"][0]["tx_packets"] for x in (c1j, c2j)]
+    r = load_json(sj)["ports"][0]
+    check(t == [n, n], "clients sent %s" % t)
+    check(r["rx_packets"] == 2 * n, "server received %d of %d" % (r["rx_packets"], 2 * n))
+    check(r.get("link_downs") == 2 and r.get("restarts") == 0,
+          "server link_downs %s (expected 2), restarts %s (expected 0)" %
+          (r.get("link_downs"), r.get("restarts")))
+    # down at start (no client yet), then up and down once per client
+    check(err.count("link down") == 3 and err.count("link up") == 2,
+          "link changes not said once each:\n" + err)
+
+
+def case_memif_restart_under_load():
+    """io forwarding from an endless source (net_null) into a memif client whose
+    server goes away and comes back: the restart quiesces the sending context
+    (no burst on the stopped device: DPDK would log "not ready port"), and
+    frames flow to the second server."""
+    sock = os.path.join(TMP, "m.sock")
+    cj, s1j, s2j = (os.path.join(TMP, x + ".json") for x in ("c", "s1", "s2"))
+    rx = ["--forward-mode=rxonly", "--throttle-us=1000"]
+    s1 = start_bg(eal(CASE + "_s1", memif_dev(sock, "server")) +
+                  ["--"] + rx + ["--duration=2", "--json=" + s1j])
+    c = s2 = None
+    try:
+        wait_path(sock, s1)
+        time.sleep(1)
+        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client"), "net_null0") +
+                     ["--", "--forward-mode=io", "--throttle-us=0", "--duration=7",
+                      "--json=" + cj])
+        rc1, _, e1 = finish(s1)
+        check(rc1 == 0, "server 1 exit %d: %s" % (rc1, e1))
+        s2 = start_bg(eal(CASE + "_s2", memif_dev(sock, "server")) +
+                      ["--"] + rx + ["--duration=30", "--json=" + s2j])
+        rc, out, err = finish(c, timeout=40)
+        check(rc == 0, "client exit %d: %s" % (rc, err))
+        s2.send_signal(signal.SIGTERM)
+        rc2, _, e2 = finish(s2)
+        check(rc2 == 0, "server 2 exit %d: %s" % (rc2, e2))
+    finally:
+        for q in (s1, c, s2):
+            if q is not None and q.poll() is None:
+                q.kill()
+                q.wait()
+    r1, r2 = load_json(s1j)["ports"][0], load_json(s2j)["ports"][0]
+    m = [x for x in load_json(cj)["ports"] if x["name"] == "net_memif0"][0]
+    check("not ready port" not in err, "a burst ran on the stopped device:\n" + err)
+    check(m.get("link_downs") == 1 and m["restarts"] >= 1,
+          "memif port: link_downs %s, restarts %s" % (m.get("link_downs"), m.get("restarts")))
+    check(r1["rx_packets"] > 0 and r2["rx_packets"] > 0,
+          "servers received %d and %d" % (r1["rx_packets"], r2["rx_packets"]))
+    check(r1["rx_packets"] + r2["rx_packets"] <= m["tx_packets"],
+          "servers received %d + %d, more than the client sent (%d)" %
+          (r1["rx_packets"], r2["rx_packets"], m["tx_packets"]))
+
+
+class Testpmd:
+    """dpdk-testpmd as the memif server in txonly, driven on its command line."""
+
+    def __init__(self, case, sock, start_port=True):
+        args = ["dpdk-testpmd", "--no-huge", "-m", "1024", "--no-pci", "--lcores=0@0,1@1",
+                "--file-prefix=lcxpmd_" + case + "_tp" + os.environ.get("LCX_TEST_TAG", ""),
+                "--log-level=lib.eal:warning", "--vdev=" + memif_dev(sock, "server"), "--",
+                "--total-num-mbufs=16384", "--forward-mode=txonly", "-i"]
+        if not start_port:
+            args.append("--disable-device-start")
+        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+
+    def cmd(self, line):
+        try:
+            self.p.stdin.write(line + "\n")
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            out, _ = self.p.communicate(timeout=30)
+            raise Fail("testpmd ended (exit %s) before '%s':\n%s" %
+                       (self.p.returncode, line, out[-3000:]))
+
+    def quit(self):
+        """Quit (after "stop"); return TX-packets of port 0 from the stop's figures."""
+        self.cmd("quit")
+        out, _ = self.p.communicate(timeout=30)
+        i = out.find("Forward statistics for port 0")
+        m = out[i:].split("TX-packets:")[1].split()[0] if i >= 0 else None
+        check(m is not None and m.isdigit(), "no testpmd TX-packets in:\n" + out)
+        return int(m)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def memif_testpmd_run(sock, tag, delay, start_port=True):
+    """testpmd (txonly memif server) and lcx-pmd (rxonly client, started delay s
+    after the server's socket appeared): the client must connect and receive all
+    that testpmd sent. @return (rx, sent, restarts), or None without dpdk-testpmd."""
+    if shutil.which("dpdk-testpmd") is None:
+        return None
+    if os.path.exists(sock):
+        os.unlink(sock)
+    cj = os.path.join(TMP, "c%s.json" % tag)
+    tp = Testpmd(CASE + tag, sock, start_port)
+    c = None
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists(sock):
+            check(tp.p.poll() is None and time.time() < deadline, "testpmd did not start")
+            time.sleep(0.01)
+        time.sleep(delay)
+        c = start_bg(eal(CASE + tag + "_c", memif_dev(sock, "client"), lcores="0@0,1@1") +
+                     ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=60",
+                      "--json=" + cj])
+        if not start_port:
+            time.sleep(1.5)  # refused: testpmd's port is not started
+            tp.cmd("port start 0")
+        tp.cmd("start")
+        time.sleep(4 if not start_port else 3)
+        tp.cmd("stop")
+        time.sleep(0.5)  # the client drains the ring; then it stops, then the server
+        c.send_signal(signal.SIGTERM)
+        rc, out, err = finish(c)
+        check(rc == 0, "lcx-pmd exit %d: %s" % (rc, err))
+        sent = tp.quit()
+    finally:
+        tp.kill()
+        if c is not None and c.poll() is None:
+            c.kill()
+            c.wait()
+        # Both have exited: remove their EAL runtime folders (one pair per run).
+        run_dir = "/var/run/dpdk" if os.geteuid() == 0 else \
+            os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+        tag6 = os.environ.get("LCX_TEST_TAG", "")
+        for x in ("_tp", "_c"):
+            shutil.rmtree(os.path.join(run_dir, "lcxpmd_" + CASE + tag + x + tag6),
+                          ignore_errors=True)
+    r = load_json(cj)["ports"][0]
+    os.unlink(cj)
+    check(r["rx_packets"] == sent and sent > 0,
+          "run %s (client %.2f s after the socket): lcx-pmd received %d, testpmd sent %d\n%s" %
+          (tag, delay, r["rx_packets"], sent, err))
+    return r["rx_packets"], sent, r.get("restarts", 0)
+
+
+def case_memif_refused():
+    """The memif server's socket exists but its port is not started yet (a server
+    started moments before): it refuses the client ("ID not found"). lcx-pmd as
+    client connects once the server starts, and receives all testpmd sent."""
+    got = memif_testpmd_run(os.path.join(TMP, "m.sock"), "r", 0.0, start_port=False)
+    if got is None:
+        return 77
+    check(got[2] >= 1, "no restart counted (%s)" % (got,))
+
+
+def case_memif_handshake():
+    """issue 9 fault 2, LCX_MEMIF_RUNS runs (default 6) in a row: testpmd txonly
+    starts as the memif server, lcx-pmd connects as client 0 to 1 s after the
+    server's socket appeared (its port starts ~0.5 s after); every run connects
+    and receives exactly what testpmd sent."""
+    import random
+    runs = int(os.environ.get("LCX_MEMIF_RUNS", "6"))
+    rnd = random.Random(int(os.environ.get("LCX_MEMIF_SEED", "9")))
+    restarted = 0
+    for k in range(runs):
+        got = memif_testpmd_run(os.path.join(TMP, "m.sock"), str(k), rnd.uniform(0, 1.0))
+        if got is None:
+            return 77
+        restarted += got[2] > 0
+    print("%d runs connected and received all; %d needed a restart" % (runs, restarted))
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}

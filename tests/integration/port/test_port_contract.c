@@ -393,20 +393,17 @@ port_make(bool mq, uint16_t nb_mbufs_override)
 	return port;
 }
 
-/* memif and af_packet: wait until the link is up (memif: the peer connected). */
+/*
+ * memif and af_packet: wait until the link is up (memif: the peer connected),
+ * as lcx_port_link_check() reads it (a socket port is always up).
+ */
 static void
 wait_link(struct lcx_port *port)
 {
-	int id = lcx_port_ethdev_id(port);
-	struct rte_eth_link link;
 	uint64_t deadline = now_ns() + 5000 * MS;
 
-	if (id < 0)
-		return;
 	do {
-		memset(&link, 0, sizeof(link));
-		rte_eth_link_get_nowait((uint16_t)id, &link);
-		if (link.link_status == RTE_ETH_LINK_UP)
+		if (lcx_port_link_check(port) == 1)
 			return;
 		sleep_ns(10 * MS);
 	} while (now_ns() < deadline);
@@ -470,6 +467,13 @@ t_lifecycle(void **state)
 	assert_int_equal(lcx_port_rxq_detach(port, 0), 0);
 	assert_int_equal(lcx_port_rxq_attach(port, 0, ctx, on_rx, &rs[0]), 0);
 	assert_int_equal(atomic_load(&rs[0].wrong_ctx), 0);
+	/* The program's own stop and start are no link loss, and need no restart. */
+	struct lcx_port_stats st;
+
+	assert_int_equal(lcx_port_link_check(port), 1);
+	assert_int_equal(lcx_port_stats(port, &st), 0);
+	assert_int_equal(st.link_downs, 0);
+	assert_int_equal(st.restarts, 0);
 	port_done(port); /* started and attached: destroy stops and detaches */
 	/* The device was closed and removed: the same devargs work again. */
 	port = port_make(false, 0);

@@ -77,6 +77,34 @@ test_rfc_example(void **state)
 	expect(t, n + 1, (const enum bench_search_class[]){ U, X, L, U });
 }
 
+/*
+ * Short trials against full-length ones, by hand, for the 20% exceed goal
+ * (exceed coefficient 0.2 / 0.8 = 0.25): 40 short low-loss seconds balance
+ * 10 short high-loss ones. With one 60 s low-loss trial and H short
+ * high-loss seconds, the effective high-loss sum is H - 10, the whole sum
+ * 60 + H - 10, and the load is a lower bound iff H - 10 <= 0.2 x (50 + H),
+ * i.e. H <= 25; else (both ratios above 20%) an upper bound.
+ */
+static void
+test_short_trials_balance(void **state)
+{
+	static struct bench_search_trial t[128];
+	size_t n;
+
+	(void)state;
+	n = add(t, 0, 40, 1, 0);
+	n = add(t, n, 1, 60, 0);
+	n = add(t, n, 24, 1, 0.01);
+	assert_int_equal(bench_search_classify(&rfc_goals[3], t, n, 1e6), BENCH_SEARCH_LOWER);
+	n = add(t, n, 2, 1, 0.01); /* H = 26 */
+	assert_int_equal(bench_search_classify(&rfc_goals[3], t, n, 1e6), BENCH_SEARCH_UPPER);
+	/* Without the full-length trial: never a lower bound, and 26 - 10 > 0.2 x 60: upper. */
+	t[40] = t[n - 1];
+	assert_int_equal(bench_search_classify(&rfc_goals[3], t, n - 1, 1e6), BENCH_SEARCH_UPPER);
+	/* Short low-loss trials alone stay undecided (60 s would be missing). */
+	assert_int_equal(bench_search_classify(&rfc_goals[3], t, 40, 1e6), BENCH_SEARCH_UNDECIDED);
+}
+
 static void
 test_conditional_throughput(void **state)
 {
@@ -321,6 +349,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_example),
+		cmocka_unit_test(test_short_trials_balance),
 		cmocka_unit_test(test_conditional_throughput),
 		cmocka_unit_test(test_noiseless_device),
 		cmocka_unit_test(test_irregular),

@@ -57,18 +57,18 @@
 
 /** A latency histogram (32 KiB). Zero it or bench_hist_init() it. */
 struct bench_hist {
-	uint64_t count;     /**< samples */
-	uint64_t min;       /**< smallest sample, ns (UINT64_MAX when empty) */
-	uint64_t max;       /**< largest sample, ns (0 when empty) */
-	uint64_t over;      /**< samples above BENCH_HIST_MAX_NS */
+	uint64_t count;	       /**< samples */
+	uint64_t min;	       /**< smallest sample, ns (UINT64_MAX when empty) */
+	uint64_t max;	       /**< largest sample, ns (0 when empty) */
+	uint64_t over;	       /**< samples above BENCH_HIST_MAX_NS */
 	unsigned __int128 sum; /**< sum of the samples, ns */
 	uint64_t b[BENCH_HIST_BUCKETS];
 };
 
 /** One bucket, for export: count samples in [lo, hi] ns. */
 struct bench_hist_bucket {
-	uint64_t lo;    /**< smallest value of the bucket, ns */
-	uint64_t hi;    /**< largest value of the bucket, ns */
+	uint64_t lo;	/**< smallest value of the bucket, ns */
+	uint64_t hi;	/**< largest value of the bucket, ns */
 	uint64_t count; /**< samples in it */
 };
 
@@ -110,8 +110,8 @@ void bench_hist_bounds(unsigned int index, uint64_t *lo, uint64_t *hi);
 
 /** Jitter state of one stream. Zero it or bench_jitter_init() it. */
 struct bench_jitter {
-	double j;              /**< RFC 3550 J, ns */
-	uint64_t pairs;        /**< arrival pairs that updated J */
+	double j;		 /**< RFC 3550 J, ns */
+	uint64_t pairs;		 /**< arrival pairs that updated J */
 	uint64_t ipdv_undefined; /**< pairs with non-consecutive sequence numbers */
 	uint64_t prev_seq;
 	int64_t prev_tx, prev_rx;

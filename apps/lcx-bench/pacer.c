@@ -239,8 +239,8 @@ bench_pacer_start(struct bench_pacer *p, uint64_t t0)
 	memset(&p->st, 0, sizeof(p->st));
 	p->st.gap_min = UINT64_MAX;
 	p->end = p->conf.duration != 0 && UINT64_MAX - t0 >= p->conf.duration
-			 ? t0 + p->conf.duration
-			 : UINT64_MAX;
+		     ? t0 + p->conf.duration
+		     : UINT64_MAX;
 	p->limit = p->conf.count != 0 ? p->conf.count : UINT64_MAX;
 	if (p->conf.pattern == BENCH_PACER_POISSON) {
 		for (int i = 0; i < 4; i++)
@@ -358,8 +358,8 @@ bench_pacer_stats(const struct bench_pacer *p, struct bench_pacer_stats *out)
 bool
 bench_pacer_generator_limited(const struct bench_pacer_stats *st)
 {
-	uint64_t diff = st->intended > st->offered ? st->intended - st->offered
-						    : st->offered - st->intended;
+	uint64_t diff =
+	    st->intended > st->offered ? st->intended - st->offered : st->offered - st->intended;
 
 	return st->refused > 0 || (double)diff > 0.001 * (double)st->intended;
 }

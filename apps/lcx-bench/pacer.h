@@ -50,9 +50,9 @@
 /** Schedules. */
 enum bench_pacer_pattern {
 	BENCH_PACER_CONSTANT = 0, /**< evenly spaced */
-	BENCH_PACER_POISSON,      /**< exponential gaps (seeded) */
-	BENCH_PACER_BURST,        /**< bursts of conf.burst at the mean rate */
-	BENCH_PACER_ON_OFF,       /**< conf.on ticks at rate, conf.off ticks silent */
+	BENCH_PACER_POISSON,	  /**< exponential gaps (seeded) */
+	BENCH_PACER_BURST,	  /**< bursts of conf.burst at the mean rate */
+	BENCH_PACER_ON_OFF,	  /**< conf.on ticks at rate, conf.off ticks silent */
 };
 
 /** What becomes of packets owed since long. */
@@ -73,49 +73,52 @@ enum bench_pacer_policy {
 /** Configuration. */
 struct bench_pacer_conf {
 	enum bench_pacer_pattern pattern; /**< the schedule */
-	enum bench_pacer_policy policy;   /**< late packets */
+	enum bench_pacer_policy policy;	  /**< late packets */
 	double rate_pps;   /**< packets per second, > 0 and <= 1e10 (for ON_OFF: while on) */
-	uint64_t hz;       /**< clock ticks per second: 1e9 for ns (0 = 1e9), or the TSC rate */
-	uint64_t count;    /**< packets in the trial; 0 = no limit */
+	uint64_t hz;	   /**< clock ticks per second: 1e9 for ns (0 = 1e9), or the TSC rate */
+	uint64_t count;	   /**< packets in the trial; 0 = no limit */
 	uint64_t duration; /**< trial length in ticks; 0 = no limit */
-	uint64_t late;     /**< SKIP: lateness in ticks beyond which a packet is skipped */
-	uint32_t burst;    /**< BURST: packets per burst, 1..BENCH_PACER_BURST_MAX */
-	uint64_t on;       /**< ON_OFF: ticks on, > 0 */
-	uint64_t off;      /**< ON_OFF: ticks off */
-	uint64_t seed;     /**< POISSON: PRNG seed (any value) */
+	uint64_t late;	   /**< SKIP: lateness in ticks beyond which a packet is skipped */
+	uint32_t burst;	   /**< BURST: packets per burst, 1..BENCH_PACER_BURST_MAX */
+	uint64_t on;	   /**< ON_OFF: ticks on, > 0 */
+	uint64_t off;	   /**< ON_OFF: ticks off */
+	uint64_t seed;	   /**< POISSON: PRNG seed (any value) */
 };
 
 /** What the pacer did: the report of a trial. */
 struct bench_pacer_stats {
-	uint64_t intended; /**< packets due so far (deadline <= the last now seen), within the limits */
-	uint64_t offered;  /**< packets sent (the device took them) */
-	uint64_t refused;  /**< refusal events: packets offered to the device and not taken (retried) */
+	uint64_t
+	    intended; /**< packets due so far (deadline <= the last now seen), within the limits */
+	uint64_t offered; /**< packets sent (the device took them) */
+	uint64_t
+	    refused; /**< refusal events: packets offered to the device and not taken (retried) */
 	uint64_t skipped;  /**< packets dropped from the schedule by policy SKIP */
-	uint64_t late;     /**< packets sent more than conf.late after their deadline */
+	uint64_t late;	   /**< packets sent more than conf.late after their deadline */
 	uint64_t late_max; /**< largest lateness of a sent packet, ticks */
-	uint64_t sends;    /**< bench_pacer_account() calls that sent at least one packet */
+	uint64_t sends;	   /**< bench_pacer_account() calls that sent at least one packet */
 	uint64_t size_hist[BENCH_PACER_SIZE_BUCKETS]; /**< packets per send, log2 buckets */
 	uint64_t gap_hist[BENCH_PACER_GAP_BUCKETS];   /**< ns between sends, log2 buckets */
-	uint64_t gap_min;  /**< smallest gap between two sends, ns (UINT64_MAX: fewer than 2 sends) */
-	uint64_t gap_max;  /**< largest gap between two sends, ns */
+	uint64_t
+	    gap_min; /**< smallest gap between two sends, ns (UINT64_MAX: fewer than 2 sends) */
+	uint64_t gap_max; /**< largest gap between two sends, ns */
 };
 
 /** Pacer state. Embed it; bench_pacer_init() then bench_pacer_start(). */
 struct bench_pacer {
 	struct bench_pacer_conf conf;
-	uint64_t t0;        /**< start, ticks */
-	uint64_t next;      /**< index of the first packet not sent nor skipped */
-	uint64_t limit;     /**< packets in the trial (UINT64_MAX: unlimited, or Poisson by time) */
-	uint64_t end;       /**< t0 + duration (UINT64_MAX: none) */
-	uint64_t last_send; /**< now of the last send, ticks */
-	uint64_t last_now;  /**< the latest now given, ticks */
-	uint64_t upps;      /**< rate in micro-packets per second */
+	uint64_t t0;	     /**< start, ticks */
+	uint64_t next;	     /**< index of the first packet not sent nor skipped */
+	uint64_t limit;	     /**< packets in the trial (UINT64_MAX: none known) */
+	uint64_t end;	     /**< t0 + duration (UINT64_MAX: none) */
+	uint64_t last_send;  /**< now of the last send, ticks */
+	uint64_t last_now;   /**< the latest now given, ticks */
+	uint64_t upps;	     /**< rate in micro-packets per second */
 	uint64_t per_period; /**< ON_OFF: packets per period */
 	/* POISSON: the deadline of packet next, as an offset from t0, and the PRNG after it. */
 	double pois_due;
 	uint64_t rng[4];
 	bool started;
-	bool ended;         /**< POISSON: the schedule reached its end */
+	bool ended; /**< POISSON: the schedule reached its end */
 	struct bench_pacer_stats st;
 };
 
@@ -160,8 +163,7 @@ unsigned int bench_pacer_owed(struct bench_pacer *p, uint64_t now, unsigned int 
  * @param owed   what bench_pacer_owed() returned
  * @param sent   what the device took, 0..owed (more is taken as owed)
  */
-void bench_pacer_account(struct bench_pacer *p, uint64_t now, unsigned int owed,
-			 unsigned int sent);
+void bench_pacer_account(struct bench_pacer *p, uint64_t now, unsigned int owed, unsigned int sent);
 
 /**
  * The deadline of the next packet owed or to come, ticks: when to wake.

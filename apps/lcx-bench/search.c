@@ -12,8 +12,8 @@
 struct bench_search {
 	struct bench_search_conf conf;
 	unsigned int nb_trials;
-	unsigned int phase;      /* the current phase, 0-based */
-	unsigned int nb_phases;  /* the largest phase count among the goals */
+	unsigned int phase;	/* the current phase, 0-based */
+	unsigned int nb_phases; /* the largest phase count among the goals */
 	unsigned int phases[BENCH_SEARCH_GOALS_MAX];
 	bool done;
 	bool exhausted;
@@ -73,8 +73,8 @@ by_loss(const void *a, const void *b)
 }
 
 double
-bench_search_conditional(const struct bench_search_goal *g,
-			 const struct bench_search_trial *trials, size_t n, double load)
+bench_search_conditional(const struct bench_search_goal *g, const struct bench_search_trial *trials,
+			 size_t n, double load)
 {
 	double goal_sum = g->duration_sum > 0 ? g->duration_sum : g->final_duration;
 	const struct bench_search_trial **fl;
@@ -206,8 +206,7 @@ relevant_bounds(const struct bench_search *s, const struct bench_search_goal *g,
 
 /* Largest measured undecided load in [lo, hi). */
 static double
-undecided_in(const struct bench_search *s, const struct bench_search_goal *g, double lo,
-	     double hi)
+undecided_in(const struct bench_search *s, const struct bench_search_goal *g, double lo, double hi)
 {
 	double best = 0;
 
@@ -305,8 +304,8 @@ bench_search_record(struct bench_search *s, double load, double duration, uint64
 {
 	struct bench_search_trial *t;
 
-	if (!(load > 0) || !isfinite(load) || !(duration > 0) || !isfinite(duration) ||
-	    sent == 0 || lost > sent)
+	if (!(load > 0) || !isfinite(load) || !(duration > 0) || !isfinite(duration) || sent == 0 ||
+	    lost > sent)
 		return -EINVAL;
 	if (s->nb_trials >= BENCH_SEARCH_TRIALS_MAX)
 		return -ENOSPC;
@@ -369,7 +368,7 @@ bench_search_result(const struct bench_search *s, unsigned int g, struct bench_s
 	}
 	if (l > 0)
 		out->conditional_throughput =
-			bench_search_conditional(goal, s->trials, s->nb_trials, l);
+		    bench_search_conditional(goal, s->trials, s->nb_trials, l);
 	return 0;
 }
 

@@ -58,30 +58,31 @@
 
 /** One Search Goal (RFC 9971 "Search Goal"). Durations in seconds. */
 struct bench_search_goal {
-	double loss_ratio;       /**< Goal Loss Ratio, [0, 1): 0 for NDR (RFC 2544 throughput) */
-	double exceed_ratio;     /**< Goal Exceed Ratio, [0, 1): 0 (RFC 2544) or 0.5 (TST009) */
-	double final_duration;   /**< Goal Final Trial Duration, s, > 0 */
-	double duration_sum;     /**< Goal Duration Sum, s, > 0 (0 = final_duration) */
+	double loss_ratio;	 /**< Goal Loss Ratio, [0, 1): 0 for NDR (RFC 2544 throughput) */
+	double exceed_ratio;	 /**< Goal Exceed Ratio, [0, 1): 0 (RFC 2544) or 0.5 (TST009) */
+	double final_duration;	 /**< Goal Final Trial Duration, s, > 0 */
+	double duration_sum;	 /**< Goal Duration Sum, s, > 0 (0 = final_duration) */
 	double initial_duration; /**< Goal Initial Trial Duration, s, (0, final] (0 = final) */
-	double width;            /**< Goal Width, relative to the upper bound, (0, 1) */
+	double width;		 /**< Goal Width, relative to the upper bound, (0, 1) */
 };
 
 /** Controller Input. Loads in packets per second (per interface). */
 struct bench_search_conf {
-	unsigned int nb_goals;  /**< 1..BENCH_SEARCH_GOALS_MAX */
+	unsigned int nb_goals; /**< 1..BENCH_SEARCH_GOALS_MAX */
 	struct bench_search_goal goals[BENCH_SEARCH_GOALS_MAX];
-	double min_load;        /**< Min Load, > 0 */
-	double max_load;        /**< Max Load, >= min_load */
-	unsigned int max_trials; /**< give up after this many trials (0 = 256, at most TRIALS_MAX) */
+	double min_load; /**< Min Load, > 0 */
+	double max_load; /**< Max Load, >= min_load */
+	unsigned int
+	    max_trials; /**< give up after this many trials (0 = 256, at most TRIALS_MAX) */
 };
 
 /** One Trial Result. */
 struct bench_search_trial {
-	double load;       /**< Trial Load, pps */
+	double load;	   /**< Trial Load, pps */
 	double duration;   /**< Trial Duration (also the effective duration), s */
 	double loss_ratio; /**< Trial Loss Ratio: lost / sent */
-	uint64_t sent;     /**< frames expected to be forwarded */
-	uint64_t lost;     /**< of those, not forwarded */
+	uint64_t sent;	   /**< frames expected to be forwarded */
+	uint64_t lost;	   /**< of those, not forwarded */
 };
 
 /** Load Classification (RFC 9971 "Load Classification"). */
@@ -93,17 +94,19 @@ enum bench_search_class {
 
 /** Goal Result, with what it rests on. */
 struct bench_search_result {
-	bool regular;    /**< both relevant bounds exist and (upper - lower) <= width * upper */
-	bool has_upper;  /**< a Relevant Upper Bound exists */
-	bool has_lower;  /**< a Lower Bound exists (below the upper, if there is one) */
-	double upper;    /**< Relevant Upper Bound, pps */
-	double lower;    /**< Relevant Lower Bound, pps (irregular: the largest lower bound) */
+	bool regular;	/**< both relevant bounds exist and (upper - lower) <= width * upper */
+	bool has_upper; /**< a Relevant Upper Bound exists */
+	bool has_lower; /**< a Lower Bound exists (below the upper, if there is one) */
+	double upper;	/**< Relevant Upper Bound, pps */
+	double lower;	/**< Relevant Lower Bound, pps (irregular: the largest lower bound) */
 	double conditional_throughput; /**< at lower, pps (0 without a lower bound) */
-	unsigned int upper_trials; /**< trials measured at upper */
-	unsigned int lower_trials; /**< trials measured at lower */
-	double lower_low_loss_s;   /**< full-length low-loss seconds at lower */
-	double lower_high_loss_s;  /**< full-length high-loss seconds at lower (tolerated by the exceed ratio) */
-	double lower_short_s;      /**< short-trial seconds at lower (not enough for a lower bound alone) */
+	unsigned int upper_trials;     /**< trials measured at upper */
+	unsigned int lower_trials;     /**< trials measured at lower */
+	double lower_low_loss_s;       /**< full-length low-loss seconds at lower */
+	double lower_high_loss_s;      /**< full-length high-loss seconds at lower (tolerated by the
+					  exceed ratio) */
+	double
+	    lower_short_s; /**< short-trial seconds at lower (not enough for a lower bound alone) */
 };
 
 struct bench_search;
@@ -165,8 +168,7 @@ int bench_search_result(const struct bench_search *s, unsigned int g,
 unsigned int bench_search_nb_trials(const struct bench_search *s);
 
 /** @return trial i (in the order recorded), or NULL past the end */
-const struct bench_search_trial *bench_search_trial(const struct bench_search *s,
-						     unsigned int i);
+const struct bench_search_trial *bench_search_trial(const struct bench_search *s, unsigned int i);
 
 /** Load Classification Code (RFC 9971 Appendix A) of load for goal, over trials. */
 enum bench_search_class bench_search_classify(const struct bench_search_goal *goal,

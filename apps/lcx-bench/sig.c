@@ -84,8 +84,8 @@ enum bench_rx_event
 bench_rx_add(struct bench_rx *rx, const struct bench_sig *sig, uint64_t rx_ns)
 {
 	uint64_t s = sig->seq;
-	bool late = rx->conf.tmax_ns != 0 && rx_ns > sig->tx_ns &&
-		    rx_ns - sig->tx_ns > rx->conf.tmax_ns;
+	bool late =
+	    rx->conf.tmax_ns != 0 && rx_ns > sig->tx_ns && rx_ns - sig->tx_ns > rx->conf.tmax_ns;
 	enum bench_rx_event ev;
 
 	if (rx->finished) {

@@ -60,8 +60,8 @@
 /** A signature's fields. */
 struct bench_sig {
 	uint16_t stream; /**< stream id */
-	uint64_t seq;    /**< 0 .. BENCH_SIG_SEQ_MAX */
-	uint64_t tx_ns;  /**< transmit time, ns */
+	uint64_t seq;	 /**< 0 .. BENCH_SIG_SEQ_MAX */
+	uint64_t tx_ns;	 /**< transmit time, ns */
 };
 
 /**
@@ -91,10 +91,10 @@ struct bench_rx_conf {
 /** What an arrival was. */
 enum bench_rx_event {
 	BENCH_RX_IN_ORDER = 0, /**< s == NextExp */
-	BENCH_RX_GAP,          /**< s > NextExp: numbers skipped (missing for now) */
+	BENCH_RX_GAP,	       /**< s > NextExp: numbers skipped (missing for now) */
 	BENCH_RX_REORDERED,    /**< s < NextExp, first arrival of s */
 	BENCH_RX_DUPLICATE,    /**< s arrived before */
-	BENCH_RX_LATE,         /**< first arrival of s, delay above tmax */
+	BENCH_RX_LATE,	       /**< first arrival of s, delay above tmax */
 	BENCH_RX_TOO_OLD,      /**< more than the window behind */
 	BENCH_RX_AFTER_FINISH, /**< after bench_rx_finish() */
 	BENCH_RX_INVALID,      /**< seq above BENCH_SIG_SEQ_MAX */
@@ -103,7 +103,7 @@ enum bench_rx_event {
 /** Per-stream receiver state and counters. bench_rx_init() it. */
 struct bench_rx {
 	struct bench_rx_conf conf;
-	uint64_t next_exp;   /**< NextExp: highest received or late + 1 (0 before any) */
+	uint64_t next_exp; /**< NextExp: highest received or late + 1 (0 before any) */
 	uint64_t received;
 	uint64_t late;
 	uint64_t duplicate;
@@ -112,7 +112,7 @@ struct bench_rx {
 	uint64_t too_old;
 	uint64_t after_finish;
 	uint64_t invalid;
-	uint64_t lost;       /**< set by bench_rx_finish() */
+	uint64_t lost; /**< set by bench_rx_finish() */
 	bool finished;
 	uint64_t seen[BENCH_RX_WINDOW / 64]; /**< bit s % WINDOW: s arrived (s in the window) */
 };
@@ -127,8 +127,7 @@ void bench_rx_init(struct bench_rx *rx, const struct bench_rx_conf *conf);
  * @param rx_ns  arrival time, ns (same clock as sig->tx_ns for tmax to mean anything)
  * @return what it was
  */
-enum bench_rx_event bench_rx_add(struct bench_rx *rx, const struct bench_sig *sig,
-				 uint64_t rx_ns);
+enum bench_rx_event bench_rx_add(struct bench_rx *rx, const struct bench_sig *sig, uint64_t rx_ns);
 
 /** @return numbers below NextExp that have not arrived (provisional loss) */
 uint64_t bench_rx_missing(const struct bench_rx *rx);

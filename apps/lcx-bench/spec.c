@@ -243,8 +243,8 @@ bench_parse_sizes(const char *s, unsigned int min_frame, struct bench_sizes *out
 		if (!parse_uint(p, &a, &p))
 			return fail(err, errlen, "frame size list '%s': expected S[:W],...", s);
 		if (*p == ':' && !parse_uint(p + 1, &w, &p))
-			return fail(err, errlen, "frame size list '%s': expected a weight after ':'",
-				    s);
+			return fail(err, errlen,
+				    "frame size list '%s': expected a weight after ':'", s);
 		if ((ret = add_size(out, a, w, min_frame, s, err, errlen)) != 0)
 			return ret;
 		if (*p == '\0')
@@ -327,8 +327,8 @@ parse_addr_range(const char *key, const char *v, size_t len, struct bench_addr_r
 	a = addr_num(r->lo, f1);
 	b = addr_num(r->hi, f1);
 	if (a > b)
-		return fail(err, errlen, "%s: the range '%.*s' ends before it starts", key, (int)len,
-			    v);
+		return fail(err, errlen, "%s: the range '%.*s' ends before it starts", key,
+			    (int)len, v);
 	if (b - a >= ((unsigned __int128)1 << 32))
 		return fail(err, errlen, "%s: the range '%.*s' holds more than 2^32 addresses", key,
 			    (int)len, v);
@@ -338,8 +338,8 @@ parse_addr_range(const char *key, const char *v, size_t len, struct bench_addr_r
 }
 
 static int
-parse_port_range(const char *key, const char *v, size_t len, uint16_t *lo, uint16_t *hi,
-		 char *err, size_t errlen)
+parse_port_range(const char *key, const char *v, size_t len, uint16_t *lo, uint16_t *hi, char *err,
+		 size_t errlen)
 {
 	unsigned long a, b;
 	const char *p;
@@ -352,8 +352,9 @@ parse_port_range(const char *key, const char *v, size_t len, uint16_t *lo, uint1
 	if (p != v + len)
 		goto bad;
 	if (a == 0 || b > 65535 || a > b)
-		return fail(err, errlen, "%s: '%.*s' is not a port range in 1..65535 (P or P-Q, P <= Q)",
-			    key, (int)len, v);
+		return fail(err, errlen,
+			    "%s: '%.*s' is not a port range in 1..65535 (P or P-Q, P <= Q)", key,
+			    (int)len, v);
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;
 	return 0;
@@ -389,8 +390,8 @@ bench_parse_flow(const char *s, struct bench_flow *out, char *err, size_t errlen
 		v = eq + 1;
 		vlen = item - klen - 1;
 		if (vlen == 0)
-			return fail(err, errlen, "flow spec '%s': '%.*s' has no value", s, (int)klen,
-				    p);
+			return fail(err, errlen, "flow spec '%s': '%.*s' has no value", s,
+				    (int)klen, p);
 #define KEY(k) (klen == sizeof(k) - 1 && strncmp(p, k, klen) == 0)
 		if (KEY("src"))
 			seen = &seen_src;
@@ -403,9 +404,10 @@ bench_parse_flow(const char *s, struct bench_flow *out, char *err, size_t errlen
 		else if (KEY("vary"))
 			seen = &seen_vary;
 		else
-			return fail(err, errlen,
-				    "flow spec '%s': unknown key '%.*s' (src, dst, sport, dport, vary)",
-				    s, (int)klen, p);
+			return fail(
+			    err, errlen,
+			    "flow spec '%s': unknown key '%.*s' (src, dst, sport, dport, vary)", s,
+			    (int)klen, p);
 		if (*seen)
 			return fail(err, errlen, "flow spec '%s': '%.*s' given twice", s, (int)klen,
 				    p);
@@ -415,11 +417,11 @@ bench_parse_flow(const char *s, struct bench_flow *out, char *err, size_t errlen
 		else if (KEY("dst"))
 			ret = parse_addr_range("dst", v, vlen, &out->dst, &fdst, err, errlen);
 		else if (KEY("sport"))
-			ret = parse_port_range("sport", v, vlen, &out->sport_lo, &out->sport_hi, err,
-					       errlen);
+			ret = parse_port_range("sport", v, vlen, &out->sport_lo, &out->sport_hi,
+					       err, errlen);
 		else if (KEY("dport"))
-			ret = parse_port_range("dport", v, vlen, &out->dport_lo, &out->dport_hi, err,
-					       errlen);
+			ret = parse_port_range("dport", v, vlen, &out->dport_lo, &out->dport_hi,
+					       err, errlen);
 		else if (vlen == 3 && strncmp(v, "inc", 3) == 0)
 			ret = 0, out->vary = BENCH_FLOW_INC;
 		else if (vlen == 4 && strncmp(v, "rand", 4) == 0)

@@ -52,7 +52,7 @@
 
 enum bench_rate_unit {
 	BENCH_RATE_PPS = 0, /**< packets per second */
-	BENCH_RATE_BPS,     /**< bits per second */
+	BENCH_RATE_BPS,	    /**< bits per second */
 	BENCH_RATE_PERCENT, /**< percent of the link speed */
 };
 
@@ -92,10 +92,10 @@ enum bench_sizes_kind {
 /** Parsed frame sizes. */
 struct bench_sizes {
 	enum bench_sizes_kind kind;
-	unsigned int n;                   /**< entries in size/weight */
+	unsigned int n; /**< entries in size/weight */
 	uint16_t size[BENCH_SIZES_MAX];
 	uint32_t weight[BENCH_SIZES_MAX];
-	uint16_t lo, hi;                  /**< smallest and largest size */
+	uint16_t lo, hi; /**< smallest and largest size */
 };
 
 /**
@@ -124,7 +124,7 @@ enum bench_flow_vary {
 
 /** A parsed flow spec. */
 struct bench_flow {
-	int family;                  /**< AF_INET or AF_INET6 */
+	int family;		     /**< AF_INET or AF_INET6 */
 	struct bench_addr_range src; /**< source addresses */
 	struct bench_addr_range dst; /**< destination addresses */
 	uint16_t sport_lo, sport_hi; /**< source ports */

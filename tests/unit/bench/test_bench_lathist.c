@@ -79,7 +79,7 @@ test_percentiles_oracle(void **state)
 	enum { N = 200000 };
 	static uint64_t v[N];
 	static struct bench_hist h;
-	const double qs[] = { 0.5, 0.9, 0.99, 0.999, 0.9999, 0.00001, 0.25, 1.0 };
+	const double qs[] = {0.5, 0.9, 0.99, 0.999, 0.9999, 0.00001, 0.25, 1.0};
 	unsigned __int128 sum = 0;
 
 	(void)state;
@@ -191,10 +191,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_bound_sweep),
-		cmocka_unit_test(test_percentiles_oracle),
-		cmocka_unit_test(test_merge_and_export),
-		cmocka_unit_test(test_jitter_hand),
+	    cmocka_unit_test(test_error_bound_sweep),
+	    cmocka_unit_test(test_percentiles_oracle),
+	    cmocka_unit_test(test_merge_and_export),
+	    cmocka_unit_test(test_jitter_hand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,7 +25,7 @@
 static void
 setup(struct bench_pacer *p, enum bench_pacer_pattern pat, double rate)
 {
-	struct bench_pacer_conf c = { .pattern = pat, .rate_pps = rate };
+	struct bench_pacer_conf c = {.pattern = pat, .rate_pps = rate};
 
 	assert_int_equal(bench_pacer_init(p, &c), 0);
 }
@@ -67,7 +67,7 @@ static void
 test_init_refuses(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_CONSTANT, .rate_pps = 0 };
+	struct bench_pacer_conf c = {.pattern = BENCH_PACER_CONSTANT, .rate_pps = 0};
 
 	(void)state;
 	assert_int_equal(bench_pacer_init(&p, &c), -EINVAL);
@@ -141,8 +141,8 @@ test_long_run_exact(void **state)
 	check_account(&p, end, sent);
 
 	/* Same with the TSC at 2.5 GHz as the clock. */
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_CONSTANT, .rate_pps = rate,
-				      .hz = 2500000000ull };
+	struct bench_pacer_conf c = {
+	    .pattern = BENCH_PACER_CONSTANT, .rate_pps = rate, .hz = 2500000000ull};
 
 	assert_int_equal(bench_pacer_init(&p, &c), 0);
 	bench_pacer_start(&p, 0);
@@ -158,8 +158,8 @@ static void
 test_limits(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_CONSTANT, .rate_pps = 1e6,
-				      .duration = 1 * MS };
+	struct bench_pacer_conf c = {
+	    .pattern = BENCH_PACER_CONSTANT, .rate_pps = 1e6, .duration = 1 * MS};
 
 	(void)state;
 	assert_int_equal(bench_pacer_init(&p, &c), 0);
@@ -182,8 +182,8 @@ static void
 test_burst(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_BURST, .rate_pps = 1e6, .burst = 32,
-				      .duration = 1 * S };
+	struct bench_pacer_conf c = {
+	    .pattern = BENCH_PACER_BURST, .rate_pps = 1e6, .burst = 32, .duration = 1 * S};
 
 	(void)state;
 	assert_int_equal(bench_pacer_init(&p, &c), 0);
@@ -202,8 +202,11 @@ static void
 test_on_off(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_ON_OFF, .rate_pps = 1e6,
-				      .on = 100 * US, .off = 900 * US, .duration = 10 * MS };
+	struct bench_pacer_conf c = {.pattern = BENCH_PACER_ON_OFF,
+				     .rate_pps = 1e6,
+				     .on = 100 * US,
+				     .off = 900 * US,
+				     .duration = 10 * MS};
 
 	(void)state;
 	assert_int_equal(bench_pacer_init(&p, &c), 0);
@@ -256,8 +259,8 @@ static void
 test_preemption_send_late(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_CONSTANT, .rate_pps = 1e6,
-				      .duration = 20 * MS, .late = 50 * US };
+	struct bench_pacer_conf c = {
+	    .pattern = BENCH_PACER_CONSTANT, .rate_pps = 1e6, .duration = 20 * MS, .late = 50 * US};
 	struct bench_pacer_stats st;
 	uint64_t t, sent = 0;
 	unsigned int n;
@@ -294,9 +297,11 @@ static void
 test_preemption_skip(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_CONSTANT, .rate_pps = 1e6,
-				      .duration = 20 * MS, .late = 50 * US,
-				      .policy = BENCH_PACER_SKIP };
+	struct bench_pacer_conf c = {.pattern = BENCH_PACER_CONSTANT,
+				     .rate_pps = 1e6,
+				     .duration = 20 * MS,
+				     .late = 50 * US,
+				     .policy = BENCH_PACER_SKIP};
 	struct bench_pacer_stats st;
 	uint64_t t, sent = 0;
 
@@ -361,8 +366,8 @@ static void
 test_poisson_statistics(void **state)
 {
 	struct bench_pacer p;
-	struct bench_pacer_conf c = { .pattern = BENCH_PACER_POISSON, .rate_pps = 1e5,
-				      .seed = 42, .count = 1000000 };
+	struct bench_pacer_conf c = {
+	    .pattern = BENCH_PACER_POISSON, .rate_pps = 1e5, .seed = 42, .count = 1000000};
 	double sum = 0, sum2 = 0;
 	uint64_t prev = 0, n = 0;
 	static uint32_t windows[10000 + 10];
@@ -420,9 +425,12 @@ test_poisson_preempted(void **state)
 {
 	for (int pol = 0; pol < 2; pol++) {
 		struct bench_pacer p;
-		struct bench_pacer_conf c = { .pattern = BENCH_PACER_POISSON, .rate_pps = 1e6,
-					      .seed = 7, .duration = 20 * MS, .late = 50 * US,
-					      .policy = pol };
+		struct bench_pacer_conf c = {.pattern = BENCH_PACER_POISSON,
+					     .rate_pps = 1e6,
+					     .seed = 7,
+					     .duration = 20 * MS,
+					     .late = 50 * US,
+					     .policy = pol};
 		struct bench_pacer_stats st;
 		uint64_t t, sent = 0;
 
@@ -452,18 +460,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_refuses),
-		cmocka_unit_test(test_constant_schedule),
-		cmocka_unit_test(test_long_run_exact),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_burst),
-		cmocka_unit_test(test_on_off),
-		cmocka_unit_test(test_throttled_pattern_reported),
-		cmocka_unit_test(test_preemption_send_late),
-		cmocka_unit_test(test_preemption_skip),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_poisson_statistics),
-		cmocka_unit_test(test_poisson_preempted),
+	    cmocka_unit_test(test_init_refuses),
+	    cmocka_unit_test(test_constant_schedule),
+	    cmocka_unit_test(test_long_run_exact),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_burst),
+	    cmocka_unit_test(test_on_off),
+	    cmocka_unit_test(test_throttled_pattern_reported),
+	    cmocka_unit_test(test_preemption_send_late),
+	    cmocka_unit_test(test_preemption_skip),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_poisson_statistics),
+	    cmocka_unit_test(test_poisson_preempted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,22 +19,34 @@
 
 /* RFC 9971 "Example Goals". */
 static const struct bench_search_goal rfc_goals[4] = {
-	{ .final_duration = 60, .duration_sum = 60, .loss_ratio = 0, .exceed_ratio = 0,
-	  .width = 0.01 },      /* RFC2544 60f60d0l0e */
-	{ .final_duration = 60, .duration_sum = 120, .loss_ratio = 0, .exceed_ratio = 0.5,
-	  .width = 0.01 },      /* TST009 60f120d0l50e */
-	{ .final_duration = 1, .duration_sum = 120, .loss_ratio = 0.005, .exceed_ratio = 0.5,
-	  .width = 0.01 },      /* 1s final 1f120d.5l50e */
-	{ .final_duration = 60, .duration_sum = 60, .loss_ratio = 0.005, .exceed_ratio = 0.2,
-	  .width = 0.01 },      /* 20% exceed 60f60d0.5l20e */
+    {.final_duration = 60,
+     .duration_sum = 60,
+     .loss_ratio = 0,
+     .exceed_ratio = 0,
+     .width = 0.01}, /* RFC2544 60f60d0l0e */
+    {.final_duration = 60,
+     .duration_sum = 120,
+     .loss_ratio = 0,
+     .exceed_ratio = 0.5,
+     .width = 0.01}, /* TST009 60f120d0l50e */
+    {.final_duration = 1,
+     .duration_sum = 120,
+     .loss_ratio = 0.005,
+     .exceed_ratio = 0.5,
+     .width = 0.01}, /* 1s final 1f120d.5l50e */
+    {.final_duration = 60,
+     .duration_sum = 60,
+     .loss_ratio = 0.005,
+     .exceed_ratio = 0.2,
+     .width = 0.01}, /* 20% exceed 60f60d0.5l20e */
 };
 
 static size_t
 add(struct bench_search_trial *t, size_t n, unsigned int times, double dur, double loss)
 {
 	for (unsigned int i = 0; i < times; i++)
-		t[n++] = (struct bench_search_trial){ .load = 1e6, .duration = dur,
-						      .loss_ratio = loss };
+		t[n++] =
+		    (struct bench_search_trial){.load = 1e6, .duration = dur, .loss_ratio = loss};
 	return n;
 }
 
@@ -55,15 +67,15 @@ test_rfc_example(void **state)
 	size_t n = 0;
 
 	(void)state;
-	expect(t, 0, (const enum bench_search_class[]){ X, X, X, X });
+	expect(t, 0, (const enum bench_search_class[]){X, X, X, X});
 	n = add(t, n, 59, 1, 0); /* point 1: 59x1s0l */
-	expect(t, n, (const enum bench_search_class[]){ X, X, X, X });
+	expect(t, n, (const enum bench_search_class[]){X, X, X, X});
 	n = add(t, n, 1, 1, 0.01); /* point 2: +1x1s1l */
-	expect(t, n, (const enum bench_search_class[]){ U, X, X, X });
+	expect(t, n, (const enum bench_search_class[]){U, X, X, X});
 	n = add(t, n, 59, 1, 0.01); /* point 3: 59x1s0l+60x1s1l */
-	expect(t, n, (const enum bench_search_class[]){ U, X, X, U });
+	expect(t, n, (const enum bench_search_class[]){U, X, X, U});
 	n = add(t, n, 1, 1, 0); /* point 4: 60x1s0l+60x1s1l */
-	expect(t, n, (const enum bench_search_class[]){ U, X, L, U });
+	expect(t, n, (const enum bench_search_class[]){U, X, L, U});
 	/*
 	 * Point 5: +1x60s.1l. The RFC's table lists "Lower Bound" for the 20%
 	 * exceed goal, but its own figures there (optimistic and pessimistic
@@ -71,10 +83,10 @@ test_rfc_example(void **state)
 	 * normative Appendix A code all give Upper Bound: Appendix A is followed.
 	 */
 	n = add(t, n, 1, 60, 0.001);
-	expect(t, n, (const enum bench_search_class[]){ U, X, L, U });
+	expect(t, n, (const enum bench_search_class[]){U, X, L, U});
 	/* Trials at another load do not count. */
-	t[n] = (struct bench_search_trial){ .load = 2e6, .duration = 60, .loss_ratio = 0.5 };
-	expect(t, n + 1, (const enum bench_search_class[]){ U, X, L, U });
+	t[n] = (struct bench_search_trial){.load = 2e6, .duration = 60, .loss_ratio = 0.5};
+	expect(t, n + 1, (const enum bench_search_class[]){U, X, L, U});
 }
 
 /*
@@ -109,34 +121,34 @@ static void
 test_conditional_throughput(void **state)
 {
 	struct bench_search_trial t[3];
-	const struct bench_search_goal pdr = { .final_duration = 10, .duration_sum = 10,
-					       .loss_ratio = 0.005, .width = 0.005 };
+	const struct bench_search_goal pdr = {
+	    .final_duration = 10, .duration_sum = 10, .loss_ratio = 0.005, .width = 0.005};
 	/* RFC 9971 "Hard Performance Limit": 100.5025 Mfps offered, 100 Mfps forwarded. */
 	double load = 100.5025e6;
 
 	(void)state;
-	t[0] = (struct bench_search_trial){ .load = load, .duration = 10,
-					    .loss_ratio = 1 - 100e6 / load };
+	t[0] = (struct bench_search_trial){
+	    .load = load, .duration = 10, .loss_ratio = 1 - 100e6 / load};
 	assert_int_equal(bench_search_classify(&pdr, t, 1, load), BENCH_SEARCH_LOWER);
 	assert_true(fabs(bench_search_conditional(&pdr, t, 1, load) - 100e6) < 1e-3);
 	/*
 	 * TST009 goal (exceed 50%, sum 120 s), 60 s trials with 0.1% and 0 loss:
 	 * remaining = 120 x 0.5 = 60 is used up by the zero-loss trial: the load itself.
 	 */
-	t[0] = (struct bench_search_trial){ .load = 1e6, .duration = 60, .loss_ratio = 0.001 };
-	t[1] = (struct bench_search_trial){ .load = 1e6, .duration = 60, .loss_ratio = 0 };
+	t[0] = (struct bench_search_trial){.load = 1e6, .duration = 60, .loss_ratio = 0.001};
+	t[1] = (struct bench_search_trial){.load = 1e6, .duration = 60, .loss_ratio = 0};
 	assert_true(bench_search_conditional(&rfc_goals[1], t, 2, 1e6) == 1e6);
 	/* RFC2544 goal (exceed 0): remaining 120 runs through both: 1e6 x (1 - 0.001). */
 	assert_true(fabs(bench_search_conditional(&rfc_goals[0], t, 2, 1e6) - 999000) < 1e-6);
 	/* No full-length trial: 0. */
-	t[2] = (struct bench_search_trial){ .load = 5e5, .duration = 1, .loss_ratio = 0 };
+	t[2] = (struct bench_search_trial){.load = 5e5, .duration = 1, .loss_ratio = 0};
 	assert_true(bench_search_conditional(&rfc_goals[0], t, 3, 5e5) == 0);
 }
 
 /* A device forwarding at most C pps: of load x dur frames, floor(C x dur) get through. */
 struct device {
 	double capacity;
-	double noise_p;   /* probability that a trial suffers an interruption */
+	double noise_p; /* probability that a trial suffers an interruption */
 	uint64_t rng;
 };
 
@@ -186,15 +198,24 @@ static struct bench_search_conf
 ndr_pdr_conf(double exceed, double sum)
 {
 	struct bench_search_conf c = {
-		.nb_goals = 2,
-		.goals = {
-			{ .loss_ratio = 0, .exceed_ratio = exceed, .final_duration = 10,
-			  .duration_sum = sum, .initial_duration = 1, .width = 0.005 },
-			{ .loss_ratio = 0.005, .exceed_ratio = exceed, .final_duration = 10,
-			  .duration_sum = sum, .initial_duration = 1, .width = 0.005 },
+	    .nb_goals = 2,
+	    .goals =
+		{
+		    {.loss_ratio = 0,
+		     .exceed_ratio = exceed,
+		     .final_duration = 10,
+		     .duration_sum = sum,
+		     .initial_duration = 1,
+		     .width = 0.005},
+		    {.loss_ratio = 0.005,
+		     .exceed_ratio = exceed,
+		     .final_duration = 10,
+		     .duration_sum = sum,
+		     .initial_duration = 1,
+		     .width = 0.005},
 		},
-		.min_load = 1e4,
-		.max_load = 14880952, /* 10GbE line rate of 64-byte frames */
+	    .min_load = 1e4,
+	    .max_load = 14880952, /* 10GbE line rate of 64-byte frames */
 	};
 	return c;
 }
@@ -202,12 +223,12 @@ ndr_pdr_conf(double exceed, double sum)
 static void
 test_noiseless_device(void **state)
 {
-	const double caps[] = { 1e6, 3.3e6, 12345678, 20000 };
+	const double caps[] = {1e6, 3.3e6, 12345678, 20000};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
 		struct bench_search_conf c = ndr_pdr_conf(0, 10);
-		struct device d = { .capacity = caps[k] };
+		struct device d = {.capacity = caps[k]};
 		struct bench_search *s;
 		struct bench_search_result ndr, pdr;
 		double C = caps[k];
@@ -241,7 +262,7 @@ static void
 test_irregular(void **state)
 {
 	struct bench_search_conf c = ndr_pdr_conf(0, 10);
-	struct device d = { .capacity = 2e7 };
+	struct device d = {.capacity = 2e7};
 	struct bench_search *s;
 	struct bench_search_result r;
 
@@ -280,8 +301,8 @@ test_noisy_device(void **state)
 	(void)state;
 	for (uint64_t seed = 1; seed <= 5; seed++) {
 		struct bench_search_conf c = ndr_pdr_conf(0.5, 20);
-		struct device d = { .capacity = C, .noise_p = 0.25,
-				    .rng = 0x9e3779b97f4a7c15ull * seed };
+		struct device d = {
+		    .capacity = C, .noise_p = 0.25, .rng = 0x9e3779b97f4a7c15ull * seed};
 		struct bench_search *s;
 		struct bench_search_result ndr;
 
@@ -297,7 +318,8 @@ test_noisy_device(void **state)
 		assert_false(bench_search_exhausted(s));
 		assert_true(ndr.regular);
 		assert_true(ndr.lower <= C + 0.1);
-		/* A lower bound for exceed 50% over 20 s: at least 10 s of zero-loss full trials. */
+		/* A lower bound for exceed 50% over 20 s: at least 10 s of zero-loss full trials.
+		 */
 		assert_true(ndr.lower_low_loss_s >= 10);
 		assert_true(ndr.lower_high_loss_s <= 10);
 		assert_true(ndr.conditional_throughput <= ndr.lower);
@@ -312,7 +334,7 @@ static void
 test_budget_and_refusals(void **state)
 {
 	struct bench_search_conf c = ndr_pdr_conf(0, 10);
-	struct device d = { .capacity = 1e6 };
+	struct device d = {.capacity = 1e6};
 	struct bench_search *s;
 
 	(void)state;
@@ -348,13 +370,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc_example),
-		cmocka_unit_test(test_short_trials_balance),
-		cmocka_unit_test(test_conditional_throughput),
-		cmocka_unit_test(test_noiseless_device),
-		cmocka_unit_test(test_irregular),
-		cmocka_unit_test(test_noisy_device),
-		cmocka_unit_test(test_budget_and_refusals),
+	    cmocka_unit_test(test_rfc_example),
+	    cmocka_unit_test(test_short_trials_balance),
+	    cmocka_unit_test(test_conditional_throughput),
+	    cmocka_unit_test(test_noiseless_device),
+	    cmocka_unit_test(test_irregular),
+	    cmocka_unit_test(test_noisy_device),
+	    cmocka_unit_test(test_budget_and_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

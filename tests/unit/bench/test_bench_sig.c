@@ -19,11 +19,11 @@ static void
 test_layout(void **state)
 {
 	uint8_t buf[32];
-	const uint8_t want[BENCH_SIG_LEN] = { 0x4C, 0x42, 0x12, 0x34, 0xAB, 0xCD, 0xEF, 0x01,
-					      0x23, 0x45, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
-					      0x07, 0x08 };
-	struct bench_sig s = { .stream = 0x1234, .seq = 0xABCDEF012345ull,
-			       .tx_ns = 0x0102030405060708ull },
+	const uint8_t want[BENCH_SIG_LEN] = {0x4C, 0x42, 0x12, 0x34, 0xAB, 0xCD, 0xEF, 0x01, 0x23,
+					     0x45, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+	struct bench_sig s = {.stream = 0x1234,
+			      .seq = 0xABCDEF012345ull,
+			      .tx_ns = 0x0102030405060708ull},
 			 r;
 
 	(void)state;
@@ -47,7 +47,7 @@ test_layout(void **state)
 static enum bench_rx_event
 arrive(struct bench_rx *rx, uint64_t seq, uint64_t delay)
 {
-	struct bench_sig s = { .stream = 1, .seq = seq, .tx_ns = 1000000 + seq * 1000 };
+	struct bench_sig s = {.stream = 1, .seq = seq, .tx_ns = 1000000 + seq * 1000};
 
 	return bench_rx_add(rx, &s, s.tx_ns + delay);
 }
@@ -56,13 +56,13 @@ static void
 test_events(void **state)
 {
 	struct bench_rx rx;
-	struct bench_rx_conf c = { .tmax_ns = 1000000 }; /* 1 ms */
+	struct bench_rx_conf c = {.tmax_ns = 1000000}; /* 1 ms */
 
 	(void)state;
 	bench_rx_init(&rx, &c);
 	assert_int_equal(arrive(&rx, 0, 10), BENCH_RX_IN_ORDER);
 	assert_int_equal(arrive(&rx, 1, 10), BENCH_RX_IN_ORDER);
-	assert_int_equal(arrive(&rx, 4, 10), BENCH_RX_GAP);    /* 2, 3 missing */
+	assert_int_equal(arrive(&rx, 4, 10), BENCH_RX_GAP); /* 2, 3 missing */
 	assert_int_equal(bench_rx_missing(&rx), 2);
 	assert_int_equal(arrive(&rx, 2, 10), BENCH_RX_REORDERED);
 	assert_int_equal(arrive(&rx, 2, 10), BENCH_RX_DUPLICATE);
@@ -74,7 +74,7 @@ test_events(void **state)
 	assert_int_equal(rx.late, 1);
 	assert_int_equal(rx.duplicate, 3);
 	assert_int_equal(rx.reordered, 1);
-	assert_int_equal(rx.reorder_max, 2); /* 2 arrived with NextExp 5 */
+	assert_int_equal(rx.reorder_max, 2);	    /* 2 arrived with NextExp 5 */
 	assert_int_equal(bench_rx_missing(&rx), 1); /* 3 */
 	/* Sent 0 .. 9: lost 3, 7, 8, 9. */
 	assert_int_equal(bench_rx_finish(&rx, 10), 0);
@@ -117,9 +117,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_window),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

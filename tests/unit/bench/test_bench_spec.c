@@ -212,8 +212,8 @@ test_flows(void **state)
 	assert_int_equal(f.dport_lo, 4789);
 	assert_int_equal(f.vary, BENCH_FLOW_RAND);
 	assert_int_equal(bench_flow_count(&f), 100ull * 256 * 1024);
-	assert_int_equal(bench_parse_flow("dst=2001:db8::1,src=2001:db8::1:0-2001:db8::1:ffff",
-					  &f, err, sizeof(err)),
+	assert_int_equal(bench_parse_flow("dst=2001:db8::1,src=2001:db8::1:0-2001:db8::1:ffff", &f,
+					  err, sizeof(err)),
 			 0);
 	assert_int_equal(f.family, AF_INET6);
 	assert_int_equal(f.src.count, 65536);
@@ -245,10 +245,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rates),
-		cmocka_unit_test(test_rate_conversion),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_flows),
+	    cmocka_unit_test(test_rates),
+	    cmocka_unit_test(test_rate_conversion),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <lcx/clock.h>
 #include <lcx/context.h>
 #include <lcx/ctl.h>
+#include <lcx/metrics.h>
 #include <lcx/poller.h>
 #include <lcx/pool.h>
 #include <lcx/port.h>

@@ -178,7 +178,7 @@ grow(struct lcx_metrics_writer *w, size_t more)
 
 	if (w->fatal != 0)
 		return w->fatal;
-	if (need - HDR_ROOM > w->m->body_max) {
+	if (need > HDR_ROOM + (size_t)w->m->body_max) {
 		w->fatal = -ENOBUFS;
 		return w->fatal;
 	}
@@ -720,7 +720,7 @@ scrape(struct lcx_metrics *m, struct lcx_metrics_writer *w)
 	bool *ok = NULL;
 	int ret;
 
-	if (grow(w, 0) < 0) /* the header room */
+	if (grow(w, HDR_ROOM) < 0) /* the header room */
 		return w->fatal;
 	w->len = HDR_ROOM;
 	lcx__context_foreach(ctx_read, &l);

@@ -746,6 +746,7 @@ scrape(struct lcx_metrics *m, struct lcx_metrics_writer *w)
 	write_server(w);
 	ret = w->fatal;
 	if (ret == 0 && m->collect != NULL) {
+		w->fam_ok = false; /* the program's samples go in the program's families */
 		ret = m->collect(w, m->arg);
 		if (ret > 0)
 			ret = 0;

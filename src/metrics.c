@@ -65,7 +65,7 @@
 #define WRITE_ERRORS_LOGGED 8u
 
 enum cstate {
-	C_READ,   /* the request gathers */
+	C_READ,	  /* the request gathers */
 	C_WRITE,  /* the reply goes out */
 	C_LINGER, /* our side shut down: drop what comes until the client closes */
 };
@@ -74,20 +74,20 @@ struct client {
 	struct lcx_metrics *m;
 	struct lcx_task task;
 	struct lcx_source *src;
-	struct lcx_waiter wr;	/* readable */
-	struct lcx_waiter ww;	/* writable */
+	struct lcx_waiter wr; /* readable */
+	struct lcx_waiter ww; /* writable */
 	int fd;
 	enum cstate state;
-	uint64_t deadline;	/* context ns: closed past it */
-	char *buf;		/* the reply's buffer (heap) ... */
-	size_t out_off;		/* ... what goes out: buf[out_off, out_end) */
+	uint64_t deadline; /* context ns: closed past it */
+	char *buf;	   /* the reply's buffer (heap) ... */
+	size_t out_off;	   /* ... what goes out: buf[out_off, out_end) */
 	size_t out_end;
-	size_t lingered;	/* bytes dropped while lingering */
+	size_t lingered; /* bytes dropped while lingering */
 	struct client *next;
 	struct client *prev;
-	size_t in_len;		/* bytes of the request in in[] */
-	size_t in_scan;		/* in[0, in_scan) holds no end of the headers */
-	char in[];		/* request_max */
+	size_t in_len;	/* bytes of the request in in[] */
+	size_t in_scan; /* in[0, in_scan) holds no end of the headers */
+	char in[];	/* request_max */
 };
 
 struct mport {
@@ -97,14 +97,14 @@ struct mport {
 
 struct lcx_metrics_writer {
 	struct lcx_metrics *m;
-	char *buf;		/* HDR_ROOM bytes, then the body */
-	size_t len;		/* bytes used, HDR_ROOM included */
+	char *buf;  /* HDR_ROOM bytes, then the body */
+	size_t len; /* bytes used, HDR_ROOM included */
 	size_t cap;
-	int fatal;		/* -ENOBUFS or -ENOMEM: the scrape fails */
-	bool fam_ok;		/* a family is open: samples may follow */
+	int fatal;   /* -ENOBUFS or -ENOMEM: the scrape fails */
+	bool fam_ok; /* a family is open: samples may follow */
 	enum lcx_metrics_type type;
-	const char *fam;	/* its name (in names[]) */
-	char **names;		/* family names of this scrape */
+	const char *fam; /* its name (in names[]) */
+	char **names;	 /* family names of this scrape */
 	unsigned int nb_names;
 	unsigned int cap_names;
 };
@@ -122,13 +122,13 @@ struct lcx_metrics {
 	uint64_t idle_ns;
 	uint32_t nb_clients;
 	struct client *clients;
-	struct lcx_timer idle;	/* armed while there are clients */
+	struct lcx_timer idle; /* armed while there are clients */
 	struct lcx_metrics_stats st;
 	struct mport *ports;
 	uint32_t nb_ports;
 	uint32_t cap_ports;
-	unsigned int busy;	/* its tasks running (collect may destroy it) */
-	bool dying;		/* destroyed from collect: freed when it returns */
+	unsigned int busy; /* its tasks running (collect may destroy it) */
+	bool dying;	   /* destroyed from collect: freed when it returns */
 	uint16_t lport;
 	char addr[INET6_ADDRSTRLEN + 16];
 };
@@ -164,8 +164,8 @@ static int
 refuse(struct lcx_metrics_writer *w, int err, const char *what, const char *name)
 {
 	if (w->m->st.write_errors++ < WRITE_ERRORS_LOGGED)
-		LCX_LOG(WARNING, "%s: metrics: %s%s%s: left out of the scrape",
-			w->m->ctx->name, what, name != NULL ? ": " : "", name != NULL ? name : "");
+		LCX_LOG(WARNING, "%s: metrics: %s%s%s: left out of the scrape", w->m->ctx->name,
+			what, name != NULL ? ": " : "", name != NULL ? name : "");
 	return err;
 }
 
@@ -293,10 +293,10 @@ name_seen(const struct lcx_metrics_writer *w, const char *name)
 }
 
 static const char *const type_names[] = {
-	[LCX_METRICS_COUNTER] = "counter",
-	[LCX_METRICS_GAUGE] = "gauge",
-	[LCX_METRICS_SUMMARY] = "summary",
-	[LCX_METRICS_UNTYPED] = "untyped",
+    [LCX_METRICS_COUNTER] = "counter",
+    [LCX_METRICS_GAUGE] = "gauge",
+    [LCX_METRICS_SUMMARY] = "summary",
+    [LCX_METRICS_UNTYPED] = "untyped",
 };
 
 int
@@ -360,8 +360,8 @@ lcx_metrics_family(struct lcx_metrics_writer *w, const char *name, enum lcx_metr
 /* Check a sample's labels (and its value, for a counter: finite, not
  * negative), then write the sample with its value already formatted. */
 static int
-sample_write(struct lcx_metrics_writer *w, const struct lcx_metrics_label *labels,
-	     unsigned int nb, const char *value, bool value_ok)
+sample_write(struct lcx_metrics_writer *w, const struct lcx_metrics_label *labels, unsigned int nb,
+	     const char *value, bool value_ok)
 {
 	bool quantile = false;
 
@@ -514,47 +514,45 @@ static const struct ctx_family {
 	bool ns; /* the field is in ns: written as seconds */
 	const char *help;
 } ctx_families[] = {
-	{ "lcx_context_busy_seconds_total", LCX_METRICS_COUNTER, "seconds", CTX_FIELD(busy_ns),
-	  true, "Time the context's loop spent in iterations that did work." },
-	{ "lcx_context_idle_seconds_total", LCX_METRICS_COUNTER, "seconds", CTX_FIELD(idle_ns),
-	  true, "Time the context's loop spent in iterations that found nothing to do (not parked)." },
-	{ "lcx_context_parked_seconds_total", LCX_METRICS_COUNTER, "seconds",
-	  CTX_FIELD(parked_ns), true, "Time the context's loop spent parked (a park in progress counts up to now)." },
-	{ "lcx_context_iterations_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(iterations), false,
-	  "Loop iterations." },
-	{ "lcx_context_reacts_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(reacts), false,
-	  "React rounds (timers and epoll), at most one per throttle period." },
-	{ "lcx_context_tasks_run_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(tasks_run), false,
-	  "Task runs." },
-	{ "lcx_context_polled_items_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(polled_items),
-	  false, "Sum of what the pollers returned (packets received, for rx queues)." },
-	{ "lcx_context_io_events_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(io_events), false,
-	  "Epoll events delivered to waiters." },
-	{ "lcx_context_parks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks), false,
-	  "Parks taken." },
-	{ "lcx_context_parks_cut_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks_cut), false,
-	  "Parks shortened by the ring budget (a polled rx ring could otherwise pass half full)." },
-	{ "lcx_context_parks_skipped_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks_skipped),
-	  false, "Idle iterations not parked: the ring budget left too little time." },
-	{ "lcx_context_unparks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(unparks), false,
-	  "Parks ended early by an unpark." },
-	{ "lcx_context_idle_parks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(idle_parks), false,
-	  "Parks past the throttle, taken after several idle reacts in a row." },
-	{ "lcx_context_timers_fired_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(timers_fired),
-	  false, "Timer callbacks run." },
-	{ "lcx_context_timer_ops_full_total", LCX_METRICS_COUNTER, NULL,
-	  CTX_FIELD(timer_ops_full), false,
-	  "Times another thread found the context's timer operation queue full (and retried)." },
-	{ "lcx_context_throttle_seconds", LCX_METRICS_GAUGE, "seconds", CTX_FIELD(throttle_ns),
-	  true, "The react period now; 0 busy polls." },
-	{ "lcx_context_park_overshoot_mean_seconds", LCX_METRICS_GAUGE, "seconds",
-	  CTX_FIELD(park_overshoot_avg_ns), true,
-	  "Moving mean of how far a park overshot its end (1/16 weight per park)." },
-	{ "lcx_context_park_overshoot_max_seconds", LCX_METRICS_GAUGE, "seconds",
-	  CTX_FIELD(park_overshoot_max_ns), true, "Largest park overshoot so far." },
-	{ "lcx_context_timer_early_max_seconds", LCX_METRICS_GAUGE, "seconds",
-	  CTX_FIELD(timer_early_max_ns), true,
-	  "Largest earliness of a regular timer so far (they may fire up to half a throttle early)." },
+    {"lcx_context_busy_seconds_total", LCX_METRICS_COUNTER, "seconds", CTX_FIELD(busy_ns), true,
+     "Time the context's loop spent in iterations that did work."},
+    {"lcx_context_idle_seconds_total", LCX_METRICS_COUNTER, "seconds", CTX_FIELD(idle_ns), true,
+     "Time the context's loop spent in iterations that found nothing to do (not parked)."},
+    {"lcx_context_parked_seconds_total", LCX_METRICS_COUNTER, "seconds", CTX_FIELD(parked_ns), true,
+     "Time the context's loop spent parked (a park in progress counts up to now)."},
+    {"lcx_context_iterations_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(iterations), false,
+     "Loop iterations."},
+    {"lcx_context_reacts_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(reacts), false,
+     "React rounds (timers and epoll), at most one per throttle period."},
+    {"lcx_context_tasks_run_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(tasks_run), false,
+     "Task runs."},
+    {"lcx_context_polled_items_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(polled_items), false,
+     "Sum of what the pollers returned (packets received, for rx queues)."},
+    {"lcx_context_io_events_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(io_events), false,
+     "Epoll events delivered to waiters."},
+    {"lcx_context_parks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks), false, "Parks taken."},
+    {"lcx_context_parks_cut_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks_cut), false,
+     "Parks shortened by the ring budget (a polled rx ring could otherwise pass half full)."},
+    {"lcx_context_parks_skipped_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(parks_skipped), false,
+     "Idle iterations not parked: the ring budget left too little time."},
+    {"lcx_context_unparks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(unparks), false,
+     "Parks ended early by an unpark."},
+    {"lcx_context_idle_parks_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(idle_parks), false,
+     "Parks past the throttle, taken after several idle reacts in a row."},
+    {"lcx_context_timers_fired_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(timers_fired), false,
+     "Timer callbacks run."},
+    {"lcx_context_timer_ops_full_total", LCX_METRICS_COUNTER, NULL, CTX_FIELD(timer_ops_full),
+     false, "Times another thread found the context's timer operation queue full (and retried)."},
+    {"lcx_context_throttle_seconds", LCX_METRICS_GAUGE, "seconds", CTX_FIELD(throttle_ns), true,
+     "The react period now; 0 busy polls."},
+    {"lcx_context_park_overshoot_mean_seconds", LCX_METRICS_GAUGE, "seconds",
+     CTX_FIELD(park_overshoot_avg_ns), true,
+     "Moving mean of how far a park overshot its end (1/16 weight per park)."},
+    {"lcx_context_park_overshoot_max_seconds", LCX_METRICS_GAUGE, "seconds",
+     CTX_FIELD(park_overshoot_max_ns), true, "Largest park overshoot so far."},
+    {"lcx_context_timer_early_max_seconds", LCX_METRICS_GAUGE, "seconds",
+     CTX_FIELD(timer_early_max_ns), true,
+     "Largest earliness of a regular timer so far (they may fire up to half a throttle early)."},
 };
 
 static void
@@ -564,9 +562,9 @@ write_contexts(struct lcx_metrics_writer *w, const struct ctx_list *l)
 		const char *q;
 		size_t off;
 	} quantiles[] = {
-		{ "0.5", CTX_FIELD(timer_late_p50_ns) },
-		{ "0.99", CTX_FIELD(timer_late_p99_ns) },
-		{ "1", CTX_FIELD(timer_late_max_ns) },
+	    {"0.5", CTX_FIELD(timer_late_p50_ns)},
+	    {"0.99", CTX_FIELD(timer_late_p99_ns)},
+	    {"1", CTX_FIELD(timer_late_max_ns)},
 	};
 
 	for (size_t f = 0; f < LCX_DIM(ctx_families); f++) {
@@ -575,7 +573,7 @@ write_contexts(struct lcx_metrics_writer *w, const struct ctx_list *l)
 		if (lcx_metrics_family(w, cf->name, cf->type, cf->help, cf->unit) < 0)
 			continue;
 		for (unsigned int i = 0; i < l->n; i++) {
-			struct lcx_metrics_label lb = { "context", l->v[i].name };
+			struct lcx_metrics_label lb = {"context", l->v[i].name};
 			uint64_t v = *(const uint64_t *)((const char *)&l->v[i].st + cf->off);
 
 			if (cf->ns)
@@ -584,18 +582,20 @@ write_contexts(struct lcx_metrics_writer *w, const struct ctx_list *l)
 				lcx_metrics_sample_u64(w, &lb, 1, v);
 		}
 	}
-	if (lcx_metrics_family(w, "lcx_context_timer_lateness_seconds", LCX_METRICS_SUMMARY,
-			       "How late timers fired past their deadline, since the start: an upper "
-			       "bound of each quantile within about 6%; 1 is the largest.",
-			       "seconds") < 0)
+	if (lcx_metrics_family(
+		w, "lcx_context_timer_lateness_seconds", LCX_METRICS_SUMMARY,
+		"How late timers fired past their deadline, since the start: an upper "
+		"bound of each quantile within about 6%; 1 is the largest.",
+		"seconds") < 0)
 		return;
 	for (unsigned int i = 0; i < l->n; i++)
 		for (size_t q = 0; q < LCX_DIM(quantiles); q++) {
-			struct lcx_metrics_label lb[2] = { { "context", l->v[i].name },
-							   { "quantile", quantiles[q].q } };
+			struct lcx_metrics_label lb[2] = {{"context", l->v[i].name},
+							  {"quantile", quantiles[q].q}};
 
-			sample_ns(w, lb, 2,
-				  *(const uint64_t *)((const char *)&l->v[i].st + quantiles[q].off));
+			sample_ns(
+			    w, lb, 2,
+			    *(const uint64_t *)((const char *)&l->v[i].st + quantiles[q].off));
 		}
 }
 
@@ -607,28 +607,30 @@ static const struct port_family {
 	size_t off;
 	const char *help;
 } port_families[] = {
-	{ "lcx_port_rx_packets_total", "packets", PORT_FIELD(rx_packets),
-	  "Packets received and handed to the program." },
-	{ "lcx_port_rx_bytes_total", "bytes", PORT_FIELD(rx_bytes),
-	  "Bytes received (the device's own count: 0 on devices that keep none, as net_null and net_ring)." },
-	{ "lcx_port_tx_packets_total", "packets", PORT_FIELD(tx_packets),
-	  "Packets handed to the device (those it then failed to send are in tx_errors too)." },
-	{ "lcx_port_tx_bytes_total", "bytes", PORT_FIELD(tx_bytes),
-	  "Bytes handed to the device (as rx_bytes)." },
-	{ "lcx_port_rx_missed_total", NULL, PORT_FIELD(rx_missed),
-	  "Packets dropped before the program saw them: the device's ring was full (socket ports: the kernel's drops)." },
-	{ "lcx_port_rx_nombuf_total", NULL, PORT_FIELD(rx_nombuf),
-	  "Receives that failed for want of an mbuf." },
-	{ "lcx_port_rx_errors_total", NULL, PORT_FIELD(rx_errors), "Receive errors." },
-	{ "lcx_port_tx_errors_total", NULL, PORT_FIELD(tx_errors), "Send errors." },
-	{ "lcx_port_tx_dropped_total", NULL, PORT_FIELD(tx_dropped),
-	  "Packets freed because the device's queue refused them." },
-	{ "lcx_port_link_downs_total", NULL, PORT_FIELD(link_downs),
-	  "Times the link was seen going from up to down." },
-	{ "lcx_port_restarts_total", NULL, PORT_FIELD(restarts),
-	  "Stops and starts of the device made to bring a down link back." },
-	{ "lcx_port_restart_failures_total", NULL, PORT_FIELD(restart_failures),
-	  "Of those restarts, the ones whose start failed." },
+    {"lcx_port_rx_packets_total", "packets", PORT_FIELD(rx_packets),
+     "Packets received and handed to the program."},
+    {"lcx_port_rx_bytes_total", "bytes", PORT_FIELD(rx_bytes),
+     "Bytes received (the device's own count: 0 on devices that keep none, as net_null and "
+     "net_ring)."},
+    {"lcx_port_tx_packets_total", "packets", PORT_FIELD(tx_packets),
+     "Packets handed to the device (those it then failed to send are in tx_errors too)."},
+    {"lcx_port_tx_bytes_total", "bytes", PORT_FIELD(tx_bytes),
+     "Bytes handed to the device (as rx_bytes)."},
+    {"lcx_port_rx_missed_total", NULL, PORT_FIELD(rx_missed),
+     "Packets dropped before the program saw them: the device's ring was full (socket ports: the "
+     "kernel's drops)."},
+    {"lcx_port_rx_nombuf_total", NULL, PORT_FIELD(rx_nombuf),
+     "Receives that failed for want of an mbuf."},
+    {"lcx_port_rx_errors_total", NULL, PORT_FIELD(rx_errors), "Receive errors."},
+    {"lcx_port_tx_errors_total", NULL, PORT_FIELD(tx_errors), "Send errors."},
+    {"lcx_port_tx_dropped_total", NULL, PORT_FIELD(tx_dropped),
+     "Packets freed because the device's queue refused them."},
+    {"lcx_port_link_downs_total", NULL, PORT_FIELD(link_downs),
+     "Times the link was seen going from up to down."},
+    {"lcx_port_restarts_total", NULL, PORT_FIELD(restarts),
+     "Stops and starts of the device made to bring a down link back."},
+    {"lcx_port_restart_failures_total", NULL, PORT_FIELD(restart_failures),
+     "Of those restarts, the ones whose start failed."},
 };
 
 static void
@@ -644,12 +646,11 @@ write_ports(struct lcx_metrics_writer *w, const struct lcx_port_stats *ps, const
 		if (lcx_metrics_family(w, pf->name, LCX_METRICS_COUNTER, pf->help, pf->unit) < 0)
 			continue;
 		for (uint32_t i = 0; i < m->nb_ports; i++) {
-			struct lcx_metrics_label lb = { "port", m->ports[i].label };
+			struct lcx_metrics_label lb = {"port", m->ports[i].label};
 
 			if (ok[i])
 				lcx_metrics_sample_u64(
-					w, &lb, 1,
-					*(const uint64_t *)((const char *)&ps[i] + pf->off));
+				    w, &lb, 1, *(const uint64_t *)((const char *)&ps[i] + pf->off));
 		}
 	}
 	if (lcx_metrics_family(w, "lcx_port_info", LCX_METRICS_GAUGE,
@@ -657,8 +658,8 @@ write_ports(struct lcx_metrics_writer *w, const struct lcx_port_stats *ps, const
 		return;
 	for (uint32_t i = 0; i < m->nb_ports; i++) {
 		struct lcx_metrics_label lb[2] = {
-			{ "port", m->ports[i].label },
-			{ "driver", lcx_port_driver(m->ports[i].port) },
+		    {"port", m->ports[i].label},
+		    {"driver", lcx_port_driver(m->ports[i].port)},
 		};
 
 		lcx_metrics_sample_u64(w, lb, 2, 1);
@@ -673,12 +674,16 @@ write_server(struct lcx_metrics_writer *w)
 		const char *code;
 		uint64_t n;
 	} codes[] = {
-		{ "200", st->scrapes + st->pages }, { "400", st->bad_requests },
-		{ "404", st->not_found },	     { "405", st->bad_methods },
-		{ "431", st->too_long },	     { "500", st->collect_failed },
-		{ "503", st->refused_full },	     { "505", st->bad_versions },
+	    {"200", st->scrapes + st->pages},
+	    {"400", st->bad_requests},
+	    {"404", st->not_found},
+	    {"405", st->bad_methods},
+	    {"431", st->too_long},
+	    {"500", st->collect_failed},
+	    {"503", st->refused_full},
+	    {"505", st->bad_versions},
 	};
-	struct lcx_metrics_label ver = { "version", lcx_version() };
+	struct lcx_metrics_label ver = {"version", lcx_version()};
 
 	if (lcx_metrics_family(w, "lcx_build_info", LCX_METRICS_GAUGE,
 			       "Always 1: the version of liblcx.", NULL) == 0)
@@ -687,7 +692,7 @@ write_server(struct lcx_metrics_writer *w)
 			       "Replies of this metrics endpoint by HTTP status, before this one.",
 			       NULL) == 0)
 		for (size_t i = 0; i < LCX_DIM(codes); i++) {
-			struct lcx_metrics_label lb = { "code", codes[i].code };
+			struct lcx_metrics_label lb = {"code", codes[i].code};
 
 			lcx_metrics_sample_u64(w, &lb, 1, codes[i].n);
 		}
@@ -705,9 +710,10 @@ write_server(struct lcx_metrics_writer *w)
 			       NULL) == 0)
 		lcx_metrics_sample_u64(w, NULL, 0, st->port_errors);
 	/* Last: refusals of this scrape's own calls count too. */
-	if (lcx_metrics_family(w, "lcx_metrics_write_errors_total", LCX_METRICS_COUNTER,
-			       "Writer calls refused (a bad name, label or value): left out of a scrape.",
-			       NULL) == 0)
+	if (lcx_metrics_family(
+		w, "lcx_metrics_write_errors_total", LCX_METRICS_COUNTER,
+		"Writer calls refused (a bad name, label or value): left out of a scrape.",
+		NULL) == 0)
 		lcx_metrics_sample_u64(w, NULL, 0, st->write_errors);
 }
 
@@ -715,7 +721,7 @@ write_server(struct lcx_metrics_writer *w)
 static int
 scrape(struct lcx_metrics *m, struct lcx_metrics_writer *w)
 {
-	struct ctx_list l = { 0 };
+	struct ctx_list l = {0};
 	struct lcx_port_stats *ps = NULL;
 	bool *ok = NULL;
 	int ret;
@@ -768,23 +774,33 @@ static const char *
 reason(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
 	}
 }
 
 static const char page[] =
-	"<!DOCTYPE html>\n<html><head><title>lcx metrics</title></head><body>\n"
-	"<h1>lcx metrics</h1>\n<p><a href=\"/metrics\">/metrics</a>: Prometheus text format "
-	"0.0.4</p>\n</body></html>\n";
+    "<!DOCTYPE html>\n<html><head><title>lcx metrics</title></head><body>\n"
+    "<h1>lcx metrics</h1>\n<p><a href=\"/metrics\">/metrics</a>: Prometheus text format "
+    "0.0.4</p>\n</body></html>\n";
 
 #define TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
@@ -874,7 +890,7 @@ parse_request(const char *p, size_t n, bool *head, enum target *t)
 	if (mlen == 0 || mlen > 16 || sp >= nl || *sp != ' ')
 		return 400;
 	target = sp + 1;
-	for (sp = target; sp < nl && *sp > ' ' && *sp < 0x7f; sp++)
+	for (sp = target; sp<nl && * sp> ' ' && *sp < 0x7f; sp++)
 		;
 	tlen = (size_t)(sp - target);
 	if (tlen == 0 || sp >= nl || *sp != ' ')
@@ -883,8 +899,8 @@ parse_request(const char *p, size_t n, bool *head, enum target *t)
 	vlen = (size_t)(nl - version);
 	if (vlen > 0 && version[vlen - 1] == '\r')
 		vlen--;
-	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 || version[5] < '0' ||
-	    version[5] > '9' || version[6] != '.' || version[7] < '0' || version[7] > '9')
+	if (vlen != 8 || memcmp(version, "HTTP/", 5) != 0 || version[5] < '0' || version[5] > '9' ||
+	    version[6] != '.' || version[7] < '0' || version[7] > '9')
 		return 400;
 	if (version[5] != '1' || (version[7] != '0' && version[7] != '1'))
 		return 505;
@@ -928,17 +944,24 @@ static int
 request_done(struct client *c, size_t n)
 {
 	struct lcx_metrics *m = c->m;
-	struct lcx_metrics_writer w = { .m = m };
+	struct lcx_metrics_writer w = {.m = m};
 	enum target t = T_OTHER;
 	bool head = false;
 	int code = parse_request(c->in, n, &head, &t);
 	int ret;
 
 	switch (code) {
-	case 400: m->st.bad_requests++; break;
-	case 405: m->st.bad_methods++; break;
-	case 505: m->st.bad_versions++; break;
-	default: break;
+	case 400:
+		m->st.bad_requests++;
+		break;
+	case 405:
+		m->st.bad_methods++;
+		break;
+	case 505:
+		m->st.bad_versions++;
+		break;
+	default:
+		break;
 	}
 	if (code != 0)
 		return reply_error(c, code, false) < 0 ? -1 : 0;
@@ -949,7 +972,9 @@ request_done(struct client *c, size_t n)
 	if (t == T_PAGE) {
 		m->st.pages++;
 		return reply_make(c, 200, "text/html; charset=utf-8", page, sizeof(page) - 1,
-				  head) < 0 ? -1 : 0;
+				  head) < 0
+			   ? -1
+			   : 0;
 	}
 	ret = scrape(m, &w);
 	if (m->dying) {
@@ -1012,7 +1037,7 @@ read_request(struct client *c)
 		}
 		if (n == 0) {
 			if (c->in_len == 0)
-				return -1; /* connected and went: nothing to answer */
+				return -1;    /* connected and went: nothing to answer */
 			m->st.bad_requests++; /* cut short */
 			return reply_error(c, 400, false) < 0 ? -1 : 1;
 		}
@@ -1211,7 +1236,8 @@ idle_fired(struct lcx_timer *timer, void *arg)
 		}
 		if (c->state == C_READ) {
 			char hdr[HDR_ROOM];
-			size_t h = format_head(hdr, sizeof(hdr), 408, "text/plain; charset=utf-8", 0);
+			size_t h =
+			    format_head(hdr, sizeof(hdr), 408, "text/plain; charset=utf-8", 0);
 
 			(void)!send(c->fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);
 		}
@@ -1283,8 +1309,8 @@ listen_serve(struct lcx_metrics *m)
 		}
 		if (m->nb_clients >= m->clients_max) {
 			char hdr[HDR_ROOM];
-			size_t h = format_head(hdr, sizeof(hdr), 503, "text/plain; charset=utf-8",
-					       0);
+			size_t h =
+			    format_head(hdr, sizeof(hdr), 503, "text/plain; charset=utf-8", 0);
 
 			m->st.refused_full++;
 			(void)!send(fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);

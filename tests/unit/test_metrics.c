@@ -47,9 +47,9 @@ struct fix {
 	struct lcx_context *ctx;
 	struct lcx_metrics *m;
 	enum mode mode;
-	unsigned int big;	/* M_BIG: samples to write */
+	unsigned int big; /* M_BIG: samples to write */
 	unsigned int collects;
-	int rets[64];		/* M_RULES: what each writer call returned */
+	int rets[64]; /* M_RULES: what each writer call returned */
 	unsigned int nrets;
 };
 
@@ -109,37 +109,42 @@ static int
 collect(struct lcx_metrics_writer *w, void *arg)
 {
 	struct fix *f = arg;
-	const struct lcx_metrics_label l1 = { "k", "v" };
+	const struct lcx_metrics_label l1 = {"k", "v"};
 
 	f->collects++;
 	switch (f->mode) {
 	case M_PLAIN:
 		assert_int_equal(lcx_metrics_family(w, "test_requests_total", LCX_METRICS_COUNTER,
-						    "Requests.", NULL), 0);
+						    "Requests.", NULL),
+				 0);
 		assert_int_equal(lcx_metrics_sample_u64(w, &l1, 1, 42), 0);
 		assert_int_equal(lcx_metrics_family(w, "test_temperature_celsius",
-						    LCX_METRICS_GAUGE, "Heat.", "celsius"), 0);
+						    LCX_METRICS_GAUGE, "Heat.", "celsius"),
+				 0);
 		assert_int_equal(lcx_metrics_sample(w, NULL, 0, 21.5), 0);
 		assert_int_equal(lcx_metrics_sample(w, &l1, 1, NAN), 0);
-		assert_int_equal(lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "k", "p" } },
-						    1, INFINITY), 0);
-		assert_int_equal(lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "k", "n" } },
-						    1, -INFINITY), 0);
-		assert_int_equal(lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "k", "t" } },
-						    1, 0.1), 0);
+		assert_int_equal(
+		    lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"k", "p"}}, 1, INFINITY),
+		    0);
+		assert_int_equal(
+		    lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"k", "n"}}, 1, -INFINITY),
+		    0);
+		assert_int_equal(
+		    lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"k", "t"}}, 1, 0.1), 0);
 		assert_int_equal(lcx_metrics_sample_u64(
-					 w, (struct lcx_metrics_label[]){ { "k", "big" } }, 1,
-					 UINT64_MAX), 0);
+				     w, (struct lcx_metrics_label[]){{"k", "big"}}, 1, UINT64_MAX),
+				 0);
 		return 0;
 	case M_ESCAPE: {
 		const struct lcx_metrics_label l[2] = {
-			{ "a", "back\\slash \"quote\" new\nline" },
-			{ "b", "bad \xff\xfe utf8 \xc3\xa9 \xe2\x82" },
+		    {"a", "back\\slash \"quote\" new\nline"},
+		    {"b", "bad \xff\xfe utf8 \xc3\xa9 \xe2\x82"},
 		};
 
 		assert_int_equal(lcx_metrics_family(w, "test_esc", LCX_METRICS_GAUGE,
 						    "Help with \\ and\nnewline and \"quotes\".",
-						    NULL), 0);
+						    NULL),
+				 0);
 		assert_int_equal(lcx_metrics_sample_u64(w, l, 2, 1), 0);
 		return 0;
 	}
@@ -150,7 +155,7 @@ collect(struct lcx_metrics_writer *w, void *arg)
 			static char names[17][8];
 
 			snprintf(names[i], sizeof(names[i]), "l%d", i);
-			many[i] = (struct lcx_metrics_label){ names[i], "x" };
+			many[i] = (struct lcx_metrics_label){names[i], "x"};
 		}
 		/* 0: a sample before any family */
 		rec(f, lcx_metrics_sample_u64(w, NULL, 0, 1));
@@ -169,45 +174,45 @@ collect(struct lcx_metrics_writer *w, void *arg)
 		/* 11: a good one; 12: the same name again (not counted as a family) */
 		rec(f, lcx_metrics_family(w, "test_ok_seconds_total", LCX_METRICS_COUNTER, "h",
 					  "seconds"));
-		rec(f, lcx_metrics_family(w, "test_ok_seconds_total", LCX_METRICS_COUNTER, "h",
-					  NULL));
+		rec(f,
+		    lcx_metrics_family(w, "test_ok_seconds_total", LCX_METRICS_COUNTER, "h", NULL));
 		/* 13: samples of test_ok... are refused since the refused family */
 		rec(f, lcx_metrics_sample_u64(w, NULL, 0, 1));
 		rec(f, lcx_metrics_family(w, "test_good_total", LCX_METRICS_COUNTER, "h", NULL));
 		/* 15-22: bad samples of a counter */
 		rec(f, lcx_metrics_sample(w, NULL, 0, -1.0));
 		rec(f, lcx_metrics_sample(w, NULL, 0, NAN));
-		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "__x", "v" } }, 1, 1));
-		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "le", "v" } }, 1, 1));
-		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "quantile", "1" } }, 1,
-					  1));
-		rec(f, lcx_metrics_sample(
-			       w, (struct lcx_metrics_label[]){ { "a", "v" }, { "a", "w" } }, 2, 1));
+		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"__x", "v"}}, 1, 1));
+		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"le", "v"}}, 1, 1));
+		rec(f,
+		    lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"quantile", "1"}}, 1, 1));
+		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"a", "v"}, {"a", "w"}},
+					  2, 1));
 		rec(f, lcx_metrics_sample(w, many, 17, 1));
-		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "a", NULL } }, 1, 1));
+		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"a", NULL}}, 1, 1));
 		/* 23: a good sample with 16 labels */
 		rec(f, lcx_metrics_sample(w, many, 16, 2));
 		/* 24-25: a summary: a sample without quantile, one with */
-		rec(f, lcx_metrics_family(w, "test_lat_seconds", LCX_METRICS_SUMMARY, "h",
-					  "seconds"));
+		rec(f,
+		    lcx_metrics_family(w, "test_lat_seconds", LCX_METRICS_SUMMARY, "h", "seconds"));
 		rec(f, lcx_metrics_sample(w, NULL, 0, 1));
-		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){ { "quantile", "0.5" } },
-					  1, 0.25));
+		rec(f, lcx_metrics_sample(w, (struct lcx_metrics_label[]){{"quantile", "0.5"}}, 1,
+					  0.25));
 		/* NULL writer */
 		rec(f, lcx_metrics_family(NULL, "x", LCX_METRICS_GAUGE, "h", NULL));
 		rec(f, lcx_metrics_sample(NULL, NULL, 0, 1));
 		return 0;
 	}
 	case M_FAIL:
-		assert_int_equal(lcx_metrics_family(w, "test_partial", LCX_METRICS_GAUGE, "h",
-						    NULL), 0);
+		assert_int_equal(
+		    lcx_metrics_family(w, "test_partial", LCX_METRICS_GAUGE, "h", NULL), 0);
 		return -EIO;
 	case M_BIG:
-		assert_int_equal(lcx_metrics_family(w, "test_big", LCX_METRICS_GAUGE, "A lot.",
-						    NULL), 0);
+		assert_int_equal(
+		    lcx_metrics_family(w, "test_big", LCX_METRICS_GAUGE, "A lot.", NULL), 0);
 		for (unsigned int i = 0; i < f->big; i++) {
 			char v[16];
-			struct lcx_metrics_label l = { "i", v };
+			struct lcx_metrics_label l = {"i", v};
 			int r;
 
 			snprintf(v, sizeof(v), "%u", i);
@@ -242,7 +247,7 @@ start_conf(struct fix *f, struct lcx_metrics_conf *conf)
 static void
 start(struct fix *f)
 {
-	struct lcx_metrics_conf conf = { 0 };
+	struct lcx_metrics_conf conf = {0};
 
 	start_conf(f, &conf);
 }
@@ -261,9 +266,9 @@ stats(struct fix *f)
 static int
 cl_connect_buf(struct fix *f, int rcvbuf)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(lcx_metrics_listen_port(f->m)),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(lcx_metrics_listen_port(f->m)),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
@@ -343,7 +348,7 @@ cl_drain(int fd, struct resp *r, size_t most)
 static struct resp
 cl_wait(struct fix *f, int fd)
 {
-	struct resp r = { 0 };
+	struct resp r = {0};
 
 	for (int i = 0; i < PATIENCE && !r.eof; i++) {
 		step(f);
@@ -431,8 +436,8 @@ test_scrape(void **state)
 	steps(f, 5);
 	r = exchange(f, "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n");
 	assert_int_equal(code_of(&r), 200);
-	assert_non_null(strstr(r.data,
-			       "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+	assert_non_null(
+	    strstr(r.data, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
 	assert_non_null(strstr(r.data, "\r\nConnection: close\r\n"));
 	b = body_of(&r);
 	assert_int_equal(content_length(&r), (long)strlen(b));
@@ -492,28 +497,28 @@ test_bad_requests(void **state)
 		const char *req;
 		int code;
 	} cases[] = {
-		{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200 },
-		{ "GET /?q HTTP/1.0\n\n", 200 },
-		{ "GET /nope HTTP/1.1\r\n\r\n", 404 },
-		{ "GET /metrics/ HTTP/1.1\r\n\r\n", 404 },
-		{ "HEAD /nope HTTP/1.1\r\n\r\n", 404 },
-		{ "POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 405 },
-		{ "get /metrics HTTP/1.1\r\n\r\n", 405 },
-		{ "DELETE / HTTP/1.0\r\n\r\n", 405 },
-		{ "GET /metrics HTTP/2.0\r\n\r\n", 505 },
-		{ "GET /metrics HTTP/0.9\r\n\r\n", 505 },
-		{ "\x16\x03\x01\x02\xfc\x01\xff\xfe\x03\x03\r\n\r\n", 400 },
-		{ "GET /metrics\r\n\r\n", 400 },
-		{ "GET  /metrics HTTP/1.1\r\n\r\n", 400 },
-		{ "GET metrics HTTP/1.1\r\n\r\n", 400 },
-		{ "GET /metrics HTTP/1.1 \r\n\r\n", 400 },
-		{ "GET /metrics HTTP/1.1\r\nNo colon here\r\n\r\n", 400 },
-		{ "GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400 },
-		{ "GET /metrics HTTP/1.1\r\nX: a\x01b\r\n\r\n", 400 },
-		{ "GET /metrics HTTP/1.1\r\n: empty name\r\n\r\n", 400 },
-		{ "\r\n\r\n", 400 },
+	    {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200},
+	    {"GET /?q HTTP/1.0\n\n", 200},
+	    {"GET /nope HTTP/1.1\r\n\r\n", 404},
+	    {"GET /metrics/ HTTP/1.1\r\n\r\n", 404},
+	    {"HEAD /nope HTTP/1.1\r\n\r\n", 404},
+	    {"POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 405},
+	    {"get /metrics HTTP/1.1\r\n\r\n", 405},
+	    {"DELETE / HTTP/1.0\r\n\r\n", 405},
+	    {"GET /metrics HTTP/2.0\r\n\r\n", 505},
+	    {"GET /metrics HTTP/0.9\r\n\r\n", 505},
+	    {"\x16\x03\x01\x02\xfc\x01\xff\xfe\x03\x03\r\n\r\n", 400},
+	    {"GET /metrics\r\n\r\n", 400},
+	    {"GET  /metrics HTTP/1.1\r\n\r\n", 400},
+	    {"GET metrics HTTP/1.1\r\n\r\n", 400},
+	    {"GET /metrics HTTP/1.1 \r\n\r\n", 400},
+	    {"GET /metrics HTTP/1.1\r\nNo colon here\r\n\r\n", 400},
+	    {"GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400},
+	    {"GET /metrics HTTP/1.1\r\nX: a\x01b\r\n\r\n", 400},
+	    {"GET /metrics HTTP/1.1\r\n: empty name\r\n\r\n", 400},
+	    {"\r\n\r\n", 400},
 	};
-	unsigned int want[600] = { 0 };
+	unsigned int want[600] = {0};
 	struct lcx_metrics_stats st;
 	struct resp r;
 
@@ -572,10 +577,10 @@ static void
 test_split_and_long(void **state)
 {
 	struct fix *f = *state;
-	struct lcx_metrics_conf conf = { .request_max = 256 };
+	struct lcx_metrics_conf conf = {.request_max = 256};
 	const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
 	char big[400];
-	struct resp r = { 0 };
+	struct resp r = {0};
 	int fd;
 
 	start_conf(f, &conf);
@@ -616,7 +621,7 @@ static void
 test_idle_clients(void **state)
 {
 	struct fix *f = *state;
-	struct resp r = { 0 }, s = { 0 };
+	struct resp r = {0}, s = {0};
 	int quiet, slow;
 
 	start(f);
@@ -653,7 +658,7 @@ static void
 test_slow_reader(void **state)
 {
 	struct fix *f = *state;
-	struct resp r = { 0 };
+	struct resp r = {0};
 	const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
 	int fd, i;
 	long len;
@@ -698,7 +703,7 @@ test_linger(void **state)
 {
 	struct fix *f = *state;
 	char *req = malloc(200000);
-	struct resp r = { 0 };
+	struct resp r = {0};
 	int fd, i;
 
 	/*
@@ -736,7 +741,7 @@ static void
 test_many_clients(void **state)
 {
 	struct fix *f = *state;
-	struct lcx_metrics_conf conf = { .clients_max = 4 };
+	struct lcx_metrics_conf conf = {.clients_max = 4};
 	const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
 	int fd[6];
 	struct resp r;
@@ -793,15 +798,15 @@ test_writer_rules(void **state)
 {
 	struct fix *f = *state;
 	static const int want[] = {
-		-EINVAL,					     /* sample before a family */
-		-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL,
-		-EINVAL,					     /* sample after refusal */
-		0, -EEXIST, -EINVAL,				     /* twice; its sample */
-		0,						     /* test_good_total */
-		-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL,
-		0,						     /* 16 labels */
-		0, -EINVAL, 0,					     /* summary */
-		-EINVAL, -EINVAL,				     /* NULL writer */
+	    -EINVAL, /* sample before a family */
+	    -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL,
+	    -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, /* sample after refusal */
+	    0,	     -EEXIST, -EINVAL,			 /* twice; its sample */
+	    0,						 /* test_good_total */
+	    -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL,
+	    -EINVAL, -EINVAL, -EINVAL, 0, /* 16 labels */
+	    0,	     -EINVAL, 0,	  /* summary */
+	    -EINVAL, -EINVAL,		  /* NULL writer */
 	};
 	unsigned int refused = 0;
 	struct resp r;
@@ -840,7 +845,7 @@ static void
 test_collect_fails(void **state)
 {
 	struct fix *f = *state;
-	struct lcx_metrics_conf conf = { .body_max = 16384 };
+	struct lcx_metrics_conf conf = {.body_max = 16384};
 	struct resp r;
 
 	f->mode = M_FAIL;
@@ -940,22 +945,22 @@ fk_tx(void *q, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static const struct lcx_port_ops fk_ops = {
-	.name = "metrics-fake",
-	.priv_size = sizeof(struct fake_dev),
-	.create = fk_create,
-	.destroy = fk_destroy,
-	.start = fk_start,
-	.stop = fk_stop,
-	.stats = fk_stats,
-	.rx_burst = fk_rx,
-	.tx_burst = fk_tx,
+    .name = "metrics-fake",
+    .priv_size = sizeof(struct fake_dev),
+    .create = fk_create,
+    .destroy = fk_destroy,
+    .start = fk_start,
+    .stop = fk_stop,
+    .stats = fk_stats,
+    .rx_burst = fk_rx,
+    .tx_burst = fk_tx,
 };
 
 static void
 test_ports(void **state)
 {
 	struct fix *f = *state;
-	struct lcx_port_conf pc = { .driver = "metrics-fake", .devargs = "a" };
+	struct lcx_port_conf pc = {.driver = "metrics-fake", .devargs = "a"};
 	struct lcx_port *a, *b;
 	struct fake_dev *da, *db;
 	struct resp r;
@@ -987,21 +992,23 @@ test_ports(void **state)
 	assert_true(sample_of(body, "lcx_port_rx_missed_total{port=\"fk:a\"}") == 7);
 	assert_true(sample_of(body, "lcx_port_tx_errors_total{port=\"fk:a\"}") == 3);
 	assert_true(sample_of(body, "lcx_port_rx_errors_total{port=\"fk:a\"}") == 0);
-	assert_true(sample_of(body, "lcx_port_rx_errors_total{port=\"second \\\"port\\\"\"}") == 11);
+	assert_true(sample_of(body, "lcx_port_rx_errors_total{port=\"second \\\"port\\\"\"}") ==
+		    11);
 	assert_true(sample_of(body, "lcx_port_rx_nombuf_total{port=\"second \\\"port\\\"\"}") == 5);
 	assert_true(sample_of(body, "lcx_port_rx_packets_total{port=\"fk:a\"}") == 0);
 	assert_true(sample_of(body, "lcx_port_info{port=\"fk:a\",driver=\"metrics-fake\"}") == 1);
-	assert_non_null(strstr(body, "# TYPE lcx_port_rx_packets_total counter\n"
-				     "lcx_port_rx_packets_total{port=\"fk:a\"} 0\n"
-				     "lcx_port_rx_packets_total{port=\"second \\\"port\\\"\"} 0\n"));
+	assert_non_null(strstr(body,
+			       "# TYPE lcx_port_rx_packets_total counter\n"
+			       "lcx_port_rx_packets_total{port=\"fk:a\"} 0\n"
+			       "lcx_port_rx_packets_total{port=\"second \\\"port\\\"\"} 0\n"));
 	resp_free(&r);
 
 	/* A port whose reading fails is left out, and counted. */
 	db->fail = 1;
 	r = exchange(f, "GET /metrics HTTP/1.1\r\n\r\n");
 	assert_int_equal(code_of(&r), 200);
-	assert_true(sample_of(body_of(&r), "lcx_port_rx_errors_total{port=\"second \\\"port\\\"\"}") ==
-		    -1);
+	assert_true(
+	    sample_of(body_of(&r), "lcx_port_rx_errors_total{port=\"second \\\"port\\\"\"}") == -1);
 	assert_true(sample_of(body_of(&r), "lcx_port_rx_missed_total{port=\"fk:a\"}") == 7);
 	assert_true(sample_of(body_of(&r), "lcx_metrics_port_errors_total") == 1);
 	resp_free(&r);
@@ -1021,11 +1028,24 @@ test_listen_args(void **state)
 {
 	struct fix *f = *state;
 	static const char *const bad[] = {
-		"", "abc", "1.2.3.4", "127.0.0.1:65536", "127.0.0.1:", ":80", "::1:80",
-		"[::1]80", "[::1]:", "[]:80", "localhost:80", "127.0.0.1:8a", "127.0.0.1:-1",
-		"127.0.0.1:123456", "[127.0.0.1]:80", "1.2.3.4.5:80",
+	    "",
+	    "abc",
+	    "1.2.3.4",
+	    "127.0.0.1:65536",
+	    "127.0.0.1:",
+	    ":80",
+	    "::1:80",
+	    "[::1]80",
+	    "[::1]:",
+	    "[]:80",
+	    "localhost:80",
+	    "127.0.0.1:8a",
+	    "127.0.0.1:-1",
+	    "127.0.0.1:123456",
+	    "[127.0.0.1]:80",
+	    "1.2.3.4.5:80",
 	};
-	struct lcx_metrics_conf conf = { 0 };
+	struct lcx_metrics_conf conf = {0};
 	struct lcx_metrics *m = NULL, *m2 = NULL;
 	char buf[64];
 	int r;
@@ -1096,7 +1116,7 @@ test_destroy(void **state)
 	f->mode = M_BIG;
 	f->big = 200000;
 	start(f);
-	fd[0] = cl_connect(f);  /* reading */
+	fd[0] = cl_connect(f);		 /* reading */
 	fd[1] = cl_connect_buf(f, 4096); /* writing: does not read */
 	cl_send(fd[1], "GET /metrics HTTP/1.1\r\n\r\n", 25);
 	steps(f, 5);
@@ -1105,10 +1125,10 @@ test_destroy(void **state)
 	lcx_metrics_destroy(f->m);
 	f->m = NULL;
 	for (int i = 0; i < 3; i++) {
-		struct resp x = { 0 };
+		struct resp x = {0};
 
 		for (int k = 0; k < PATIENCE && !x.eof; k++) {
-			struct pollfd p = { .fd = fd[i], .events = POLLIN };
+			struct pollfd p = {.fd = fd[i], .events = POLLIN};
 
 			poll(&p, 1, 50);
 			cl_drain(fd[i], &x, SIZE_MAX);
@@ -1142,19 +1162,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_scrape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_and_long, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_clients, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_linger, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_collect_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrape, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_and_long, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_clients, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linger, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_collect_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ports, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listen_args, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,7 +58,7 @@ on_rx(struct lcx_port *port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, voi
 static int
 collect(struct lcx_metrics_writer *w, void *arg)
 {
-	struct lcx_metrics_label note = { "note", "a \"quoted\" \\ value\non two lines" };
+	struct lcx_metrics_label note = {"note", "a \"quoted\" \\ value\non two lines"};
 
 	(void)arg;
 	if (lcx_metrics_family(w, "metrics_test_handled_packets_total", LCX_METRICS_COUNTER,
@@ -94,7 +94,7 @@ send_frames(struct lcx_port *port, uint64_t n)
 
 			memset(d, 0, 64);
 			memset(d, 0xff, 6); /* broadcast */
-			d[12] = 0x08;       /* IPv4, as far as anyone looks */
+			d[12] = 0x08;	    /* IPv4, as far as anyone looks */
 		}
 		done = lcx_port_tx_burst(port, 0, pkts, k);
 		if (done < k)
@@ -113,8 +113,9 @@ command(const char *cmd)
 	char which[16];
 
 	if (sscanf(cmd, "send %15s %llu", which, &n) == 2) {
-		struct lcx_port *p = strcmp(which, "ring") == 0 ? ring :
-				     strcmp(which, "null") == 0 ? null_port : NULL;
+		struct lcx_port *p = strcmp(which, "ring") == 0	  ? ring
+				     : strcmp(which, "null") == 0 ? null_port
+								  : NULL;
 
 		if (p == NULL)
 			printf("error: no port %s\n", which);
@@ -177,13 +178,19 @@ die(const char *what, int err)
 int
 main(int argc, char **argv)
 {
-	struct lcx_context_conf cc = { .name = "metrics-ctl", .throttle_ns = 1000000,
-				       .launch = LCX_LAUNCH_NONE, .cpu = -1, .socket_id = -1 };
-	struct lcx_context_conf rc = { .name = "metrics-rx", .throttle_ns = 200000,
-				       .launch = LCX_LAUNCH_THREAD, .cpu = -1, .socket_id = -1 };
-	struct lcx_port_conf ring_conf = { .devargs = "net_ring0" };
-	struct lcx_port_conf null_conf = { .devargs = "net_null0" };
-	struct lcx_metrics_conf mc = { .collect = collect };
+	struct lcx_context_conf cc = {.name = "metrics-ctl",
+				      .throttle_ns = 1000000,
+				      .launch = LCX_LAUNCH_NONE,
+				      .cpu = -1,
+				      .socket_id = -1};
+	struct lcx_context_conf rc = {.name = "metrics-rx",
+				      .throttle_ns = 200000,
+				      .launch = LCX_LAUNCH_THREAD,
+				      .cpu = -1,
+				      .socket_id = -1};
+	struct lcx_port_conf ring_conf = {.devargs = "net_ring0"};
+	struct lcx_port_conf null_conf = {.devargs = "net_null0"};
+	struct lcx_metrics_conf mc = {.collect = collect};
 	struct lcx_metrics *m = NULL;
 	int n, ret;
 

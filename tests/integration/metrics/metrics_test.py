@@ -359,7 +359,8 @@ def main():
         print("(files in %s)" % TMP)
         return 1
     shutil.rmtree(TMP, ignore_errors=True)
-    print("PASS: %s" % case)
+    if rc == 0:
+        print("PASS: %s" % case)
     return rc
 
 

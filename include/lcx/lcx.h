@@ -11,6 +11,7 @@
 #include <lcx/context.h>
 #include <lcx/ctl.h>
 #include <lcx/eal.h>
+#include <lcx/metrics.h>
 #include <lcx/poller.h>
 #include <lcx/pool.h>
 #include <lcx/port.h>

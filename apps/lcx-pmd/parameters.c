@@ -195,17 +195,13 @@ parse_duration(const char *opt, const char *s)
 	return ns;
 }
 
+/* DPDK's own parser (rte_ether_unformat_addr): XX:XX:XX:XX:XX:XX or XXXX:XXXX:XXXX. */
 static void
 parse_mac(const char *opt, const char *s, struct rte_ether_addr *mac)
 {
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
-		usage_error("%s: '%s' is not a MAC address XX:XX:XX:XX:XX:XX", opt, s);
-	for (int i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)b[i];
+	if (rte_ether_unformat_addr(s, mac) != 0)
+		usage_error("%s: '%s' is not a MAC address (XX:XX:XX:XX:XX:XX or "
+			    "XXXX:XXXX:XXXX)", opt, s);
 }
 
 static void

@@ -857,6 +857,8 @@ def case_bad_args():
         (["--nb-cores=0"], "--nb-cores"),
         (["--txpkts=10"], "--txpkts"),
         (["--eth-peer=0,zz:00:00:00:00:00"], "--eth-peer"),
+        (["--eth-peer=0,02:00:00:00:00"], "--eth-peer"),
+        (["--eth-peer=0,02:00:00:00:00:01x"], "--eth-peer"),
         (["--eth-peer=0"], "--eth-peer"),
         (["--throttle-us=-1"], "--throttle-us"),
         (["--throttle-us=2000000"], "--throttle-us"),

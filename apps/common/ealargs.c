@@ -16,6 +16,7 @@
 #include <lcx/version.h>
 
 #include "ealargs.h"
+#include "hard.h"
 
 int
 app_argv_add(struct app_argv *a, const char *s)
@@ -185,6 +186,20 @@ app_eal_defaults(struct app_argv *eal, const struct app_devs *devs,
 		snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d", conf->prog, (int)getpid());
 		ret |= app_argv_add(eal, prefix);
 		*own_prefix = true;
+		/* What killed runs of ours left: their pids are in the names. */
+		app_eal_stale_clean(conf->prog);
+	} else if (!app_has_arg(eal->n, eal->v, "--file-prefix") &&
+		   !app_has_arg(eal->n, eal->v, "--in-memory")) {
+		/* The EAL's default prefix, "rte": one primary process at a time. */
+		pid_t holder = app_eal_prefix_holder("rte");
+
+		if (holder > 0) {
+			fprintf(stderr, "%s: the EAL's default file prefix \"rte\" is in use by "
+					"process %d: give this run its own, e.g. "
+					"--file-prefix=%s-%d (an EAL option, before \"--\")\n",
+				conf->prog, (int)holder, conf->prog, (int)getpid());
+			return -EBUSY;
+		}
 	}
 	return ret < 0 ? -ENOMEM : 0;
 }

@@ -73,8 +73,11 @@ struct app_eal_conf {
  * the file prefix): --no-huge (and -m 1024 unless -m or --socket-mem) when no
  * hugepages are mounted, --no-pci by conf->pci.
  * @param devs the devices named on the EAL command line (app_devs_parse()).
+ * With a prefix of our own, the runtime directories killed runs of ours left are
+ * removed (app_eal_stale_clean()). Without one and without --file-prefix or
+ * --in-memory, a default prefix ("rte") held by a live process is refused.
  * @param own_prefix out: whether a file prefix of our own was added.
- * @return 0 or -ENOMEM.
+ * @return 0, -ENOMEM, or -EBUSY (the default prefix is in use; said on stderr).
  */
 int app_eal_defaults(struct app_argv *eal, const struct app_devs *devs,
 		     const struct app_eal_conf *conf, bool *own_prefix);

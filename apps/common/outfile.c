@@ -177,3 +177,11 @@ app_out_abort(struct app_out *o)
 	o->dirfd = -1;
 	o->tmp[0] = '\0';
 }
+
+int
+app_out_chown(struct app_out *o, uid_t uid, gid_t gid)
+{
+	if (o->f == NULL || o->dirfd < 0)
+		return 0;
+	return fchown(fileno(o->f), uid, gid) < 0 ? -errno : 0;
+}

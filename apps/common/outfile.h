@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct app_out {
 	FILE *f;          /**< where to write; stdout for "-" */
@@ -47,5 +48,13 @@ int app_out_commit(struct app_out *o, char *err, size_t errlen);
 
 /** Drop what was written (no file left behind). A no-op after a commit. */
 void app_out_abort(struct app_out *o);
+
+/**
+ * --user: give the file being written to uid/gid before privileges are dropped,
+ * so that the unprivileged process can put it in place at the end (a hard
+ * link of another user's file is refused under fs.protected_hardlinks).
+ * Nothing for stdout. @return 0 or -errno.
+ */
+int app_out_chown(struct app_out *o, uid_t uid, gid_t gid);
 
 #endif /* LCX_APP_OUTFILE_H */

@@ -24,6 +24,7 @@
 #include "acct.h"
 #include "ctlctx.h"
 #include "ealargs.h"
+#include "hard.h"
 #include "outfile.h"
 #include "engine.h"
 #include "parse.h"
@@ -38,6 +39,10 @@ struct rte_mempool;
 #define INGEST_RX_MAX 64
 #define INGEST_PORTS_MAX 32
 #define INGEST_LISTEN_MAX 32
+/** The least --rotate-size, bytes: a file per few frames is no capture. */
+#define INGEST_ROTATE_BYTES_MIN 65536u
+/** The least --rotate-time, ns: 1 s (a shorter one makes files while idle). */
+#define INGEST_ROTATE_NS_MIN 1000000000ull
 
 /** One rx context. */
 struct ingest_rx {
@@ -89,6 +94,8 @@ struct ingest_opts {
 	uint64_t duration_ns;  /**< --duration; 0: until a signal */
 	unsigned int top;      /**< --top: flows in the JSON summary */
 	bool quiet;            /**< --quiet: no stats line, no final table */
+	struct app_user user;  /**< --user, --group: dropped to once the ports are up */
+	const char *pidfile;   /**< --pidfile */
 };
 
 /** The whole program. */
@@ -107,6 +114,7 @@ struct ingest_app {
 	uint64_t start_ns;          /**< lcx_tsc_ns() at start */
 	char **eal_argv;            /**< what rte_eal_init() got */
 	bool own_prefix;            /**< --file-prefix=lcx-ingest-<pid> added */
+	struct app_pidfile pidfile; /**< --pidfile, removed at exit */
 };
 
 /* options.c */
@@ -136,6 +144,8 @@ int ingest_sink_start(struct ingest_app *app);
 int ingest_ctl_create(struct ingest_app *app);
 /** The pool and the ports, their queues attached, started. @return 0 or -errno (said). */
 int ingest_ports_open(struct ingest_app *app);
+/** --user/--group: drop root (after the ports are up). @return 0 or -errno (said). */
+int ingest_privs_drop(struct ingest_app *app);
 /** Stop receiving, drain the writer. @return the run's duration, s. */
 double ingest_stop(struct ingest_app *app);
 /** Destroy the ports and close every ethdev. */

@@ -13,18 +13,38 @@
 
 _Static_assert(sizeof(struct ingest_flow_key) == 40, "flow key is five words");
 
+static uint32_t
+table_buckets(uint32_t max_flows)
+{
+	uint32_t nb = 1;
+
+	while ((uint64_t)nb * WAYS < (uint64_t)max_flows * 2)
+		nb <<= 1;
+	return nb < 2 ? 2 : nb;
+}
+
+uint64_t
+ingest_flow_table_bytes(uint32_t max_flows)
+{
+	uint64_t nb;
+
+	if (max_flows == 0 || max_flows > (1u << 24))
+		return 0;
+	nb = table_buckets(max_flows);
+	return sizeof(struct ingest_flow_table) + nb +
+	       nb * WAYS * (sizeof(((struct ingest_flow_table *)0)->sigs[0]) +
+			    sizeof(struct ingest_flow));
+}
+
 int
 ingest_flow_table_create(uint32_t max_flows, struct ingest_flow_table **out)
 {
 	struct ingest_flow_table *t;
-	uint32_t nb = 1;
+	uint32_t nb;
 
 	if (max_flows == 0 || max_flows > (1u << 24) || out == NULL)
 		return -EINVAL;
-	while ((uint64_t)nb * WAYS < (uint64_t)max_flows * 2)
-		nb <<= 1;
-	if (nb < 2)
-		nb = 2;
+	nb = table_buckets(max_flows);
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;

@@ -69,6 +69,13 @@ struct ingest_flow_table {
  */
 int ingest_flow_table_create(uint32_t max_flows, struct ingest_flow_table **out);
 
+/**
+ * What ingest_flow_table_create(max_flows) allocates, bytes (the buckets are a
+ * power of two holding at least 2 x max_flows). Pure, any thread.
+ * @return the bytes, or 0 when max_flows is 0 or past 2^24.
+ */
+uint64_t ingest_flow_table_bytes(uint32_t max_flows);
+
 /** Free a table; NULL is a no-op. */
 void ingest_flow_table_destroy(struct ingest_flow_table *t);
 

@@ -48,6 +48,11 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
 		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
 		return 1;
 	}
+	if (app.o.pidfile != NULL && app_pidfile_create(&app.pidfile, app.o.pidfile,
+							"lcx-ingest") < 0) {
+		app_out_abort(&json_out);
+		return 1;
+	}
 	return -1;
 }
 
@@ -92,6 +97,14 @@ run(void)
 			strerror(-ret));
 	if (ingest_ports_open(&app) < 0)
 		return 1;
+	/* Root is needed no more: the EAL, the ports and the first files are made. */
+	if (app.o.user.given && app.o.json != NULL &&
+	    app_out_chown(&json_out, app.o.user.uid, app.o.user.gid) < 0) {
+		fprintf(stderr, "lcx-ingest: --json: cannot give the file to --user\n");
+		return 1;
+	}
+	if (ingest_privs_drop(&app) < 0)
+		return 1;
 	ingest_stats_start(&app);
 	ret = app_ctl_start(&app.ctl);
 	if (ret < 0) {
@@ -112,8 +125,10 @@ main(int argc, char **argv)
 	if (status >= 0)
 		goto out_args;
 	status = ingest_eal_init(&app, &eal);
-	if (status > 0)
+	if (status > 0) {
+		app_pidfile_remove(&app.pidfile);
 		goto out_args;
+	}
 	status = status == 0 ? run() : 1;
 	secs = ingest_stop(&app);
 	if (status == 0 && app.start_ns)

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
+#include "hard.h"
 
 void
 ingest_usage(FILE *f, const char *prog)
@@ -53,7 +54,8 @@ ingest_usage(FILE *f, const char *prog)
 "  --ports=LIST         accept only these UDP destination ports, e.g.\n"
 "                       5000-5999,7000 (others: filtered, reason \"port\")\n"
 "  --max-flows=N        flows per rx context (default 65536; 0: no flow table);\n"
-"                       evictions are counted\n"
+"                       evictions are counted; the tables of every rx context\n"
+"                       must fit in MemAvailable (checked at start)\n"
 "  --seq=OFFSET:WIDTH[:MAXJUMP] | --seq=rtp[:MAXJUMP]\n"
 "                       per-flow sequence tracking: a big-endian counter of\n"
 "                       WIDTH bytes (1, 2, 4, 8) at OFFSET of the UDP payload,\n"
@@ -64,8 +66,8 @@ ingest_usage(FILE *f, const char *prog)
 "queue; what it cannot take is counted in sink_dropped:\n"
 "  --capture=FILE       pcapng capture (must not exist: lcx never overwrites)\n"
 "  --payload-dir=DIR    UDP payloads only, one file per flow\n"
-"  --rotate-size=SIZE   new file past SIZE bytes (k, M, G suffixes)\n"
-"  --rotate-time=DUR    new file every DUR\n"
+"  --rotate-size=SIZE   new file past SIZE bytes (k, M, G suffixes; at least 64k)\n"
+"  --rotate-time=DUR    new file every DUR (at least 1s)\n"
 "  --rotate-files=N     capture: keep at most N files, deleting the oldest this\n"
 "                       run made (dumpcap -b files:N)\n"
 "  --max-files=N        payload files made in the run (default 4096)\n"
@@ -94,6 +96,11 @@ ingest_usage(FILE *f, const char *prog)
 "                       SIGQUIT; SIGHUP, SIGUSR1 (stats line now), SIGUSR2 and\n"
 "                       SIGALRM do not stop it)\n"
 "  --quiet              no stats line and no final table\n"
+"  --user=USER          drop root once the ports are up: setgroups, setgid, setuid\n"
+"                       (the capture file and a --payload-dir made before are\n"
+"                       given to USER; the control socket is made after)\n"
+"  --group=GROUP        the group to drop to (default: USER's)\n"
+"  --pidfile=FILE       our pid, created new (a stale one replaced), removed at exit\n"
 "  --help               this text\n"
 "  --version            the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -113,7 +120,8 @@ enum {
 	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
 	OPT_CONTROL_MODE, OPT_CONTROL_GROUP, OPT_CONTROL_IDLE,
 	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
-	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_HELP, OPT_VERSION,
+	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_USER, OPT_GROUP, OPT_PIDFILE, OPT_HELP,
+	OPT_VERSION,
 };
 
 static int
@@ -163,6 +171,9 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		{"max-files", required_argument, NULL, OPT_MAX_FILES},
 		{"max-open", required_argument, NULL, OPT_MAX_OPEN},
 		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
+		{"user", required_argument, NULL, OPT_USER},
+		{"group", required_argument, NULL, OPT_GROUP},
+		{"pidfile", required_argument, NULL, OPT_PIDFILE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -256,12 +267,14 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 			o->payload_dir = optarg;
 			break;
 		case OPT_ROTATE_SIZE:
-			if (app_parse_size(optarg, &o->rotate_bytes) < 0 || o->rotate_bytes == 0)
-				return bad(name, optarg, "a size such as 100M");
+			if (app_parse_size(optarg, &o->rotate_bytes) < 0 ||
+			    o->rotate_bytes < INGEST_ROTATE_BYTES_MIN)
+				return bad(name, optarg, "a size of at least 64k, such as 100M");
 			break;
 		case OPT_ROTATE_TIME:
-			if (app_parse_duration(optarg, &o->rotate_ns) < 0 || o->rotate_ns == 0)
-				return bad(name, optarg, "a duration such as 60s");
+			if (app_parse_duration(optarg, &o->rotate_ns) < 0 ||
+			    o->rotate_ns < INGEST_ROTATE_NS_MIN)
+				return bad(name, optarg, "a duration of at least 1s, such as 60s");
 			break;
 		case OPT_SNAPLEN:
 			if (parse_uint(optarg, 262144, &v) < 0 || v < 14)
@@ -296,6 +309,19 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		case OPT_MAX_DISK:
 			if (app_parse_size(optarg, &o->max_disk) < 0 || o->max_disk < 65536)
 				return bad(name, optarg, "a size of at least 64k, such as 10G");
+			break;
+		case OPT_USER:
+		case OPT_GROUP: {
+			const char *why = NULL;
+
+			if (app_user_option(name, optarg, &o->user, &why) != 0)
+				return bad(name, optarg, why);
+			break;
+		}
+		case OPT_PIDFILE:
+			if (*optarg == '\0')
+				return bad(name, optarg, "an empty value");
+			o->pidfile = optarg;
 			break;
 		case OPT_CONTROL_MODE:
 		case OPT_CONTROL_GROUP:

@@ -143,7 +143,7 @@ ingest_eal_init(struct ingest_app *a, struct app_argv *eal)
 	memcpy(a->eal_argv, eal->v, (size_t)eal->n * sizeof(*a->eal_argv));
 	if (rte_eal_init(eal->n, a->eal_argv) < 0) {
 		fprintf(stderr, "lcx-ingest: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
+			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL's messages above");
 		return 1;
 	}
 	lcx_eal_attach();
@@ -168,6 +168,16 @@ ingest_rx_start(struct ingest_app *a)
 	nb = nb_workers ? nb_workers : a->o.rx_threads;
 	if (nb > INGEST_RX_MAX)
 		nb = INGEST_RX_MAX;
+	/* The flow tables are allocated whole at start: refuse what cannot fit. */
+	if (a->o.max_flows > 0) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "--max-flows=%u (x %u rx context%s)", a->o.max_flows,
+			 nb, nb == 1 ? "" : "s");
+		if (app_mem_check("lcx-ingest", what,
+				  ingest_flow_table_bytes(a->o.max_flows) * nb) < 0)
+			return -ENOMEM;
+	}
 	lcore = rte_get_main_lcore();
 	for (i = 0; i < nb; i++) {
 		int id = -1;
@@ -212,6 +222,10 @@ ingest_sink_start(struct ingest_app *a)
 		.ring_size = a->o.sink_queue,
 		.socket_id = (int)rte_socket_id(),
 		.with_socket_iface = a->o.nb_listen > 0,
+		.owner_uid = a->o.user.given && a->o.user.uid != (uid_t)-1 ?
+				     (int64_t)a->o.user.uid : -1,
+		.owner_gid = a->o.user.given && a->o.user.gid != (gid_t)-1 ?
+				     (int64_t)a->o.user.gid : -1,
 	};
 	struct lcx_context_conf cc = {
 		.name = "ingest-sink", .throttle_ns = 1000000, .launch = LCX_LAUNCH_THREAD,
@@ -243,16 +257,20 @@ ingest_sink_start(struct ingest_app *a)
 /* --- the control context: signals, the stats line, --duration, --control --- */
 
 /*
- * SIGHUP, on the control context. The hook for reopening the capture files
- * (as log rotation tools expect); today there is nothing to reopen and the run
- * goes on.
+ * SIGHUP, on the control context: reopen the output files, as log rotation
+ * tools expect (logrotate renames the file, then sends SIGHUP): the writer
+ * opens the configured name again as a new file (see ingest_sink_request_reopen()).
  */
 static void
 on_sighup(struct ingest_app *a)
 {
-	(void)a;
-	fprintf(stderr, "lcx-ingest: SIGHUP: nothing is reopened (not implemented yet); "
-			"going on\n");
+	if (a->sink == NULL) {
+		fprintf(stderr, "lcx-ingest: SIGHUP: no output file to reopen; going on\n");
+		return;
+	}
+	fprintf(stderr, "lcx-ingest: SIGHUP: reopening %s\n",
+		a->o.capture ? a->o.capture : a->o.payload_dir);
+	ingest_sink_request_reopen(a->sink);
 }
 
 /*
@@ -423,6 +441,12 @@ ingest_ports_open(struct ingest_app *a)
 	return 0;
 }
 
+int
+ingest_privs_drop(struct ingest_app *a)
+{
+	return app_user_drop(&a->o.user, "lcx-ingest");
+}
+
 /*
  * The end of a run: the control socket closed, the ports stopped, the rx
  * contexts stopped so that nothing is queued behind the drain, the writer
@@ -488,4 +512,5 @@ ingest_release(struct ingest_app *a)
 	/* The per-process runtime directory this program named: leave none behind. */
 	app_eal_rundir_remove(rundir);
 	free(a->eal_argv);
+	app_pidfile_remove(&a->pidfile);
 }

@@ -127,6 +127,8 @@ struct ingest_sink {
 	struct ingest_sink_acct acct;
 	struct ingest_rotate rot;  /* rot.index: file number (pcapng), generation (payload) */
 	uint32_t rotate_req;       /* set by any thread */
+	uint32_t reopen_req;       /* set by any thread (SIGHUP) */
+	bool reopen_base;          /* pcapng_open(): try the configured name first */
 	uint64_t retry_at_ns;      /* no new file before this */
 	uint64_t check_at_ns;      /* next removal check */
 	unsigned int err_logged;
@@ -256,7 +258,13 @@ open_dir(struct ingest_sink *s)
 		close(fd);
 		return -err;
 	}
-	why = ingest_dir_untrusted(st.st_uid, st.st_mode, geteuid());
+	why = ingest_dir_untrusted(st.st_uid, st.st_mode,
+				   s->conf.owner_uid >= 0 ? (uint32_t)s->conf.owner_uid : geteuid());
+	if (why == NULL && s->conf.owner_uid >= 0 &&
+	    !(st.st_uid == (uid_t)s->conf.owner_uid ? (st.st_mode & 0200) :
+	      (s->conf.owner_gid >= 0 && st.st_gid == (gid_t)s->conf.owner_gid) ?
+	      (st.st_mode & 0020) : (st.st_mode & 0002)))
+		why = "not writable by --user (files are made there after the drop)";
 	if (why != NULL) {
 		SINK_LOG(ERR, "directory %s is %s (uid %u, mode %04o): refused; lcx writes only "
 			 "in directories that no one else can plant files in", s->dirpath, why,
@@ -277,7 +285,10 @@ create_file(struct ingest_sink *s, const char *name, struct stat *st)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) < 0) {
+	/* Made before the drop to --user: the user's, as the files made after it. */
+	if (fstat(fd, st) < 0 ||
+	    (s->conf.owner_uid >= 0 && st->st_uid != (uid_t)s->conf.owner_uid &&
+	     fchown(fd, (uid_t)s->conf.owner_uid, (gid_t)s->conf.owner_gid) < 0)) {
 		int err = errno;
 
 		close(fd);
@@ -570,6 +581,21 @@ pcapng_open(struct ingest_sink *s, uint64_t now)
 			goto fail;
 		}
 	}
+	if (s->reopen_base) {
+		/* SIGHUP: the configured name again, a new file; if it is still there
+		 * (not renamed away), the next rotation name below. */
+		s->reopen_base = false;
+		snprintf(name, sizeof(name), "%s", s->base);
+		fd = create_file(s, name, &st);
+		if (fd >= 0)
+			goto made;
+		if (fd != -EEXIST) {
+			ret = fd;
+			goto fail;
+		}
+		SINK_LOG(NOTICE, "SIGHUP: %s/%s still exists (not rotated away): taking the "
+			 "next rotation name", s->dirpath, name);
+	}
 	for (;;) {
 		ret = ingest_rotate_name(s->base,
 					 ingest_rotate_enabled(&s->rot) || s->rot.index > 0,
@@ -589,6 +615,7 @@ pcapng_open(struct ingest_sink *s, uint64_t now)
 		ret = fd;
 		goto fail;
 	}
+made:
 	len = build_header(s);
 	ret = write_all(fd, s->blk, len, 0);
 	if (ret < 0) {
@@ -1109,7 +1136,11 @@ sink_poll(void *arg)
 
 	wall_refresh(s);
 	/* Asked for; or due by time (also when idle) or, for payload files, by size. */
-	if (__atomic_exchange_n(&s->rotate_req, 0, __ATOMIC_ACQ_REL) != 0 ||
+	if (__atomic_exchange_n(&s->reopen_req, 0, __ATOMIC_ACQ_REL) != 0) {
+		/* A rotation whose next file takes the configured name when it is free. */
+		s->reopen_base = s->ops == &pcapng_ops && !ingest_rotate_enabled(&s->rot);
+		rotate_now(s, now);
+	} else if (__atomic_exchange_n(&s->rotate_req, 0, __ATOMIC_ACQ_REL) != 0 ||
 	    (ingest_rotate_enabled(&s->rot) && ingest_rotate_due(&s->rot, 0, now)))
 		rotate_now(s, now);
 	if (now >= s->check_at_ns) {
@@ -1265,6 +1296,7 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 			*open_err = -ret;
 	} else {
 		struct rlimit rl;
+		int mk;
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 		    s->conf.max_open + 64 > rl.rlim_cur) {
@@ -1285,7 +1317,21 @@ ingest_sink_create(const struct ingest_sink_conf *conf, struct ingest_sink **out
 		s->pf_mask = n - 1;
 		for (n = 0; n <= s->pf_mask; n++)
 			s->pf[n].fd = -1;
-		if (mkdir(s->dirpath, 0700) < 0 && errno != EEXIST) {
+		mk = mkdir(s->dirpath, 0700) < 0 ? errno : 0;
+		if (mk == 0 && s->conf.owner_uid >= 0) {
+			/* Ours, made before the drop to --user: the user's. */
+			int dfd = open(s->dirpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					O_CLOEXEC);
+
+			if (dfd < 0 || fchown(dfd, (uid_t)s->conf.owner_uid,
+					      (gid_t)s->conf.owner_gid) < 0)
+				note_error(s, errno, "cannot give the payload directory to --user",
+					   "");
+			if (dfd >= 0)
+				close(dfd);
+		}
+		if (mk != 0 && mk != EEXIST) {
+			errno = mk;
 			*open_err = errno;
 			note_error(s, errno, "cannot make payload directory", "");
 		} else {
@@ -1336,6 +1382,14 @@ void
 ingest_sink_request_rotate(struct ingest_sink *s)
 {
 	__atomic_store_n(&s->rotate_req, 1, __ATOMIC_RELEASE);
+	if (s->ctx != NULL)
+		lcx_context_unpark(s->ctx);
+}
+
+void
+ingest_sink_request_reopen(struct ingest_sink *s)
+{
+	__atomic_store_n(&s->reopen_req, 1, __ATOMIC_RELEASE);
 	if (s->ctx != NULL)
 		lcx_context_unpark(s->ctx);
 }

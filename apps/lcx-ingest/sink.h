@@ -88,6 +88,10 @@ struct ingest_sink_conf {
 	uint32_t ring_size;         /**< queue entries (power of two); 0: 16384 */
 	int socket_id;              /**< NUMA node of the ring and pool */
 	int with_socket_iface;      /**< pcapng: also describe a "socket" interface */
+	int64_t owner_uid;          /**< --user: files and the payload directory made before
+				     *   the drop are given to this uid, and the directory
+				     *   must be trusted by and writable for it; -1: none */
+	int64_t owner_gid;          /**< with owner_uid: the group; -1: keep */
 };
 
 /**
@@ -123,6 +127,15 @@ void ingest_sink_count_full(struct ingest_sink *s, uint16_t iface, unsigned int 
 
 /** Ask for a rotation at the writer's next poll. Any thread. */
 void ingest_sink_request_rotate(struct ingest_sink *s);
+
+/**
+ * Ask for a reopen at the writer's next poll (SIGHUP, after logrotate renamed
+ * the file): the capture's file is closed and the configured name opened again
+ * as a new file (O_EXCL); when that name still exists (it was not renamed
+ * away), or the capture rotates by size or time, the next rotation name is
+ * taken. Payload files: a rotation. Any thread.
+ */
+void ingest_sink_request_reopen(struct ingest_sink *s);
 
 /**
  * Write everything still queued, close the files, unregister the poller.

@@ -18,6 +18,7 @@
  * (--control requests), stats.c (figures, --json), one file per mode.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 {
 	const struct app_eal_conf conf = { .prog = pmd_prog, .pci = APP_PCI_AUTO };
 	bool own_prefix;
+	int ret;
 
 	if (argc > 0 && argv[0] != NULL) {
 		const char *slash = strrchr(argv[0], '/');
@@ -63,7 +65,10 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 	pmd_parse_args(app->n, app->v);
 	pmd_json_open();
 	app_devs_parse(eal->n, eal->v, devs);
-	if (app_eal_defaults(eal, devs, &conf, &own_prefix) < 0)
+	ret = app_eal_defaults(eal, devs, &conf, &own_prefix);
+	if (ret == -EBUSY)
+		exit(PMD_EXIT_ERROR);
+	if (ret < 0)
 		pmd_die(PMD_EXIT_ERROR, "out of memory");
 }
 
@@ -78,7 +83,8 @@ eal_start(struct app_argv *eal, char ***eal_argv)
 	/* Signals go to the control context's signalfd, in every thread the EAL makes. */
 	app_ctl_signals_block();
 	if (rte_eal_init(eal->n, *eal_argv) < 0)
-		pmd_die(PMD_EXIT_ERROR, "cannot initialise the EAL: %s", rte_strerror(rte_errno));
+		pmd_die(PMD_EXIT_ERROR, "cannot initialise the EAL: %s",
+			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL's messages above");
 	lcx_eal_attach();
 	pmd.main_lcore = rte_get_main_lcore();
 	pmd.tty = isatty(STDOUT_FILENO);

@@ -196,6 +196,24 @@ def pcap_case(mode, extra=(), n_udp=200):
     return frames, echo, got, j
 
 
+
+def case_default_prefix():
+    """Two lcx-pmd on the EAL's default prefix: the second says which --file-prefix to give
+    (never "cannot initialise the EAL: Success") and the first runs on."""
+    a = subprocess.Popen([PMD, "-l", "0,1", "--no-huge", "-m", "256", "--no-pci",
+                          "--vdev=net_null0", "--", "--duration=4"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    if a.poll() is not None:
+        sys.exit(77)  # someone else holds "rte": nothing to check here
+    b = subprocess.run([PMD, "-l", "0,1", "--no-huge", "-m", "256", "--no-pci",
+                        "--vdev=net_null1", "--", "--duration=1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    a.communicate(timeout=30)
+    check(b.returncode != 0 and "--file-prefix=" in b.stderr and "Success" not in b.stderr,
+          f"second run: exit {b.returncode}: {b.stderr[-500:]}")
+    check(a.returncode == 0, f"first run: exit {a.returncode}")
+
 def case_io_pcap():
     frames, _, got, j = pcap_case("io")
     check(j["ports"][0]["tx_packets"] == len(frames), "tx_packets %d" % j["ports"][0]["tx_packets"])

@@ -15,6 +15,7 @@
 #include <lcx/port.h>
 
 #include "app.h"
+#include "appmetrics.h"
 #include "args.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
@@ -94,6 +95,9 @@ ingest_usage(FILE *f, const char *prog)
 "                       SIGQUIT; SIGHUP, SIGUSR1 (stats line now), SIGUSR2 and\n"
 "                       SIGALRM do not stop it)\n"
 "  --quiet              no stats line and no final table\n"
+"  --metrics=ADDR:PORT  Prometheus endpoint, http://ADDR:PORT/metrics (PORT alone:\n"
+"                       127.0.0.1:PORT; [ADDR6]:PORT; port 0: one the kernel picks,\n"
+"                       said on stderr); doc/metrics.md, doc/ingest.md\n"
 "  --help               this text\n"
 "  --version            the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -113,7 +117,8 @@ enum {
 	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
 	OPT_CONTROL_MODE, OPT_CONTROL_GROUP, OPT_CONTROL_IDLE,
 	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
-	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_HELP, OPT_VERSION,
+	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK,
+	OPT_METRICS, OPT_HELP, OPT_VERSION,
 };
 
 static int
@@ -163,6 +168,7 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		{"max-files", required_argument, NULL, OPT_MAX_FILES},
 		{"max-open", required_argument, NULL, OPT_MAX_OPEN},
 		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
+		{"metrics", required_argument, NULL, OPT_METRICS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -329,6 +335,12 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			break;
+		case OPT_METRICS:
+			if (app_metrics_check(optarg) < 0)
+				return bad(name, optarg, "expected ADDR:PORT, [ADDR6]:PORT or PORT "
+					   "(numeric; PORT alone listens on 127.0.0.1)");
+			o->metrics = optarg;
 			break;
 		case OPT_HELP:
 			ingest_usage(stdout, "lcx-ingest");

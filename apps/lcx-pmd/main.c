@@ -29,6 +29,7 @@
 
 #include <lcx/lcx.h>
 
+#include "appmetrics.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "ealdev.h"
@@ -111,6 +112,7 @@ finish(void)
 
 	lcx_context_stop(pmd.ctl.ctx);
 	app_ctlsrv_stop(pmd_prog);
+	app_metrics_stop(); /* before the ports and the control context go */
 	for (unsigned int l = 0; l < pmd.nb_lcores; l++)
 		lcx_context_release(pmd.lcores[l].ctx);
 	app_ctl_release(&pmd.ctl);

@@ -5,11 +5,13 @@
  * the JSON summary (also the control socket's "stats" reply).
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include "appmetrics.h"
 #include "ealdev.h"
 #include "outfile.h"
 #include "pmd.h"
@@ -322,4 +324,61 @@ pmd_json_write(const struct pmd_snap *end)
 		return -1;
 	}
 	return 0;
+}
+
+/* --- --metrics: lcx-pmd's own families (the ports' are the library's) --- */
+
+static int
+metrics_collect(struct lcx_metrics_writer *w, void *arg)
+{
+	int ret;
+
+	(void)arg;
+	ret = lcx_metrics_family(w, "lcx_pmd_forwarded_packets_total", LCX_METRICS_COUNTER,
+				 "Packets the port sent (its tx_packets, as the summary's "
+				 "tx_packets): forwarded or generated.", NULL);
+	for (uint16_t i = 0; ret == 0 && i < pmd.nb_ports; i++) {
+		struct lcx_port_stats st;
+		const struct lcx_metrics_label l = { "port", lcx_port_name(pmd.ports[i].port) };
+
+		memset(&st, 0, sizeof(st));
+		if (pmd.ports[i].port == NULL || lcx_port_stats(pmd.ports[i].port, &st) < 0)
+			continue;
+		ret = lcx_metrics_sample_u64(w, &l, 1, st.tx_packets);
+	}
+	ret = ret ?: lcx_metrics_family(w, "lcx_pmd_dropped_packets_total", LCX_METRICS_COUNTER,
+					"Packets a stream (rx port and queue) dropped, by cause: "
+					"tx_refused (the tx queue was full, freed), ignored "
+					"(udpecho: not UDP), nombuf (txonly/flowgen: pool empty).",
+					NULL);
+	for (uint32_t k = 0; ret == 0 && k < pmd.nb_streams && pmd.streams != NULL; k++) {
+		const struct fwd_stream *fs = &pmd.streams[k];
+		char q[8];
+		const char *causes[] = { "tx_refused", "ignored", "nombuf" };
+		const uint64_t v[] = { APP_COUNTER_GET(fs->fwd_dropped),
+				       APP_COUNTER_GET(fs->ignored),
+				       APP_COUNTER_GET(fs->gen_nombuf) };
+
+		snprintf(q, sizeof(q), "%u", fs->rx_queue);
+		for (unsigned int c = 0; ret == 0 && c < RTE_DIM(causes); c++) {
+			const struct lcx_metrics_label l[] = {
+				{ "port", lcx_port_name(pmd.ports[fs->rx_port_id].port) },
+				{ "queue", q }, { "cause", causes[c] },
+			};
+
+			ret = lcx_metrics_sample_u64(w, l, RTE_DIM(l), v[c]);
+		}
+	}
+	return ret == -ENOBUFS || ret == -ENOMEM ? ret : 0;
+}
+
+int
+pmd_metrics_start(struct lcx_context *ctx)
+{
+	struct lcx_port *ports[PMD_MAX_PORTS];
+
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		ports[i] = pmd.ports[i].port;
+	return app_metrics_start(pmd_prog, ctx, pmd.metrics, ports, pmd.nb_ports,
+				 metrics_collect, NULL);
 }

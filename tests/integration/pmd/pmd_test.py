@@ -1512,6 +1512,49 @@ def case_metrics():
         print("promtool not installed: format not checked")
 
 
+def case_telemetry_pmd():
+    """/lcx/pmd gives the stats reply's figures: after an io run on net_pcap has
+    replayed its file, rx/tx and every per-port counter equal the control socket's
+    stats and the frames in the file (nothing moves any more)."""
+    frames, _ = frames_mixed(250)
+    inp = os.path.join(TMP, "in.pcap")
+    outp = os.path.join(TMP, "out.pcap")
+    pcap_write(inp, frames)
+    ctl = "/tmp/lcxm-telp-%d.sock" % os.getpid()
+    p = start_bg(eal(CASE, "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, outp)) +
+                 ["--", "--forward-mode=io", "--control=" + ctl])
+    try:
+        wait_path(ctl, p)
+        time.sleep(1.0)
+        c = Client(ctl)
+        s = c.req({"cmd": "stats"})
+        c.close()
+        (t,) = telemetry("lcxpmd_" + CASE + os.environ.get("LCX_TEST_TAG", ""), ["/lcx/pmd"])
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    t = t["/lcx/pmd"]
+    check(t is not None, "/lcx/pmd is null")
+    check(t["rx_packets"] == s["rx_packets"] == len(frames), "rx: telemetry %s, stats %s, file %d"
+          % (t["rx_packets"], s["rx_packets"], len(frames)))
+    check(t["tx_packets"] == s["tx_packets"] == len(pcap_read(outp)),
+          "tx: telemetry %s, stats %s" % (t["tx_packets"], s["tx_packets"]))
+    for k in ("forward_mode", "nb_ports", "nb_streams", "nb_cores", "burst", "throttle_us",
+              "mbuf_layout"):
+        check(t[k] == s[k], "%s: telemetry %s, stats %s" % (k, t[k], s[k]))
+    check(t["port_name"] == [x["name"] for x in s["ports"]], "port names %s" % t["port_name"])
+    for k in ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed", "rx_nombuf",
+              "rx_errors", "tx_errors", "tx_dropped", "ignored", "tx_nombuf", "link_downs",
+              "restarts", "restart_failures"):
+        check(t["port_" + k] == [x[k] for x in s["ports"]],
+              "port %s: telemetry %s, stats %s" % (k, t["port_" + k], [x[k] for x in s["ports"]]))
+    check(t["context_name"] == [x["name"] for x in s["contexts"]], "contexts %s" % t["context_name"])
+    check(abs(t["duration_ns"] / 1e9 - s["duration_s"]) < 2.0, "duration %s" % t["duration_ns"])
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -96,6 +96,7 @@ struct ingest_opts {
 	bool quiet;            /**< --quiet: no stats line, no final table */
 	struct app_user user;  /**< --user, --group: dropped to once the ports are up */
 	const char *pidfile;   /**< --pidfile */
+	const char *metrics;   /**< --metrics=ADDR:PORT; NULL: none */
 };
 
 /** The whole program. */
@@ -223,6 +224,13 @@ int ingest_app_flows_json(struct ingest_app *app, unsigned int n, FILE *f);
 
 /** Start the control socket on the control context. @return 0 or -errno. */
 int ingest_ctl_start(struct ingest_app *app, const char *path);
+
+/**
+ * The --metrics families of lcx-ingest (lcx_metrics_collect_fn; arg: the app).
+ * On the control context, at each scrape.
+ */
+struct lcx_metrics_writer;
+int ingest_metrics_collect(struct lcx_metrics_writer *w, void *arg);
 
 /** Register the /lcx/ingest/... telemetry commands. @return 0 or -errno. */
 int ingest_telemetry_register(struct ingest_app *app);

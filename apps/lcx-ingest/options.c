@@ -15,6 +15,7 @@
 #include <lcx/port.h>
 
 #include "app.h"
+#include "appmetrics.h"
 #include "args.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
@@ -101,6 +102,9 @@ ingest_usage(FILE *f, const char *prog)
 "                       given to USER; the control socket is made after)\n"
 "  --group=GROUP        the group to drop to (default: USER's)\n"
 "  --pidfile=FILE       our pid, created new (a stale one replaced), removed at exit\n"
+"  --metrics=ADDR:PORT  Prometheus endpoint, http://ADDR:PORT/metrics (PORT alone:\n"
+"                       127.0.0.1:PORT; [ADDR6]:PORT; port 0: one the kernel picks,\n"
+"                       said on stderr); doc/metrics.md, doc/ingest.md\n"
 "  --help               this text\n"
 "  --version            the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -120,8 +124,8 @@ enum {
 	OPT_ROTATE_SIZE, OPT_ROTATE_TIME, OPT_SNAPLEN, OPT_SINK_QUEUE, OPT_CONTROL,
 	OPT_CONTROL_MODE, OPT_CONTROL_GROUP, OPT_CONTROL_IDLE,
 	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
-	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_USER, OPT_GROUP, OPT_PIDFILE, OPT_HELP,
-	OPT_VERSION,
+	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_USER, OPT_GROUP, OPT_PIDFILE,
+	OPT_METRICS, OPT_HELP, OPT_VERSION,
 };
 
 static int
@@ -174,6 +178,7 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		{"user", required_argument, NULL, OPT_USER},
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
+		{"metrics", required_argument, NULL, OPT_METRICS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -193,7 +198,8 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
-		const char *name = c >= OPT_LISTEN && c < OPT_HELP ? lopts[c - OPT_LISTEN].name : "";
+		/* getopt_long() sets idx to the matched long option's row. */
+		const char *name = c >= OPT_LISTEN ? lopts[idx].name : "";
 
 		switch (c) {
 		case OPT_LISTEN:
@@ -355,6 +361,12 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 			break;
 		case OPT_QUIET:
 			o->quiet = true;
+			break;
+		case OPT_METRICS:
+			if (app_metrics_check(optarg) < 0)
+				return bad(name, optarg, "expected ADDR:PORT, [ADDR6]:PORT or PORT "
+					   "(numeric; PORT alone listens on 127.0.0.1)");
+			o->metrics = optarg;
 			break;
 		case OPT_HELP:
 			ingest_usage(stdout, "lcx-ingest");

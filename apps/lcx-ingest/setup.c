@@ -27,6 +27,7 @@
 #include <lcx/port.h>
 
 #include "app.h"
+#include "appmetrics.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "gen.h"
@@ -304,7 +305,13 @@ ctl_setup(struct app_ctl *c, struct lcx_context *ctx)
 {
 	struct ingest_app *a = c->conf.arg;
 
-	(void)ctx;
+	if (a->o.metrics != NULL) {
+		int ret = app_metrics_start("lcx-ingest", ctx, a->o.metrics, a->ports, a->nb_ports,
+					    ingest_metrics_collect, a);
+
+		if (ret < 0)
+			return ret;
+	}
 	if (a->o.control != NULL)
 		return ingest_ctl_start(a, a->o.control);
 	return 0;
@@ -460,6 +467,7 @@ ingest_stop(struct ingest_app *a)
 	unsigned int i;
 
 	ingest_stats_end(a);
+	app_metrics_stop(); /* the control loop is over: before the ports go */
 	if (a->o.control != NULL)
 		app_ctlsrv_stop("lcx-ingest");
 	for (i = 0; i < a->nb_ports; i++)

@@ -9,6 +9,7 @@
  * flows enter each rx context to read its table.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "appmetrics.h"
 
 static struct ingest_app *tel_app;
 
@@ -169,4 +171,95 @@ ingest_telemetry_register(struct ingest_app *app)
 		ret = rte_telemetry_register_cmd("/lcx/ingest/sink", tel_sink,
 						 "lcx-ingest writer counters. No parameters");
 	return ret;
+}
+
+/* --- --metrics: the same totals as /lcx/ingest/stats, in Prometheus's names --- */
+
+static int
+metrics_by_reason(struct lcx_metrics_writer *w, const char *name, const char *help,
+		  const struct ingest_totals *t, bool filter)
+{
+	int ret = lcx_metrics_family(w, name, LCX_METRICS_COUNTER, help, NULL);
+
+	for (unsigned int v = INGEST_FILTER_FIRST; ret == 0 && v < INGEST_VERDICT_MAX; v++) {
+		const struct lcx_metrics_label l = { "reason", ingest_verdict_name(v) };
+
+		if (ingest_verdict_is_filter(v) == filter)
+			ret = lcx_metrics_sample_u64(w, &l, 1, t->verdict[v]);
+	}
+	return ret;
+}
+
+int
+ingest_metrics_collect(struct lcx_metrics_writer *w, void *arg)
+{
+	struct ingest_app *a = arg;
+	struct ingest_totals t;
+	const struct {
+		const char *cause;
+		const uint64_t *v;
+	} drops[] = {
+		{ "queue_full", &t.sink_queue_full }, { "write_error", &t.sink_write_errors },
+		{ "nomem", &t.sink_nomem }, { "over_limit", &t.sink_over_limit },
+		{ "removed", &t.sink_removed }, { "rotated_out", &t.sink_rotated_out },
+	};
+	int ret;
+
+	ingest_app_totals(a, &t);
+	ret = app_metrics_counter(w, "lcx_ingest_rx_frames_total",
+				  "Frames received (rx_total): accepted + filtered + malformed "
+				  "+ sink_dropped.", NULL, t.rx_total);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_rx_bytes_total",
+					 "Bytes of the frames received.", "bytes", t.rx_bytes);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_accepted_frames_total",
+					 "Frames accepted (parsed, for our ports, taken by the sink).",
+					 NULL, t.accepted);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_accepted_bytes_total",
+					 "Bytes of the frames accepted.", "bytes", t.accepted_bytes);
+	ret = ret ?: metrics_by_reason(w, "lcx_ingest_filtered_frames_total",
+				       "Valid frames not for us, by reason.", &t, true);
+	ret = ret ?: metrics_by_reason(w, "lcx_ingest_malformed_frames_total",
+				       "Frames dropped as malformed, by reason.", &t, false);
+	ret = ret ?: lcx_metrics_family(w, "lcx_ingest_sink_dropped_frames_total",
+					LCX_METRICS_COUNTER,
+					"Accepted frames the sink lost, by cause (their sum is "
+					"sink_dropped).", NULL);
+	for (unsigned int i = 0; ret == 0 && i < sizeof(drops) / sizeof(drops[0]); i++) {
+		const struct lcx_metrics_label l = { "cause", drops[i].cause };
+
+		ret = lcx_metrics_sample_u64(w, &l, 1, *drops[i].v);
+	}
+	ret = ret ?: app_metrics_gauge(w, "lcx_ingest_sink_written_frames",
+				       "Frames in the files lcx keeps (goes down when a file is "
+				       "found removed or deleted by --rotate-files).", NULL,
+				       t.sink_written);
+	ret = ret ?: app_metrics_gauge(w, "lcx_ingest_sink_written_bytes",
+				       "Bytes in the files lcx keeps, file format included.", "bytes",
+				       t.sink_written_bytes);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_sink_files_total", "Files created.",
+					 NULL, t.sink_files);
+	ret = ret ?: app_metrics_gauge(w, "lcx_ingest_sink_in_flight_frames",
+				       "Frames taken by the sink, not yet written or lost.", NULL,
+				       t.sink_in_flight);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_seq_received_total",
+					 "Packets with a sequence counter (--seq).", NULL,
+					 t.seq_received);
+	ret = ret ?: app_metrics_gauge(w, "lcx_ingest_seq_lost",
+				       "Sequence numbers skipped and not received since (goes down "
+				       "when a late one comes).", NULL, t.seq_lost);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_seq_reordered_total",
+					 "Packets that came after a later number.", NULL,
+					 t.seq_reordered);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_seq_duplicate_total",
+					 "Packets with a number received already.", NULL,
+					 t.seq_duplicate);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_seq_out_of_range_total",
+					 "Packets with a number past the largest jump.", NULL,
+					 t.seq_out_of_range);
+	ret = ret ?: app_metrics_gauge(w, "lcx_ingest_flows", "Flows held now.", NULL, t.flows);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_flows_created_total", "Flows created.",
+					 NULL, t.flow_inserts);
+	ret = ret ?: app_metrics_counter(w, "lcx_ingest_flows_evicted_total",
+					 "Flows evicted from a full table.", NULL, t.flow_evictions);
+	return ret == -ENOBUFS || ret == -ENOMEM ? ret : 0;
 }

@@ -227,6 +227,8 @@ ctl_setup(struct app_ctl *c, struct lcx_context *ctx)
 	ret = lcx_timer_start(ctx, &ctl.links, LINKS_PERIOD_NS, LINKS_PERIOD_NS, 0);
 	if (ret < 0)
 		return ret;
+	if (pmd.metrics != NULL && (ret = pmd_metrics_start(ctx)) < 0)
+		return ret;
 	if (pmd.control_path != NULL)
 		return pmd_control_start(ctx, pmd.control_path, pmd_set_throttle);
 	return 0;

@@ -30,6 +30,7 @@
 
 #include <lcx/lcx.h>
 
+#include "appmetrics.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "ealdev.h"
@@ -117,6 +118,8 @@ finish(void)
 
 	lcx_context_stop(pmd.ctl.ctx);
 	app_ctlsrv_stop(pmd_prog);
+	app_metrics_stop(); /* before the ports and the control context go */
+	pmd_telemetry_close();
 	for (unsigned int l = 0; l < pmd.nb_lcores; l++)
 		lcx_context_release(pmd.lcores[l].ctx);
 	app_ctl_release(&pmd.ctl);
@@ -142,6 +145,8 @@ main(int argc, char **argv)
 	pmd_ctl_create();
 	pmd_start();
 	pmd_ctl_start();
+	if (pmd_telemetry_open() < 0)
+		fprintf(stderr, "%s: warning: telemetry command /lcx/pmd not registered\n", pmd_prog);
 	say_started();
 	app_ctl_run(&pmd.ctl);
 	status = finish();

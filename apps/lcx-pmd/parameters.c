@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "appmetrics.h"
 #include "args.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
@@ -142,6 +143,9 @@ pmd_usage(FILE *f)
 "                         mbufs back to back (needs IOVA mode VA); native: DPDK's\n"
 "                         rte_pktmbuf_pool_create(), one mbuf per 4 KiB page without\n"
 "                         hugepages; auto: packed in IOVA mode VA, else native\n"
+"  --metrics=ADDR:PORT    Prometheus endpoint, http://ADDR:PORT/metrics (PORT alone:\n"
+"                         127.0.0.1:PORT; [ADDR6]:PORT; port 0: one the kernel\n"
+"                         picks, said on stderr); doc/metrics.md, doc/pmd.md\n"
 "  -h, --help             this text\n"
 "  --version              the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -268,6 +272,7 @@ enum {
 	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_IDLE_PARK, OPT_STATS, OPT_DURATION, OPT_JSON,
 	OPT_CONTROL, OPT_CONTROL_MORE,
 	OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -297,6 +302,7 @@ static const struct option long_opts[] = {
 	{ "flowgen-flows", required_argument, NULL, OPT_FLOWS },
 	{ "total-num-mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "mp-alloc", required_argument, NULL, OPT_MP_ALLOC },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -451,6 +457,12 @@ pmd_parse_args(int argc, char **argv)
 		case OPT_MP_ALLOC:
 			if (lcx_pool_layout_parse(optarg, &pmd.pool_layout) != 0)
 				usage_error("--mp-alloc: '%s' is not auto, packed or native", optarg);
+			break;
+		case OPT_METRICS:
+			if (app_metrics_check(optarg) < 0)
+				usage_error("--metrics: '%s' is not ADDR:PORT, [ADDR6]:PORT or PORT "
+					    "(numeric; PORT alone listens on 127.0.0.1)", optarg);
+			pmd.metrics = optarg;
 			break;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -199,6 +199,7 @@ struct pmd {
 	uint64_t duration_ns; /* --duration; 0: until stopped */
 	const char *json_path;
 	const char *control_path;
+	const char *metrics;  /* --metrics=ADDR:PORT; NULL: none */
 	bool tx_first;
 	uint64_t tx_rate_pps;
 	uint64_t tx_count; /* 0: no limit */
@@ -274,6 +275,13 @@ const char *pmd_pool_layout(void);
  */
 void pmd_json_open(void);
 int pmd_json_write(const struct pmd_snap *end);
+
+/* stats.c: --metrics on the control context (its setup); stop: app_metrics_stop(). */
+int pmd_metrics_start(struct lcx_context *ctx);
+/* stats.c: /lcx/pmd (DPDK telemetry): open on the thread that runs the control loop,
+ * close before the control context is released. */
+int pmd_telemetry_open(void);
+void pmd_telemetry_close(void);
 
 /* control.c: the --control requests; set_throttle: "set" (fwd.c's pmd_set_throttle). */
 int pmd_control_start(struct lcx_context *ctx, const char *path,

@@ -5,11 +5,17 @@
  * the JSON summary (also the control socket's "stats" reply).
  */
 
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include <rte_telemetry.h>
+
+#include "appmetrics.h"
 #include "ealdev.h"
 #include "outfile.h"
 #include "pmd.h"
@@ -322,4 +328,233 @@ pmd_json_write(const struct pmd_snap *end)
 		return -1;
 	}
 	return 0;
+}
+
+/* --- --metrics: lcx-pmd's own families (the ports' are the library's) --- */
+
+static int
+metrics_collect(struct lcx_metrics_writer *w, void *arg)
+{
+	int ret;
+
+	(void)arg;
+	ret = lcx_metrics_family(w, "lcx_pmd_forwarded_packets_total", LCX_METRICS_COUNTER,
+				 "Packets the port sent (its tx_packets, as the summary's "
+				 "tx_packets): forwarded or generated.", NULL);
+	for (uint16_t i = 0; ret == 0 && i < pmd.nb_ports; i++) {
+		struct lcx_port_stats st;
+		const struct lcx_metrics_label l = { "port", lcx_port_name(pmd.ports[i].port) };
+
+		memset(&st, 0, sizeof(st));
+		if (pmd.ports[i].port == NULL || lcx_port_stats(pmd.ports[i].port, &st) < 0)
+			continue;
+		ret = lcx_metrics_sample_u64(w, &l, 1, st.tx_packets);
+	}
+	ret = ret ?: lcx_metrics_family(w, "lcx_pmd_dropped_packets_total", LCX_METRICS_COUNTER,
+					"Packets a stream (rx port and queue) dropped, by cause: "
+					"tx_refused (the tx queue was full, freed), ignored "
+					"(udpecho: not UDP), nombuf (txonly/flowgen: pool empty).",
+					NULL);
+	for (uint32_t k = 0; ret == 0 && k < pmd.nb_streams && pmd.streams != NULL; k++) {
+		const struct fwd_stream *fs = &pmd.streams[k];
+		char q[8];
+		const char *causes[] = { "tx_refused", "ignored", "nombuf" };
+		const uint64_t v[] = { APP_COUNTER_GET(fs->fwd_dropped),
+				       APP_COUNTER_GET(fs->ignored),
+				       APP_COUNTER_GET(fs->gen_nombuf) };
+
+		snprintf(q, sizeof(q), "%u", fs->rx_queue);
+		for (unsigned int c = 0; ret == 0 && c < RTE_DIM(causes); c++) {
+			const struct lcx_metrics_label l[] = {
+				{ "port", lcx_port_name(pmd.ports[fs->rx_port_id].port) },
+				{ "queue", q }, { "cause", causes[c] },
+			};
+
+			ret = lcx_metrics_sample_u64(w, l, RTE_DIM(l), v[c]);
+		}
+	}
+	return ret == -ENOBUFS || ret == -ENOMEM ? ret : 0;
+}
+
+int
+pmd_metrics_start(struct lcx_context *ctx)
+{
+	struct lcx_port *ports[PMD_MAX_PORTS];
+
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		ports[i] = pmd.ports[i].port;
+	return app_metrics_start(pmd_prog, ctx, pmd.metrics, ports, pmd.nb_ports,
+				 metrics_collect, NULL);
+}
+
+/*
+ * --- DPDK telemetry: /lcx/pmd, the stats reply's figures ---
+ *
+ * The ports are read on their control thread: the handler (telemetry thread)
+ * enters the control context for a snapshot, and answers only while its loop
+ * runs on the main thread (before and after: an error, which telemetry shows
+ * as null). tel_lock keeps the context alive during the enter: finish()
+ * closes the command (pmd_telemetry_close()) before it releases the context.
+ * DPDK 22.11 nests only arrays of plain values, so the per-port and
+ * per-context figures are arrays, one per field, in port / context order.
+ */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool tel_open;
+static pthread_t tel_loop_thread;
+
+static int
+tel_snapshot(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	if (!pthread_equal(pthread_self(), tel_loop_thread))
+		return -EAGAIN; /* the loop does not run: no owner to read the ports on */
+	pmd_snapshot(arg);
+	return 0;
+}
+
+static void
+tel_port_array(struct rte_tel_data *d, const char *name, const struct pmd_snap *a,
+	       const struct pmd_snap *b, size_t off)
+{
+	struct rte_tel_data *arr = rte_tel_data_alloc();
+
+	if (arr == NULL)
+		return;
+	rte_tel_data_start_array(arr, RTE_TEL_U64_VAL);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
+		uint64_t x = *(const uint64_t *)((const char *)&a->port[i].st + off);
+		uint64_t y = *(const uint64_t *)((const char *)&b->port[i].st + off);
+
+		rte_tel_data_add_array_u64(arr, y - x);
+	}
+	if (rte_tel_data_add_dict_container(d, name, arr, 0) < 0)
+		rte_tel_data_free(arr);
+}
+
+static void
+tel_u64_array(struct rte_tel_data *d, const char *name, const uint64_t *v, unsigned int n)
+{
+	struct rte_tel_data *arr = rte_tel_data_alloc();
+
+	if (arr == NULL)
+		return;
+	rte_tel_data_start_array(arr, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(arr, v[i]);
+	if (rte_tel_data_add_dict_container(d, name, arr, 0) < 0)
+		rte_tel_data_free(arr);
+}
+
+static int
+tel_pmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct pmd_snap now; /* under tel_lock */
+	uint64_t v[PMD_MAX_LCORES + 1], rx, tx;
+	struct rte_tel_data *names;
+	double s;
+	int ret;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	ret = tel_open ? lcx_context_enter(pmd.ctl.ctx, tel_snapshot, &now) : -ESHUTDOWN;
+	pthread_mutex_unlock(&tel_lock);
+	if (ret < 0)
+		return ret;
+	/* pmd.start and the configuration do not change while the loop runs. */
+	s = secs(&pmd.start, &now);
+	totals(&pmd.start, &now, &rx, &tx);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "program", "lcx-pmd");
+	rte_tel_data_add_dict_string(d, "forward_mode", pmd.engine->name);
+	rte_tel_data_add_dict_u64(d, "nb_ports", pmd.nb_ports);
+	rte_tel_data_add_dict_u64(d, "nb_streams", pmd.nb_streams);
+	rte_tel_data_add_dict_u64(d, "nb_cores", pmd.nb_lcores);
+	rte_tel_data_add_dict_u64(d, "burst", pmd.burst);
+	rte_tel_data_add_dict_u64(d, "throttle_us", pmd.cur_throttle_us);
+	rte_tel_data_add_dict_string(d, "mbuf_layout", pmd_pool_layout());
+	/* No floating point in 22.11's telemetry: ns and whole packets per second. */
+	rte_tel_data_add_dict_u64(d, "duration_ns", now.t_ns - pmd.start.t_ns);
+	rte_tel_data_add_dict_u64(d, "rx_packets", rx);
+	rte_tel_data_add_dict_u64(d, "tx_packets", tx);
+	rte_tel_data_add_dict_u64(d, "rx_pps", (uint64_t)rate(rx, s));
+	rte_tel_data_add_dict_u64(d, "tx_pps", (uint64_t)rate(tx, s));
+	rte_tel_data_add_dict_u64(d, "cpu_us", (uint64_t)((now.cpu_s - pmd.start.cpu_s) * 1e6));
+	names = rte_tel_data_alloc();
+	if (names != NULL) {
+		rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+		for (uint16_t i = 0; i < pmd.nb_ports; i++)
+			rte_tel_data_add_array_string(names, pmd.ports[i].name);
+		if (rte_tel_data_add_dict_container(d, "port_name", names, 0) < 0)
+			rte_tel_data_free(names);
+	}
+#define TEL_PORT(f) tel_port_array(d, "port_" #f, &pmd.start, &now, \
+				   offsetof(struct lcx_port_stats, f))
+	TEL_PORT(rx_packets);
+	TEL_PORT(tx_packets);
+	TEL_PORT(rx_bytes);
+	TEL_PORT(tx_bytes);
+	TEL_PORT(rx_missed);
+	TEL_PORT(rx_nombuf);
+	TEL_PORT(rx_errors);
+	TEL_PORT(tx_errors);
+	TEL_PORT(link_downs);
+	TEL_PORT(restarts);
+	TEL_PORT(restart_failures);
+#undef TEL_PORT
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		v[i] = tx_dropped(&pmd.start, &now, i);
+	tel_u64_array(d, "port_tx_dropped", v, pmd.nb_ports);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		v[i] = now.port[i].ignored - pmd.start.port[i].ignored;
+	tel_u64_array(d, "port_ignored", v, pmd.nb_ports);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		v[i] = now.port[i].gen_nombuf - pmd.start.port[i].gen_nombuf;
+	tel_u64_array(d, "port_tx_nombuf", v, pmd.nb_ports);
+	/* Contexts: forwarding lcores, then control (as the stats reply's list). */
+	names = rte_tel_data_alloc();
+	if (names != NULL) {
+		rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+		for (unsigned int l = 0; l <= pmd.nb_lcores; l++)
+			rte_tel_data_add_array_string(names, ctx_name(l));
+		if (rte_tel_data_add_dict_container(d, "context_name", names, 0) < 0)
+			rte_tel_data_free(names);
+	}
+	for (unsigned int l = 0; l <= pmd.nb_lcores; l++)
+		v[l] = (uint64_t)(ctx_fig(&pmd.start.ctx[l], &now.ctx[l]).busy * 100);
+	tel_u64_array(d, "context_busy_centipct", v, pmd.nb_lcores + 1);
+	for (unsigned int l = 0; l <= pmd.nb_lcores; l++)
+		v[l] = (uint64_t)(ctx_fig(&pmd.start.ctx[l], &now.ctx[l]).parked * 100);
+	tel_u64_array(d, "context_parked_centipct", v, pmd.nb_lcores + 1);
+	for (unsigned int l = 0; l <= pmd.nb_lcores; l++)
+		v[l] = now.ctx[l].iterations - pmd.start.ctx[l].iterations;
+	tel_u64_array(d, "context_iterations", v, pmd.nb_lcores + 1);
+	return 0;
+}
+
+int
+pmd_telemetry_open(void)
+{
+	static bool registered;
+	int ret = 0;
+
+	pthread_mutex_lock(&tel_lock);
+	tel_loop_thread = pthread_self();
+	tel_open = true;
+	pthread_mutex_unlock(&tel_lock);
+	if (!registered) {
+		ret = rte_telemetry_register_cmd("/lcx/pmd", tel_pmd,
+						 "lcx-pmd's figures since the start, as the control "
+						 "socket's stats reply. No parameters");
+		registered = ret == 0;
+	}
+	return ret;
+}
+
+void
+pmd_telemetry_close(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_open = false;
+	pthread_mutex_unlock(&tel_lock);
 }

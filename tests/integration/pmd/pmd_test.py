@@ -1455,6 +1455,126 @@ def case_memif_handshake():
     print("%d runs connected and received all; %d needed a restart" % (runs, restarted))
 
 
+# --- issue 12: --metrics, /lcx/pmd ---
+
+def metrics_port():
+    tag = os.environ.get("LCX_TEST_TAG", "")
+    return 41000 + 3000 * (int(tag) % 7 if tag.isdigit() else 0) + 2901
+
+
+def scrape(port):
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        check(r.status == 200, "scrape: status %d" % r.status)
+        return r.read().decode()
+
+
+def prom_samples(text):
+    """{(name, frozenset(labels)): value} of a text exposition."""
+    import re
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line)
+        check(m is not None, "scrape: not a sample: %r" % line)
+        labels = frozenset(re.findall(r'([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+def case_metrics():
+    """--metrics during an io run on net_pcap: the scrape's rx/forwarded packets equal
+    the frames in the input file and those read back from the output file, the
+    stream's drops are 0 like the summary's; promtool check metrics is clean."""
+    frames, _ = frames_mixed(300)
+    inp = os.path.join(TMP, "in.pcap")
+    outp = os.path.join(TMP, "out.pcap")
+    jpath = os.path.join(TMP, "m.json")
+    pcap_write(inp, frames)
+    ctl = "/tmp/lcxm-met-%d.sock" % os.getpid()
+    mport = metrics_port()
+    p = start_bg(eal(CASE, "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, outp)) +
+                 ["--", "--forward-mode=io", "--control=" + ctl, "--json=" + jpath,
+                  "--metrics=127.0.0.1:%d" % mport])
+    try:
+        wait_path(ctl, p)
+        time.sleep(1.0)
+        text = scrape(mport)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    check("metrics: http://127.0.0.1:%d/metrics" % mport in err, "address not said: " + err)
+    m = prom_samples(text)
+    name = [v for (n, l), v in m.items() if n == "lcx_port_info"]
+    check(len(name) == 1, "lcx_port_info: %s" % name)
+    fwd = {dict(l)["port"]: v for (n, l), v in m.items() if n == "lcx_pmd_forwarded_packets_total"}
+    rx = {dict(l)["port"]: v for (n, l), v in m.items() if n == "lcx_port_rx_packets_total"}
+    got = pcap_read(outp)
+    check(list(rx.values()) == [len(frames)], "scrape rx %s, the file had %d" % (rx, len(frames)))
+    check(list(fwd.values()) == [len(got)] and len(got) == len(frames),
+          "scrape forwarded %s, %d read back from the output" % (fwd, len(got)))
+    drops = [(dict(l), v) for (n, l), v in m.items() if n == "lcx_pmd_dropped_packets_total"]
+    check(len(drops) == 3 and all(v == 0 for _, v in drops), "drops: %s" % drops)
+    with open(jpath) as f:
+        j = json.load(f)
+    check(j["ports"][0]["tx_packets"] == list(fwd.values())[0], "summary tx %d" %
+          j["ports"][0]["tx_packets"])
+    pt = shutil.which("promtool")
+    if pt is not None:
+        r = subprocess.run([pt, "check", "metrics"], input=text, capture_output=True, text=True)
+        check(r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
+              "promtool: %s %s" % (r.stdout, r.stderr))
+    else:
+        print("promtool not installed: format not checked")
+
+
+def case_telemetry_pmd():
+    """/lcx/pmd gives the stats reply's figures: after an io run on net_pcap has
+    replayed its file, rx/tx and every per-port counter equal the control socket's
+    stats and the frames in the file (nothing moves any more)."""
+    frames, _ = frames_mixed(250)
+    inp = os.path.join(TMP, "in.pcap")
+    outp = os.path.join(TMP, "out.pcap")
+    pcap_write(inp, frames)
+    ctl = "/tmp/lcxm-telp-%d.sock" % os.getpid()
+    p = start_bg(eal(CASE, "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, outp)) +
+                 ["--", "--forward-mode=io", "--control=" + ctl])
+    try:
+        wait_path(ctl, p)
+        time.sleep(1.0)
+        c = Client(ctl)
+        s = c.req({"cmd": "stats"})
+        c.close()
+        (t,) = telemetry("lcxpmd_" + CASE + os.environ.get("LCX_TEST_TAG", ""), ["/lcx/pmd"])
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    t = t["/lcx/pmd"]
+    check(t is not None, "/lcx/pmd is null")
+    check(t["rx_packets"] == s["rx_packets"] == len(frames), "rx: telemetry %s, stats %s, file %d"
+          % (t["rx_packets"], s["rx_packets"], len(frames)))
+    check(t["tx_packets"] == s["tx_packets"] == len(pcap_read(outp)),
+          "tx: telemetry %s, stats %s" % (t["tx_packets"], s["tx_packets"]))
+    for k in ("forward_mode", "nb_ports", "nb_streams", "nb_cores", "burst", "throttle_us",
+              "mbuf_layout"):
+        check(t[k] == s[k], "%s: telemetry %s, stats %s" % (k, t[k], s[k]))
+    check(t["port_name"] == [x["name"] for x in s["ports"]], "port names %s" % t["port_name"])
+    for k in ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed", "rx_nombuf",
+              "rx_errors", "tx_errors", "tx_dropped", "ignored", "tx_nombuf", "link_downs",
+              "restarts", "restart_failures"):
+        check(t["port_" + k] == [x[k] for x in s["ports"]],
+              "port %s: telemetry %s, stats %s" % (k, t["port_" + k], [x[k] for x in s["ports"]]))
+    check(t["context_name"] == [x["name"] for x in s["contexts"]], "contexts %s" % t["context_name"])
+    check(abs(t["duration_ns"] / 1e9 - s["duration_s"]) < 2.0, "duration %s" % t["duration_ns"])
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -184,6 +184,29 @@ app_pidfile_create(struct app_pidfile *pf, const char *path, const char *prog)
 	return 0;
 }
 
+int
+app_pidfile_chown(struct app_pidfile *pf, uid_t uid, gid_t gid, const char *prog)
+{
+	struct stat st;
+	int fd, e = 0;
+
+	if (!pf->made)
+		return 0;
+	fd = open(pf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (st.st_dev != pf->dev || st.st_ino != pf->ino)
+		e = ESTALE; /* not the file we made any more */
+	else if (fchown(fd, uid, gid) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e != 0)
+		fprintf(stderr, "%s: --pidfile %s: cannot give it to --user: %s\n", prog, pf->path,
+			strerror(e));
+	return -e;
+}
+
 void
 app_pidfile_remove(struct app_pidfile *pf)
 {

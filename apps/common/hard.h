@@ -52,6 +52,13 @@ struct app_pidfile {
  */
 int app_pidfile_create(struct app_pidfile *pf, const char *path, const char *prog);
 
+/**
+ * Give the pid file to uid:gid (before a --user drop), so that the user may
+ * remove it at exit from a sticky directory. Nothing when none was made.
+ * @return 0 or -errno (said on stderr).
+ */
+int app_pidfile_chown(struct app_pidfile *pf, uid_t uid, gid_t gid, const char *prog);
+
 /** Remove the pid file, if the name still is the file we made. */
 void app_pidfile_remove(struct app_pidfile *pf);
 

@@ -103,6 +103,9 @@ run(void)
 		fprintf(stderr, "lcx-ingest: --json: cannot give the file to --user\n");
 		return 1;
 	}
+	if (app.o.user.given && app_pidfile_chown(&app.pidfile, app.o.user.uid, app.o.user.gid,
+						  "lcx-ingest") < 0)
+		return 1;
 	if (ingest_privs_drop(&app) < 0)
 		return 1;
 	ingest_stats_start(&app);

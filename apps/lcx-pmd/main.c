@@ -65,6 +65,9 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 		pmd_die(PMD_EXIT_ERROR, "out of memory");
 	pmd_parse_args(app->n, app->v);
 	pmd_json_open();
+	if (pmd.pidfile_path != NULL &&
+	    app_pidfile_create(&pmd.pidfile, pmd.pidfile_path, pmd_prog) < 0)
+		exit(PMD_EXIT_ERROR);
 	app_devs_parse(eal->n, eal->v, devs);
 	ret = app_eal_defaults(eal, devs, &conf, &own_prefix);
 	if (ret == -EBUSY)
@@ -128,6 +131,7 @@ finish(void)
 	leaked = app_pools_warn(pmd_prog);
 	status = pmd_json_write(&end) == 0 && leaked == 0 ? PMD_EXIT_OK : PMD_EXIT_ERROR;
 	pmd_config_free();
+	app_pidfile_remove(&pmd.pidfile);
 	return status;
 }
 
@@ -144,6 +148,12 @@ main(int argc, char **argv)
 	pmd_config(&devs);
 	pmd_ctl_create();
 	pmd_start();
+	/* Root is needed no more: the EAL and the ports are up, --json is open. */
+	if (pmd.user.given && (pmd_json_chown(pmd.user.uid, pmd.user.gid) < 0 ||
+			       app_pidfile_chown(&pmd.pidfile, pmd.user.uid, pmd.user.gid,
+						 pmd_prog) < 0 ||
+			       app_user_drop(&pmd.user, pmd_prog) < 0))
+		pmd_die(PMD_EXIT_ERROR, "--user: cannot drop to %s", pmd.user.name);
 	pmd_ctl_start();
 	if (pmd_telemetry_open() < 0)
 		fprintf(stderr, "%s: warning: telemetry command /lcx/pmd not registered\n", pmd_prog);

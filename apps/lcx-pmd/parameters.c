@@ -18,6 +18,7 @@
 #include <lcx/port.h>
 
 #include "appmetrics.h"
+#include "hard.h"
 #include "args.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
@@ -56,6 +57,7 @@ pmd_die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	app_pidfile_remove(&pmd.pidfile); /* a no-op when none was made */
 	exit(code);
 }
 
@@ -146,6 +148,11 @@ pmd_usage(FILE *f)
 "  --metrics=ADDR:PORT    Prometheus endpoint, http://ADDR:PORT/metrics (PORT alone:\n"
 "                         127.0.0.1:PORT; [ADDR6]:PORT; port 0: one the kernel\n"
 "                         picks, said on stderr); doc/metrics.md, doc/pmd.md\n"
+"  --user=USER            drop root once the ports are up: setgroups, setgid, setuid\n"
+"                         (the --json file is given to USER; the control socket is\n"
+"                         made after the drop); doc/security.md\n"
+"  --group=GROUP          the group to drop to (default: USER's)\n"
+"  --pidfile=FILE         our pid, created new (a stale one replaced), removed at exit\n"
 "  -h, --help             this text\n"
 "  --version              the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -272,7 +279,7 @@ enum {
 	OPT_PEER, OPT_PORTLIST, OPT_TOPO, OPT_THROTTLE, OPT_IDLE_PARK, OPT_STATS, OPT_DURATION, OPT_JSON,
 	OPT_CONTROL, OPT_CONTROL_MORE,
 	OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
-	OPT_METRICS,
+	OPT_METRICS, OPT_USER, OPT_GROUP, OPT_PIDFILE,
 };
 
 static const struct option long_opts[] = {
@@ -303,6 +310,9 @@ static const struct option long_opts[] = {
 	{ "total-num-mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "mp-alloc", required_argument, NULL, OPT_MP_ALLOC },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -463,6 +473,20 @@ pmd_parse_args(int argc, char **argv)
 				usage_error("--metrics: '%s' is not ADDR:PORT, [ADDR6]:PORT or PORT "
 					    "(numeric; PORT alone listens on 127.0.0.1)", optarg);
 			pmd.metrics = optarg;
+			break;
+		case OPT_USER:
+		case OPT_GROUP: {
+			const char *why = NULL;
+
+			if (app_user_option(long_opts[li].name, optarg, &pmd.user, &why) != 0)
+				usage_error("--%s: '%s': %s", long_opts[li].name, optarg,
+					    why != NULL ? why : "bad value");
+			break;
+		}
+		case OPT_PIDFILE:
+			if (*optarg == '\0')
+				usage_error("--pidfile: empty file name");
+			pmd.pidfile_path = optarg;
 			break;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -38,6 +38,7 @@
 #include "counter.h" /* APP_COUNTER_ADD: one context writes, the main lcore reads */
 #include "ctlctx.h"
 #include "ealdev.h"
+#include "hard.h"    /* --user, --pidfile */
 
 #define PMD_MAX_PORTS 32
 #define PMD_MAX_LCORES 128
@@ -200,6 +201,9 @@ struct pmd {
 	const char *json_path;
 	const char *control_path;
 	const char *metrics;  /* --metrics=ADDR:PORT; NULL: none */
+	struct app_user user; /* --user, --group: dropped to once the ports are up */
+	const char *pidfile_path;  /* --pidfile; NULL: none */
+	struct app_pidfile pidfile; /* the file made */
 	bool tx_first;
 	uint64_t tx_rate_pps;
 	uint64_t tx_count; /* 0: no limit */
@@ -278,6 +282,8 @@ int pmd_json_write(const struct pmd_snap *end);
 
 /* stats.c: --metrics on the control context (its setup); stop: app_metrics_stop(). */
 int pmd_metrics_start(struct lcx_context *ctx);
+/* stats.c: give the --json file being written to uid:gid (before --user's drop). */
+int pmd_json_chown(uid_t uid, gid_t gid);
 /* stats.c: /lcx/pmd (DPDK telemetry): open on the thread that runs the control loop,
  * close before the control context is released. */
 int pmd_telemetry_open(void);

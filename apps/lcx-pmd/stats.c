@@ -303,6 +303,12 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bo
 
 static struct app_out json_out;
 
+int
+pmd_json_chown(uid_t uid, gid_t gid)
+{
+	return pmd.json_path == NULL ? 0 : app_out_chown(&json_out, uid, gid);
+}
+
 void
 pmd_json_open(void)
 {

@@ -1575,6 +1575,71 @@ def case_telemetry_pmd():
     check(abs(t["duration_ns"] / 1e9 - s["duration_s"]) < 2.0, "duration %s" % t["duration_ns"])
 
 
+def proc_ids(pid):
+    """The Uid, Gid and Groups lines of /proc/PID/status."""
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Uid", "Gid", "Groups"):
+                ids[k] = v.split()
+    return ids
+
+
+def case_user_pidfile():
+    """--user=nobody: after start every uid and gid of the process is nobody's (the
+    kernel's view, /proc/PID/status), the control socket is nobody's, the run forwards
+    and its --json (made before the drop) is written, nobody's. --pidfile: holds the
+    pid, a second run is refused and leaves it, removed at exit; a stale one replaced."""
+    import pwd
+    if os.geteuid() != 0:
+        return 77
+    nob = pwd.getpwnam("nobody")
+    d = os.path.join(TMP, "u")
+    os.mkdir(d)
+    os.chmod(TMP, 0o755)
+    os.chmod(d, 0o777 | 0o1000)  # sticky, as /tmp: nobody may create its files here
+    pidf, ctl, js = os.path.join(d, "pmd.pid"), os.path.join(d, "c.sock"), os.path.join(d, "s.json")
+    p = start_bg(eal(CASE, "net_null0", "net_null1") +
+                 ["--", "--user=nobody", "--pidfile=" + pidf, "--control=" + ctl,
+                  "--json=" + js])
+    try:
+        wait_path(ctl, p)
+        ids = proc_ids(p.pid)
+        check(ids["Uid"] == [str(nob.pw_uid)] * 4, "Uid %s" % ids["Uid"])
+        check(ids["Gid"] == [str(nob.pw_gid)] * 4, "Gid %s" % ids["Gid"])
+        check(ids["Groups"] == [str(nob.pw_gid)], "Groups %s" % ids["Groups"])
+        check(os.lstat(ctl).st_uid == nob.pw_uid, "control socket not nobody's")
+        with open(pidf) as f:
+            check(f.read() == "%d\n" % p.pid, "pidfile content")
+        # A second run with the same pidfile is refused and leaves it.
+        rc, _, err = run(eal(CASE + "2", "net_null0", "net_null1") +
+                         ["--", "--pidfile=" + pidf, "--duration=0.2"], check_rc=None)
+        check(rc != 0 and "pid" in err, "second run: exit %d, %r" % (rc, err[-300:]))
+        with open(pidf) as f:
+            check(f.read() == "%d\n" % p.pid, "pidfile changed by the refused run")
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err[-500:]))
+    check(not os.path.exists(pidf), "pidfile left at exit")
+    with open(js) as f:
+        j = json.load(f)
+    check(sum(x["tx_packets"] for x in j["ports"]) > 0, "nothing forwarded as nobody")
+    check(os.stat(js).st_uid == nob.pw_uid, "--json not nobody's")
+    # A stale pidfile (a dead pid) is replaced, then removed.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with open(pidf, "w") as f:
+        f.write("%d\n" % dead.pid)
+    run(eal(CASE, "net_null0", "net_null1") + ["--", "--pidfile=" + pidf, "--duration=0.2"])
+    check(not os.path.exists(pidf), "stale pidfile: not replaced and removed")
+    print("user_pidfile: nobody after start (uid, gid, groups), socket and --json nobody's, "
+          "pidfile made, kept from a second run, removed; stale one replaced")
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

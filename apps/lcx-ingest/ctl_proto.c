@@ -1,140 +1,82 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Request parsing of the control protocol (see ctl_proto.h): a flat JSON
- * object whose values are strings or non-negative integers. */
+/* Request parsing of the control protocol (see ctl_proto.h): the JSON is
+ * apps/common/jreq.c's; this file knows the commands and their keys. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "jreq.h"
 
-struct lex {
-	const char *p, *end;
+/* The most members a request may have (it uses two at most). */
+#define CTL_MEMBERS_MAX 8
+
+static const struct {
+	const char *name;
+	enum ingest_ctl_cmd cmd;
+} cmds[] = {
+	{"stats", INGEST_CTL_STATS}, {"help", INGEST_CTL_HELP},	  {"flows", INGEST_CTL_FLOWS},
+	{"rotate", INGEST_CTL_ROTATE}, {"stop", INGEST_CTL_STOP},
 };
-
-static void
-ws(struct lex *l)
-{
-	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\r' || *l->p == '\n'))
-		l->p++;
-}
-
-static bool
-eat(struct lex *l, char c)
-{
-	ws(l);
-	if (l->p < l->end && *l->p == c) {
-		l->p++;
-		return true;
-	}
-	return false;
-}
-
-/* A string without escapes (no key or value of ours needs one). */
-static bool
-str(struct lex *l, char *out, unsigned int size)
-{
-	unsigned int n = 0;
-
-	if (!eat(l, '"'))
-		return false;
-	while (l->p < l->end && *l->p != '"') {
-		if (*l->p == '\\' || (unsigned char)*l->p < 0x20 || n + 1 >= size)
-			return false;
-		out[n++] = *l->p++;
-	}
-	if (l->p == l->end)
-		return false;
-	l->p++;
-	out[n] = '\0';
-	return true;
-}
-
-static bool
-num(struct lex *l, uint64_t *v)
-{
-	unsigned int digits = 0;
-
-	ws(l);
-	*v = 0;
-	while (l->p < l->end && *l->p >= '0' && *l->p <= '9') {
-		if (++digits > 12)
-			return false;
-		/* JSON numbers have no leading zero (RFC 8259, 6): 0 alone, never 05. */
-		if (digits == 2 && *v == 0)
-			return false;
-		*v = *v * 10 + (uint64_t)(*l->p++ - '0');
-	}
-	return digits > 0;
-}
 
 int
 ingest_ctl_parse(const char *line, uint32_t len, struct ingest_ctl_req *req, const char **err)
 {
-	struct lex l = {line, line + len};
-	char key[32], val[32];
-	bool have_cmd = false, have_n = false;
-	uint64_t n = 10;
+	static __thread char msg[APP_JREQ_ERR_MAX];
+	const json_t *cmd, *n;
+	const char *key, *name;
+	uint64_t v = 10;
+	json_t *o, *m;
+	bool found = false;
+	int ret;
 
 	memset(req, 0, sizeof(*req));
-	if (!eat(&l, '{')) {
-		*err = "expected a JSON object";
+	ret = app_jreq_parse(line, len, CTL_MEMBERS_MAX, &o, msg);
+	if (ret < 0) {
+		*err = msg;
 		return -EINVAL;
 	}
-	if (!eat(&l, '}')) {
-		do {
-			if (!str(&l, key, sizeof(key)) || !eat(&l, ':')) {
-				*err = "expected \"key\": value";
-				return -EINVAL;
-			}
-			if (strcmp(key, "cmd") == 0) {
-				if (have_cmd || !str(&l, val, sizeof(val))) {
-					*err = "\"cmd\" must be one string";
-					return -EINVAL;
-				}
-				have_cmd = true;
-				if (strcmp(val, "stats") == 0)
-					req->cmd = INGEST_CTL_STATS;
-				else if (strcmp(val, "help") == 0)
-					req->cmd = INGEST_CTL_HELP;
-				else if (strcmp(val, "flows") == 0)
-					req->cmd = INGEST_CTL_FLOWS;
-				else if (strcmp(val, "rotate") == 0)
-					req->cmd = INGEST_CTL_ROTATE;
-				else if (strcmp(val, "stop") == 0)
-					req->cmd = INGEST_CTL_STOP;
-				else {
-					*err = "unknown cmd (help, stats, flows, rotate, stop)";
-					return -EINVAL;
-				}
-			} else if (strcmp(key, "n") == 0) {
-				if (have_n || !num(&l, &n) || n == 0 || n > INGEST_CTL_FLOWS_MAX) {
-					*err = "\"n\" must be an integer from 1 to 1000";
-					return -EINVAL;
-				}
-				have_n = true;
-			} else {
-				*err = "unknown key (cmd, n)";
-				return -EINVAL;
-			}
-		} while (eat(&l, ','));
-		if (!eat(&l, '}')) {
-			*err = "expected , or }";
-			return -EINVAL;
+	ret = -EINVAL;
+	json_object_foreach (o, key, m) {
+		if (strcmp(key, "cmd") != 0 && strcmp(key, "n") != 0) {
+			*err = "unknown key (cmd, n)";
+			goto out;
 		}
 	}
-	ws(&l);
-	if (l.p != l.end) {
-		*err = "trailing characters after the object";
-		return -EINVAL;
-	}
-	if (!have_cmd) {
+	cmd = json_object_get(o, "cmd");
+	if (cmd == NULL) {
 		*err = "missing \"cmd\"";
-		return -EINVAL;
+		goto out;
 	}
-	if (have_n && req->cmd != INGEST_CTL_FLOWS) {
-		*err = "\"n\" applies to flows only";
-		return -EINVAL;
+	name = json_string_value(cmd);
+	if (name == NULL) {
+		*err = "\"cmd\" must be a string";
+		goto out;
 	}
-	req->n = (uint32_t)n;
-	return 0;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(name, cmds[i].name) == 0) {
+			req->cmd = cmds[i].cmd;
+			found = true;
+		}
+	}
+	if (!found) {
+		*err = "unknown cmd (help, stats, flows, rotate, stop)";
+		goto out;
+	}
+	n = json_object_get(o, "n");
+	if (n != NULL) {
+		if (req->cmd != INGEST_CTL_FLOWS) {
+			*err = "\"n\" applies to flows only";
+			goto out;
+		}
+		if (app_jreq_uint(n, INGEST_CTL_FLOWS_MAX, &v) < 0 || v == 0) {
+			*err = "\"n\" must be an integer from 1 to 1000";
+			goto out;
+		}
+	}
+	req->n = (uint32_t)v;
+	ret = 0;
+out:
+	json_decref(o);
+	return ret;
 }

@@ -37,12 +37,16 @@ struct ingest_ctl_req {
 };
 
 /**
- * Parse one request line (without its newline).
+ * Parse one request line (without its newline). The JSON is read by
+ * apps/common/jreq.h (jansson, strict); then "cmd" must be one of the
+ * commands and "n" an integer 1..INGEST_CTL_FLOWS_MAX, for flows only.
+ * Any thread.
  * @param line the text.
- * @param len its length.
+ * @param len its length (bytes).
  * @param req the request out.
- * @param err on failure, a message for the error reply.
- * @return 0, or -EINVAL.
+ * @param err on failure, a message for the error reply: a static string or
+ *   a thread-local buffer, valid until this thread's next call.
+ * @return 0, or -EINVAL (also when jansson is out of memory).
  */
 int ingest_ctl_parse(const char *line, uint32_t len, struct ingest_ctl_req *req, const char **err);
 

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,14 @@
 
 #include "ctlsrv.h"
 
-#include "json.h"
+#include "jreq.h"
 #include "pmd.h"
 
 #define CTL_LINE_MAX 4096
 #define CTL_OUT_MAX (1u << 20)
 #define CTL_CLIENTS_MAX 64
+/* The most members a request may have (it uses two at most). */
+#define CTL_MEMBERS_MAX 8
 
 /* "set": the forwarding contexts' throttle (fwd.c's, given at start). */
 static int (*set_throttle)(uint64_t throttle_us);
@@ -87,9 +90,10 @@ reply_stats(struct lcx_ctl_client *c)
 static int
 handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 {
-	struct pj_object o;
-	const char *err = NULL;
-	const struct pj_member *cmd;
+	char err[APP_JREQ_ERR_MAX];
+	const json_t *cmd, *m;
+	const char *name, *key;
+	json_t *o;
 
 	(void)arg;
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -100,73 +104,75 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 		i++;
 	if (i == len)
 		return 0; /* a blank line is not a request */
-	if (pj_parse_object(line, len, &o, &err) < 0) {
+	if (app_jreq_parse(line, len, CTL_MEMBERS_MAX, &o, err) < 0) {
 		lcx_ctl_reply_error(c, err);
 		return 0;
 	}
-	cmd = pj_get(&o, "cmd");
+	cmd = json_object_get(o, "cmd");
 	if (cmd == NULL) {
 		lcx_ctl_reply_error(c, "missing \"cmd\"");
-		return 0;
+		goto out;
 	}
-	if (cmd->type != PJ_STRING || cmd->str_len >= sizeof(cmd->str) ||
-	    memchr(cmd->str, '\0', cmd->str_len) != NULL) {
+	name = json_string_value(cmd);
+	if (name == NULL) {
 		lcx_ctl_reply_error(c, "\"cmd\" must be a string");
-		return 0;
+		goto out;
 	}
-	for (unsigned int k = 0; k < o.n; k++) {
-		const struct pj_member *m = &o.m[k];
-		bool known = m == cmd || (strcmp(cmd->str, "set") == 0 &&
-					  pj_get(&o, "throttle_us") == m);
+	json_object_foreach (o, key, m) {
+		bool known = m == cmd || (strcmp(name, "set") == 0 &&
+					  strcmp(key, "throttle_us") == 0);
 
 		if (!known) {
 			char msg[192];
 
-			snprintf(msg, sizeof(msg), "unknown key \"%.40s%s\" for \"%s\"", m->key,
-				 m->key_len >= sizeof(m->key) ? "..." : "", cmd->str);
+			snprintf(msg, sizeof(msg), "unknown key \"%.40s%s\" for \"%.40s\"", key,
+				 strlen(key) > 40 ? "..." : "", name);
 			lcx_ctl_reply_error(c, msg);
-			return 0;
+			goto out;
 		}
 	}
-	if (strcmp(cmd->str, "help") == 0) {
+	if (strcmp(name, "help") == 0) {
 		lcx_ctl_reply(c, help_reply, sizeof(help_reply) - 1);
-	} else if (strcmp(cmd->str, "stats") == 0) {
+	} else if (strcmp(name, "stats") == 0) {
 		reply_stats(c);
-	} else if (strcmp(cmd->str, "stop") == 0) {
+	} else if (strcmp(name, "stop") == 0) {
 		static const char ok[] = "{\"ok\":true,\"stopping\":true}\n";
 
 		lcx_ctl_reply(c, ok, sizeof(ok) - 1);
+		json_decref(o);
 		/* Stop once the reply went out, or the client went first: control_sent(). */
 		return LCX_CTL_NOTIFY;
-	} else if (strcmp(cmd->str, "set") == 0) {
-		const struct pj_member *t = pj_get(&o, "throttle_us");
-		unsigned long long v;
+	} else if (strcmp(name, "set") == 0) {
+		const json_t *t = json_object_get(o, "throttle_us");
+		uint64_t v;
 		char buf[64];
 		int n;
 
 		if (t == NULL) {
 			lcx_ctl_reply_error(c, "\"set\" needs \"throttle_us\"");
-			return 0;
+			goto out;
 		}
-		if (pj_uint(t, LCX_THROTTLE_MAX_NS / 1000, &v) < 0) {
+		if (app_jreq_uint(t, LCX_THROTTLE_MAX_NS / 1000, &v) < 0) {
 			snprintf(buf, sizeof(buf), "bad value: throttle_us must be an integer "
 						   "0..%llu", LCX_THROTTLE_MAX_NS / 1000);
 			lcx_ctl_reply_error(c, buf);
-			return 0;
+			goto out;
 		}
 		if (set_throttle(v) < 0) {
 			lcx_ctl_reply_error(c, "cannot set the throttle");
-			return 0;
+			goto out;
 		}
-		n = snprintf(buf, sizeof(buf), "{\"ok\":true,\"throttle_us\":%llu}\n", v);
+		n = snprintf(buf, sizeof(buf), "{\"ok\":true,\"throttle_us\":%" PRIu64 "}\n", v);
 		lcx_ctl_reply(c, buf, (size_t)n);
 	} else {
 		char msg[192];
 
 		snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (help, stats, set, stop)",
-			 cmd->str);
+			 name);
 		lcx_ctl_reply_error(c, msg);
 	}
+out:
+	json_decref(o);
 	return 0;
 }
 

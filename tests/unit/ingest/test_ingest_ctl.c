@@ -44,6 +44,48 @@ test_requests(void **state)
 	assert_int_equal(r.cmd, INGEST_CTL_STOP);
 	assert_int_equal(parse("{\"cmd\":\"help\"}", &r), 0);
 	assert_int_equal(r.cmd, INGEST_CTL_HELP);
+	/* Escapes are JSON's (jansson): "st\u0061ts" is "stats" (refused before). */
+	assert_int_equal(parse("{\"cmd\":\"st\\u0061ts\"}", &r), 0);
+	assert_int_equal(r.cmd, INGEST_CTL_STATS);
+	assert_int_equal(parse("{\"cmd\":\"flows\",\"n\":1000}", &r), 0);
+	assert_int_equal(r.n, 1000);
+	assert_int_equal(parse("{\"cmd\":\"flows\",\"n\":1}", &r), 0);
+	assert_int_equal(r.n, 1);
+	/* Only len bytes are read. */
+	assert_int_equal(ingest_ctl_parse("{\"cmd\":\"stop\"}x", 14, &r, &(const char *){NULL}), 0);
+	assert_int_equal(r.cmd, INGEST_CTL_STOP);
+}
+
+/* The message of a refused request contains want. */
+static void
+says(const char *s, const char *want)
+{
+	struct ingest_ctl_req r;
+	const char *err = NULL;
+
+	if (ingest_ctl_parse(s, (uint32_t)strlen(s), &r, &err) != -EINVAL)
+		fail_msg("accepted: %s", s);
+	assert_non_null(err);
+	if (strstr(err, want) == NULL)
+		fail_msg("%s: error '%s' does not say '%s'", s, err, want);
+}
+
+static void
+test_messages(void **state)
+{
+	(void)state;
+	says("{\"cmd\":\"stats\"} x", "trailing");
+	says("{\"cmd\":\"stats\",\"cmd\":\"stop\"}", "duplicate");
+	says("[\"stats\"]", "must be a JSON object");
+	says("{\"cmd\"", "bad JSON");
+	says("{}", "missing \"cmd\"");
+	says("{\"cmd\":1}", "\"cmd\" must be a string");
+	says("{\"cmd\":\"nope\"}", "unknown cmd");
+	says("{\"cmd\":\"stats\",\"x\":1}", "unknown key");
+	says("{\"cmd\":\"stats\",\"n\":5}", "flows only");
+	says("{\"cmd\":\"flows\",\"n\":5.0}", "1 to 1000");
+	says("{\"cmd\":\"flows\",\"n\":-0}", "-0");
+	says("{\"cmd\":\"\xff\"}", "UTF-8");
 }
 
 static void
@@ -62,6 +104,17 @@ test_bad_requests(void **state)
 		"{\"cmd\":\"flows\",\"n\":05}", "{\"cmd\":\"flows\",\"n\":00}",
 		"{\"cmd\":\"flows\",\"n\":010}", "{\"cmd\":\"flows\",\"n\":5.0}",
 		"{\"cmd\":\"flows\",\"n\":5e1}",
+		/* What jansson alone would accept or read otherwise. */
+		"{\"cmd\":\"flows\",\"n\":-0}", "{\"cmd\":\"flows\",\"n\":1e-400}",
+		"{\"cmd\":\"flows\",\"n\":10.0}", "{\"cmd\":\"flows\",\"n\":9223372036854775808}",
+		"{\"cmd\":\"flows\",\"n\":18446744073709551626}",
+		"{\"cmd\":\"flows\",\"n\":5,\"n\":5}", "{\"cmd\":\"stats\",\"x\":{\"y\":1,\"y\":2}}",
+		"{\"cmd\":\"stats\\u0000\"}", "{\"cmd\":\"\xc0\xaf\"}", "{\"cmd\":\"\\ud83d\"}",
+		"{\"cmd\":null}", "{\"cmd\":[\"stats\"]}", "{\"cmd\":{\"stats\":1}}",
+		"{\"cmd\":\"flows\",\"n\":true}", "{\"cmd\":\"flows\",\"n\":[5]}",
+		"{\"cmd\":\"Stats\"}", "{\"cmd\":\"stats \"}", "{\"cmd\":\"\"}", " ", "\"stats\"",
+		"{\"cmd\":\"stats\"}\n{\"cmd\":\"stop\"}", "{\"cmd\":\"stats\"} \xff",
+		"{\"cmd\":\"stats\",\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8}",
 	};
 	struct ingest_ctl_req r;
 	unsigned int i;
@@ -108,6 +161,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_rotate_policy),
 	};
 

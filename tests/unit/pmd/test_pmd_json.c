@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket's request parser (apps/lcx-pmd/json.c): what strict JSON
- * accepts, what it refuses, and that random and mutated input never crashes
- * it (run under ASan/UBSan in the sanitizer build).
+ * The control sockets' request reader (apps/common/jreq.c, on jansson; lcx-pmd
+ * and lcx-ingest use it): what strict JSON accepts, what it refuses, and that
+ * random and mutated input never crashes it (run under ASan/UBSan in the
+ * sanitizer build). The cases are those of the hand-written parser it replaced
+ * (apps/lcx-pmd/json.c), plus what jansson alone would let through.
  */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,76 +18,117 @@
 
 #include <cmocka.h>
 
-#include "json.h"
+#include "jreq.h"
+
+/* lcx-pmd's and lcx-ingest's limit. */
+#define MEMBERS_MAX 8
+
+static char err[APP_JREQ_ERR_MAX];
+
+/* Parse s; on success *o is the object (json_decref it), on failure err says why. */
+static int
+parse_len(const char *s, size_t len, json_t **o)
+{
+	int ret;
+
+	memset(err, 0, sizeof(err));
+	ret = app_jreq_parse(s, len, MEMBERS_MAX, o, err);
+	if (ret == 0) {
+		assert_non_null(*o);
+		assert_true(json_is_object(*o));
+	} else {
+		assert_int_equal(ret, -EINVAL);
+		assert_null(*o);
+		assert_true(err[0] != '\0');
+	}
+	return ret;
+}
 
 static int
-parse(const char *s, struct pj_object *o, const char **err)
+parse(const char *s, json_t **o)
 {
-	*err = NULL;
-	return pj_parse_object(s, strlen(s), o, err);
+	return parse_len(s, strlen(s), o);
 }
 
 static void
 accepts(const char *s)
 {
-	struct pj_object o;
-	const char *err;
+	json_t *o;
 
-	if (parse(s, &o, &err) != 0)
+	if (parse(s, &o) != 0)
 		fail_msg("refused %s: %s", s, err);
+	json_decref(o);
 }
 
 static void
-refuses(const char *s, const char *why)
+refuses_len(const char *s, size_t len, const char *why)
 {
-	struct pj_object o;
-	const char *err = NULL;
+	json_t *o;
 
-	if (parse(s, &o, &err) == 0)
+	if (parse_len(s, len, &o) == 0) {
+		json_decref(o);
 		fail_msg("accepted %s", s);
-	assert_non_null(err);
+	}
 	if (why != NULL && strstr(err, why) == NULL)
 		fail_msg("%s: error '%s' does not say '%s'", s, err, why);
 }
 
 static void
-test_requests(void **state)
+refuses(const char *s, const char *why)
 {
-	struct pj_object o;
-	const char *err;
-	const struct pj_member *m;
-	unsigned long long v;
-
-	(void)state;
-	assert_int_equal(parse("{\"cmd\":\"stats\"}", &o, &err), 0);
-	assert_int_equal(o.n, 1);
-	m = pj_get(&o, "cmd");
-	assert_non_null(m);
-	assert_int_equal(m->type, PJ_STRING);
-	assert_string_equal(m->str, "stats");
-
-	assert_int_equal(parse(" \t{ \"cmd\" : \"set\" ,\r\n\"throttle_us\":1000 } \n", &o, &err), 0);
-	assert_int_equal(o.n, 2);
-	m = pj_get(&o, "throttle_us");
-	assert_non_null(m);
-	assert_int_equal(m->type, PJ_NUMBER);
-	assert_int_equal(pj_uint(m, 1000000, &v), 0);
-	assert_int_equal(v, 1000);
-	assert_null(pj_get(&o, "throttle"));
-	assert_null(pj_get(&o, "throttle_us_"));
+	refuses_len(s, strlen(s), why);
 }
 
-static unsigned long long
-uint_of(const char *num, unsigned long long max, int *ret)
+static void
+test_requests(void **state)
+{
+	json_t *o;
+	const json_t *m;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"stats\"}", &o), 0);
+	assert_int_equal(json_object_size(o), 1);
+	m = json_object_get(o, "cmd");
+	assert_non_null(m);
+	assert_true(json_is_string(m));
+	assert_string_equal(json_string_value(m), "stats");
+	json_decref(o);
+
+	assert_int_equal(parse(" \t{ \"cmd\" : \"set\" ,\r\n\"throttle_us\":1000 } \n", &o), 0);
+	assert_int_equal(json_object_size(o), 2);
+	m = json_object_get(o, "throttle_us");
+	assert_non_null(m);
+	assert_true(json_is_integer(m));
+	assert_int_equal(app_jreq_uint(m, 1000000, &v), 0);
+	assert_int_equal(v, 1000);
+	assert_null(json_object_get(o, "throttle"));
+	assert_null(json_object_get(o, "throttle_us_"));
+	json_decref(o);
+	/* The buffer need not end with a NUL: only len bytes are read. */
+	assert_int_equal(parse_len("{\"cmd\":\"stop\"}garbage", 14, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "cmd")), "stop");
+	json_decref(o);
+}
+
+/*
+ * {"v":num} through the reader and app_jreq_uint(): *ret is -1 when either
+ * refuses it (a number jansson cannot hold is refused by the reader).
+ */
+static uint64_t
+uint_of(const char *num, uint64_t max, int *ret)
 {
 	char buf[128];
-	struct pj_object o;
-	const char *err;
-	unsigned long long v = 0xdead;
+	json_t *o;
+	uint64_t v = 0xdead;
 
 	snprintf(buf, sizeof(buf), "{\"v\":%s}", num);
-	assert_int_equal(parse(buf, &o, &err), 0);
-	*ret = pj_uint(&o.m[0], max, &v);
+	if (parse(buf, &o) < 0) {
+		*ret = -1;
+		return v;
+	}
+	*ret = app_jreq_uint(json_object_get(o, "v"), max, &v) < 0 ? -1 : 0;
+	json_decref(o);
 	return v;
 }
 
@@ -118,10 +162,41 @@ test_uint(void **state)
 	assert_int_equal(ret, -1);
 	uint_of("99999999999999999999999999", ~0ull, &ret);
 	assert_int_equal(ret, -1);
-	assert_true(uint_of("18446744073709551615", ~0ull, &ret) == ~0ull);
+	/* jansson's integers are 64-bit signed: 2^63-1 is the largest (it was 2^64-1). */
+	assert_true(uint_of("9223372036854775807", ~0ull, &ret) == 9223372036854775807ull);
 	assert_int_equal(ret, 0);
+	uint_of("9223372036854775808", ~0ull, &ret);
+	assert_int_equal(ret, -1);
+	uint_of("18446744073709551615", ~0ull, &ret);
+	assert_int_equal(ret, -1);
 	uint_of("18446744073709551616", ~0ull, &ret);
 	assert_int_equal(ret, -1);
+	/* What jansson would let through: -0 reads as 0, 1e-400 as 0.0. */
+	uint_of("-0", 0, &ret);
+	assert_int_equal(ret, -1);
+	uint_of("1e-400", 1000000, &ret);
+	assert_int_equal(ret, -1);
+	uint_of("0.0", 1000000, &ret);
+	assert_int_equal(ret, -1);
+	uint_of("-9223372036854775808", ~0ull, &ret);
+	assert_int_equal(ret, -1);
+	/* The error codes. */
+	uint64_t v = 7;
+
+	assert_int_equal(app_jreq_uint(NULL, 10, &v), -EINVAL);
+	json_t *j = json_integer(-1);
+
+	assert_int_equal(app_jreq_uint(j, 10, &v), -ERANGE);
+	json_integer_set(j, 11);
+	assert_int_equal(app_jreq_uint(j, 10, &v), -ERANGE);
+	assert_int_equal(v, 7);
+	json_integer_set(j, 10);
+	assert_int_equal(app_jreq_uint(j, 10, &v), 0);
+	assert_int_equal(v, 10);
+	json_decref(j);
+	j = json_real(1.0);
+	assert_int_equal(app_jreq_uint(j, 10, &v), -EINVAL);
+	json_decref(j);
 }
 
 static void
@@ -162,9 +237,10 @@ test_grammar(void **state)
 	refuses("{\"a\":\"tab\there\"}", "control character");
 	refuses("{\"a\":\"\\x\"}", "escape");
 	refuses("{\"a\":\"\\u12\"}", "escape");
-	refuses("{\"a\":\"\\ud83d\"}", "surrogate");
-	refuses("{\"a\":\"\\ude00\"}", "surrogate");
-	refuses("{\"a\":\"\\ud83d\\u0041\"}", "surrogate");
+	/* Lone and unpaired surrogates: jansson says "invalid Unicode '\uD83D'". */
+	refuses("{\"a\":\"\\ud83d\"}", "Unicode");
+	refuses("{\"a\":\"\\ude00\"}", "Unicode");
+	refuses("{\"a\":\"\\ud83d\\u0041\"}", "Unicode");
 	refuses("{\"a\":\"unterminated}", "bad JSON");
 	refuses("{\"a\":\"\xff\"}", "UTF-8");
 	refuses("{\"a\":\"\xc0\xaf\"}", "UTF-8");       /* overlong */
@@ -175,65 +251,108 @@ test_grammar(void **state)
 	refuses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9}",
 		"too many");
 	refuses("// comment\n{}", "bad JSON");
+
+	/* What jansson alone accepts, or reads otherwise, and the reader refuses. */
+	refuses("{\"a\":-0}", "-0");
+	refuses("{\"a\":[1,{\"b\":-0}]}", "-0");
+	refuses("-0", "bad JSON");
+	refuses("{\"a\":{\"b\":1,\"b\":2}}", "duplicate"); /* nested too */
+	refuses("{\"a\":[\"\\u0000\"]}", "\\u0000");
+	refuses("{\"a\\u0000\":1}", "\\u0000");
+	refuses_len("{\"a\":\"x\0y\"}", 11, "NUL");
+	refuses_len("{\"a\":1}\0", 8, "NUL");
+	refuses_len("\0{\"a\":1}", 8, "NUL");
+	refuses("{\"a\":99999999999999999999}", "bad JSON"); /* past 2^63-1 */
+	refuses("{\"a\":[-9223372036854775809]}", "bad JSON");
+	refuses("{\"a\":1e400}", "bad JSON");                /* past a double */
+	refuses("{\"a\":1} \xff", "UTF-8");                 /* after the object too */
+	refuses("{\"a\":1}\n\n{\"b\":2}", "trailing");
+	refuses("{\"a\":1} // comment", "trailing");
+	refuses("\xef\xbb\xbf{}", "bad JSON");              /* a BOM is not JSON text here */
+	refuses("{\"a\":NaN}", "bad JSON");
+	refuses("{\"a\":Infinity}", "bad JSON");
+	refuses("{\"a\":0x10}", "bad JSON");
+	refuses("{\"a\":\"\\U0041\"}", "escape");
+	refuses("{\"a\":True}", "bad JSON");
+	refuses("{\"a\":1}\x1a", "trailing");
+	refuses("\f{}", "bad JSON");                          /* not JSON white space */
+	/* -0 only as a number: in strings (escaped quotes too), and as a real, it stays. */
+	accepts("{\"a\":\"-0\",\"b\":\"\\\"-0\",\"c\":\"\\\\\",\"d\":-0.0,\"e\":-0e1,\"f\":-10}");
+	accepts("{\"a\":9223372036854775807,\"b\":-9223372036854775808,\"c\":1e308}");
+}
+
+/* {"a": followed by levels-1 arrays: levels levels of nesting in all. */
+static char *
+nested(int levels)
+{
+	char *buf = malloc((size_t)levels * 2 + 8);
+	size_t n = 0;
+
+	assert_non_null(buf);
+	memcpy(buf, "{\"a\":", 5);
+	n += 5;
+	for (int i = 0; i < levels - 1; i++)
+		buf[n++] = '[';
+	for (int i = 0; i < levels - 1; i++)
+		buf[n++] = ']';
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return buf;
 }
 
 static void
 test_depth(void **state)
 {
-	char buf[256];
-	size_t n = 0;
+	char *buf;
 
 	(void)state;
-	/* PJ_DEPTH_MAX levels in all are fine; one more is refused. */
-	buf[n++] = '{';
-	memcpy(buf + n, "\"a\":", 4);
-	n += 4;
-	for (int i = 0; i < PJ_DEPTH_MAX - 1; i++)
-		buf[n++] = '[';
-	for (int i = 0; i < PJ_DEPTH_MAX - 1; i++)
-		buf[n++] = ']';
-	buf[n++] = '}';
-	buf[n] = '\0';
+	/* APP_JREQ_DEPTH_MAX levels in all are fine; one more is refused. */
+	buf = nested(APP_JREQ_DEPTH_MAX);
 	accepts(buf);
-
-	n = 0;
-	buf[n++] = '{';
-	memcpy(buf + n, "\"a\":", 4);
-	n += 4;
-	for (int i = 0; i < PJ_DEPTH_MAX; i++)
-		buf[n++] = '[';
-	for (int i = 0; i < PJ_DEPTH_MAX; i++)
-		buf[n++] = ']';
-	buf[n++] = '}';
-	buf[n] = '\0';
+	free(buf);
+	buf = nested(APP_JREQ_DEPTH_MAX + 1);
 	refuses(buf, "deep");
+	free(buf);
+	/* Past jansson's own limit (2048) too, and objects count as arrays do. */
+	buf = nested(5000);
+	refuses(buf, "deep");
+	free(buf);
+	refuses("{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":"
+		"{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":"
+		"{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":1}}}}}}}}}}}"
+		"}}}}}}}}}}}}}}}}}}}}}",
+		"deep");
 }
 
 static void
 test_keys(void **state)
 {
-	struct pj_object o;
-	const char *err;
+	json_t *o;
 	char buf[256];
 
 	(void)state;
-	/* A key with an escaped NUL is not "cmd". */
-	assert_int_equal(parse("{\"cmd\\u0000\":\"stats\"}", &o, &err), 0);
-	assert_null(pj_get(&o, "cmd"));
+	/* A key with an escaped NUL is not "cmd": it is refused outright now. */
+	refuses("{\"cmd\\u0000\":\"stats\"}", "\\u0000");
 	/* Escapes decode: "c\u006dd" is "cmd". */
-	assert_int_equal(parse("{\"c\\u006dd\":\"st\\u0061ts\"}", &o, &err), 0);
-	assert_non_null(pj_get(&o, "cmd"));
-	assert_string_equal(pj_get(&o, "cmd")->str, "stats");
-	/* A long key is kept cut, with its full length: it matches nothing. */
+	assert_int_equal(parse("{\"c\\u006dd\":\"st\\u0061ts\"}", &o), 0);
+	assert_non_null(json_object_get(o, "cmd"));
+	assert_string_equal(json_string_value(json_object_get(o, "cmd")), "stats");
+	json_decref(o);
+	/* A long key is kept whole: it matches no shorter name. */
 	snprintf(buf, sizeof(buf), "{\"%0100d\":1}", 0);
-	assert_int_equal(parse(buf, &o, &err), 0);
-	assert_int_equal(o.m[0].key_len, 100);
-	assert_int_equal(strlen(o.m[0].key), PJ_KEY_MAX - 1);
+	assert_int_equal(parse(buf, &o), 0);
+	assert_int_equal(json_object_size(o), 1);
+	assert_null(json_object_get(o, "0000000000000000000000000000000"));
+	buf[102] = '\0';
+	assert_non_null(json_object_get(o, buf + 2));
+	json_decref(o);
 	/* A long string value likewise. */
 	snprintf(buf, sizeof(buf), "{\"cmd\":\"%0150d\"}", 0);
-	assert_int_equal(parse(buf, &o, &err), 0);
-	assert_int_equal(pj_get(&o, "cmd")->str_len, 150);
-	assert_int_equal(strlen(pj_get(&o, "cmd")->str), PJ_STR_MAX - 1);
+	assert_int_equal(parse(buf, &o), 0);
+	assert_int_equal(json_string_length(json_object_get(o, "cmd")), 150);
+	json_decref(o);
+	/* The members limit: 8 distinct keys are fine, 9 are not. */
+	accepts("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8}");
 }
 
 /* Random bytes and mutations of valid requests: never a crash, never a read past len. */
@@ -247,8 +366,7 @@ test_garbage(void **state)
 	};
 	static const char alphabet[] = "{}[]\",:\\u0123456789eE+-.tfnrl \t\n\xc3\xa9\xed\xff";
 	uint64_t x = 0x9e3779b97f4a7c15ull;
-	struct pj_object o;
-	const char *err;
+	json_t *o;
 
 	(void)state;
 	for (int iter = 0; iter < 200000; iter++) {
@@ -277,10 +395,10 @@ test_garbage(void **state)
 
 		assert_non_null(h);
 		memcpy(h, buf, len);
-		if (pj_parse_object(h, len, &o, &err) == 0)
-			assert_true(o.n <= PJ_MEMBERS_MAX);
-		else
-			assert_non_null(err);
+		if (parse_len(h, len, &o) == 0) {
+			assert_true(json_object_size(o) <= MEMBERS_MAX);
+			json_decref(o);
+		}
 		free(h);
 	}
 }

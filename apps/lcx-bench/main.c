@@ -118,7 +118,7 @@ struct rx_state {
 	struct bench_hist hist;
 	uint64_t unsigned_frames; /* no signature (not IPv4/UDP, or not our magic) */
 	uint64_t other_stream;	  /* a signature of a stream this run does not send */
-	uint64_t hw_timestamps;	  /* packets with the PMD's rx timestamp flag (not used yet) */
+	uint64_t hw_timestamps;	  /* with the PMD's rx timestamp flag (not used yet) */
 	uint64_t polls;
 	uint64_t last_poll;  /* tsc */
 	uint64_t gap_max_ns; /* largest gap before a poll that returned packets */
@@ -172,40 +172,40 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [EAL options] -- [options] MODE\n"
-		"\n"
-		"A traffic generator and measurer (doc/bench.md). MODE:\n"
-		"  run                   one trial: --rate for --duration, then --drain; the account of\n"
-		"                        every packet (sent, received, lost, reordered, duplicated, late)\n"
-		"                        and the latency of every packet received\n"
-		"  (calibrate, search and rfc2544 are not built yet)\n"
-		"\n"
-		"Options (VALUE after '='; durations DIGITS[.DIGITS][ns|us|ms|s|m|h], none: s):\n"
-		"  --rate=RATE           offered load, required: N[k|M|G]pps, N[k|M|G]bps[:l1|:l2]\n"
-		"                        (layer 1 by default: frame + 20 bytes), or N%% of the tx\n"
-		"                        port's link speed; beyond the link is refused\n"
-		"  --frame-size=SIZES    Ethernet frame sizes with FCS, bytes: S, A-B (uniform), imix\n"
-		"                        (64:7,594:4,1518:1) or S:W,S:W,... (default 64; at least %u,\n"
-		"                        the headers and the signature)\n"
-		"  --duration=DUR        trial length (default 10 s; > 0)\n"
-		"  --drain=DUR           time the receiver keeps reading after the last packet was\n"
-		"                        sent, before loss is counted (default 2 s, RFC 2544 26.)\n"
-		"  --tmax=DUR            a packet later than this is counted late, not received\n"
-		"                        (default 0: none)\n"
-		"  --tx-port=N           the port to send on, by index (default 0)\n"
-		"  --rx-port=N           the port to receive on (default: the tx port)\n"
-		"  --burst=N             most packets per send and per receive, 1..%u (default 32)\n"
-		"  --throttle=US         the tx and rx contexts wake every US microseconds (default\n"
-		"                        0: busy polling). A throttle makes the traffic bursty: the\n"
-		"                        packets owed since the last wake leave back to back\n"
-		"  --stats-period=DUR    the live line's period (default 1 s; 0: none)\n"
-		"  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
-		"                        must not exist ('-': stdout)\n"
-		"  --help, -h            this text\n"
-		"  --version             the version\n"
-		"\n"
-		"SIGINT or SIGTERM ends the trial early: sending stops, the drain runs, the figures so\n"
-		"far are printed. Exit status: 0 done, 1 run-time error, 2 bad command line.\n",
+"Usage: %s [EAL options] -- [options] MODE\n"
+"\n"
+"A traffic generator and measurer (doc/bench.md). MODE:\n"
+"  run                   one trial: --rate for --duration, then --drain; the account of\n"
+"                        every packet (sent, received, lost, reordered, duplicated, late)\n"
+"                        and the latency of every packet received\n"
+"  (calibrate, search and rfc2544 are not built yet)\n"
+"\n"
+"Options (VALUE after '='; durations DIGITS[.DIGITS][ns|us|ms|s|m|h], none: s):\n"
+"  --rate=RATE           offered load, required: N[k|M|G]pps, N[k|M|G]bps[:l1|:l2]\n"
+"                        (layer 1 by default: frame + 20 bytes), or N%% of the tx\n"
+"                        port's link speed; beyond the link is refused\n"
+"  --frame-size=SIZES    Ethernet frame sizes with FCS, bytes: S, A-B (uniform), imix\n"
+"                        (64:7,594:4,1518:1) or S:W,S:W,... (default 64; at least %u,\n"
+"                        the headers and the signature)\n"
+"  --duration=DUR        trial length (default 10 s; > 0)\n"
+"  --drain=DUR           time the receiver keeps reading after the last packet was\n"
+"                        sent, before loss is counted (default 2 s, RFC 2544 26.)\n"
+"  --tmax=DUR            a packet later than this is counted late, not received\n"
+"                        (default 0: none)\n"
+"  --tx-port=N           the port to send on, by index (default 0)\n"
+"  --rx-port=N           the port to receive on (default: the tx port)\n"
+"  --burst=N             most packets per send and per receive, 1..%u (default 32)\n"
+"  --throttle=US         the tx and rx contexts wake every US microseconds (default\n"
+"                        0: busy polling). A throttle makes the traffic bursty: the\n"
+"                        packets owed since the last wake leave back to back\n"
+"  --stats-period=DUR    the live line's period (default 1 s; 0: none)\n"
+"  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
+"                        must not exist ('-': stdout)\n"
+"  --help, -h            this text\n"
+"  --version             the version\n"
+"\n"
+"SIGINT or SIGTERM ends the trial early: sending stops, the drain runs, the figures so\n"
+"far are printed. Exit status: 0 done, 1 run-time error, 2 bad command line.\n",
 		prog, BENCH_SIG_MIN_FRAME_V4, BURST_MAX, SCHEMA_VERSION);
 }
 
@@ -263,7 +263,8 @@ parse_args(int argc, char **argv)
 			if (strcmp(a, "run") != 0) {
 				if (strcmp(a, "calibrate") == 0 || strcmp(a, "search") == 0 ||
 				    strcmp(a, "rfc2544") == 0)
-					die(EXIT_USAGE, "MODE %s is not built yet (doc/bench.md)", a);
+					die(EXIT_USAGE, "MODE %s is not built yet (doc/bench.md)",
+					    a);
 				die(EXIT_USAGE, "unknown MODE '%s' (run; --help)", a);
 			}
 			opt.mode = a;
@@ -400,7 +401,8 @@ tx_next_size(struct tx_state *t)
 		t->rng ^= t->rng << 13;
 		t->rng ^= t->rng >> 7;
 		t->rng ^= t->rng << 17;
-		return opt.sizes.lo + (unsigned int)(t->rng % ((uint64_t)opt.sizes.hi - opt.sizes.lo + 1));
+		return opt.sizes.lo +
+		       (unsigned int)(t->rng % ((uint64_t)opt.sizes.hi - opt.sizes.lo + 1));
 	}
 	unsigned int s = t->cycle[t->icycle];
 
@@ -823,7 +825,8 @@ summary_json(FILE *f, const struct bench_pacer_stats *st, int finish_ret, bool l
 	const struct bench_rx *rx = &b.rx.rx;
 	const struct bench_hist *h = &b.rx.hist;
 
-	fprintf(f, "{\"schema\":\"lcx-bench\",\"schema_version\":%d,\"mode\":\"run\",", SCHEMA_VERSION);
+	fprintf(f, "{\"schema\":\"lcx-bench\",\"schema_version\":%d,\"mode\":\"run\",",
+		SCHEMA_VERSION);
 	fputs("\"stopped_by\":", f);
 	json_string(f, b.ctl.stop_reason != NULL ? b.ctl.stop_reason : "duration");
 	fputs(",\"config\":{\"rate\":", f);
@@ -854,7 +857,8 @@ summary_json(FILE *f, const struct bench_pacer_stats *st, int finish_ret, bool l
 		rx->received, rx->lost, rx->late, rx->duplicate, rx->reordered, rx->reorder_max,
 		rx->too_old, rx->invalid, b.rx.unsigned_frames, b.rx.other_stream,
 		b.rx.hw_timestamps, b.rx.polls, finish_ret == 0 ? "true" : "false");
-	fprintf(f, "\"loss_ratio\":%.9g,", st->offered > 0 ? (double)rx->lost / (double)st->offered : 0.0);
+	fprintf(f, "\"loss_ratio\":%.9g,",
+		st->offered > 0 ? (double)rx->lost / (double)st->offered : 0.0);
 	fprintf(f, "\"latency_ns\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%.3f"
 		   ",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64
 		   ",\"max\":%" PRIu64 ",\"over\":%" PRIu64 ",\"error_max_ns\":%" PRIu64
@@ -882,7 +886,8 @@ summary_text(FILE *f, const struct bench_pacer_stats *st, bool limited, uint64_t
 	fprintf(f, "%s run: %s (%.0f pps), frames %s (mean %.1f bytes), %.3f s + drain %.3f s, "
 		   "stopped by %s\n",
 		prog, opt.rate_text, b.rate_pps, opt.sizes_text, b.mean_frame, elapsed_s,
-		(double)opt.drain_ns / 1e9, b.ctl.stop_reason != NULL ? b.ctl.stop_reason : "duration");
+		(double)opt.drain_ns / 1e9,
+		b.ctl.stop_reason != NULL ? b.ctl.stop_reason : "duration");
 	fprintf(f, "  tx   intended %" PRIu64 "  offered %" PRIu64 "  refused %" PRIu64
 		   "  skipped %" PRIu64 "  unsent %" PRIu64 "  late %" PRIu64 "\n",
 		st->intended, st->offered, st->refused, st->skipped, unsent, st->late);

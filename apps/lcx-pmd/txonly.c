@@ -7,18 +7,19 @@
  * The generator is a struct lcx_poller of the stream's own, registered on the
  * stream's context: its poll sends one burst and returns how many went out,
  * with the poller's burst set to --burst, so while it sends full bursts the
- * context never parks. With --tx-rate-pps each stream runs lcx-bench's pacer (apps/lcx-bench/pacer.c)
- * at its share of the rate: packet i is due at t0 + i / rate, fixed from the
- * first round with the link up, and each round sends what is owed (up to a
- * burst). With nothing owed the poll returns 0 and the context parks until its
- * next react, so a throttled generator is bursty: it sends rate x throttle
- * packets back to back once per throttle period. A late generator (a late
- * wake-up, a stopped process, a refusing queue) sends what it owes late, as
- * fast as the queue takes it: intended = offered + still owed, reported in the
- * summary (tx_pacing). With --tx-count the stream stops after its share of
- * packets has been sent (refused packets do not count). Nothing is sent while
- * the tx port's link is down (the main lcore watches the links), as testpmd
- * waits for links before it starts. This file also holds the template, the builder and the round
+ * context never parks. With --tx-rate-pps each stream runs lcx-bench's pacer
+ * (apps/lcx-bench/pacer.c) at its share of the rate: packet i is due at
+ * t0 + i / rate, fixed from the first round with the link up, and each round
+ * sends what is owed (up to a burst). With nothing owed the poll returns 0 and
+ * the context parks until its next react, so a throttled generator is bursty:
+ * it sends rate x throttle packets back to back once per throttle period. A
+ * late generator (a late wake-up, a stopped process, a refusing queue) sends
+ * what it owes late, as fast as the queue takes it: intended = offered + still
+ * owed, reported in the summary (tx_pacing). With --tx-count the stream stops
+ * after its share of packets has been sent (refused packets do not count).
+ * Nothing is sent while the tx port's link is down (the main lcore watches the
+ * links), as testpmd waits for links before it starts. This file also holds
+ * the template, the builder and the round
  * that flowgen (flowgen.c) and --tx-first use.
  */
 
@@ -103,8 +104,9 @@ pmd_pacers_init(void)
 		if (fs->rate_pps == 0)
 			continue;
 		if (bench_pacer_init(&fs->pacer, &conf) < 0)
-			pmd_die(PMD_EXIT_USAGE, "--tx-rate-pps: %llu packets/s per stream is out of "
-			    "range", (unsigned long long)fs->rate_pps);
+			pmd_die(PMD_EXIT_USAGE,
+			    "--tx-rate-pps: %llu packets/s per stream is out of range",
+			    (unsigned long long)fs->rate_pps);
 	}
 }
 

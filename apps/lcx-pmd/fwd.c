@@ -42,7 +42,6 @@ gen_register(struct lcx_context *ctx, void *arg)
 		fs->gen.arg = fs;
 		fs->gen.burst = fs->burst; /* a full burst sent: more to send, do not park */
 		fs->gen.ring_size = 0;
-		fs->last_ns = lcx_context_now(ctx);
 		ret = lcx_poller_register(ctx, &fs->gen);
 		if (ret < 0)
 			return ret;
@@ -108,6 +107,7 @@ pmd_start(void)
 			    strerror(-ret));
 	}
 	if (pmd.engine->gen != NULL) {
+		pmd_pacers_init();
 		for (unsigned int l = 0; l < pmd.nb_lcores; l++) {
 			int ret = lcx_context_enter(pmd.lcores[l].ctx, gen_register,
 						    &pmd.lcores[l]);

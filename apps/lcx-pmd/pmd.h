@@ -39,6 +39,7 @@
 #include "ctlctx.h"
 #include "ealdev.h"
 #include "hard.h"    /* --user, --pidfile */
+#include "pacer.h" /* --tx-rate-pps: lcx-bench's pacer (doc/bench.md) */
 
 #define PMD_MAX_PORTS 32
 #define PMD_MAX_LCORES 128
@@ -87,9 +88,19 @@ struct fwd_stream {
 	struct rte_mempool *pool;
 	uint64_t gen_quota;     /* packets still to send; UINT64_MAX: no limit */
 	uint64_t rate_pps;      /* 0: as fast as the queue takes them */
-	uint64_t credit_mp;     /* packets owed, in millionths of a packet */
-	uint64_t credit_cap_mp; /* most credit kept while the queue refuses */
-	uint64_t last_ns;       /* when credit was last earned */
+	/*
+	 * --tx-rate-pps: the schedule (absolute deadlines from the first round with
+	 * the link up; a late generator catches up, nothing leaves the schedule
+	 * unaccounted), and its account published for the main lcore (relaxed).
+	 */
+	struct bench_pacer pacer;
+	bool pacer_started;
+	uint64_t pace_intended;
+	uint64_t pace_offered;
+	uint64_t pace_refused;
+	uint64_t pace_skipped;
+	uint64_t pace_late;
+	uint64_t pace_late_max_ns;
 	uint32_t next_flow;     /* flowgen */
 	uint32_t nb_flows;
 	uint16_t pkt_len;
@@ -298,6 +309,13 @@ void pmd_pkt_template(struct fwd_stream *fs);
 /* Build n template packets into pkts (allocated from fs->pool). Returns how many. */
 unsigned int pmd_pkt_build(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n);
 uint16_t pmd_ipv4_cksum(const void *hdr);
+/* The pacer of every paced stream set up (--tx-rate-pps); exits on an error. */
+void pmd_pacers_init(void);
+/* The paced streams' account summed (0s without --tx-rate-pps). */
+struct pmd_pacing {
+	uint64_t intended, offered, refused, skipped, late, late_max_ns;
+};
+void pmd_pacing_sum(struct pmd_pacing *out);
 /* One generator round of the stream; mark (flowgen) edits the packets before they go. */
 unsigned int pmd_gen_round(struct fwd_stream *fs,
 			   void (*mark)(struct fwd_stream *fs, struct rte_mbuf **pkts,

@@ -156,6 +156,23 @@ ctx_lcore(unsigned int l)
 	return l < pmd.nb_lcores ? pmd.lcores[l].lcore_id : pmd.main_lcore;
 }
 
+#define U(x) ((unsigned long long)(x))
+
+static void
+print_pacing(FILE *f)
+{
+	if (pmd.tx_rate_pps != 0) {
+		struct pmd_pacing pc;
+
+		pmd_pacing_sum(&pc);
+		fprintf(f, "  paced at %llu pps: intended %llu, offered %llu, skipped %llu, owed %llu, "
+			   "refused %llu, late %llu (max %.3f ms)\n",
+			U(pmd.tx_rate_pps), U(pc.intended), U(pc.offered), U(pc.skipped),
+			U(pc.intended - pc.offered - pc.skipped), U(pc.refused), U(pc.late),
+			(double)pc.late_max_ns / 1e6);
+	}
+}
+
 void
 pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 {
@@ -191,6 +208,7 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 	fprintf(f, "  RX: %llu packets, %.3f Mpps   TX: %llu packets, %.3f Mpps\n",
 		(unsigned long long)rx, rate(rx, s) / 1e6, (unsigned long long)tx,
 		rate(tx, s) / 1e6);
+	print_pacing(f);
 	fprintf(f, "  CPU: %.3f s, %.3f cores\n", b->cpu_s - a->cpu_s,
 		s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
 	for (unsigned int l = 0; l <= pmd.nb_lcores; l++) {
@@ -222,7 +240,6 @@ json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-#define U(x) ((unsigned long long)(x))
 
 void
 pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools)
@@ -267,7 +284,20 @@ pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bo
 			rate(D(tx_packets), s), U(D(link_downs)), U(D(restarts)),
 			U(D(restart_failures)));
 	}
-	fputs("],\"contexts\":[", f);
+	fputs("]", f);
+	if (pmd.tx_rate_pps != 0) {
+		struct pmd_pacing pc;
+
+		/* Since the start of the schedule, not over [a, b]: the pacer's account. */
+		pmd_pacing_sum(&pc);
+		fprintf(f, ",\"tx_pacing\":{\"rate_pps\":%llu,\"intended\":%llu,\"offered\":%llu,"
+			   "\"refused\":%llu,\"skipped\":%llu,\"owed\":%llu,\"late\":%llu,"
+			   "\"late_max_ns\":%llu}",
+			U(pmd.tx_rate_pps), U(pc.intended), U(pc.offered), U(pc.refused),
+			U(pc.skipped), U(pc.intended - pc.offered - pc.skipped), U(pc.late),
+			U(pc.late_max_ns));
+	}
+	fputs(",\"contexts\":[", f);
 	for (unsigned int l = 0; l <= pmd.nb_lcores; l++) {
 		const struct lcx_context_stats *x = &a->ctx[l], *y = &b->ctx[l];
 		struct ctx_fig c = ctx_fig(x, y);

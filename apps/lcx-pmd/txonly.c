@@ -7,16 +7,19 @@
  * The generator is a struct lcx_poller of the stream's own, registered on the
  * stream's context: its poll sends one burst and returns how many went out,
  * with the poller's burst set to --burst, so while it sends full bursts the
- * context never parks. With --tx-rate-pps the stream earns credit at its share
- * of the rate and sends what it is owed; with nothing owed the poll returns 0
- * and the context parks until its next react, so a paced generator sleeps
- * between rounds: it sends rate x throttle packets back to back once per
- * throttle period, and keeps at most two periods of credit, so a late wake-up
- * costs rate rather than a train longer than the receiver's ring. With
- * --tx-count the stream stops after its share of packets has been sent
- * (refused packets do not count). Nothing is sent while the tx port's link is
- * down (the main lcore watches the links), as testpmd waits for links before
- * it starts. This file also holds the template, the builder and the round
+ * context never parks. With --tx-rate-pps each stream runs lcx-bench's pacer
+ * (apps/lcx-bench/pacer.c) at its share of the rate: packet i is due at
+ * t0 + i / rate, fixed from the first round with the link up, and each round
+ * sends what is owed (up to a burst). With nothing owed the poll returns 0 and
+ * the context parks until its next react, so a throttled generator is bursty:
+ * it sends rate x throttle packets back to back once per throttle period. A
+ * late generator (a late wake-up, a stopped process, a refusing queue) sends
+ * what it owes late, as fast as the queue takes it: intended = offered + still
+ * owed, reported in the summary (tx_pacing). With --tx-count the stream stops
+ * after its share of packets has been sent (refused packets do not count).
+ * Nothing is sent while the tx port's link is down (the main lcore watches the
+ * links), as testpmd waits for links before it starts. This file also holds
+ * the template, the builder and the round
  * that flowgen (flowgen.c) and --tx-first use.
  */
 
@@ -83,39 +86,102 @@ pmd_pkt_build(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n)
 	return n;
 }
 
-/* How many packets this round may send: the burst, the quota and the rate. */
-static unsigned int
-gen_allowance(struct fwd_stream *fs)
+void
+pmd_pacers_init(void)
 {
-	uint64_t n = fs->burst;
+	for (uint32_t s = 0; s < pmd.nb_streams; s++) {
+		struct fwd_stream *fs = &pmd.streams[s];
+		struct bench_pacer_conf conf = {
+			.pattern = BENCH_PACER_CONSTANT,
+			.policy = BENCH_PACER_SEND_LATE,
+			.rate_pps = (double)fs->rate_pps,
+			.hz = 1000000000ull, /* lcx_context_now(): ns */
+			.count = fs->gen_quota != UINT64_MAX ? fs->gen_quota : 0,
+			/* "late": more than a throttle period + 50 us after its deadline */
+			.late = pmd.throttle_us * 1000 + 50000,
+		};
 
-	if (fs->gen_quota < n)
-		n = fs->gen_quota;
-	if (fs->rate_pps != 0) {
-		uint64_t now = lcx_context_now(fs->fl->ctx);
-		uint64_t dt = now - fs->last_ns;
-		uint64_t thr = lcx_context_throttle(fs->fl->ctx);
-		/*
-		 * Keep at most two throttle periods' worth of credit (two bursts at
-		 * least): after a stall (a late wake-up, a refusing queue) the
-		 * generator does not catch up with one train longer than the rings.
-		 */
-		uint64_t span = 2 * (thr > 100000ull ? thr : 100000ull);
-		uint64_t cap = fs->rate_pps * span / 1000;
-
-		if (cap < 2ull * fs->burst * 1000000ull)
-			cap = 2ull * fs->burst * 1000000ull;
-
-		if (dt > 1000000000ull)
-			dt = 1000000000ull;
-		fs->last_ns = now;
-		fs->credit_mp += dt * fs->rate_pps / 1000;
-		if (fs->credit_mp > cap)
-			fs->credit_mp = cap;
-		if (fs->credit_mp / 1000000ull < n)
-			n = fs->credit_mp / 1000000ull;
+		if (fs->rate_pps == 0)
+			continue;
+		if (bench_pacer_init(&fs->pacer, &conf) < 0)
+			pmd_die(PMD_EXIT_USAGE,
+			    "--tx-rate-pps: %llu packets/s per stream is out of range",
+			    (unsigned long long)fs->rate_pps);
 	}
-	return (unsigned int)n;
+}
+
+void
+pmd_pacing_sum(struct pmd_pacing *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t s = 0; s < pmd.nb_streams; s++) {
+		const struct fwd_stream *fs = &pmd.streams[s];
+		uint64_t lm = APP_COUNTER_GET(fs->pace_late_max_ns);
+
+		out->intended += APP_COUNTER_GET(fs->pace_intended);
+		out->offered += APP_COUNTER_GET(fs->pace_offered);
+		out->refused += APP_COUNTER_GET(fs->pace_refused);
+		out->skipped += APP_COUNTER_GET(fs->pace_skipped);
+		out->late += APP_COUNTER_GET(fs->pace_late);
+		if (lm > out->late_max_ns)
+			out->late_max_ns = lm;
+	}
+}
+
+/* The pacer's account, published for the main lcore. */
+static void
+pace_publish(struct fwd_stream *fs)
+{
+	struct bench_pacer_stats sts;
+	const struct bench_pacer_stats *st = &sts;
+
+	bench_pacer_stats(&fs->pacer, &sts);
+	__atomic_store_n(&fs->pace_intended, st->intended, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->pace_offered, st->offered, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->pace_refused, st->refused, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->pace_skipped, st->skipped, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->pace_late, st->late, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->pace_late_max_ns, st->late_max, __ATOMIC_RELAXED);
+}
+
+/*
+ * A paced round: what the schedule owes now (absolute deadlines: after a stall,
+ * a wake-up late or the process stopped, every packet owed is sent late, in
+ * bursts, rather than dropped from the schedule). Refused packets are freed and
+ * stay owed: the next round sends them again (the pacer counts the refusal).
+ */
+static unsigned int
+gen_paced(struct fwd_stream *fs,
+	  void (*mark)(struct fwd_stream *fs, struct rte_mbuf **pkts, unsigned int n))
+{
+	struct rte_mbuf *pkts[PMD_BURST_MAX];
+	uint64_t now = lcx_context_now(fs->fl->ctx);
+	unsigned int n, built;
+	uint16_t sent;
+
+	if (!fs->pacer_started) {
+		bench_pacer_start(&fs->pacer, now);
+		fs->pacer_started = true;
+	}
+	n = bench_pacer_owed(&fs->pacer, now, fs->burst);
+	if (n == 0) {
+		pace_publish(fs);
+		return 0;
+	}
+	built = pmd_pkt_build(fs, pkts, n);
+	if (built == 0) {
+		bench_pacer_account(&fs->pacer, now, n, 0);
+		pace_publish(fs);
+		return 0;
+	}
+	if (mark != NULL)
+		mark(fs, pkts, n);
+	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, (uint16_t)n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	bench_pacer_account(&fs->pacer, now, n, sent);
+	pace_publish(fs);
+	return sent;
 }
 
 unsigned int
@@ -126,12 +192,18 @@ pmd_gen_round(struct fwd_stream *fs,
 	unsigned int n;
 	uint16_t sent;
 
-	/* A link that is down (a memif peer not connected yet) would refuse it all. */
-	if (!__atomic_load_n(fs->tx_link, __ATOMIC_RELAXED)) {
-		fs->last_ns = lcx_context_now(fs->fl->ctx); /* no credit while down */
+	/*
+	 * A link that is down (a memif peer not connected yet) would refuse it all.
+	 * A paced stream's schedule starts with the first round with the link up; a
+	 * later loss of the link leaves its packets owed (sent late when it is back).
+	 */
+	if (!__atomic_load_n(fs->tx_link, __ATOMIC_RELAXED))
 		return 0;
-	}
-	n = gen_allowance(fs);
+	if (fs->rate_pps != 0)
+		return gen_paced(fs, mark);
+	n = fs->burst;
+	if (fs->gen_quota < n)
+		n = (unsigned int)fs->gen_quota;
 	if (n == 0)
 		return 0;
 	n = pmd_pkt_build(fs, pkts, n);
@@ -139,12 +211,10 @@ pmd_gen_round(struct fwd_stream *fs,
 		return 0;
 	if (mark != NULL)
 		mark(fs, pkts, n);
-	/* What is not sent is freed, and neither the quota nor the credit is spent on it. */
+	/* What is not sent is freed, and the quota is not spent on it. */
 	sent = fwd_stream_send(fs, pkts, (uint16_t)n);
 	if (fs->gen_quota != UINT64_MAX)
 		fs->gen_quota -= sent;
-	if (fs->rate_pps != 0)
-		fs->credit_mp -= (uint64_t)sent * 1000000ull;
 	return sent;
 }
 

@@ -752,10 +752,14 @@ def case_telemetry(tmp):
 
 
 def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_stop=None,
-               eal_extra=(), paused=False):
+               eal_extra=(), paused=False, settle=None):
     """lcx-ingest with args and a control socket; send(a UDP socket of family) once it
     is up (with paused, while the process is stopped by SIGSTOP, so nothing is read
     during the send), then before_stop(control socket path) if given, then "stop".
+    With settle=N, waits (up to 5 s, asking the control socket) until rx_total reaches N
+    before the stop: what is still in a socket at the stop is counted lost, and a rx
+    context can stall for a few hundred ms on a loaded VM (an open problem, see
+    doc/performance.md), which is latency, not the loss these cases look for.
     Fails unless it exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")
@@ -776,6 +780,10 @@ def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_sto
             if paused:
                 p.send_signal(signal.SIGCONT)
         time.sleep(0.5)
+        deadline = time.monotonic() + 5
+        while settle is not None and time.monotonic() < deadline and \
+                ctl_request(sock, '{"cmd":"stats"}')["stats"]["rx_total"] < settle:
+            time.sleep(0.05)
         if before_stop is not None:
             before_stop(sock)
         ctl_request(sock, '{"cmd":"stop"}')
@@ -803,7 +811,7 @@ def case_socket(tmp):
             time.sleep(0.002)
 
     _, j = listen_run(tmp, "socket", [f"--listen=127.0.0.1:{lo}-{hi}", "--seq=0:4", *capture,
-                                      "--throttle=5ms"], send)
+                                      "--throttle=5ms"], send, settle=nports * per)
     t = j["totals"]
     check_balanced(t)
     if t["accepted"] != nports * per or t["flows"]["active"] != nports:

@@ -342,6 +342,8 @@ pmd_config_free(void)
 		rte_mempool_free(pmd.pools[s]);
 		pmd.pools[s] = NULL;
 	}
+	for (uint32_t s = 0; pmd.streams != NULL && s < pmd.nb_streams; s++)
+		free(pmd.streams[s].pace);
 	rte_free(pmd.streams);
 	pmd.streams = NULL;
 }

@@ -89,18 +89,11 @@ struct fwd_stream {
 	uint64_t gen_quota;     /* packets still to send; UINT64_MAX: no limit */
 	uint64_t rate_pps;      /* 0: as fast as the queue takes them */
 	/*
-	 * --tx-rate-pps: the schedule (absolute deadlines from the first round with
-	 * the link up; a late generator catches up, nothing leaves the schedule
-	 * unaccounted), and its account published for the main lcore (relaxed).
+	 * --tx-rate-pps (NULL without): kept out of the stream, so that every mode's
+	 * stream keeps the size and layout its hot path was measured with (inline,
+	 * it cost io forwarding ~5 %: doc/performance.md).
 	 */
-	struct bench_pacer pacer;
-	bool pacer_started;
-	uint64_t pace_intended;
-	uint64_t pace_offered;
-	uint64_t pace_refused;
-	uint64_t pace_skipped;
-	uint64_t pace_late;
-	uint64_t pace_late_max_ns;
+	struct pmd_pace *pace;
 	uint32_t next_flow;     /* flowgen */
 	uint32_t nb_flows;
 	uint16_t pkt_len;
@@ -126,6 +119,22 @@ fwd_stream_send(struct fwd_stream *fs, struct rte_mbuf **pkts, uint16_t n)
 	}
 	return sent;
 }
+
+/*
+ * A paced stream's schedule (absolute deadlines from the first round with the
+ * link up; a late generator catches up, nothing leaves the schedule
+ * unaccounted) and its account, published for the main lcore (relaxed).
+ */
+struct pmd_pace {
+	struct bench_pacer pacer;
+	bool started;
+	uint64_t intended;
+	uint64_t offered;
+	uint64_t refused;
+	uint64_t skipped;
+	uint64_t late;
+	uint64_t late_max_ns;
+};
 
 /* One forwarding lcore: its context and its streams. */
 struct fwd_lcore {

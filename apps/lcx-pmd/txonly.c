@@ -103,7 +103,10 @@ pmd_pacers_init(void)
 
 		if (fs->rate_pps == 0)
 			continue;
-		if (bench_pacer_init(&fs->pacer, &conf) < 0)
+		fs->pace = calloc(1, sizeof(*fs->pace));
+		if (fs->pace == NULL)
+			pmd_die(PMD_EXIT_ERROR, "out of memory");
+		if (bench_pacer_init(&fs->pace->pacer, &conf) < 0)
 			pmd_die(PMD_EXIT_USAGE,
 			    "--tx-rate-pps: %llu packets/s per stream is out of range",
 			    (unsigned long long)fs->rate_pps);
@@ -115,14 +118,17 @@ pmd_pacing_sum(struct pmd_pacing *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (uint32_t s = 0; s < pmd.nb_streams; s++) {
-		const struct fwd_stream *fs = &pmd.streams[s];
-		uint64_t lm = APP_COUNTER_GET(fs->pace_late_max_ns);
+		const struct pmd_pace *pc = pmd.streams[s].pace;
+		uint64_t lm;
 
-		out->intended += APP_COUNTER_GET(fs->pace_intended);
-		out->offered += APP_COUNTER_GET(fs->pace_offered);
-		out->refused += APP_COUNTER_GET(fs->pace_refused);
-		out->skipped += APP_COUNTER_GET(fs->pace_skipped);
-		out->late += APP_COUNTER_GET(fs->pace_late);
+		if (pc == NULL)
+			continue;
+		lm = APP_COUNTER_GET(pc->late_max_ns);
+		out->intended += APP_COUNTER_GET(pc->intended);
+		out->offered += APP_COUNTER_GET(pc->offered);
+		out->refused += APP_COUNTER_GET(pc->refused);
+		out->skipped += APP_COUNTER_GET(pc->skipped);
+		out->late += APP_COUNTER_GET(pc->late);
 		if (lm > out->late_max_ns)
 			out->late_max_ns = lm;
 	}
@@ -135,13 +141,15 @@ pace_publish(struct fwd_stream *fs)
 	struct bench_pacer_stats sts;
 	const struct bench_pacer_stats *st = &sts;
 
-	bench_pacer_stats(&fs->pacer, &sts);
-	__atomic_store_n(&fs->pace_intended, st->intended, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->pace_offered, st->offered, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->pace_refused, st->refused, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->pace_skipped, st->skipped, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->pace_late, st->late, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->pace_late_max_ns, st->late_max, __ATOMIC_RELAXED);
+	struct pmd_pace *pc = fs->pace;
+
+	bench_pacer_stats(&pc->pacer, &sts);
+	__atomic_store_n(&pc->intended, st->intended, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->offered, st->offered, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->refused, st->refused, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->skipped, st->skipped, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->late, st->late, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->late_max_ns, st->late_max, __ATOMIC_RELAXED);
 }
 
 /*
@@ -159,27 +167,30 @@ gen_paced(struct fwd_stream *fs,
 	unsigned int n, built;
 	uint16_t sent;
 
-	if (!fs->pacer_started) {
-		bench_pacer_start(&fs->pacer, now);
-		fs->pacer_started = true;
+	struct bench_pacer *pacer = &fs->pace->pacer;
+
+	if (!fs->pace->started) {
+		bench_pacer_start(pacer, now);
+		fs->pace->started = true;
 	}
-	n = bench_pacer_owed(&fs->pacer, now, fs->burst);
+	n = bench_pacer_owed(pacer, now, fs->burst);
 	if (n == 0) {
 		pace_publish(fs);
 		return 0;
 	}
 	built = pmd_pkt_build(fs, pkts, n);
 	if (built == 0) {
-		bench_pacer_account(&fs->pacer, now, n, 0);
+		bench_pacer_account(pacer, now, n, 0);
 		pace_publish(fs);
 		return 0;
 	}
+	/* Only what was built goes out; the rest (pool empty) stays owed. */
 	if (mark != NULL)
-		mark(fs, pkts, n);
-	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, (uint16_t)n);
-	if (sent < n)
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-	bench_pacer_account(&fs->pacer, now, n, sent);
+		mark(fs, pkts, built);
+	sent = lcx_port_tx_burst(fs->tx_port, fs->tx_queue, pkts, (uint16_t)built);
+	if (sent < built)
+		rte_pktmbuf_free_bulk(&pkts[sent], built - sent);
+	bench_pacer_account(pacer, now, n, sent);
 	pace_publish(fs);
 	return sent;
 }

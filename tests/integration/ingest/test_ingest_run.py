@@ -758,8 +758,8 @@ def listen_run(tmp, case, args, send, wrap=(), family=socket.AF_INET, before_sto
     during the send), then before_stop(control socket path) if given, then "stop".
     With settle=N, waits (up to 5 s, asking the control socket) until rx_total reaches N
     before the stop: what is still in a socket at the stop is counted lost, and a rx
-    context can stall for a few hundred ms on a loaded VM (an open problem, see
-    doc/performance.md), which is latency, not the loss these cases look for.
+    context starved of CPU on a loaded VM drains slowly (doc/performance.md, "Under
+    load"), which is latency, not the loss these cases look for.
     Fails unless it exits 0; returns (stderr, the JSON summary)."""
     js = os.path.join(tmp, case + ".json")
     sock = os.path.join(tmp, case + ".sock")

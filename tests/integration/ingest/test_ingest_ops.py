@@ -15,11 +15,10 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ingest_run import BASE_PORT, check_balanced, fail, listen_run  # noqa: E402
+from test_ingest_run import BASE_PORT, check_balanced, fail, listen_run, run_case  # noqa: E402
 
 # UDP ports of these cases: BASE_PORT + 2800.. (test_ingest_socket.py: + 2000..2799);
 # the metrics TCP port: BASE_PORT + 2900.
@@ -139,16 +138,7 @@ def case_metrics_args(tmp):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    case = globals().get("case_" + sys.argv[1])
-    if case is None:
-        print("unknown case", sys.argv[1])
-        return 2
-    with tempfile.TemporaryDirectory(prefix="lcxo-") as tmp:
-        case(tmp)
-    return 0
+    return run_case(globals(), __doc__, "lcxo-")
 
 
 if __name__ == "__main__":

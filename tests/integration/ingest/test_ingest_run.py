@@ -1954,17 +1954,22 @@ def case_rundir(tmp):
     print(f"rundir: {d} of a kill -9 removed by the next start; clean exit leaves none")
 
 
-def main():
+def run_case(cases, doc, prefix):
+    """Run case_<argv[1]> of cases (a script's globals) in a fresh temporary directory."""
     if len(sys.argv) != 2:
-        print(__doc__)
+        print(doc)
         return 2
-    case = globals().get("case_" + sys.argv[1])
+    case = cases.get("case_" + sys.argv[1])
     if case is None:
         print("unknown case", sys.argv[1])
         return 2
-    with tempfile.TemporaryDirectory(prefix="lcxi-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         case(tmp)
     return 0
+
+
+def main():
+    return run_case(globals(), __doc__, "lcxi-")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,10 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ingest_run import (BASE_PORT, check_balanced, ctl_request, fail, ipv6_lo,  # noqa: E402
+from test_ingest_run import (BASE_PORT, check_balanced, ctl_request, fail, ipv6_lo, run_case,  # noqa: E402
                              listen_run, skip)
 
 # Ports of these cases: BASE_PORT + 2000.. (test_ingest_run.py keeps below 2000).
@@ -237,16 +236,7 @@ def case_sock_big_max(tmp):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    case = globals().get("case_" + sys.argv[1])
-    if case is None:
-        print("unknown case", sys.argv[1])
-        return 2
-    with tempfile.TemporaryDirectory(prefix="lcxs-") as tmp:
-        case(tmp)
-    return 0
+    return run_case(globals(), __doc__, "lcxs-")
 
 
 if __name__ == "__main__":

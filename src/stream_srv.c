@@ -117,7 +117,7 @@ idle_arm_owner(struct lcx_context *ctx, void *arg)
 static void
 idle_arm(struct lcx__stream_srv *s, uint64_t delay_ns)
 {
-	struct idle_arm_req req = { .s = s, .delay_ns = delay_ns };
+	struct idle_arm_req req = {.s = s, .delay_ns = delay_ns};
 
 	if (lcx__context_as_owner(s->ctx, idle_arm_owner, &req) < 0)
 		LCX_LOG(ERR, "%s: %s: cannot arm the idle timer", lcx_context_name(s->ctx),

@@ -31,7 +31,7 @@
 #include "lcx_private.h"
 
 /* The structure that holds member m at address p. */
-#define LCX__CONTAINER_OF(p, type, m) ((type *)(void *)((char *)(p) - offsetof(type, m)))
+#define LCX__CONTAINER_OF(p, type, m) ((type *)(void *)((char *)(p)-offsetof(type, m)))
 
 /* The idle_ns that never closes a client. */
 #define LCX__STREAM_IDLE_NEVER UINT64_MAX
@@ -65,8 +65,8 @@ struct lcx__stream_client {
 	struct lcx_waiter wr;	/* readable */
 	struct lcx_waiter ww;	/* writable */
 	int fd;
-	uint64_t last_active;	/* context ns; idle once last_active + idle_ns has passed */
-	char *out;		/* heap, freed with the client: out[out_off, out_len) waits */
+	uint64_t last_active; /* context ns; idle once last_active + idle_ns has passed */
+	char *out;	      /* heap, freed with the client: out[out_off, out_len) waits */
 	size_t out_off;
 	size_t out_len;
 	struct lcx__stream_client *next;
@@ -80,14 +80,14 @@ struct lcx__stream_srv {
 	struct lcx_source *src; /* the listener; owns its fd */
 	struct lcx_task task;	/* the accept turn */
 	struct lcx_waiter w;
-	size_t client_size;	/* bytes of a server's client, the header included */
-	uint32_t accept_turn;	/* connections accepted per turn before the others run */
+	size_t client_size;   /* bytes of a server's client, the header included */
+	uint32_t accept_turn; /* connections accepted per turn before the others run */
 	uint32_t nb_clients;
-	uint64_t idle_ns;	/* LCX__STREAM_IDLE_NEVER: the timer is never armed */
+	uint64_t idle_ns; /* LCX__STREAM_IDLE_NEVER: the timer is never armed */
 	struct lcx__stream_client *clients;
-	struct lcx_timer idle;	/* armed while there are clients */
-	unsigned int busy;	/* its tasks or timer running (a callback may destroy it) */
-	bool dying;		/* destroyed from a callback: freed when they return */
+	struct lcx_timer idle; /* armed while there are clients */
+	unsigned int busy;     /* its tasks or timer running (a callback may destroy it) */
+	bool dying;	       /* destroyed from a callback: freed when they return */
 };
 
 /* Set s up (zeroed memory of the context) before lcx__stream_listen(). */

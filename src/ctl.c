@@ -106,40 +106,6 @@ srv_of(const struct lcx_ctl_client *c)
 
 /* --- replies --- */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* One error line in the server's style; always valid JSON. @return its length. */
 static size_t
 format_error(const struct lcx_ctl *srv, const char *msg, char *buf, size_t size)
@@ -152,7 +118,7 @@ format_error(const struct lcx_ctl *srv, const char *msg, char *buf, size_t size)
 
 	memcpy(buf, head, n);
 	while (left > 0 && n + 8 < size) {
-		size_t l = utf8_len(p, left);
+		size_t l = lcx__utf8_len(p, left);
 
 		if (*p == '"' || *p == '\\') {
 			buf[n++] = '\\';

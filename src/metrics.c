@@ -217,40 +217,6 @@ puts_(struct lcx_metrics_writer *w, const char *s)
 	return put(w, s, strlen(s));
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t k;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		k = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		k = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		k = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
-}
-
 /*
  * Text escaped as the format asks: a backslash and a newline always, a
  * double quote in label values (quote). Bytes that are not UTF-8 become '?'.
@@ -263,7 +229,7 @@ put_escaped(struct lcx_metrics_writer *w, const char *s, bool quote)
 	int r = 0;
 
 	while (n > 0 && r == 0) {
-		size_t k = utf8_len(p, n);
+		size_t k = lcx__utf8_len(p, n);
 
 		if (k == 0) {
 			r = put(w, "?", 1);

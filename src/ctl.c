@@ -89,13 +89,13 @@ struct lcx_ctl {
 static struct lcx_ctl *
 ctl_of(struct lcx__stream_srv *s)
 {
-	return LCX__CONTAINER_OF(s, struct lcx_ctl, base);
+	return container_of(s, struct lcx_ctl, base);
 }
 
 static struct lcx_ctl_client *
 client_of(struct lcx__stream_client *c)
 {
-	return LCX__CONTAINER_OF(c, struct lcx_ctl_client, base);
+	return container_of(c, struct lcx_ctl_client, base);
 }
 
 static struct lcx_ctl *

@@ -119,13 +119,13 @@ struct lcx_metrics {
 static struct lcx_metrics *
 metrics_of(struct lcx__stream_srv *s)
 {
-	return LCX__CONTAINER_OF(s, struct lcx_metrics, base);
+	return container_of(s, struct lcx_metrics, base);
 }
 
 static struct client *
 client_of(struct lcx__stream_client *c)
 {
-	return LCX__CONTAINER_OF(c, struct client, base);
+	return container_of(c, struct client, base);
 }
 
 static struct lcx_metrics *

@@ -28,10 +28,9 @@
 #include <lcx/task.h>
 #include <lcx/timer.h>
 
-#include "lcx_private.h"
+#include <rte_common.h> /* container_of: a server's structure from its core part */
 
-/* The structure that holds member m at address p. */
-#define LCX__CONTAINER_OF(p, type, m) ((type *)(void *)((char *)(p)-offsetof(type, m)))
+#include "lcx_private.h"
 
 /* The idle_ns that never closes a client. */
 #define LCX__STREAM_IDLE_NEVER UINT64_MAX

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "ctlsrv.h"
+#include "jout.h"
 
 static struct lcx_ctl *srv;
 /* --control-mode, --control-group, --control-idle */
@@ -105,20 +106,37 @@ app_ctlsrv_start(struct lcx_context *ctx, const struct app_ctlsrv_conf *c)
 	return ret;
 }
 
-void
-app_ctlsrv_stats_json(FILE *f)
+json_t *
+app_ctlsrv_stats_jobj(void)
 {
 	struct lcx_ctl_stats st;
 
 	memset(&st, 0, sizeof(st));
 	if (srv != NULL)
 		lcx_ctl_stats(srv, &st);
-	fprintf(f, "{\"clients\":%u,\"accepted\":%" PRIu64 ",\"requests\":%" PRIu64
-		   ",\"refused_peer\":%" PRIu64 ",\"refused_full\":%" PRIu64
-		   ",\"evicted\":%" PRIu64 ",\"idle_closed\":%" PRIu64
-		   ",\"overflow_closed\":%" PRIu64 ",\"long_lines\":%" PRIu64 "}",
-		st.clients, st.accepted, st.requests, st.refused_peer, st.refused_full,
-		st.evicted, st.idle_closed, st.overflow_closed, st.long_lines);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "clients", (json_int_t)st.clients, "accepted", app_jout_u64(st.accepted),
+			 "requests", app_jout_u64(st.requests),
+			 "refused_peer", app_jout_u64(st.refused_peer),
+			 "refused_full", app_jout_u64(st.refused_full),
+			 "evicted", app_jout_u64(st.evicted),
+			 "idle_closed", app_jout_u64(st.idle_closed),
+			 "overflow_closed", app_jout_u64(st.overflow_closed),
+			 "long_lines", app_jout_u64(st.long_lines));
+}
+
+int
+app_ctlsrv_reply_json(struct lcx_ctl_client *c, json_t *o)
+{
+	size_t len = 0;
+	char *line = app_jout_line(o, &len);
+	int ret;
+
+	if (line == NULL)
+		return lcx_ctl_reply_error(c, "out of memory");
+	ret = lcx_ctl_reply(c, line, len);
+	free(line);
+	return ret;
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "ealdev.h"
+#include "jout.h"
 #include "outfile.h"
 
 /* The stats line: the totals and time of the line before. */
@@ -145,44 +146,67 @@ int
 ingest_summary_json(struct ingest_app *a, struct app_out *o, const struct ingest_totals *t,
 		    const struct ingest_port_fig *pf, double secs)
 {
-	FILE *f = o->f;
+	json_t *sum, *ports = json_array(), *ctxs = json_array();
 	char err[512];
 	unsigned int i;
+	int ret;
 
-	/* What stopped the run: "duration", "control" or the signal's name. */
-	fprintf(f, "{\"duration_s\":%.6f,\"stop_reason\":\"%s\",\"totals\":", secs,
-		a->ctl.stop_reason != NULL ? a->ctl.stop_reason : "error");
-	ingest_totals_json(t, f);
-	fputs(",\"ports\":[", f);
-	for (i = 0; i < a->nb_ports; i++) {
+	for (i = 0; i < a->nb_ports && ports != NULL; i++) {
 		const struct lcx_port_stats *ps = &pf[i].ps;
+		json_t *p = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", pf[i].name,
+				      "driver", pf[i].driver,
+				      "rx_packets", app_jout_u64(ps->rx_packets),
+				      "rx_missed", app_jout_u64(ps->rx_missed),
+				      "rx_nombuf", app_jout_u64(ps->rx_nombuf),
+				      "rx_errors", app_jout_u64(ps->rx_errors));
 
-		fprintf(f, "%s{\"name\":\"%s\",\"driver\":\"%s\",\"rx_packets\":%" PRIu64
-			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64,
-			i ? "," : "", pf[i].name, pf[i].driver, ps->rx_packets, ps->rx_missed,
-			ps->rx_nombuf, ps->rx_errors);
-		if (pf[i].rcvbuf >= 0)
-			fprintf(f, ",\"rcvbuf\":%d", pf[i].rcvbuf);
-		fputc('}', f);
+		if (p != NULL && pf[i].rcvbuf >= 0 &&
+		    json_object_set_new(p, "rcvbuf", json_integer(pf[i].rcvbuf)) < 0) {
+			json_decref(p);
+			p = NULL;
+		}
+		if (json_array_append_new(ports, p) < 0) {
+			json_decref(ports);
+			ports = NULL;
+		}
 	}
-	fputs("],\"contexts\":[", f);
-	for (i = 0; i < a->nb_rx; i++) {
+	for (i = 0; i < a->nb_rx && ctxs != NULL; i++) {
 		struct lcx_context_stats cs;
 
 		memset(&cs, 0, sizeof(cs));
 		lcx_context_stats(a->rx[i]->ctx, &cs);
-		fprintf(f, "%s{\"name\":\"%s\",\"queues\":%u,\"busy_ns\":%" PRIu64
-			",\"idle_ns\":%" PRIu64 ",\"parked_ns\":%" PRIu64 ",\"parks\":%" PRIu64
-			",\"iterations\":%" PRIu64 ",\"rx_total\":%" PRIu64 "}",
-			i ? "," : "", lcx_context_name(a->rx[i]->ctx), a->rx[i]->nb_queues,
-			cs.busy_ns, cs.idle_ns, cs.parked_ns, cs.parks, cs.iterations,
-			a->rx[i]->eng.acct.rx_total);
+		if (json_array_append_new(ctxs,
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				  "name", lcx_context_name(a->rx[i]->ctx),
+				  "queues", (json_int_t)a->rx[i]->nb_queues,
+				  "busy_ns", app_jout_u64(cs.busy_ns),
+				  "idle_ns", app_jout_u64(cs.idle_ns),
+				  "parked_ns", app_jout_u64(cs.parked_ns),
+				  "parks", app_jout_u64(cs.parks),
+				  "iterations", app_jout_u64(cs.iterations),
+				  "rx_total", app_jout_u64(a->rx[i]->eng.acct.rx_total))) < 0) {
+			json_decref(ctxs);
+			ctxs = NULL;
+		}
 	}
-	fputs("],\"top_flows\":", f);
-	ingest_app_flows_json(a, a->o.top, f);
-	fputs(",\"mbuf_pools\":", f);
-	app_pools_json(f);
-	fputs("}\n", f);
+	/*
+	 * What stopped the run: "duration", "control" or the signal's name.
+	 * top_flows is null when the flow tables could not be read (out of memory).
+	 */
+	sum = json_pack("{s:s, s:i, s:f, s:s, s:o, s:o, s:o, s:o?, s:o}",
+			"schema", "lcx-ingest", "schema_version", INGEST_SCHEMA_VERSION,
+			"duration_s", app_jout_round(secs, 6),
+			"stop_reason", a->ctl.stop_reason != NULL ? a->ctl.stop_reason : "error",
+			"totals", ingest_totals_jobj(t), "ports", ports, "contexts", ctxs,
+			"top_flows", ingest_app_flows_jobj(a, a->o.top),
+			"mbuf_pools", app_pools_jobj(NULL));
+	ret = app_jout_dump(sum, o->f, 1);
+	if (ret < 0) {
+		fprintf(stderr, "lcx-ingest: --json: cannot make the summary (%s)\n",
+			ret == -ENOMEM ? "out of memory" : "write error");
+		app_out_abort(o);
+		return -EIO;
+	}
 	if (app_out_commit(o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
 		return -EIO;

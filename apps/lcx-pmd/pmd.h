@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -49,6 +51,13 @@
 /* The generators' addresses: 198.18.0.1 -> 198.18.0.2 (RTE_IPV4() shifts a signed int). */
 #define PMD_IP_SRC ((198u << 24) | (18u << 16) | 1u)
 #define PMD_IP_DST ((198u << 24) | (18u << 16) | 2u)
+
+/*
+ * The version of the JSON lcx-pmd writes ("schema": "lcx-pmd" for the summary,
+ * "lcx-pmd.stats" for --stats-json lines): raised when a field changes its
+ * meaning, type or unit or goes away (new fields do not raise it). doc/pmd.md.
+ */
+#define PMD_SCHEMA_VERSION 1
 
 /* Exit codes. */
 #define PMD_EXIT_OK 0
@@ -282,10 +291,11 @@ int pmd_set_throttle(uint64_t throttle_us);
 /* stats.c */
 void pmd_snapshot(struct pmd_snap *s);
 /*
- * Write the summary of [a, b] as one JSON object (no newline); with pools, also
- * every mempool's figures as they are now (mbuf_pools: at exit, after the ports closed).
+ * The summary of [a, b] as one JSON object (a new reference; NULL when out of
+ * memory); with pools, also every mempool's figures as they are now
+ * (mbuf_pools: at exit, after the ports closed). doc/pmd.md lists the fields.
  */
-void pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools);
+json_t *pmd_summary_jobj(const struct pmd_snap *a, const struct pmd_snap *b, bool pools);
 void pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
 /* The live line: rates over [a, b]. */
 void pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty);

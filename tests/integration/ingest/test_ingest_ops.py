@@ -18,7 +18,13 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ingest_run import BASE_PORT, check_balanced, fail, listen_run, run_case  # noqa: E402
+from test_ingest_run import (BASE_PORT, check_balanced, ctl_request, fail, listen_run,  # noqa: E402
+                             run_case)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import jsondoc  # noqa: E402
+
+DOC_INGEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "doc",
+                          "ingest.md")
 
 # UDP ports of these cases: BASE_PORT + 2800.. (test_ingest_socket.py: + 2000..2799);
 # the metrics TCP port: BASE_PORT + 2900.
@@ -135,6 +141,46 @@ def case_metrics_args(tmp):
         if r.returncode != 2 or "--metrics" not in r.stderr:
             fail(f"--metrics={bad!r}: exit {r.returncode}, {r.stderr!r}")
     print("metrics_args: bad --metrics values refused with exit 2")
+
+
+def case_json_doc(tmp):
+    """Every key of a real summary (--listen, --seq, two flows) is in doc/ingest.md's
+    "JSON summary, field by field" with its type, and every row not marked "only" is
+    in it; the control socket's stats (its "stats" is "totals") and flows replies too;
+    the checker itself finds a key left out of the doc."""
+    port = PORT0 + 10
+    replies = {}
+
+    def send(s):
+        for q in range(50):
+            s.sendto(struct.pack(">I", q) + b"d" * 40, ("127.0.0.1", port))
+            s.sendto(struct.pack(">I", q) + b"e" * 20, ("127.0.0.1", port + 1))
+
+    def before_stop(sock):
+        replies["stats"] = ctl_request(sock, '{"cmd":"stats"}')
+        replies["flows"] = ctl_request(sock, '{"cmd":"flows","n":5}')
+
+    _, j = listen_run(tmp, "json_doc", [f"--listen=127.0.0.1:{port}-{port + 1}", "--seq=0:4"],
+                      send, settle=100, before_stop=before_stop)
+    if j.get("schema") != "lcx-ingest" or j.get("schema_version") != 1:
+        fail(f"schema: {j.get('schema')} {j.get('schema_version')}")
+    if len(j["top_flows"]) != 2 or "rcvbuf" not in j["ports"][0]:
+        fail(f"the run did not give two flows and socket ports: {j['top_flows']} {j['ports']}")
+    st, fl = replies.get("stats"), replies.get("flows")
+    if st is None or fl is None or not st["ok"] or not fl["ok"]:
+        fail(f"control replies: {replies}")
+    as_summary = dict(j, totals=st["stats"], top_flows=fl["flows"])
+    problems = jsondoc.check(DOC_INGEST, [j, as_summary])
+    if problems:
+        fail("doc/ingest.md and the summary disagree:\n  " + "\n  ".join(problems))
+    bad = dict(j, totals=dict(j["totals"], undocumented_key=1))
+    if not any("totals.undocumented_key" in x for x in jsondoc.check(DOC_INGEST, [bad])):
+        fail("the checker missed an undocumented key")
+    bad = dict(j, duration_s=3)
+    if not any("duration_s" in x for x in jsondoc.check(DOC_INGEST, [bad])):
+        fail("the checker missed a wrong type")
+    print(f"json_doc: {len(jsondoc.doc_fields(DOC_INGEST))} documented fields; the summary's "
+          "keys and types agree")
 
 
 def main():

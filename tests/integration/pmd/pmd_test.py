@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ctl_common  # noqa: E402
+import jsondoc  # noqa: E402
 
 PMD = None
 CASE = None
@@ -368,6 +369,58 @@ def case_json_keys():
           j["cpu_seconds"])
     check(abs(j["cpu_cores"] - j["cpu_seconds"] / j["duration_s"]) < 0.01, "cpu_cores")
     check("RX-packets" in out and "stopped by duration" in out, "final table missing")
+
+
+DOC_PMD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "doc",
+                       "pmd.md")
+
+
+def case_json_doc():
+    """Every key of real summaries (io on net_null; txonly paced; the control
+    socket's stats reply) is in doc/pmd.md's "JSON summary, field by field"
+    with its type, and every row not marked "only" is in them; the checker
+    itself finds a key left out of the doc."""
+    j1, _, _ = run_json(eal(CASE, "net_null0", "net_null1") + ["--", "--duration=0.3"])
+    j2, _, _ = run_json(eal(CASE + "_p", "net_null0") +
+                        ["--", "--forward-mode=txonly", "--duration=0.3", "--tx-rate-pps=10000"])
+    check("tx_pacing" in j2, "no tx_pacing with --tx-rate-pps")
+    ctl = os.path.join(TMP, "doc.sock")
+    p = start_bg(eal(CASE + "_c", "net_null0", "net_null1") +
+                 ["--", "--control=" + ctl, "--duration=20"])
+    try:
+        wait_path(ctl, p)
+        st = ctl_common.request(ctl, {"cmd": "stats"})
+        ctl_common.request(ctl, {"cmd": "stop"})
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    for j in (j1, j2, st):
+        check(j.get("schema") == "lcx-pmd" and j.get("schema_version") == 1,
+              "schema: %s %s" % (j.get("schema"), j.get("schema_version")))
+    check(st["ok"] is True and st["running"] is True and st["stop_reason"] is None,
+          "stats reply: %s" % st)
+    ctl_keys = ["ok", "control"] + ["control." + k for k in st["control"]]
+    problems = jsondoc.check(DOC_PMD, [j1, j2, st], ignore=ctl_keys)
+    check(not problems, "doc/pmd.md and the summary disagree:\n  " + "\n  ".join(problems))
+    # The control socket's counters: doc/control.md names each.
+    ctl_doc = open(os.path.join(os.path.dirname(DOC_PMD), "control.md")).read()
+    sec = ctl_doc[ctl_doc.index("## The server's counters"):]
+    sec = sec[:sec.index("\n## ", 4)]
+    for k in st["control"]:
+        check("`%s`" % k in sec, "control.%s not in doc/control.md's counters" % k)
+    # The checker can fail: a key and a type the doc does not have.
+    bad = dict(j1, undocumented_key=1)
+    check(any("undocumented_key" in x for x in jsondoc.check(DOC_PMD, [bad, j2, st],
+                                                            ignore=ctl_keys)),
+          "the checker missed an undocumented key")
+    bad = dict(j1, rx_packets=1.5)
+    check(any("rx_packets" in x for x in jsondoc.check(DOC_PMD, [bad, j2, st],
+                                                       ignore=ctl_keys)),
+          "the checker missed a wrong type")
+    print("json_doc: %d documented fields; the summaries' keys and types agree" %
+          len(jsondoc.doc_fields(DOC_PMD)))
 
 
 def case_mp_alloc():

@@ -107,6 +107,7 @@ struct ingest_opts {
 	struct app_user user;  /**< --user, --group: dropped to once the ports are up */
 	const char *pidfile;   /**< --pidfile */
 	const char *metrics;   /**< --metrics=ADDR:PORT; NULL: none */
+	bool stats_json;       /**< --stats-json: JSON lines instead of the stats line */
 };
 
 /** The whole program. */

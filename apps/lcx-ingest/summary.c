@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lcx-ingest's figures for people and files: the live stats line (stderr),
+ * lcx-ingest's figures for people and files: the live stats line (stdout; with
+ * --stats-json one JSON object per period),
  * the final table (stderr) and the --json summary, from the totals that
  * rx.c sums (ingest_app_totals()) and the ports' own counters.
  */
@@ -37,6 +38,54 @@ human(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.0f", v);
 }
 
+static double
+per_s(uint64_t n, double dt)
+{
+	return app_jout_round(dt > 0 ? (double)n / dt : 0, 1);
+}
+
+/* --stats-json: the totals at ns and the rates over the period since the line before. */
+static void
+stats_json(const struct ingest_app *a, const struct ingest_totals *now, uint64_t ns, double dt)
+{
+	const struct ingest_totals *p = &last_totals;
+	json_t *o;
+
+	o = json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		      " s:I, s:I}",
+		      "schema", "lcx-ingest.stats", "schema_version", INGEST_SCHEMA_VERSION,
+		      "t_s", app_jout_round((double)(ns - a->start_ns) / 1e9, 6),
+		      "dt_s", app_jout_round(dt, 6),
+		      "rx_total", app_jout_u64(now->rx_total), "rx_bytes", app_jout_u64(now->rx_bytes),
+		      "accepted", app_jout_u64(now->accepted),
+		      "filtered", app_jout_u64(now->filtered),
+		      "malformed", app_jout_u64(now->malformed),
+		      "sink_dropped", app_jout_u64(now->sink_dropped),
+		      "port_rx_missed", app_jout_u64(now->port_rx_missed),
+		      "port_rx_nombuf", app_jout_u64(now->port_rx_nombuf),
+		      "flows", app_jout_u64(now->flows),
+		      "seq_lost", app_jout_u64(now->seq_lost),
+		      "seq_reordered", app_jout_u64(now->seq_reordered),
+		      "seq_duplicate", app_jout_u64(now->seq_duplicate),
+		      "sink_written", app_jout_u64(now->sink_written));
+	if (o != NULL &&
+	    json_object_update(o, json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+			    "rx_pps", per_s(now->rx_total - p->rx_total, dt),
+			    "rx_bps", per_s((now->rx_bytes - p->rx_bytes) * 8, dt),
+			    "accepted_pps", per_s(now->accepted - p->accepted, dt),
+			    "filtered_pps", per_s(now->filtered - p->filtered, dt),
+			    "malformed_pps", per_s(now->malformed - p->malformed, dt),
+			    "sink_dropped_pps", per_s(now->sink_dropped - p->sink_dropped, dt),
+			    "port_rx_missed_pps",
+			    per_s(now->port_rx_missed - p->port_rx_missed, dt))) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (app_jout_dump(o, stdout, 1) < 0)
+		fprintf(stderr, "lcx-ingest: --stats-json: cannot write the line (out of memory)\n");
+	fflush(stdout);
+}
+
 void
 ingest_stats_line(struct ingest_app *a)
 {
@@ -47,6 +96,10 @@ ingest_stats_line(struct ingest_app *a)
 	char dup[16];
 
 	ingest_app_totals(a, &now);
+	if (a->o.stats_json) {
+		stats_json(a, &now, ns, dt);
+		goto out;
+	}
 	if (dt <= 0)
 		dt = 1;
 	human(pps, sizeof(pps), (double)(now.rx_total - last_totals.rx_total) / dt);
@@ -59,13 +112,14 @@ ingest_stats_line(struct ingest_app *a)
 	human(reord, sizeof(reord), (double)now.seq_reordered);
 	human(dup, sizeof(dup), (double)now.seq_duplicate);
 	/* Under 80 columns, so that \r rewrites one line on a terminal. */
-	fprintf(stderr, "%s%6.1fs %7spps %7sbps acc %s filt %s malf %s drop %s flows %" PRIu64,
-		stats_tty ? "\r" : "", (double)(ns - a->start_ns) / 1e9, pps, bps, acc, filt,
-		malf, drop, now.flows);
+	printf("%s%6.1fs %7spps %7sbps acc %s filt %s malf %s drop %s flows %" PRIu64,
+	       stats_tty ? "\r" : "", (double)(ns - a->start_ns) / 1e9, pps, bps, acc, filt, malf,
+	       drop, now.flows);
 	if (a->o.seq_given)
-		fprintf(stderr, " lost %s reord %s dup %s", lost, reord, dup);
-	fputs(stats_tty ? "\033[K" : "\n", stderr);
-	fflush(stderr);
+		printf(" lost %s reord %s dup %s", lost, reord, dup);
+	fputs(stats_tty ? "\033[K" : "\n", stdout);
+	fflush(stdout);
+out:
 	last_totals = now;
 	last_stats_ns = ns;
 }
@@ -217,13 +271,15 @@ ingest_summary_json(struct ingest_app *a, struct app_out *o, const struct ingest
 void
 ingest_stats_start(const struct ingest_app *a)
 {
-	stats_tty = isatty(STDERR_FILENO);
+	stats_tty = isatty(STDOUT_FILENO) && !a->o.stats_json;
 	last_stats_ns = a->start_ns;
 }
 
 void
 ingest_stats_end(const struct ingest_app *a)
 {
-	if (stats_tty && a->o.stats_ns && !a->o.quiet && a->start_ns)
-		fputc('\n', stderr);
+	if (stats_tty && a->o.stats_ns && !a->o.quiet && a->start_ns) {
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
 }

@@ -181,10 +181,10 @@ print_now(void)
 	struct pmd_snap now;
 
 	pmd_snapshot(&now);
-	if (ctl.live_printed && pmd.tty)
-		fputc('\n', stdout);
-	pmd_print_final(stdout, &pmd.start, &now);
-	fflush(stdout);
+	pmd_live_end();
+	ctl.live_printed = false;
+	pmd_print_final(pmd_table_out(), &pmd.start, &now);
+	fflush(pmd_table_out());
 }
 
 /*
@@ -210,7 +210,10 @@ on_stats(struct app_ctl *c)
 
 	(void)c;
 	pmd_snapshot(&now);
-	pmd_print_live(stdout, &ctl.last, &now, pmd.tty);
+	if (pmd.stats_json)
+		pmd_print_live_json(stdout, &ctl.last, &now);
+	else
+		pmd_print_live(stdout, &ctl.last, &now, pmd.tty);
 	ctl.last = now;
 	ctl.live_printed = true;
 }
@@ -266,6 +269,12 @@ pmd_ctl_start(void)
 void
 pmd_live_end(void)
 {
-	if (ctl.live_printed && pmd.tty)
+	if (ctl.live_printed && pmd.tty && !pmd.stats_json)
 		fputc('\n', stdout);
+}
+
+FILE *
+pmd_table_out(void)
+{
+	return pmd.stats_json ? stderr : stdout;
 }

@@ -116,8 +116,8 @@ finish(void)
 	pmd_stop();
 	pmd_snapshot(&end);
 	pmd_live_end();
-	pmd_print_final(stdout, &pmd.start, &end);
-	fflush(stdout);
+	pmd_print_final(pmd_table_out(), &pmd.start, &end);
+	fflush(pmd_table_out());
 
 	lcx_context_stop(pmd.ctl.ctx);
 	app_ctlsrv_stop(pmd_prog);

@@ -226,6 +226,7 @@ struct pmd {
 	uint64_t throttle_us;
 	uint64_t idle_park_us; /* 0: the library's default (LCX_IDLE_PARK_FACTOR x throttle) */
 	uint64_t stats_ns;    /* --stats-period; 0: none */
+	bool stats_json;      /* --stats-json: JSON lines instead of the live line */
 	uint64_t duration_ns; /* --duration; 0: until stopped */
 	const char *json_path;
 	const char *control_path;
@@ -299,6 +300,13 @@ json_t *pmd_summary_jobj(const struct pmd_snap *a, const struct pmd_snap *b, boo
 void pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
 /* The live line: rates over [a, b]. */
 void pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty);
+/*
+ * --stats-json: the period [a, b] as one JSON object and a newline
+ * ("schema": "lcx-pmd.stats"; doc/pmd.md). Says on stderr when it cannot.
+ */
+void pmd_print_live_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
+/* Where the final table and SIGUSR1's figures go: stdout, stderr with --stats-json. */
+FILE *pmd_table_out(void);
 double pmd_cpu_seconds(void);
 /* The layout of the mbuf pools ("packed" or "native"). */
 const char *pmd_pool_layout(void);

@@ -125,26 +125,6 @@ ctx_fig(const struct lcx_context_stats *a, const struct lcx_context_stats *b)
 	return f;
 }
 
-void
-pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty)
-{
-	double s = secs(a, b), t = secs(&pmd.start, b);
-	uint64_t rx, tx;
-
-	fprintf(f, "%s%7.1f s", tty ? "\r" : "", t);
-	for (uint16_t i = 0; i < pmd.nb_ports; i++)
-		fprintf(f, " | p%u rx %.3f tx %.3f", pmd.ports[i].ethdev_id,
-			rate(D(rx_packets), s) / 1e6, rate(D(tx_packets), s) / 1e6);
-	totals(a, b, &rx, &tx);
-	fprintf(f, " | all rx %.3f tx %.3f Mpps | cpu %.2f", rate(rx, s) / 1e6,
-		rate(tx, s) / 1e6, s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
-	if (tty)
-		fputs("\033[K", f);
-	else
-		fputc('\n', f);
-	fflush(f);
-}
-
 static const char *
 ctx_name(unsigned int l)
 {
@@ -155,6 +135,179 @@ static unsigned int
 ctx_lcore(unsigned int l)
 {
 	return l < pmd.nb_lcores ? pmd.lcores[l].lcore_id : pmd.main_lcore;
+}
+
+/* Append v (stolen) to the array *a; on failure the array is dropped (*a NULL). */
+static void
+append(json_t **a, json_t *v)
+{
+	if (*a == NULL) {
+		json_decref(v);
+		return;
+	}
+	if (json_array_append_new(*a, v) < 0) {
+		json_decref(*a);
+		*a = NULL;
+	}
+}
+
+/*
+ * Whether port i counts bytes: some devices keep none (net_null, net_ring give
+ * 0). Read from the totals since the start: packets and no byte at all.
+ */
+static bool
+rx_bytes_known(const struct pmd_snap *b, uint16_t i)
+{
+	const struct lcx_port_stats *st = &b->port[i].st, *s0 = &pmd.start.port[i].st;
+
+	return st->rx_bytes != s0->rx_bytes || st->rx_packets == s0->rx_packets;
+}
+
+static bool
+tx_bytes_known(const struct pmd_snap *b, uint16_t i)
+{
+	const struct lcx_port_stats *st = &b->port[i].st, *s0 = &pmd.start.port[i].st;
+
+	return st->tx_bytes != s0->tx_bytes || st->tx_packets == s0->tx_packets;
+}
+
+/* What the live line and --stats-json show of [a, b], summed over the ports. */
+struct live_sum {
+	uint64_t rx, tx, rx_bytes, tx_bytes, missed, nombuf, dropped;
+	bool rx_bytes_known, tx_bytes_known;
+};
+
+static void
+live_sum(const struct pmd_snap *a, const struct pmd_snap *b, struct live_sum *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->rx_bytes_known = l->tx_bytes_known = true;
+	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
+		l->rx += D(rx_packets);
+		l->tx += D(tx_packets);
+		l->rx_bytes += D(rx_bytes);
+		l->tx_bytes += D(tx_bytes);
+		l->missed += D(rx_missed);
+		l->nombuf += D(rx_nombuf);
+		l->dropped += tx_dropped(a, b, i);
+		l->rx_bytes_known &= rx_bytes_known(b, i);
+		l->tx_bytes_known &= tx_bytes_known(b, i);
+	}
+}
+
+void
+pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty)
+{
+	double s = secs(a, b), t = secs(&pmd.start, b);
+	struct live_sum l;
+
+	live_sum(a, b, &l);
+	fprintf(f, "%s%7.1f s", tty ? "\r" : "", t);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		fprintf(f, " | p%u rx %.3f tx %.3f", pmd.ports[i].ethdev_id,
+			rate(D(rx_packets), s) / 1e6, rate(D(tx_packets), s) / 1e6);
+	fprintf(f, " | all rx %.3f tx %.3f Mpps", rate(l.rx, s) / 1e6, rate(l.tx, s) / 1e6);
+	/* L2: the frames' bytes as the devices count them, x 8; no preamble, no gap. */
+	fputs(" | L2 rx ", f);
+	if (l.rx_bytes_known)
+		fprintf(f, "%.3f", rate(l.rx_bytes, s) * 8 / 1e9);
+	else
+		fputs("n/a", f);
+	fputs(" tx ", f);
+	if (l.tx_bytes_known)
+		fprintf(f, "%.3f", rate(l.tx_bytes, s) * 8 / 1e9);
+	else
+		fputs("n/a", f);
+	fprintf(f, " Gbps | missed %llu nombuf %llu dropped %llu | parked",
+		(unsigned long long)l.missed, (unsigned long long)l.nombuf,
+		(unsigned long long)l.dropped);
+	for (unsigned int c = 0; c < pmd.nb_lcores; c++)
+		fprintf(f, " %.1f%%", ctx_fig(&a->ctx[c], &b->ctx[c]).parked);
+	fprintf(f, " | cpu %.2f", s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
+	if (tty)
+		fputs("\033[K", f);
+	else
+		fputc('\n', f);
+	fflush(f);
+}
+
+/* A rate in bits per second, or null when the bytes are not counted. */
+static json_t *
+jbps(uint64_t bytes, double s, bool known)
+{
+	return known ? json_real(app_jout_round(rate(bytes, s) * 8, 1)) : json_null();
+}
+
+static json_t *
+live_port_jobj(const struct pmd_snap *a, const struct pmd_snap *b, uint16_t i)
+{
+	const struct pmd_snap *z = &pmd.start;
+	double s = secs(a, b);
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:o}",
+			 "port", (json_int_t)pmd.ports[i].ethdev_id,
+			 "rx_packets", app_jout_u64(b->port[i].st.rx_packets - z->port[i].st.rx_packets),
+			 "tx_packets", app_jout_u64(b->port[i].st.tx_packets - z->port[i].st.tx_packets),
+			 "rx_bytes", app_jout_u64(b->port[i].st.rx_bytes - z->port[i].st.rx_bytes),
+			 "tx_bytes", app_jout_u64(b->port[i].st.tx_bytes - z->port[i].st.tx_bytes),
+			 "rx_missed", app_jout_u64(b->port[i].st.rx_missed - z->port[i].st.rx_missed),
+			 "rx_nombuf", app_jout_u64(b->port[i].st.rx_nombuf - z->port[i].st.rx_nombuf),
+			 "tx_dropped", app_jout_u64(tx_dropped(z, b, i)),
+			 "rx_pps", app_jout_round(rate(D(rx_packets), s), 1),
+			 "tx_pps", app_jout_round(rate(D(tx_packets), s), 1),
+			 "rx_bps", jbps(D(rx_bytes), s, rx_bytes_known(b, i)),
+			 "tx_bps", jbps(D(tx_bytes), s, tx_bytes_known(b, i)));
+}
+
+static json_t *
+live_ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l)
+{
+	const struct lcx_context_stats *z = &pmd.start.ctx[l], *y = &b->ctx[l];
+	struct ctx_fig c = ctx_fig(&a->ctx[l], y);
+
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f}", "name", ctx_name(l),
+			 "role", l < pmd.nb_lcores ? "forward" : "control",
+			 "busy_ns", app_jout_u64(y->busy_ns - z->busy_ns),
+			 "idle_ns", app_jout_u64(y->idle_ns - z->idle_ns),
+			 "parked_ns", app_jout_u64(y->parked_ns - z->parked_ns),
+			 "busy_pct", app_jout_round(c.busy, 2), "idle_pct", app_jout_round(c.idle, 2),
+			 "parked_pct", app_jout_round(c.parked, 2));
+}
+
+void
+pmd_print_live_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
+{
+	double s = secs(a, b);
+	struct live_sum l, all;
+	json_t *o, *ports = json_array(), *ctxs = json_array();
+
+	live_sum(a, b, &l);
+	live_sum(&pmd.start, b, &all);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		append(&ports, live_port_jobj(a, b, i));
+	for (unsigned int c = 0; c <= pmd.nb_lcores; c++)
+		append(&ctxs, live_ctx_jobj(a, b, c));
+	o = json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:o,"
+		      " s:f, s:f, s:f, s:f, s:o, s:o}",
+		      "schema", "lcx-pmd.stats", "schema_version", PMD_SCHEMA_VERSION,
+		      "t_s", app_jout_round(secs(&pmd.start, b), 6), "dt_s", app_jout_round(s, 6),
+		      "rx_packets", app_jout_u64(all.rx), "tx_packets", app_jout_u64(all.tx),
+		      "rx_bytes", app_jout_u64(all.rx_bytes), "tx_bytes", app_jout_u64(all.tx_bytes),
+		      "rx_missed", app_jout_u64(all.missed), "rx_nombuf", app_jout_u64(all.nombuf),
+		      "tx_dropped", app_jout_u64(all.dropped),
+		      "rx_pps", app_jout_round(rate(l.rx, s), 1),
+		      "tx_pps", app_jout_round(rate(l.tx, s), 1),
+		      "rx_bps", jbps(l.rx_bytes, s, l.rx_bytes_known),
+		      "tx_bps", jbps(l.tx_bytes, s, l.tx_bytes_known),
+		      "rx_missed_pps", app_jout_round(rate(l.missed, s), 1),
+		      "rx_nombuf_pps", app_jout_round(rate(l.nombuf, s), 1),
+		      "tx_dropped_pps", app_jout_round(rate(l.dropped, s), 1),
+		      "cpu_cores", app_jout_round(s > 0 ? (b->cpu_s - a->cpu_s) / s : 0, 4),
+		      "ports", ports, "contexts", ctxs);
+	if (app_jout_dump(o, f, 1) < 0)
+		fprintf(stderr, "%s: --stats-json: cannot write the line (out of memory)\n",
+			pmd_prog);
+	fflush(f);
 }
 
 #define U(x) ((unsigned long long)(x))
@@ -221,20 +374,6 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 			(unsigned long long)(b->ctx[l].reacts - a->ctx[l].reacts),
 			(unsigned long long)(b->ctx[l].parks - a->ctx[l].parks),
 			(unsigned long long)(b->ctx[l].parks_cut - a->ctx[l].parks_cut));
-	}
-}
-
-/* Append v (stolen) to the array *a; on failure the array is dropped (*a NULL). */
-static void
-append(json_t **a, json_t *v)
-{
-	if (*a == NULL) {
-		json_decref(v);
-		return;
-	}
-	if (json_array_append_new(*a, v) < 0) {
-		json_decref(*a);
-		*a = NULL;
 	}
 }
 

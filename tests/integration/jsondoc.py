@@ -73,12 +73,12 @@ def flatten(v, fields, path="", out=None):
     return out
 
 
-def check(doc_path, summaries, ignore=(), absent_ok=()):
+def check(doc_path, summaries, ignore=(), absent_ok=(), heading="JSON summary, field by field"):
     """Problems (a list of strings) between the doc's table and the summaries
     (a list of parsed JSON objects): a key not documented, a type not the
     documented one, a documented field not marked "only" that none of the
     summaries has."""
-    fields = doc_fields(doc_path)
+    fields = doc_fields(doc_path, heading)
     seen = {}
     for s in summaries:
         for p, t in flatten(s, fields).items():

@@ -23,6 +23,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ctl_common  # noqa: E402
 import jsondoc  # noqa: E402
+import statsjson  # noqa: E402
 
 PMD = None
 CASE = None
@@ -421,6 +422,84 @@ def case_json_doc():
           "the checker missed a wrong type")
     print("json_doc: %d documented fields; the summaries' keys and types agree" %
           len(jsondoc.doc_fields(DOC_PMD)))
+
+
+PMD_TOTALS = ["rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed", "rx_nombuf",
+              "tx_dropped"]
+PMD_RATES = {"rx_pps": ("rx_packets", 1), "tx_pps": ("tx_packets", 1),
+             "rx_bps": ("rx_bytes", 8), "tx_bps": ("tx_bytes", 8)}
+PMD_SUB = ("ports", "port", PMD_TOTALS, PMD_RATES)
+
+
+def stats_json_run(args, period):
+    """lcx-pmd with --stats-json: [(arrival, object)], stderr, the --json summary."""
+    path = os.path.join(TMP, "sj.json")
+    if os.path.exists(path):
+        os.unlink(path)
+    p = subprocess.Popen([PMD] + args + ["--stats-period=%s" % period, "--stats-json",
+                                         "--json=" + path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timed = []
+    t = statsjson.read_timed(p.stdout, timed)
+    err = p.stderr.read()
+    p.wait(timeout=60)
+    t.join(10)
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    objs, problems = statsjson.parse(timed, "lcx-pmd.stats")
+    check(not problems, "stdout:\n  " + "\n  ".join(problems))
+    with open(path) as f:
+        return objs, err, json.load(f)
+
+
+def case_stats_json():
+    """--stats-json: every stdout line is one JSON object; the totals never go down,
+    each rate is the difference of two totals over dt_s, dt_s is the period and
+    the distance between the lines' arrival by the test's clock; the final table
+    goes to stderr. txonly of exactly N packets on a net_ring loop: the last line,
+    the summary and N agree."""
+    period = 0.2
+    objs, err, j = stats_json_run(eal(CASE, "net_null0", "net_null1") +
+                                  ["--", "--duration=1.3"], period)
+    check(len(objs) >= 5, "%d lines in 1.3 s at %s s" % (len(objs), period))
+    problems = statsjson.check(objs, PMD_TOTALS, dict(PMD_RATES, rx_missed_pps=(
+        "rx_missed", 1), rx_nombuf_pps=("rx_nombuf", 1), tx_dropped_pps=("tx_dropped", 1)),
+        period, sub=PMD_SUB)
+    check(not problems, "net_null:\n  " + "\n  ".join(problems[:20]))
+    check(objs[-1][1]["rx_packets"] > 0, "nothing forwarded")
+    problems = jsondoc.check(DOC_PMD, [o for _, o in objs], heading="--stats-json, field by field")
+    check(not problems, "doc/pmd.md and the lines disagree:\n  " + "\n  ".join(problems))
+    check(objs[-1][1]["rx_packets"] <= j["rx_packets"], "the last line is past the summary")
+    check("RX-packets" in err and "stopped by duration" in err, "final table not on stderr")
+    # net_null keeps no byte count: the bits per second are null, not 0.
+    check(objs[-1][1]["rx_bps"] is None and objs[-1][1]["ports"][0]["tx_bps"] is None,
+          "bps of a device without byte counts: %s" % objs[-1][1]["rx_bps"])
+
+    n = 20000
+    objs, err, j = stats_json_run(eal(CASE + "_r", "net_ring0") +
+                                  ["--", "--forward-mode=txonly", "--tx-count=%d" % n,
+                                   "--txpkts=100", "--duration=1.0"], period)
+    problems = statsjson.check(objs, PMD_TOTALS, PMD_RATES, period, sub=PMD_SUB)
+    check(not problems, "net_ring:\n  " + "\n  ".join(problems[:20]))
+    problems = jsondoc.check(DOC_PMD, [o for _, o in objs], heading="--stats-json, field by field")
+    check(not problems, "doc/pmd.md and the lines disagree:\n  " + "\n  ".join(problems))
+    last = objs[-1][1]
+    check(last["tx_packets"] == n and last["rx_packets"] == n,
+          "last line: tx %d rx %d, sent exactly %d" % (last["tx_packets"], last["rx_packets"], n))
+    check(j["tx_packets"] == n and j["rx_packets"] == n,
+          "summary: tx %d rx %d, sent exactly %d" % (j["tx_packets"], j["rx_packets"], n))
+    # Usage: --stats-json alone.
+    rc, out, err = run(["--", "--stats-json"], check_rc=2)
+    check("--stats-json needs --stats-period" in err, "usage error: %s" % err)
+    # The checks can fail: a rate 1 % off, a counter that goes down, a line late.
+    bad = [(at, dict(o)) for at, o in objs]
+    bad[1][1]["tx_pps"] = bad[1][1]["tx_pps"] * 1.01 + 1
+    check(statsjson.check(bad, PMD_TOTALS, PMD_RATES, period), "a wrong rate passed")
+    bad = [(at, dict(o)) for at, o in objs]
+    bad[-1][1]["rx_packets"] = bad[-2][1]["rx_packets"] - 1
+    check(statsjson.check(bad, PMD_TOTALS, {}, period), "a counter going down passed")
+    bad = [(at + (0.3 if k == len(objs) - 1 else 0), o) for k, (at, o) in enumerate(objs)]
+    check(statsjson.check(bad, PMD_TOTALS, {}, period), "a late line passed")
+    print("stats_json: %d lines at %s s checked" % (len(objs), period))
 
 
 def case_mp_alloc():

@@ -10,6 +10,7 @@ Each case runs lcx-pmd for a second or two on virtual devices (--no-huge,
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -500,6 +501,92 @@ def case_stats_json():
     bad = [(at + (0.3 if k == len(objs) - 1 else 0), o) for k, (at, o) in enumerate(objs)]
     check(statsjson.check(bad, PMD_TOTALS, {}, period), "a late line passed")
     print("stats_json: %d lines at %s s checked" % (len(objs), period))
+
+
+LIVE_RE = re.compile(r"all rx ([0-9.]+) tx ([0-9.]+) Mpps \| L2 rx (\S+) tx (\S+) Gbps \| "
+                     r"missed (\d+) nombuf (\d+) dropped (\d+) \| parked((?: [0-9.]+%)+) \| "
+                     r"cpu ([0-9.]+)$")
+
+
+def live_lines(out):
+    """The live lines of stdout, parsed."""
+    lines = []
+    for line in out.splitlines():
+        if "| all rx" in line:
+            m = LIVE_RE.search(line)
+            check(m is not None, "a live line not as documented: %r" % line)
+            lines.append(m)
+    return lines
+
+
+def cpu_run(args, timeout=60):
+    """Run lcx-pmd; (stdout, stderr, its CPU seconds by the kernel's account)."""
+    before = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+    rc, out, err = run(args, timeout=timeout)
+    after = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return out, err, cpu
+
+
+def case_live_figures():
+    """The live line's bits per second are pps x the frame size the test wrote x 8
+    (net_pcap replaying fixed-size frames; L2: no preamble or gap), and n/a on
+    net_null, which counts no bytes; parked % is near 100 for an idle throttled
+    run and near 0 with --throttle-us=0, and the process's CPU time by the
+    kernel's account agrees (low when parked, high when busy)."""
+    size = 200
+    pcap = os.path.join(TMP, "fixed.pcap")
+    fr = udp4_frame(0, 0)
+    fr = fr + bytes(size - len(fr))
+    pcap_write(pcap, [fr] * 64)
+    dev = "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % pcap
+    rc, out, err = run(eal(CASE, dev) + ["--", "--duration=1.1", "--stats-period=0.25"])
+    lines = live_lines(out)
+    check(len(lines) >= 3, "live lines:\n" + out)
+    for m in lines:
+        rx_mpps, tx_mpps = float(m.group(1)), float(m.group(2))
+        rx_g, tx_g = float(m.group(3)), float(m.group(4))
+        # Gbps = Mpps x size x 8 / 1000, each printed with 3 decimals. The packets
+        # are lcx's count, the bytes the device's (read a few bursts apart while
+        # the run goes on): 0.5 %; L1 would be 10 % more (20 B a frame of 200).
+        for what, mpps, g in (("rx", rx_mpps, rx_g), ("tx", tx_mpps, tx_g)):
+            want = mpps * size * 8 / 1000
+            check(mpps > 0.01 and abs(g - want) <= 0.005 * want + 0.002,
+                  "%s: %s Gbps, %s Mpps x %d B x 8 = %.4f" % (what, g, mpps, size, want))
+    objs, err, j = stats_json_run(eal(CASE + "_j", dev) + ["--", "--duration=1.1"], 0.25)
+    for _, o in objs:
+        for what in ("rx", "tx"):
+            want = o[what + "_pps"] * size * 8
+            check(abs(o[what + "_bps"] - want) <= 0.005 * want + 1,
+                  "%s_bps %s, %s_pps x %d x 8 = %s" % (what, o[what + "_bps"], what, size, want))
+    check(j["ports"][0]["rx_bytes"] == j["ports"][0]["rx_packets"] * size,
+          "summary: rx_bytes %d for %d frames of %d" % (j["ports"][0]["rx_bytes"],
+                                                         j["ports"][0]["rx_packets"], size))
+    # net_null counts no bytes: n/a, not 0.
+    rc, out, err = run(eal(CASE + "_n", "net_null0", "net_null1") +
+                       ["--", "--duration=0.6", "--stats-period=0.25"])
+    for m in live_lines(out):
+        check(m.group(3) == "n/a" and m.group(4) == "n/a", "net_null: %s" % m.group(0))
+
+    # Parked: an idle net_ring (nothing sent) with a 1 ms throttle, then busy polling
+    # net_null with --throttle-us=0.
+    out, err, cpu = cpu_run(eal(CASE + "_i", "net_ring0") +
+                            ["--", "--duration=1.6", "--stats-period=0.25",
+                             "--throttle-us=1000"])
+    lines = live_lines(out)
+    check(len(lines) >= 4, "idle: live lines:\n" + out)
+    idle = [float(m.group(8).split()[0].rstrip("%")) for m in lines[1:]]
+    check(min(idle) >= 90, "idle throttled: parked %s" % idle)
+    check(cpu / 1.6 < 0.3, "idle throttled: %.2f cores by the kernel's account" % (cpu / 1.6))
+    out, err, cpu = cpu_run(eal(CASE + "_b", "net_null0", "net_null1") +
+                            ["--", "--duration=1.6", "--stats-period=0.25", "--throttle-us=0"])
+    lines = live_lines(out)
+    parked = [float(m.group(8).split()[0].rstrip("%")) for m in lines]
+    check(len(lines) >= 4 and max(parked) <= 1.0, "busy: parked %s" % parked)
+    # Busy polling runs whenever it gets the CPU (the machine may be shared).
+    check(cpu / 1.6 > 0.3, "busy: %.2f cores by the kernel's account" % (cpu / 1.6))
+    print("live_figures: bps = pps x %d B x 8; parked %.1f%% idle, %.1f%% busy" %
+          (size, min(idle), max(parked)))
 
 
 def case_mp_alloc():

@@ -12,6 +12,7 @@
 
 #include <lcx/ctl.h>
 
+#include "applog.h"
 #include "args.h"
 #include "ctlsrv.h"
 #include "jout.h"
@@ -89,19 +90,20 @@ app_ctlsrv_start(struct lcx_context *ctx, const struct app_ctlsrv_conf *c)
 	int ret = lcx_ctl_create(ctx, &conf, &srv);
 
 	if (ret == -ENAMETOOLONG)
-		fprintf(stderr, "%s: --control: path longer than %zu bytes: %s\n", c->prog,
+		app_log_raw(APP_LOG_ERR, "%s: --control: path longer than %zu bytes: %s", c->prog,
 			sizeof(((struct sockaddr_un *)0)->sun_path) - 1, c->path);
 	else if (ret == -EADDRINUSE)
-		fprintf(stderr, "%s: --control: %s is in use by another process\n", c->prog,
+		app_log_raw(APP_LOG_ERR, "%s: --control: %s is in use by another process", c->prog,
 			c->path);
 	else if (ret == -EEXIST)
-		fprintf(stderr, "%s: --control: %s exists and is not a socket (a file, "
-				"directory or symlink): left as it is\n", c->prog, c->path);
+		app_log_raw(APP_LOG_ERR, "%s: --control: %s exists and is not a socket (a file, "
+				"directory or symlink): left as it is", c->prog, c->path);
 	else if (ret == -EACCES)
-		fprintf(stderr, "%s: --control: %s is a socket of another user: left as it is\n",
+		app_log_raw(APP_LOG_ERR,
+		            "%s: --control: %s is a socket of another user: left as it is",
 			c->prog, c->path);
 	else if (ret < 0)
-		fprintf(stderr, "%s: --control: cannot listen on %s: %s\n", c->prog, c->path,
+		app_log_raw(APP_LOG_ERR, "%s: --control: cannot listen on %s: %s", c->prog, c->path,
 			strerror(-ret));
 	return ret;
 }
@@ -147,10 +149,10 @@ app_ctlsrv_stop(const char *prog)
 	if (srv != NULL && lcx_ctl_stats(srv, &st) == 0 &&
 	    (st.refused_peer | st.refused_full | st.evicted | st.idle_closed |
 	     st.overflow_closed) != 0)
-		fprintf(stderr,
+		app_log_raw(APP_LOG_WARNING,
 			"%s: control socket: %" PRIu64 " clients served; refused %" PRIu64
 			" not allowed, %" PRIu64 " over the limit; closed %" PRIu64
-			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies\n",
+			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies",
 			prog, st.accepted, st.refused_peer, st.refused_full, st.evicted,
 			st.idle_closed, st.overflow_closed);
 	lcx_ctl_destroy(srv);

@@ -7,6 +7,7 @@
 #include <rte_mempool.h>
 #include <rte_pci.h>
 
+#include "applog.h"
 #include "ealdev.h"
 #include "jout.h"
 
@@ -81,7 +82,7 @@ app_devs_check(const struct app_devs *d, const char *prog)
 	for (unsigned int i = 0; i < d->n; i++) {
 		if (has_port(d->name[i]))
 			continue;
-		fprintf(stderr, "%s: %s %s gave no port (%s)\n", prog, d->opt[i], d->name[i],
+		app_log_raw(APP_LOG_ERR, "%s: %s %s gave no port (%s)", prog, d->opt[i], d->name[i],
 			strcmp(d->opt[i], "-a") == 0
 				? "no such device, or not bound to a DPDK driver such as vfio-pci; "
 				  "see dpdk-devbind.py --status"
@@ -143,7 +144,7 @@ warn_one(struct rte_mempool *mp, void *arg)
 	unsigned int in_use = rte_mempool_in_use_count(mp);
 
 	if (in_use != 0)
-		fprintf(stderr, "%s: pool %s: %u of %u mbufs not back at exit\n", w->prog,
+		app_log_raw(APP_LOG_ERR, "%s: pool %s: %u of %u mbufs not back at exit", w->prog,
 			mp->name, in_use, mp->size);
 	w->in_use += in_use;
 }

@@ -519,7 +519,8 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (app_parse_duration(optarg, &timeout_ns) < 0 || timeout_ns == 0)
-				die(EXIT_USAGE, "--timeout=%s: a duration > 0 (5, 500ms, 2s)", optarg);
+				die(EXIT_USAGE, "--timeout=%s: a duration > 0 (5, 500ms, 2s)",
+				    optarg);
 			break;
 		case 'h':
 			usage(stdout);

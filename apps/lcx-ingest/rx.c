@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "app.h"
 #include "jout.h"
 
@@ -180,14 +181,15 @@ ingest_rx_create(struct ingest_app *a, unsigned int id, int lcore)
 	rx->id = id;
 	ret = lcx_context_acquire(&cc, &rx->ctx);
 	if (ret < 0) {
-		fprintf(stderr, "lcx-ingest: cannot start context %s: %s\n", name, strerror(-ret));
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: cannot start context %s: %s", name, strerror(-ret));
 		free(rx);
 		return ret;
 	}
 	a->rx[a->nb_rx++] = rx;
 	ret = lcx_context_enter(rx->ctx, rx_engine_init, rx);
 	if (ret < 0)
-		fprintf(stderr, "lcx-ingest: flow table of %u flows: %s\n", a->o.max_flows,
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: flow table of %u flows: %s", a->o.max_flows,
 			strerror(-ret));
 	return ret;
 }
@@ -345,7 +347,8 @@ ingest_app_flows_jobj(struct ingest_app *a, unsigned int n)
 
 		ingest_flow_key_str(&fl[i].key, key, sizeof(key));
 		o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f}", "flow", key,
-			      "packets", app_jout_u64(fl[i].pkts), "bytes", app_jout_u64(fl[i].bytes),
+			      "packets", app_jout_u64(fl[i].pkts),
+			      "bytes", app_jout_u64(fl[i].bytes),
 			      "rate_pps", app_jout_u64(rate[i].pps),
 			      "rate_bps", app_jout_u64(rate[i].bps),
 			      "age_s", app_jout_round((double)(now[i] - fl[i].first_ns) / 1e9, 3),

@@ -15,6 +15,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "app.h"
 #include "ealdev.h"
 #include "jout.h"
@@ -56,7 +57,8 @@ stats_json(const struct ingest_app *a, const struct ingest_totals *now, uint64_t
 		      "schema", "lcx-ingest.stats", "schema_version", INGEST_SCHEMA_VERSION,
 		      "t_s", app_jout_round((double)(ns - a->start_ns) / 1e9, 6),
 		      "dt_s", app_jout_round(dt, 6),
-		      "rx_total", app_jout_u64(now->rx_total), "rx_bytes", app_jout_u64(now->rx_bytes),
+		      "rx_total", app_jout_u64(now->rx_total),
+		      "rx_bytes", app_jout_u64(now->rx_bytes),
 		      "accepted", app_jout_u64(now->accepted),
 		      "filtered", app_jout_u64(now->filtered),
 		      "malformed", app_jout_u64(now->malformed),
@@ -82,7 +84,8 @@ stats_json(const struct ingest_app *a, const struct ingest_totals *now, uint64_t
 		o = NULL;
 	}
 	if (app_jout_dump(o, stdout, 1) < 0)
-		fprintf(stderr, "lcx-ingest: --stats-json: cannot write the line (out of memory)\n");
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: --stats-json: cannot write the line (out of memory)");
 	fflush(stdout);
 }
 
@@ -256,13 +259,13 @@ ingest_summary_json(struct ingest_app *a, struct app_out *o, const struct ingest
 			"mbuf_pools", app_pools_jobj(NULL));
 	ret = app_jout_dump(sum, o->f, 1);
 	if (ret < 0) {
-		fprintf(stderr, "lcx-ingest: --json: cannot make the summary (%s)\n",
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: --json: cannot make the summary (%s)",
 			ret == -ENOMEM ? "out of memory" : "write error");
 		app_out_abort(o);
 		return -EIO;
 	}
 	if (app_out_commit(o, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: --json: cannot write %s", err);
 		return -EIO;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "pmd.h"
 
 #define LINKS_PERIOD_NS 100000000ull /* the link watch: every 100 ms */
@@ -159,7 +160,8 @@ links_check(bool quiet)
 		if (pp->link_known && up == pp->link_up)
 			continue;
 		if (!quiet || !up)
-			fprintf(stderr, "%s: port %u (%s): link %s\n", pmd_prog, pp->ethdev_id, pp->name,
+			app_log_raw(APP_LOG_NOTICE,
+			            "%s: port %u (%s): link %s", pmd_prog, pp->ethdev_id, pp->name,
 				up ? "up" : "down");
 		pp->link_known = true;
 		__atomic_store_n(&pp->link_up, up, __ATOMIC_RELAXED);

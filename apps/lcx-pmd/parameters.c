@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "appmetrics.h"
 #include "hard.h"
 #include "args.h"
@@ -50,13 +51,14 @@ usage_error(const char *fmt, ...)
 void
 pmd_die(int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", pmd_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Through lcx.pmd once the EAL is up (app_log_init()), stderr before. */
+	app_log_raw(APP_LOG_ERR, "%s: %s", pmd_prog, msg);
 	app_pidfile_remove(&pmd.pidfile); /* a no-op when none was made */
 	exit(code);
 }

@@ -15,6 +15,7 @@
 
 #include <rte_telemetry.h>
 
+#include "applog.h"
 #include "appmetrics.h"
 #include "jout.h"
 #include "ealdev.h"
@@ -244,19 +245,21 @@ live_port_jobj(const struct pmd_snap *a, const struct pmd_snap *b, uint16_t i)
 	const struct pmd_snap *z = &pmd.start;
 	double s = secs(a, b);
 
+#define Z(field) (b->port[i].st.field - z->port[i].st.field)
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:o}",
 			 "port", (json_int_t)pmd.ports[i].ethdev_id,
-			 "rx_packets", app_jout_u64(b->port[i].st.rx_packets - z->port[i].st.rx_packets),
-			 "tx_packets", app_jout_u64(b->port[i].st.tx_packets - z->port[i].st.tx_packets),
-			 "rx_bytes", app_jout_u64(b->port[i].st.rx_bytes - z->port[i].st.rx_bytes),
-			 "tx_bytes", app_jout_u64(b->port[i].st.tx_bytes - z->port[i].st.tx_bytes),
-			 "rx_missed", app_jout_u64(b->port[i].st.rx_missed - z->port[i].st.rx_missed),
-			 "rx_nombuf", app_jout_u64(b->port[i].st.rx_nombuf - z->port[i].st.rx_nombuf),
+			 "rx_packets", app_jout_u64(Z(rx_packets)),
+			 "tx_packets", app_jout_u64(Z(tx_packets)),
+			 "rx_bytes", app_jout_u64(Z(rx_bytes)),
+			 "tx_bytes", app_jout_u64(Z(tx_bytes)),
+			 "rx_missed", app_jout_u64(Z(rx_missed)),
+			 "rx_nombuf", app_jout_u64(Z(rx_nombuf)),
 			 "tx_dropped", app_jout_u64(tx_dropped(z, b, i)),
 			 "rx_pps", app_jout_round(rate(D(rx_packets), s), 1),
 			 "tx_pps", app_jout_round(rate(D(tx_packets), s), 1),
 			 "rx_bps", jbps(D(rx_bytes), s, rx_bytes_known(b, i)),
 			 "tx_bps", jbps(D(tx_bytes), s, tx_bytes_known(b, i)));
+#undef Z
 }
 
 static json_t *
@@ -270,7 +273,8 @@ live_ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l
 			 "busy_ns", app_jout_u64(y->busy_ns - z->busy_ns),
 			 "idle_ns", app_jout_u64(y->idle_ns - z->idle_ns),
 			 "parked_ns", app_jout_u64(y->parked_ns - z->parked_ns),
-			 "busy_pct", app_jout_round(c.busy, 2), "idle_pct", app_jout_round(c.idle, 2),
+			 "busy_pct", app_jout_round(c.busy, 2),
+			 "idle_pct", app_jout_round(c.idle, 2),
 			 "parked_pct", app_jout_round(c.parked, 2));
 }
 
@@ -305,7 +309,7 @@ pmd_print_live_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 		      "cpu_cores", app_jout_round(s > 0 ? (b->cpu_s - a->cpu_s) / s : 0, 4),
 		      "ports", ports, "contexts", ctxs);
 	if (app_jout_dump(o, f, 1) < 0)
-		fprintf(stderr, "%s: --stats-json: cannot write the line (out of memory)\n",
+		app_log_raw(APP_LOG_ERR, "%s: --stats-json: cannot write the line (out of memory)",
 			pmd_prog);
 	fflush(f);
 }
@@ -390,7 +394,8 @@ port_jobj(const struct pmd_snap *a, const struct pmd_snap *b, uint16_t i, double
 			 "port", (json_int_t)pmd.ports[i].ethdev_id, "name", pmd.ports[i].name,
 			 "mac", mac, "rx_packets", app_jout_u64(D(rx_packets)),
 			 "tx_packets", app_jout_u64(D(tx_packets)),
-			 "rx_bytes", app_jout_u64(D(rx_bytes)), "tx_bytes", app_jout_u64(D(tx_bytes)),
+			 "rx_bytes", app_jout_u64(D(rx_bytes)),
+			 "tx_bytes", app_jout_u64(D(tx_bytes)),
 			 "rx_missed", app_jout_u64(D(rx_missed)),
 			 "rx_nombuf", app_jout_u64(D(rx_nombuf)),
 			 "rx_errors", app_jout_u64(D(rx_errors)),
@@ -535,12 +540,13 @@ pmd_json_write(const struct pmd_snap *end)
 	if (pmd.json_path == NULL)
 		return 0;
 	if (app_jout_dump(pmd_summary_jobj(&pmd.start, end, true), json_out.f, 1) < 0) {
-		fprintf(stderr, "%s: --json: cannot make the summary (out of memory)\n", pmd_prog);
+		app_log_raw(APP_LOG_ERR,
+		            "%s: --json: cannot make the summary (out of memory)", pmd_prog);
 		app_out_abort(&json_out);
 		return -1;
 	}
 	if (app_out_commit(&json_out, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: --json: cannot write %s\n", pmd_prog, err);
+		app_log_raw(APP_LOG_ERR, "%s: --json: cannot write %s", pmd_prog, err);
 		return -1;
 	}
 	return 0;

@@ -567,8 +567,9 @@ main(int argc, char **argv)
 		json_us(jo, "at_least_late_max_us", na > 0, na ? (double)a[na - 1] : 0);
 		json_object_set_new(jo, "at_least_early",
 				    json_integer(app_jout_u64(at_least_early)));
-		json_object_set_new(jo, "cpu_cores",
-				    json_real(app_jout_round(wall > 0 ? (cpu1 - cpu0) / wall : 0, 4)));
+		double cores = wall > 0 ? (cpu1 - cpu0) / wall : 0;
+
+		json_object_set_new(jo, "cpu_cores", json_real(app_jout_round(cores, 4)));
 		json_object_set_new(jo, "reacts_per_s",
 				    json_integer(wall > 0 ? llround((double)reacts / wall) : 0));
 		json_us(jo, "park_overshoot_avg_us", true, (double)os_avg_max);

@@ -264,6 +264,46 @@ def case_stats_json(tmp):
           "datagrams sent and the summary")
 
 
+def case_log_levels(tmp):
+    """Messages go through rte_log as lcx.ingest: --log-level=lcx.ingest:warning hides
+    the notices (the metrics address, "stopped by") and keeps the final table (output,
+    not a message); the default shows them; a command-line error is on stderr
+    whatever the level."""
+    exe = os.environ["LCX_INGEST"]
+    port = PORT0 + 30
+
+    def one(level):
+        # Not eal(): its --log-level=lcx.*:notice would be another setting of the type.
+        lv = [f"--log-level=lcx.ingest:{level}"] if level else []
+        tag = os.environ.get("LCX_TEST_TAG", "")
+        p = subprocess.Popen([exe, "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+                              "--file-prefix=lcxing-log_levels" + tag, *lv, "--",
+                              f"--listen=127.0.0.1:{port}",
+                              f"--metrics=127.0.0.1:{MPORT + 1}", "--stats-period=0",
+                              "--duration=20"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        p.send_signal(__import__("signal").SIGINT)
+        out, err = p.communicate(timeout=20)
+        if p.returncode != 0:
+            fail(f"{level}: exit {p.returncode}: {err}")
+        return err
+
+    err = one(None)
+    if "metrics: http://" not in err or "stopped by Interrupt" not in err:
+        fail("default level: notices missing:\n" + err)
+    err = one("warning")
+    if "metrics: http://" in err or "stopped by" in err:
+        fail("lcx.ingest:warning: notices shown:\n" + err)
+    if "rx_total 0 = accepted 0" not in err:
+        fail("lcx.ingest:warning: the final table is gone:\n" + err)
+    r = subprocess.run([exe, "--log-level=lcx.ingest:emerg", "--", "--burst=0"],
+                       capture_output=True, text=True)
+    if r.returncode != 2 or "--burst" not in r.stderr:
+        fail(f"a command-line error: exit {r.returncode} {r.stderr!r}")
+    print("log_levels: lcx.ingest's level filters its messages, not the figures")
+
+
 def main():
     return run_case(globals(), __doc__, "lcxo-")
 

@@ -589,6 +589,27 @@ def case_live_figures():
           (size, min(idle), max(parked)))
 
 
+def case_log_levels():
+    """Messages go through rte_log as lcx.pmd: --log-level=lcx.pmd:warning hides the
+    start notice and keeps an error; the default shows both; a command-line error
+    (before the EAL) is on stderr whatever the level."""
+    base = eal(CASE, "net_null0", "net_null1")
+    rc, out, err = run(base + ["--", "--duration=0.2"])
+    check("forwarding on 2 ports" in err, "default: no start notice:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:warning", "--", "--duration=0.2"])
+    check("forwarding on" not in err, "lcx.pmd:warning: the notice is shown:\n" + err)
+    check("stopped by duration" in out, "the final table is output, not a message:\n" + out)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:warning", "--", "--portlist=7"],
+                       check_rc=2)
+    check("--portlist: port 7 does not exist (2 ports: 0, 1)" in err,
+          "an error at warning level:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:emerg", "--", "--portlist=7"], check_rc=2)
+    check("--portlist" not in err, "lcx.pmd:emerg: the error is shown:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:emerg", "--", "--burst=0"], check_rc=2)
+    check("--burst" in err, "a command-line error is not on stderr:\n" + err)
+    print("log_levels: lcx.pmd's level filters its messages")
+
+
 def case_mp_alloc():
     # auto packs the pool (IOVA is VA without hugepages); native is DPDK's layout;
     # both forward on a net_ring loop with exact counts.

@@ -212,9 +212,11 @@ def case_stats_json(tmp):
     reader = statsjson.read_timed(p.stdout, timed)
     try:
         for _ in range(100):
-            if os.path.exists(sock):
+            if os.path.exists(sock) or p.poll() is not None:
                 break
             time.sleep(0.1)
+        if p.poll() is not None:
+            fail(f"lcx-ingest ended at start: exit {p.returncode}: {p.stderr.read()[-2000:]}")
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for i in range(n_good):  # about 1.2 s
             s.sendto(struct.pack(">I", i) + b"s" * (payload - 4), ("127.0.0.1", port))

@@ -53,7 +53,10 @@ def trial(tmp, extra, name):
 
 
 def exact_account(j):
-    tx, rx, lat = j["tx"], j["rx"], j["latency_ns"]
+    check(j["schema"] == "lcx-bench" and j["schema_version"] == 2, "schema")
+    check(len(j["trials"]) == 1, "run: %d trials, not 1" % len(j["trials"]))
+    t = j["trials"][0]
+    tx, rx, lat = t["tx"], t["rx"], t["latency_ns"]
     port = j["ports"]["tx"]
     # The device's own counters: what it took is what lcx-bench says it offered,
     # and what came back on its rx is what lcx-bench counted (signed + unsigned).
@@ -80,11 +83,12 @@ def run_ring_exact(tmp):
                              "--throttle=100", "--frame-size=64"], "exact")
     exact_account(j)
     # The schedule: exactly rate x duration packets (the pacer is exact to one packet).
-    check(abs(j["tx"]["intended"] - rate * dur) <= 1, "intended %d, not %d" %
-          (j["tx"]["intended"], rate * dur))
-    check(j["tx"]["offered"] == j["tx"]["intended"], "offered != intended")
-    check(not j["generator_limited"], "generator-limited at 50 kpps")
-    check(j["schema_version"] == 1 and j["stopped_by"] == "duration", "schema/stopped_by")
+    t = j["trials"][0]
+    check(abs(t["tx"]["intended"] - rate * dur) <= 1, "intended %d, not %d" %
+          (t["tx"]["intended"], rate * dur))
+    check(t["tx"]["offered"] == t["tx"]["intended"], "offered != intended")
+    check(not t["generator_limited"], "generator-limited at 50 kpps")
+    check(j["stopped_by"] == "duration", "stopped_by %r" % j["stopped_by"])
     # The wall clock: the trial plus the drain, not much more.
     check(dur + 0.3 <= wall < dur + 0.3 + 10, "wall %.2f s" % wall)
     check(p.stdout.count(" s  intended ") >= 1, "no live line")
@@ -94,6 +98,8 @@ def run_ring_imix(tmp):
     j, p, wall = trial(tmp, ["--rate=20kpps", "--duration=1", "--drain=0.2", "--throttle=100",
                              "--frame-size=imix"], "imix")
     exact_account(j)
+    check(abs(j["trials"][0]["mean_frame_bytes"] - j["config"]["mean_frame_bytes"]) < 1e-9,
+          "trial mean frame")
     check(abs(j["config"]["mean_frame_bytes"] - (64 * 7 + 594 * 4 + 1518) / 12) < 1e-3,
           "imix mean")
 
@@ -115,7 +121,9 @@ def run_sigint(tmp):
     check(j["stopped_by"] == "SIGINT", "stopped_by %r" % j["stopped_by"])
     exact_account(j)
     # Stopped after ~2.5 s of 30: the figures so far, not the whole schedule.
-    check(0 < j["tx"]["offered"] < 20000 * 10, "offered %d" % j["tx"]["offered"])
+    t = j["trials"][0]
+    check(0 < t["tx"]["offered"] < 20000 * 10, "offered %d" % t["tx"]["offered"])
+    check(t["stopped_by"] == "SIGINT", "trial stopped_by %r" % t["stopped_by"])
 
 
 def stop_mid_run(p, ready_word, after, pause):
@@ -148,9 +156,10 @@ def run_ring_preempt(tmp):
     with open(out) as f:
         j = json.load(f)
     exact_account(j)
-    check(j["tx"]["intended"] == 40000 and j["tx"]["offered"] == 40000,
-          "intended %d offered %d, not 40000" % (j["tx"]["intended"], j["tx"]["offered"]))
-    check(j["tx"]["late_max_ns"] >= 150e6, "the stop does not show in late_max_ns")
+    tx = j["trials"][0]["tx"]
+    check(tx["intended"] == 40000 and tx["offered"] == 40000,
+          "intended %d offered %d, not 40000" % (tx["intended"], tx["offered"]))
+    check(tx["late_max_ns"] >= 150e6, "the stop does not show in late_max_ns")
 
 
 def pcap_count(path):

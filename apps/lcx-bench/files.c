@@ -34,8 +34,13 @@ bench_csv_open(const char *dir, char *err, size_t errlen)
 {
 	DIR *d;
 	struct dirent *e;
+	struct stat st;
 	int fd2;
 
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "is a symbolic link: not followed");
+		return -1;
+	}
 	if (mkdir(dir, 0777) == 0) {
 		csv_created = true;
 	} else if (errno != EEXIST) {

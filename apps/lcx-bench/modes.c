@@ -361,10 +361,12 @@ bench_on_stats(struct app_ctl *c)
 	if (dt <= 0)
 		return;
 	printf("%6.1f s  intended %.0f pps  offered %.0f pps  received %.0f pps  missing %" PRIu64
-	       "  latency p50 %.1f us p99 %.1f us\n",
+	       " (%.3g%%)  latency p50 %.1f us p99 %.1f us  [trial %d, %s, %.0f pps]\n",
 	       (double)(t - b.cur_start_ns) / 1e9, (double)(st.intended - b.last_intended) / dt,
 	       (double)(st.offered - b.last_offered) / dt,
-	       (double)(rs.received - b.last_received) / dt, rs.missing, us(rs.p50), us(rs.p99));
+	       (double)(rs.received - b.last_received) / dt, rs.missing,
+	       st.offered > 0 ? 100.0 * (double)rs.missing / (double)st.offered : 0.0, us(rs.p50),
+	       us(rs.p99), cur, bench_purpose_name(b.cur_purpose), b.cur_rate_pps);
 	fflush(stdout);
 	b.last_t = t;
 	b.last_intended = st.intended;

@@ -337,6 +337,17 @@ def trial_checks(j):
         check(pool["in_use"] == 0, "mbufs not back: %r" % pool)
 
 
+def skip_if_generator_limited(s):
+    """A search that stopped because this generator could not offer a load (a busy
+    machine: the sender preempted at a trial's end beyond 0.1 % of it) did not test what
+    the test is about: say so and skip (77) rather than pass or fail."""
+    if s["generator_limited"]:
+        print("SKIP: the generator could not offer %.1f pps twice (machine busy: %s); the "
+              "accounts of the trials run were checked" % (s["generator_limit_pps"],
+                                                          os.getloadavg()))
+        sys.exit(77)
+
+
 def check_goal(j, g, search, width):
     """A goal's bounds: set by the trials named, at the loads named, with the losses."""
     trials = j["trials"]
@@ -364,13 +375,14 @@ def search_model(tmp):
     # PDR (loss 10 %) found within the goal width; every trial's loss is the model's.
     width, final = 0.01, 0.5
     j, p = mode_run(tmp, "search", [
-        "--max-load=100kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
-        "--duration=%g" % final, "--initial-duration=0.1", "--drain=0.05",
+        "--max-load=50kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
+        "--duration=%g" % final, "--initial-duration=0.2", "--drain=0.05",
         "--loss-ratio=0,0.1", "--goal-width=%g" % width, "--throttle=50", "--stats-period=0",
         "--csv=" + os.path.join(tmp, "csv"), "search"])
     check(j["mode"] == "search" and j["stopped_by"] == "done", "mode/stopped_by")
     trial_checks(j)
     s = j["search"]
+    skip_if_generator_limited(s)
     used = [t["index"] for t in j["trials"] if t["purpose"] == "search" and
             not t["generator_limited"]]
     check(s["trials_used"] == len(used), "trials_used %d, %d search trials not limited" %
@@ -418,6 +430,31 @@ def csv_matches(j, d):
           "files in the csv directory: %r" % os.listdir(d))
 
 
+def search_generator_limited(tmp):
+    # 100 % of net_ring's 10 Gb/s at 64 bytes (14.88 Mpps) is beyond this generator: the
+    # trial at the max load is generator-limited, run again, limited again: the search
+    # stops there and says so; neither trial is given to the search as the device's loss.
+    j, p = mode_run(tmp, "glim", ["--max-load=100%", "--duration=0.1", "--drain=0.05",
+                                  "--stats-period=0", "search"])
+    s = j["search"]
+    trials = j["trials"]
+    print([(t["rate_pps"], t["tx"]["intended"], t["tx"]["offered"], t["generator_limited"])
+           for t in trials])
+    check(len(trials) == 2 and all(t["generator_limited"] for t in trials),
+          "not two generator-limited trials")
+    check(all(abs(t["rate_pps"] - 10e9 / (84 * 8)) < 1e-3 for t in trials), "max load")
+    # the generator's shortfall, seen against the schedule (intended), not the device
+    check(all(t["tx"]["offered"] < t["tx"]["intended"] * 0.999 or t["tx"]["refused"] > 0
+              for t in trials), "limited without a shortfall")
+    check(s["generator_limited"] and s["generator_limit_pps"] == trials[0]["rate_pps"] and
+          s["trials_used"] == 0, "search %r" % s)
+    g = s["goals"][0]
+    check(g["result"] == "irregular" and g["lower_bound_pps"] is None and
+          g["upper_bound_pps"] is None and g["upper_bound_trials"] == [], "goal %r" % g)
+    check("GENERATOR-LIMITED" in p.stdout and "generator-limited again" in p.stderr,
+          "not said")
+
+
 def rfc2544_two_sizes(tmp):
     j, p = mode_run(tmp, "rfc2544", [
         "--max-load=100kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
@@ -428,6 +465,8 @@ def rfc2544_two_sizes(tmp):
     trial_checks(j)
     sizes = j["rfc2544"]["frame_sizes"]
     check([z["frame_size"] for z in sizes] == [64, 128], "frame sizes %r" % sizes)
+    for z in sizes:
+        skip_if_generator_limited(z["throughput_search"])
     trials = j["trials"]
     seen = set()
     for z in sizes:
@@ -561,7 +600,7 @@ def control_stats_stop(tmp):
     # 0.5 s apart at 20 kpps: the schedule's count between the two (with the wake slack)
     d = tb["intended"] - ta["intended"]
     dt = tb["elapsed_s"] - ta["elapsed_s"]
-    check(abs(d - 20000 * dt) <= 20000 * 0.01 + 64, "intended grew %d in %.3f s" % (d, dt))
+    check(abs(d - 20000 * dt) <= 20000 * 0.03 + 64, "intended grew %d in %.3f s" % (d, dt))
     r = ask({"cmd": "stop"})
     check(r == {"ok": True, "stopping": True}, "stop reply %r" % r)
     so, se = p.communicate(timeout=30)

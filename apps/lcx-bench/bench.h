@@ -191,7 +191,7 @@ struct bench_rfc2544_size {
 	struct bench_frame_loss_point loss[10];
 	bool have_b2b;
 	uint64_t b2b_frames;	   /**< longest burst with no loss */
-	unsigned int b2b_trials[64];
+	unsigned int b2b_trials[128]; /**< bisection (at most 27) + --b2b-trials (50) */
 	unsigned int nb_b2b_trials;
 	bool b2b_generator_limited;
 	const char *skipped;	   /**< why a step did not run, or NULL */
@@ -206,7 +206,7 @@ struct bench_calibration {
 	bool top_rate_reached; /**< calibrate: the link's rate was offered without a limit */
 	double floor_rate_pps;
 	unsigned int floor_trial; /**< calibrate: the trial */
-	unsigned int top_trials[64];
+	unsigned int top_trials[128]; /**< at most 128 top-rate trials */
 	unsigned int nb_top_trials;
 };
 

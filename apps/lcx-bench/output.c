@@ -618,7 +618,7 @@ search_text(FILE *f, const struct bench_search_out *s, const char *indent)
 			fprintf(f, "  conditional throughput %.1f pps", r->conditional_throughput);
 		fputc('\n', f);
 	}
-	fprintf(f, "%s%u trials%s%s\n", indent, s->nb_trials,
+	fprintf(f, "%s%u trials given to the search%s%s\n", indent, s->nb_trials,
 		s->exhausted ? ", --max-trials reached" : "",
 		s->stopped ? ", stopped before the end" : "");
 	if (s->generator_limited)

@@ -46,6 +46,21 @@ static struct lcx_context *registry;
 /* Under full load, rounds of polling in one iteration. */
 #define LCX__FULL_ROUNDS 4
 
+/*
+ * The CPUs the process could run on when it started, read before main() (so
+ * before rte_eal_init() pins the main thread to its main lcore). A thread
+ * context with no CPU of its own runs on these: created from a pinned thread,
+ * it would otherwise inherit that one CPU and share it with its creator.
+ */
+static cpu_set_t start_cpus;
+static bool start_cpus_ok;
+
+static void __attribute__((constructor))
+start_cpus_read(void)
+{
+	start_cpus_ok = sched_getaffinity(0, sizeof(start_cpus), &start_cpus) == 0;
+}
+
 static long
 futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
@@ -840,6 +855,8 @@ context_create(const struct lcx_context_conf *conf, struct lcx_context **out)
 			CPU_ZERO(&set);
 			CPU_SET(ctx->cpu, &set);
 			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		} else if (start_cpus_ok) {
+			pthread_attr_setaffinity_np(&attr, sizeof(start_cpus), &start_cpus);
 		}
 		atomic_store(&ctx->running, true);
 		ret = -pthread_create(&ctx->thread, &attr, thread_main, ctx);

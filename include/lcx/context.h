@@ -59,7 +59,12 @@ struct lcx_context;
 
 /** How a context gets its thread. */
 enum lcx_launch {
-	LCX_LAUNCH_THREAD = 0, /**< a pthread, pinned to conf.cpu when it is >= 0 */
+	/**
+	 * a pthread, pinned to conf.cpu when it is >= 0; with -1, free to run on
+	 * any CPU the process could use when it started (not only the creating
+	 * thread's: the EAL pins its main thread to the main lcore's CPU)
+	 */
+	LCX_LAUNCH_THREAD = 0,
 	LCX_LAUNCH_LCORE,      /**< rte_eal_remote_launch() on conf.lcore_id */
 	LCX_LAUNCH_NONE,       /**< the caller runs lcx_context_run() or _run_once() */
 };
@@ -69,7 +74,7 @@ struct lcx_context_conf {
 	const char *name;            /**< unique name; acquire returns the live one */
 	uint64_t throttle_ns;        /**< react period; 0 busy polls */
 	enum lcx_launch launch;      /**< thread model */
-	int cpu;                     /**< LCX_LAUNCH_THREAD: CPU to pin to, -1 none */
+	int cpu;                     /**< LCX_LAUNCH_THREAD: CPU to pin to, -1: any CPU of the process at its start */
 	unsigned int lcore_id;       /**< LCX_LAUNCH_LCORE: the worker lcore */
 	int socket_id;               /**< NUMA node for its memory; -1: of the cpu/lcore */
 	const struct lcx_clock *clock; /**< NULL: the TSC */

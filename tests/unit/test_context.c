@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -330,6 +331,45 @@ test_enter_and_stop(void **state)
 }
 
 /*
+ * A thread context with cpu -1 may run on every CPU the process had at its
+ * start, not only on its creator's: created from a thread pinned to one CPU
+ * (as the EAL pins its main thread), it used to inherit that CPU and share it.
+ */
+static int
+affinity_fn(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	return sched_getaffinity(0, sizeof(cpu_set_t), arg);
+}
+
+static void
+test_thread_cpus_of_process(void **state)
+{
+	cpu_set_t all, one, seen, mine;
+	struct lcx_context *ctx;
+	int first = -1;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (CPU_COUNT(&all) < 2)
+		skip(); /* one CPU: nothing to tell apart */
+	for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+		if (CPU_ISSET(c, &all))
+			first = c;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(mine), &mine), 0);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
+	ctx = make_ctx("cpus", LCX_LAUNCH_THREAD, NULL, MS);
+	CPU_ZERO(&seen);
+	assert_int_equal(lcx_context_enter(ctx, affinity_fn, &seen), 0);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(mine), &mine), 0);
+	lcx_context_release(ctx);
+	assert_int_equal(CPU_COUNT(&seen), CPU_COUNT(&all));
+	assert_true(CPU_EQUAL(&seen, &all));
+}
+
+/*
  * Idle back-off. A context with nothing to do reacts once per throttle for
  * LCX_IDLE_REACTS reacts, then parks with no fixed end (it has no pollers).
  */
@@ -531,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_idle_poller_full_park),
 		cmocka_unit_test(test_cross_thread_unpark),
 		cmocka_unit_test(test_enter_and_stop),
+		cmocka_unit_test(test_thread_cpus_of_process),
 		cmocka_unit_test(test_idle_backoff_no_pollers),
 		cmocka_unit_test(test_idle_backoff_bounded_with_poller),
 		cmocka_unit_test(test_idle_backoff_periodic_timer),

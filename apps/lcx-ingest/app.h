@@ -15,6 +15,7 @@
  * socket, the stats line, the duration timer and the signals.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,6 +120,11 @@ struct ingest_app {
 };
 
 /* options.c */
+
+/** The long options (getopt_long()'s table): also the keys of --config. */
+extern const struct option ingest_long_opts[];
+/** The options that may repeat (NULL-ended). */
+extern const char *const ingest_repeatable_opts[];
 
 /** The --help text. */
 void ingest_usage(FILE *f, const char *prog);

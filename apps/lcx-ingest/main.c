@@ -18,16 +18,23 @@
 #include <string.h>
 
 #include "app.h"
+#include "config.h"
 #include "ealargs.h"
 #include "outfile.h"
 
 static struct ingest_app app;
 static struct app_out json_out = { .dirfd = -1 };
 
-/* The command line: --help and --version, the options after "--", --json checked. */
+/* The command line: --config expanded, --help and --version, the options after "--",
+ * --json checked. cfg: the expanded command line the options point into. */
 static int
-command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
+command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
+	     struct app_argv *opts)
 {
+	const struct app_config_conf cc = {
+		.prog = "lcx-ingest", .opts = ingest_long_opts,
+		.repeatable = ingest_repeatable_opts,
+	};
 	char err[512];
 
 	/* "lcx-ingest --help" and "--version" without "--" work too. */
@@ -35,7 +42,9 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
 		app_print_version(stdout, "lcx-ingest");
 		return 0;
 	}
-	if (app_args_split(argc, argv, NULL, eal, opts) < 0)
+	if (app_config_expand(argc, argv, &cc, cfg) < 0)
+		return 2;
+	if (app_args_split(cfg->n, cfg->v, NULL, eal, opts) < 0)
 		return 1;
 	if (opts->n == 1 && app_has_arg(eal->n, eal->v, "--help")) {
 		ingest_usage(stdout, "lcx-ingest");
@@ -121,8 +130,8 @@ run(void)
 int
 main(int argc, char **argv)
 {
-	struct app_argv eal = { 0 }, opts = { 0 };
-	int status = command_line(argc, argv, &eal, &opts);
+	struct app_argv cfg = { 0 }, eal = { 0 }, opts = { 0 };
+	int status = command_line(argc, argv, &cfg, &eal, &opts);
 	double secs;
 
 	if (status >= 0)
@@ -143,5 +152,6 @@ main(int argc, char **argv)
 out_args:
 	app_argv_free(&eal);
 	app_argv_free(&opts);
+	app_argv_free(&cfg);
 	return status;
 }

@@ -499,6 +499,24 @@ take_config(int argc, char **argv, const char *prog, const char **path, struct a
 	return ret < 0 ? -ENOMEM : 0;
 }
 
+const struct option *
+app_config_value_opts(const char *const *names)
+{
+	struct option *t;
+	unsigned int n = 0;
+
+	while (names[n] != NULL)
+		n++;
+	t = calloc(n + 1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < n; i++) {
+		t[i].name = names[i] + strspn(names[i], "-");
+		t[i].has_arg = required_argument;
+	}
+	return t;
+}
+
 int
 app_config_expand(int argc, char **argv, const struct app_config_conf *conf,
 		  struct app_argv *out)

@@ -75,6 +75,13 @@ int app_config_expand(int argc, char **argv, const struct app_config_conf *conf,
 		      struct app_argv *out);
 
 /**
+ * A getopt_long() table for a program without one (lcx-bench): every name
+ * ("--rate", ...; the dashes are skipped) takes a value. The table is made once
+ * and kept to exit. @return the table, or NULL (no memory).
+ */
+const struct option *app_config_value_opts(const char *const *names);
+
+/**
  * Where an option value came from, for the message of a bad value: "FILE:LINE"
  * of the file line that gave "--name=val" (the first, if several did), else
  * NULL (the command line). Main thread.

@@ -46,6 +46,7 @@
 #include "args.h"
 #include "counter.h"
 #include "ctlctx.h"
+#include "config.h"
 #include "ealargs.h"
 #include "ealdev.h"
 #include "lathist.h"
@@ -201,6 +202,7 @@ usage(FILE *f)
 "  --stats-period=DUR    the live line's period (default 1 s; 0: none)\n"
 "  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
 "                        must not exist ('-': stdout)\n"
+"  --config=FILE         options from FILE, \"key = value\" a line (doc/ingest.md)\n"
 "  --help, -h            this text\n"
 "  --version             the version\n"
 "\n"
@@ -627,7 +629,13 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 		app_print_version(stdout, prog);
 		exit(0);
 	}
-	if (app_args_split(argc, argv, is_app_option, eal, app) < 0)
+	/* --config=FILE (apps/common/config.h); the lead re-places this hook. */
+	static struct app_argv cfg;
+	const struct app_config_conf cc = { .prog = prog, .opts = app_config_value_opts(app_opts),
+					    .is_app_option = is_app_option };
+	if (cc.opts == NULL || app_config_expand(argc, argv, &cc, &cfg) < 0)
+		exit(EXIT_USAGE);
+	if (app_args_split(cfg.n, cfg.v, is_app_option, eal, app) < 0)
 		die(1, "out of memory");
 	parse_args(app->n, app->v);
 	app_devs_parse(eal->n, eal->v, devs);

@@ -20,6 +20,7 @@
 #include "appmetrics.h"
 #include "hard.h"
 #include "args.h"
+#include "config.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "pmd.h"
@@ -39,7 +40,12 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* A value from a --config line: say which (optarg is the value at hand). */
+	const char *where = app_config_where(NULL, optarg);
+
 	fprintf(stderr, "%s: ", pmd_prog);
+	if (where != NULL)
+		fprintf(stderr, "%s: ", where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -156,6 +162,9 @@ pmd_usage(FILE *f)
 "                         made after the drop); doc/security.md\n"
 "  --group=GROUP          the group to drop to (default: USER's)\n"
 "  --pidfile=FILE         our pid, created new (a stale one replaced), removed at exit\n"
+"  --config=FILE          read options from FILE: one long option a line, without\n"
+"                         \"--\": \"key = value\" or \"key\" (a flag); \"eal = ...\" for EAL\n"
+"                         arguments; # comments; the command line wins (doc/pmd.md)\n"
 "  -h, --help             this text\n"
 "  --version              the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -285,7 +294,8 @@ enum {
 	OPT_METRICS, OPT_USER, OPT_GROUP, OPT_PIDFILE,
 };
 
-static const struct option long_opts[] = {
+/* The long options; also the keys of --config (apps/common/config.h). */
+const struct option pmd_long_opts[] = {
 	{ "forward-mode", required_argument, NULL, OPT_MODE },
 	{ "nb-cores", required_argument, NULL, OPT_NB_CORES },
 	{ "rxq", required_argument, NULL, OPT_RXQ },
@@ -321,6 +331,9 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The options that may be given more than once (also as --config keys). */
+const char *const pmd_repeatable_opts[] = { "eth-peer", NULL };
+
 bool
 pmd_is_app_option(const char *arg)
 {
@@ -328,7 +341,7 @@ pmd_is_app_option(const char *arg)
 		return true;
 	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
 		return false;
-	for (const struct option *o = long_opts; o->name != NULL; o++) {
+	for (const struct option *o = pmd_long_opts; o->name != NULL; o++) {
 		size_t n = strlen(o->name);
 
 		if (strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '='))
@@ -358,7 +371,7 @@ pmd_parse_args(int argc, char **argv)
 	opterr = 0;
 	int li = -1;
 
-	while ((c = getopt_long(argc, argv, ":h", long_opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", pmd_long_opts, &li)) != -1) {
 		switch (c) {
 		case 'h':
 			pmd_usage(stdout);
@@ -447,8 +460,8 @@ pmd_parse_args(int argc, char **argv)
 		case OPT_CONTROL_MORE: {
 			const char *why = NULL;
 
-			if (app_ctlsrv_option(long_opts[li].name, optarg, &why) < 0)
-				usage_error("--%s: '%s': %s", long_opts[li].name, optarg, why);
+			if (app_ctlsrv_option(pmd_long_opts[li].name, optarg, &why) < 0)
+				usage_error("--%s: '%s': %s", pmd_long_opts[li].name, optarg, why);
 			break;
 		}
 		case OPT_TX_FIRST:
@@ -481,8 +494,8 @@ pmd_parse_args(int argc, char **argv)
 		case OPT_GROUP: {
 			const char *why = NULL;
 
-			if (app_user_option(long_opts[li].name, optarg, &pmd.user, &why) != 0)
-				usage_error("--%s: '%s': %s", long_opts[li].name, optarg,
+			if (app_user_option(pmd_long_opts[li].name, optarg, &pmd.user, &why) != 0)
+				usage_error("--%s: '%s': %s", pmd_long_opts[li].name, optarg,
 					    why != NULL ? why : "bad value");
 			break;
 		}
@@ -497,6 +510,7 @@ pmd_parse_args(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	optarg = NULL; /* the checks below are of no one value: no FILE:LINE for them */
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if ((pmd.tx_rate_pps != 0 || pmd.tx_count != 0) && pmd.engine->gen == NULL)

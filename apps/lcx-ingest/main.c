@@ -57,6 +57,8 @@ command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
 		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
 		return 1;
 	}
+	if (ingest_notify_init() < 0)
+		return 2;
 	if (app.o.pidfile != NULL && app_pidfile_create(&app.pidfile, app.o.pidfile,
 							"lcx-ingest") < 0) {
 		app_out_abort(&json_out);
@@ -123,7 +125,10 @@ run(void)
 		fprintf(stderr, "lcx-ingest: control set-up failed: %s\n", strerror(-ret));
 		return 1;
 	}
+	/* systemd (Type=notify): ready now, not before; the stop is said at once. */
+	ingest_notify_ready(&app);
 	app_ctl_run(&app.ctl);
+	ingest_notify_stopping(&app);
 	return 0;
 }
 

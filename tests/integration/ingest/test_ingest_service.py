@@ -468,6 +468,23 @@ def case_unit(tmp):
     rc, out = verify(bad)
     if "WatchdogSecs" not in out:
         fail(f"a misspelt key not reported: {rc} {out}")
+    # ExecStartPre moves a previous capture aside: run it as systemd would (its $$ and
+    # %% unescaped; systemd would substitute a lone $VAR), on a test copy of the path.
+    pre = re.search(r"^ExecStartPre=/bin/sh -c '(.*)'$", unit, re.M)
+    if pre is None or "/var/lib/lcx/ingest.pcapng" not in pre.group(1):
+        fail("no ExecStartPre moving /var/lib/lcx/ingest.pcapng aside")
+    if re.search(r"(?<!\$)\$(?!\$)", pre.group(1).replace("$$", "")):
+        fail(f"a lone $ in ExecStartPre: systemd would substitute it: {pre.group(1)}")
+    cap = os.path.join(tmp, "ingest.pcapng")
+    script = pre.group(1).replace("$$", "$").replace("%%", "%").replace(
+        "/var/lib/lcx/ingest.pcapng", cap)
+    with open(cap, "w") as f:
+        f.write("previous run")
+    subprocess.run(["/bin/sh", "-c", script], check=True)
+    moved = [f for f in os.listdir(tmp) if f.startswith("ingest.pcapng.")]
+    if os.path.exists(cap) or len(moved) != 1:
+        fail(f"ExecStartPre did not move the capture aside: {os.listdir(tmp)}")
+    subprocess.run(["/bin/sh", "-c", script], check=True)  # nothing there: nothing done
     with open("/proc/1/comm") as f:
         pid1 = f.read().strip()
     print(f"unit: systemd-analyze verify clean; PID 1 is {pid1!r}"

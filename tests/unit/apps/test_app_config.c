@@ -347,6 +347,22 @@ test_split_words(void **state)
 	app_argv_free(&a);
 }
 
+/* lcx-bench's table: names with dashes, every one taking a value. */
+static void
+test_value_opts(void **state)
+{
+	static const char *const names[] = { "--rate", "--duration", NULL };
+	const struct option *t = app_config_value_opts(names);
+
+	(void)state;
+	assert_non_null(t);
+	assert_string_equal(t[0].name, "rate");
+	assert_int_equal(t[0].has_arg, required_argument);
+	assert_string_equal(t[1].name, "duration");
+	assert_null(t[2].name);
+	free((void *)t);
+}
+
 int
 main(void)
 {
@@ -356,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_root_modes),
 		cmocka_unit_test(test_split_words),
+		cmocka_unit_test(test_value_opts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,12 +322,15 @@ cfg_free(struct cfg *c)
 	app_argv_free(&c->eal);
 }
 
-static int
-bad_line(const char *prog, const char *path, unsigned int line, const char *fmt, const char *a,
-	 const char *b)
+static int __attribute__((format(printf, 4, 5)))
+bad_line(const char *prog, const char *path, unsigned int line, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "%s: %s:%u: ", prog, path, line);
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	return -EINVAL;
 }
@@ -362,41 +366,39 @@ parse_line(const struct app_config_conf *conf, const char *path, unsigned int li
 			end--;
 		*end = '\0';
 	} else if (*s != '\0') {
-		return bad_line(prog, path, line, "expected 'key = value' or 'key', not '%s%s'",
-				key, "");
+		return bad_line(prog, path, line, "expected 'key = value' or 'key', not '%s'",
+				key);
 	}
 	key[klen] = '\0';
 	if (klen == 0)
-		return bad_line(prog, path, line, "a value without a key%s%s", "", "");
+		return bad_line(prog, path, line, "a value without a key");
 	if (strncmp(key, "--", 2) == 0)
-		return bad_line(prog, path, line, "keys are written without \"--\": '%s'%s",
-				key + 2, "");
+		return bad_line(prog, path, line, "keys are written without \"--\": '%s'",
+				key + 2);
 	if (strcmp(key, "config") == 0)
-		return bad_line(prog, path, line, "config in a configuration file: one file only%s%s",
-				"", "");
+		return bad_line(prog, path, line, "config in a configuration file: one file only");
 	if (strcmp(key, "help") == 0 || strcmp(key, "version") == 0)
-		return bad_line(prog, path, line, "%s is no setting (a command line option)%s",
-				key, "");
+		return bad_line(prog, path, line, "%s is no setting (a command line option)",
+				key);
 	if (strcmp(key, "eal") == 0) {
 		const char *why = "";
 		int ret;
 
 		if (val == NULL || *val == '\0')
-			return bad_line(prog, path, line, "eal needs a value: eal = EAL ARGUMENTS%s%s",
-					"", "");
+			return bad_line(prog, path, line, "eal needs a value: eal = EAL ARGUMENTS");
 		if (c->eal.n == 0)
 			c->eal_line = line;
 		ret = app_config_split_words(val, &c->eal, &why);
 		if (ret == -ENOMEM)
 			return ret;
 		if (ret < 0)
-			return bad_line(prog, path, line, "eal: %s%s", why, "");
+			return bad_line(prog, path, line, "eal: %s", why);
 		return 0;
 	}
 	o = find_key(conf->opts, key);
 	if (o == NULL)
-		return bad_line(prog, path, line, "unknown key '%s'%s (the long options of --help, "
-				"without \"--\")", key, "");
+		return bad_line(prog, path, line, "unknown key '%s' (the long options of --help, "
+				"without \"--\")", key);
 	if (o->has_arg == no_argument && val != NULL)
 		return bad_line(prog, path, line, "%s is a flag: write '%s' alone, without a value",
 				key, key);
@@ -404,20 +406,16 @@ parse_line(const struct app_config_conf *conf, const char *path, unsigned int li
 		return bad_line(prog, path, line, "%s needs a value: %s = VALUE", key, key);
 	if (!in_list(conf->repeatable, key))
 		for (unsigned int i = 0; i < c->n; i++)
-			if (strcmp(c->l[i].key, key) == 0) {
-				char first[16];
-
-				snprintf(first, sizeof(first), "%u", c->l[i].line);
-				return bad_line(prog, path, line, "%s given twice (first on line %s)",
-						key, first);
-			}
+			if (strcmp(c->l[i].key, key) == 0)
+				return bad_line(prog, path, line, "%s given twice (first on line %u)", key,
+						c->l[i].line);
 	l = realloc(c->l, (c->n + 1) * sizeof(*l));
 	if (l == NULL)
 		return -ENOMEM;
 	c->l = l;
 	l = &c->l[c->n];
 	if (klen >= sizeof(l->key))
-		return bad_line(prog, path, line, "unknown key '%s'%s", key, "");
+		return bad_line(prog, path, line, "unknown key '%s'", key);
 	snprintf(l->key, sizeof(l->key), "%s", key);
 	l->line = line;
 	if (val != NULL && asprintf(&l->arg, "--%s=%s", key, val) < 0)
@@ -442,16 +440,12 @@ parse_text(const struct app_config_conf *conf, const char *path, char *text, siz
 		int ret;
 
 		line++;
-		if (n > APP_CONFIG_LINE_MAX) {
-			char max[16];
-
-			snprintf(max, sizeof(max), "%u", (unsigned int)APP_CONFIG_LINE_MAX);
-			return bad_line(conf->prog, path, line, "a line longer than %s bytes%s", max,
-					"");
-		}
+		if (n > APP_CONFIG_LINE_MAX)
+			return bad_line(conf->prog, path, line, "a line longer than %u bytes",
+					(unsigned int)APP_CONFIG_LINE_MAX);
 		why = line_bytes_why(p, n);
 		if (why != NULL)
-			return bad_line(conf->prog, path, line, "%s%s", why, "");
+			return bad_line(conf->prog, path, line, "%s", why);
 		p[n] = '\0';
 		ret = parse_line(conf, path, line, p, c);
 		if (ret < 0)

@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import struct
 import subprocess
 import sys
@@ -27,8 +26,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ingest_run import (BASE_PORT, EXE, check_balanced, count_all, ctl_request, eal,  # noqa: E402
-                             fail, need_readers, run, run_case, skip, summary)
+from test_ingest_run import (BASE_PORT, EXE, check_balanced, count_all,  # noqa: E402
+                             ctl_request, eal, fail, need_readers, run, run_case, skip,
+                             summary)
 
 # UDP ports of these cases: BASE_PORT + 2950..2969 (test_ingest_ops.py: + 2800..2900).
 PORT0 = BASE_PORT + 2950

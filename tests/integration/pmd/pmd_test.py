@@ -353,8 +353,9 @@ def case_config():
             os.unlink(outp)
         j, out, err = run_json(["--config=" + conf, "--"] + extra)
         got = pcap_read(outp)
-        check(len(got) == n and j["ports"][0]["tx_packets"] == n,
-              "%d packets written (%d said), expected %d" % (len(got), j["ports"][0]["tx_packets"], n))
+        said = j["ports"][0]["tx_packets"]
+        check(len(got) == n and said == n,
+              "%d packets written (%d said), expected %d" % (len(got), said, n))
         dsts = {g[30:34] for g in got}
         check(dsts == {bytes([198, 18, 0, 2 + i]) for i in range(7)},
               "destinations %s" % sorted(d.hex() for d in dsts))

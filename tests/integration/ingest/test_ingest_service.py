@@ -138,9 +138,10 @@ def finish(p, err, sig=signal.SIGTERM):
     return text
 
 
-def send_paced(port, pps, secs, payload=64):
+def send_paced(port, pps, secs, payload=64, first=0):
     """Datagrams of payload bytes to 127.0.0.1:port at pps for secs, on absolute
-    deadlines; returns (count, first send time, last send time)."""
+    deadlines, numbered from first (4 bytes, big-endian, at the start of the payload);
+    returns (count, first send time, last send time)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     n, t0 = 0, time.monotonic()
     end = t0 + secs
@@ -150,7 +151,7 @@ def send_paced(port, pps, secs, payload=64):
             break
         due = int((now - t0) * pps) + 1
         while n < due:
-            s.sendto(struct.pack(">I", n) + b"s" * (payload - 4), ("127.0.0.1", port))
+            s.sendto(struct.pack(">I", first + n) + b"s" * (payload - 4), ("127.0.0.1", port))
             n += 1
         time.sleep(0.005)
     t1 = time.monotonic()
@@ -320,9 +321,18 @@ def case_watchdog_stall(tmp):
           f"{after[0] - t_resume:.3f} s after it ran again")
 
 
-def reload_run(tmp, case, port, rotate):
-    """A capture run; after 20 datagrams rotate(cap, pid) renames the file and sends
-    SIGHUP; 10 more; then the notifications and the files are checked."""
+def seqs_of(path):
+    """The sequence numbers (the first 4 payload bytes) of a capture's frames, read by tshark."""
+    r = subprocess.run(["tshark", "-r", path, "-T", "fields", "-e", "udp.payload"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True)
+    return [int(x[:8], 16) for x in r.stdout.split()]
+
+
+def reload_run(tmp, case, port, rotate, across=False):
+    """A capture run; after some datagrams rotate(cap, pid) renames the file and sends
+    SIGHUP, then more. across: one sender at 1000 pps from 0.5 s before the rotation to 1 s
+    after it (frames arrive while the file is renamed and reopened); else 20 before, 10
+    after. The notifications, the files and every sequence number are checked."""
     need_readers()
     cap = os.path.join(tmp, "ingest.pcapng")
     pidfile = os.path.join(tmp, "ingest.pid")
@@ -347,9 +357,15 @@ def reload_run(tmp, case, port, rotate):
         fail(f"rx_total did not reach {n}")
 
     try:
-        t_ready, _ = nt.wait("READY", "1", secs=20)
-        a, _, _ = send_paced(port, 400, 0.05)
-        settle(a)
+        nt.wait("READY", "1", secs=20)
+        if across:
+            res = []
+            th = threading.Thread(target=lambda: res.append(send_paced(port, 1000, 1.5)))
+            th.start()
+            time.sleep(0.5)
+        else:
+            a, _, _ = send_paced(port, 400, 0.05)
+            settle(a)
         t_rot = time.monotonic()
         rotate(cap, pidfile)
         t_rel, v = nt.wait("RELOADING", "1", after=t_rot)
@@ -361,9 +377,14 @@ def reload_run(tmp, case, port, rotate):
         # READY=1 came once the writer had reopened: the new file was there.
         if nt.ready_checks[-1] is not True:
             fail("READY=1 after SIGHUP before the new file was made")
-        b, _, _ = send_paced(port, 400, 0.025)
-        settle(a + b)
-        text = finish(p, err)
+        if across:
+            th.join()
+            sent = res[0][0]
+        else:
+            b, _, _ = send_paced(port, 400, 0.025, first=a)
+            sent = a + b
+        settle(sent)
+        finish(p, err)
     finally:
         if p.poll() is None:
             p.kill()
@@ -373,19 +394,24 @@ def reload_run(tmp, case, port, rotate):
     j = summary(js)
     check_balanced(j["totals"])
     files = sorted(f for f in os.listdir(tmp) if f.startswith("ingest.pcapng"))
+    if files != ["ingest.pcapng", "ingest.pcapng.1"]:
+        fail(f"files {files}")
     got = {f: count_all(os.path.join(tmp, f)) for f in files}
-    if got != {"ingest.pcapng": b, "ingest.pcapng.1": a} or \
-            j["totals"]["sink"]["written"] != a + b:
-        fail(f"files {got}, written {j['totals']['sink']['written']}; sent {a} then {b}")
-    print(f"{case}: {got} = sent {a} + {b}; RELOADING=1 then READY=1 "
-          f"{(t_ready2 - t_rel) * 1000:.0f} ms later, the new file made")
-    return text
+    old, new = seqs_of(cap + ".1"), seqs_of(cap)
+    # In order, none missing, none twice: the renamed file has the first ones.
+    if old + new != list(range(sent)) or not old or not new or \
+            j["totals"]["sink"]["written"] != sent or j["totals"]["rx_total"] != sent:
+        fail(f"files {got} (sequence {old[:3]}..{old[-3:]} | {new[:3]}..{new[-3:]}), "
+             f"written {j['totals']['sink']['written']}; sent {sent}")
+    print(f"{case}: {got}: sequence 0..{len(old) - 1} then {len(old)}..{sent - 1}, every "
+          f"one of the {sent} sent; RELOADING=1, READY=1 {(t_ready2 - t_rel) * 1000:.0f} ms "
+          "later, the new file made")
 
 
 def case_reload(tmp):
     """SIGHUP after a rename (what logrotate does): RELOADING=1 with MONOTONIC_USEC=, then
-    READY=1 only once the new file is made; the frames before are in the renamed file,
-    the ones after in the new one (tshark, capinfos, tcpdump), none lost."""
+    READY=1 only once the new file is made; the 20 frames before are in the renamed file,
+    the 10 after in the new one, in order (tshark, capinfos, tcpdump), none lost."""
     def rotate(cap, pidfile):
         os.rename(cap, cap + ".1")
         with open(pidfile) as f:
@@ -396,9 +422,10 @@ def case_reload(tmp):
 def case_logrotate(tmp):
     """The installed snippet (dist/lcx-ingest.logrotate), its paths pointed at the test's
     files: logrotate -f renames the capture and its postrotate sends SIGHUP through the
-    pid file; lcx-ingest opens the name again: the frames sent before are in the rotated
-    file, the ones after in the new one (read back by tshark, capinfos, tcpdump), the
-    sum is what was sent. logrotate -d reports nothing wrong in the snippet as built."""
+    pid file while the test sends 1000 pps; lcx-ingest opens the name again: the rotated
+    file holds sequence numbers 0..k-1, the new one k..N-1, every one sent (tshark;
+    counts agreed by capinfos and tcpdump). logrotate -d reports nothing wrong in the
+    snippet as built."""
     lr = shutil.which("logrotate") or ("/usr/sbin/logrotate"
                                        if os.path.exists("/usr/sbin/logrotate") else None)
     if lr is None:
@@ -421,7 +448,7 @@ def case_logrotate(tmp):
         if r.returncode != 0:
             fail(f"logrotate: exit {r.returncode}: {r.stdout} {r.stderr}")
     os.chmod(tmp, 0o755)  # logrotate refuses a parent directory writable by others
-    reload_run(tmp, "svc-logrotate", PORT0 + 3, rotate)
+    reload_run(tmp, "svc-logrotate", PORT0 + 3, rotate, across=True)
     r = run([lr, "-d", "-s", state, os.environ["LOGROTATE_SNIPPET"]])
     if r.returncode != 0 or "error" in r.stderr.lower():
         fail(f"logrotate -d on the snippet: exit {r.returncode}: {r.stderr}")

@@ -125,6 +125,9 @@ struct ingest_app {
 extern const struct option ingest_long_opts[];
 /** The options that may repeat (NULL-ended). */
 extern const char *const ingest_repeatable_opts[];
+/** Whether arg ("--name" or "--name=...") is one of ours: with --config, a command line
+ *  without "--" is the program's when its first argument is. */
+bool ingest_is_option(const char *arg);
 
 /** The --help text. */
 void ingest_usage(FILE *f, const char *prog);

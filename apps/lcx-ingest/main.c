@@ -33,7 +33,7 @@ command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
 {
 	const struct app_config_conf cc = {
 		.prog = "lcx-ingest", .opts = ingest_long_opts,
-		.repeatable = ingest_repeatable_opts,
+		.repeatable = ingest_repeatable_opts, .is_app_option = ingest_is_option,
 	};
 	char err[512];
 

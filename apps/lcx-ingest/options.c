@@ -177,6 +177,20 @@ const struct option ingest_long_opts[] = {
 /* The options that may be given more than once (also as --config keys). */
 const char *const ingest_repeatable_opts[] = { "listen", "port", NULL };
 
+bool
+ingest_is_option(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return false;
+	for (const struct option *o = ingest_long_opts; o->name != NULL; o++) {
+		size_t n = strlen(o->name);
+
+		if (strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '='))
+			return true;
+	}
+	return false;
+}
+
 static int
 parse_uint(const char *s, uint64_t max, uint64_t *out)
 {

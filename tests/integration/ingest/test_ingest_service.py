@@ -495,6 +495,17 @@ def case_unit(tmp):
     rc, out = verify(bad)
     if "WatchdogSecs" not in out:
         fail(f"a misspelt key not reported: {rc} {out}")
+    # DPDK opens devices (/dev/vfio, /dev/uio*, /dev/net/tun): no device ACL may be
+    # implied (ProtectClock= did, before systemd 253). The exposure figure is said.
+    r = subprocess.run(["systemd-analyze", "security", "--offline=yes", good],
+                       capture_output=True, text=True, timeout=60)
+    dev = [ln for ln in r.stdout.splitlines() if "DeviceAllow=" in ln]
+    level = re.search(r"Overall exposure level for \S+: ([\d.]+ \w+)", r.stdout)
+    if r.returncode == 0 and (not dev or "has no device ACL" not in dev[0]):
+        fail(f"a device ACL in the unit: {dev}")
+    if "ProtectClock=yes" in unit or "PrivateDevices=yes" in unit:
+        fail("ProtectClock= or PrivateDevices= closes the devices DPDK opens")
+    exposure = level.group(1) if level else "not known (systemd-analyze security failed)"
     # ExecStartPre moves a previous capture aside: run it as systemd would (its $$ and
     # %% unescaped; systemd would substitute a lone $VAR), on a test copy of the path.
     pre = re.search(r"^ExecStartPre=/bin/sh -c '(.*)'$", unit, re.M)
@@ -514,7 +525,8 @@ def case_unit(tmp):
     subprocess.run(["/bin/sh", "-c", script], check=True)  # nothing there: nothing done
     with open("/proc/1/comm") as f:
         pid1 = f.read().strip()
-    print(f"unit: systemd-analyze verify clean; PID 1 is {pid1!r}"
+    print(f"unit: systemd-analyze verify clean, security exposure {exposure}; "
+          f"PID 1 is {pid1!r}"
           f"{'' if pid1 == 'systemd' else ', not systemd: the unit was not started'}")
 
 

@@ -455,17 +455,24 @@ parse_text(const struct app_config_conf *conf, const char *path, char *text, siz
 	return 0;
 }
 
-/* Find --config: its value and the command line without it. */
+/* Find --config and --print-config: the file's name, the flag, the command line without
+ * them. */
 static int
-take_config(int argc, char **argv, const char *prog, const char **path, struct app_argv *rest)
+take_config(int argc, char **argv, const char *prog, const char **path, bool *print,
+	    struct app_argv *rest)
 {
 	int ret = 0;
 
 	*path = NULL;
+	*print = false;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *p = NULL;
 
+		if (i > 0 && strcmp(a, "--print-config") == 0) {
+			*print = true;
+			continue;
+		}
 		if (i > 0 && strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "%s: --config needs a file name\n", prog);
@@ -520,14 +527,15 @@ app_config_expand(int argc, char **argv, const struct app_config_conf *conf,
 	const char *path;
 	char *text = NULL;
 	size_t size = 0;
+	bool print;
 	int ret;
 
-	ret = take_config(argc, argv, conf->prog, &path, &rest);
+	ret = take_config(argc, argv, conf->prog, &path, &print, &rest);
 	if (ret < 0)
 		goto out;
 	if (path == NULL) {
-		for (int i = 0; i < argc && ret == 0; i++)
-			ret = app_argv_add(out, argv[i]);
+		for (int i = 0; i < rest.n && ret == 0; i++)
+			ret = app_argv_add(out, rest.v[i]);
 		goto out;
 	}
 	ret = read_file(conf->prog, path, &text, &size);
@@ -568,6 +576,8 @@ app_config_expand(int argc, char **argv, const struct app_config_conf *conf,
 	if (ret < 0)
 		ret = -ENOMEM;
 out:
+	if (ret == 0 && print)
+		ret = 1;
 	if (ret == -ENOMEM)
 		fprintf(stderr, "%s: out of memory\n", conf->prog);
 	free(text);
@@ -576,4 +586,82 @@ out:
 	app_argv_free(&cl_eal);
 	app_argv_free(&cl_app);
 	return ret;
+}
+
+/* A word for the eal line: bare when it has nothing the splitter would take, else in
+ * double quotes with \ and " escaped. */
+static void
+print_word(FILE *f, const char *w)
+{
+	if (*w != '\0' && strpbrk(w, " \t'\"\\") == NULL) {
+		fputs(w, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *w != '\0'; w++) {
+		if (*w == '"' || *w == '\\')
+			fputc('\\', f);
+		fputc(*w, f);
+	}
+	fputc('"', f);
+}
+
+int
+app_config_print(const struct app_config_conf *conf, const struct app_argv *args, FILE *f)
+{
+	struct app_argv eal = { 0 }, app = { 0 };
+
+	if (app_args_split(args->n, args->v, conf->is_app_option, &eal, &app) < 0)
+		return -ENOMEM;
+	fprintf(f, "# %s: the options given, from --config and the command line (the\n"
+		   "# defaults are not shown); a file for %s --config=FILE\n",
+		conf->prog, conf->prog);
+	if (eal.n > 1) {
+		fputs("eal =", f);
+		for (int i = 1; i < eal.n; i++) {
+			fputc(' ', f);
+			print_word(f, eal.v[i]);
+		}
+		fputc('\n', f);
+	}
+	for (int i = 1; i < app.n; i++) {
+		const char *a = app.v[i], *eq = strchr(a, '='), *val = NULL;
+		const struct option *o = NULL;
+		char name[64];
+		size_t n;
+
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			fprintf(f, "# on the command line only: %s\n", a);
+			continue;
+		}
+		n = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+		if (n < sizeof(name)) {
+			memcpy(name, a + 2, n);
+			name[n] = '\0';
+			o = find_key(conf->opts, name);
+		}
+		if (o == NULL) {
+			fprintf(f, "# not an option of %s: %s\n", conf->prog, a);
+			continue;
+		}
+		if (eq != NULL)
+			val = eq + 1;
+		else if (o->has_arg == required_argument && i + 1 < app.n)
+			val = app.v[++i];
+		if (val == NULL) {
+			fprintf(f, "%s\n", name);
+			continue;
+		}
+		/* The file trims the blanks around a value and cannot hold a newline. */
+		if (*val == '\0' || strchr(" \t", val[0]) != NULL ||
+		    strchr(" \t", val[strlen(val) - 1]) != NULL || strchr(val, '\n') != NULL) {
+			fprintf(f, "# cannot be written in a file (blanks around it, a newline): "
+				   "--%s=...\n", name);
+			continue;
+		}
+		fprintf(f, "%s = %s\n", name, val);
+	}
+	app_argv_free(&eal);
+	app_argv_free(&app);
+	return fflush(f) == 0 ? 0 : -EIO;
 }

@@ -37,6 +37,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ealargs.h"
 
@@ -68,11 +69,22 @@ struct app_config_conf {
  * @param conf the program's keys.
  * @param out the expanded command line (app_argv_free() it at exit: the
  *        program's options point into it).
- * @return 0; -EINVAL (a bad file, --config twice or without a name); -EACCES
+ * @return 0; 1 (the same, and --print-config was given); -EINVAL (a bad file,
+ *         --config twice or without a name); -EACCES
  *         (root and an unsafe file); -errno of open() or read(); -ENOMEM.
  */
 int app_config_expand(int argc, char **argv, const struct app_config_conf *conf,
 		      struct app_argv *out);
+
+/**
+ * --print-config: write args (app_config_expand()'s out) in the file's grammar: an
+ * eal line (words quoted so that the file splits them back), then one line per
+ * option; what a file cannot hold (a positional argument such as lcx-bench's MODE,
+ * a value with blanks around it) as a comment. Read back with --config, it gives the
+ * same options. The defaults the program applies are not shown.
+ * @return 0, -ENOMEM or -EIO.
+ */
+int app_config_print(const struct app_config_conf *conf, const struct app_argv *args, FILE *f);
 
 /**
  * A getopt_long() table for a program without one (lcx-bench): every name

@@ -203,6 +203,7 @@ usage(FILE *f)
 "  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
 "                        must not exist ('-': stdout)\n"
 "  --config=FILE         options from FILE, \"key = value\" a line (doc/ingest.md)\n"
+"  --print-config        print the options given in the file's grammar and exit\n"
 "  --help, -h            this text\n"
 "  --version             the version\n"
 "\n"
@@ -633,8 +634,9 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 	static struct app_argv cfg;
 	const struct app_config_conf cc = { .prog = prog, .opts = app_config_value_opts(app_opts),
 					    .is_app_option = is_app_option };
-	if (cc.opts == NULL || app_config_expand(argc, argv, &cc, &cfg) < 0)
-		exit(EXIT_USAGE);
+	int r = cc.opts != NULL ? app_config_expand(argc, argv, &cc, &cfg) : -ENOMEM;
+	if (r != 0)
+		exit(r < 0 ? EXIT_USAGE : app_config_print(&cc, &cfg, stdout) < 0); /* --print-config */
 	if (app_args_split(cfg.n, cfg.v, is_app_option, eal, app) < 0)
 		die(1, "out of memory");
 	parse_args(app->n, app->v);

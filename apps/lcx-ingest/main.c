@@ -42,7 +42,9 @@ command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
 		app_print_version(stdout, "lcx-ingest");
 		return 0;
 	}
-	if (app_config_expand(argc, argv, &cc, cfg) < 0)
+	int print = app_config_expand(argc, argv, &cc, cfg);
+
+	if (print < 0)
 		return 2;
 	if (app_args_split(cfg->n, cfg->v, NULL, eal, opts) < 0)
 		return 1;
@@ -52,6 +54,9 @@ command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
 	}
 	if (ingest_opts_parse(opts->n, opts->v, &app.o) < 0)
 		return 2;
+	/* --print-config: the options checked, printed in the file's grammar; no run. */
+	if (print == 1)
+		return app_config_print(&cc, cfg, stdout) < 0 ? 1 : 0;
 	/* --json: checked now, before anything runs; written whole at the end. */
 	if (app.o.json != NULL && app_out_open(&json_out, app.o.json, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);

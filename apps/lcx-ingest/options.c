@@ -85,6 +85,8 @@ ingest_usage(FILE *f, const char *prog)
 "                       \"--\": \"key = value\" or \"key\" (a flag); \"eal = ...\" for EAL\n"
 "                       arguments; # comments. The command line wins over the\n"
 "                       file (doc/ingest.md \"Running as a service\")\n"
+"  --print-config       print the options given (file and command line) in the\n"
+"                       file's grammar, once checked, and exit\n"
 "  --control=PATH       unix socket, line-delimited JSON: {\"cmd\":\"help\"},\n"
 "                       {\"cmd\":\"stats\"}, {\"cmd\":\"flows\",\"n\":10},\n"
 "                       {\"cmd\":\"rotate\"}, {\"cmd\":\"stop\"} (doc/control.md)\n"

@@ -165,6 +165,8 @@ pmd_usage(FILE *f)
 "  --config=FILE          read options from FILE: one long option a line, without\n"
 "                         \"--\": \"key = value\" or \"key\" (a flag); \"eal = ...\" for EAL\n"
 "                         arguments; # comments; the command line wins (doc/pmd.md)\n"
+"  --print-config         print the options given (file and command line) in the\n"
+"                         file's grammar, once checked, and exit\n"
 "  -h, --help             this text\n"
 "  --version              the program's, lcx's and DPDK's versions\n"
 "\n"

@@ -535,7 +535,7 @@ def case_config(tmp):
     file's listen, ports, duration and json take effect (the filtered count is what the
     test sent to the other port); the command line's --ports replaces the file's; a bad
     value is refused with FILE:LINE and exit 2; run as root, a file others may write is
-    refused."""
+    refused; --print-config prints the merged options and runs nothing."""
     port = PORT0 + 4
     js = os.path.join(tmp, "cfg.json")
     conf = os.path.join(tmp, "ingest.conf")
@@ -594,6 +594,20 @@ def case_config(tmp):
     if t["accepted"] != 32 or t["filtered"] != 0 or "--ports on the command line replaces" \
             not in err:
         fail(f"--ports on the command line: {t}")
+    # --print-config: the merged options, checked, in the file's grammar; nothing runs; the
+    # printed file read back prints the same.
+    r = run([EXE, f"--config={conf}", "--print-config", "--", f"--ports={port}-{port + 1}"])
+    if r.returncode != 0 or f"ports = {port}-{port + 1}\n" not in r.stdout or \
+            f"listen = 127.0.0.1:{port}\n" not in r.stdout or "\nquiet\n" not in r.stdout or \
+            os.path.exists(ctl):
+        fail(f"--print-config: exit {r.returncode}: {r.stdout}")
+    printed = os.path.join(tmp, "printed.conf")
+    with open(printed, "w") as f:
+        f.write(r.stdout)
+    os.chmod(printed, 0o600)
+    r2 = run([EXE, f"--config={printed}", "--print-config"])
+    if r2.returncode != 0 or r2.stdout != r.stdout:
+        fail(f"--print-config of the printed file: {r2.stdout}")
     # A bad value: FILE:LINE.
     write(base + "throttle = 5 ms\n")
     r = run([EXE, f"--config={conf}"])

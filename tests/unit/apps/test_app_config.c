@@ -348,6 +348,41 @@ test_split_words(void **state)
 	app_argv_free(&a);
 }
 
+/* --print-config: asked for by 1; the printed file, read back, gives the same options. */
+static void
+test_print(void **state)
+{
+	static const char text[] = "listen = a:1\nlisten = b:2\nthrottle = 2ms\n"
+				   "eal = --no-huge \"--vdev=x,a b\" 'q\"\\' --log-level=lcx.*:notice\n";
+	char arg[160], parg[180], ppath[160], msg[1024];
+	struct app_argv out, back;
+	FILE *f;
+
+	(void)state;
+	write_file(text, sizeof(text) - 1, 0600);
+	snprintf(arg, sizeof(arg), "--config=%s", path);
+	assert_int_equal(expand(&out, msg, sizeof(msg), 5, arg, "--print-config", "--",
+				"--quiet", "--capture=c d"), 1);
+	snprintf(ppath, sizeof(ppath), "%s/printed.conf", dir);
+	f = fopen(ppath, "w");
+	assert_non_null(f);
+	assert_int_equal(app_config_print(&conf, &out, f), 0);
+	fclose(f);
+	chmod(ppath, 0600);
+	snprintf(parg, sizeof(parg), "--config=%s", ppath);
+	assert_int_equal(expand(&back, msg, sizeof(msg), 1, parg), 0);
+	assert_int_equal(back.n, out.n);
+	for (int i = 1; i < out.n; i++)
+		assert_string_equal(back.v[i], out.v[i]);
+	app_argv_free(&back);
+	app_argv_free(&out);
+	/* Without --config: the command line as a file. */
+	assert_int_equal(expand(&out, msg, sizeof(msg), 4, "-l", "0", "--", "--print-config"), 1);
+	assert_int_equal(out.n, 4);
+	assert_string_equal(out.v[3], "--");
+	app_argv_free(&out);
+}
+
 /* lcx-bench's table: names with dashes, every one taking a value. */
 static void
 test_value_opts(void **state)
@@ -374,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_root_modes),
 		cmocka_unit_test(test_split_words),
 		cmocka_unit_test(test_value_opts),
+		cmocka_unit_test(test_print),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -383,6 +383,51 @@ test_print(void **state)
 	app_argv_free(&out);
 }
 
+/* Random files (fixed seed) from the grammar's own tokens and now and then any byte:
+ * accepted, or refused with "t: FILE:LINE: "; never a crash (run under ASan too). */
+static void
+test_random_files(void **state)
+{
+	static const char *const tok[] = {
+		"listen", "throttle", "quiet", "capture", "eal", "help", "config", " = ", "=",
+		" ", "\t", "\n", "\n", "\n", "# ", "'", "\"", "\\", "a b", "1ms", ":", "--",
+		"\r", "\x01", "\x80", "\xc3\xa9", "\xed\xa0\x80",
+	};
+	const size_t nb_tok = sizeof(tok) / sizeof(tok[0]);
+	char arg[160], msg[2048], want[200];
+	unsigned int seed = 12345, accepted = 0;
+	struct app_argv out;
+
+	(void)state;
+	snprintf(arg, sizeof(arg), "--config=%s", path);
+	snprintf(want, sizeof(want), "t: %s:", path);
+	for (unsigned int round = 0; round < 3000; round++) {
+		char text[600];
+		size_t n = 0, len = (size_t)(rand_r(&seed) % (round % 2 ? 500 : 40));
+		int ret;
+
+		while (n < len) {
+			const char *t = tok[(size_t)rand_r(&seed) % nb_tok];
+			size_t l = strlen(t);
+
+			if (rand_r(&seed) % 50 == 0) {
+				text[n++] = (char)(rand_r(&seed) & 0xff);
+				continue;
+			}
+			memcpy(text + n, t, l);
+			n += l;
+		}
+		write_file(text, n, 0600);
+		ret = expand(&out, msg, sizeof(msg), 1, arg);
+		if (ret == 0)
+			accepted++;
+		else if (ret != -EINVAL || strncmp(msg, want, strlen(want)) != 0)
+			fail_msg("round %u: %d '%s'", round, ret, msg);
+		app_argv_free(&out);
+	}
+	print_message("random files: %u of 3000 accepted\n", accepted);
+}
+
 /* lcx-bench's table: names with dashes, every one taking a value. */
 static void
 test_value_opts(void **state)
@@ -410,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_split_words),
 		cmocka_unit_test(test_value_opts),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_random_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lcx-bench's command line: the options after "--", checked before the EAL starts. */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <lcx/context.h>
 
 #include "bench.h"
+#include "config.h"
 #include "ctlsrv.h"
 
 struct bench_opt opt = {
@@ -89,6 +91,9 @@ usage(FILE *f)
 "  --rx-capacity-pps=N   the receiver forwards at most N pps (a token bucket of --burst\n"
 "                        frames on the senders' timestamps) and counts the rest lost:\n"
 "                        a device of known capacity, in software (default 0: none)\n"
+"  --config=FILE         options from FILE, \"key = value\" a line, \"eal = ...\" for\n"
+"                        the EAL's; the command line wins (doc/ingest.md)\n"
+"  --print-config        print the options given in the file's grammar and exit\n"
 "  --help, -h            this text\n"
 "  --version             the version\n"
 "\n"
@@ -437,8 +442,21 @@ bench_command_line(int argc, char **argv, struct app_argv *eal, struct app_argv 
 		app_print_version(stdout, prog);
 		exit(0);
 	}
-	if (app_args_split(argc, argv, is_app_option, eal, app) < 0)
-		die(1, "out of memory");
+	{
+		/* --config=FILE, --print-config (apps/common/config.h): the file's
+		 * lines become the argv the command line gives, which wins. */
+		static struct app_argv cfg;
+		const struct app_config_conf cc = {
+			.prog = prog, .opts = app_config_value_opts(app_opts),
+			.is_app_option = is_app_option,
+		};
+		int r = cc.opts != NULL ? app_config_expand(argc, argv, &cc, &cfg) : -ENOMEM;
+
+		if (r != 0)
+			exit(r < 0 ? EXIT_USAGE : app_config_print(&cc, &cfg, stdout) < 0);
+		if (app_args_split(cfg.n, cfg.v, is_app_option, eal, app) < 0)
+			die(1, "out of memory");
+	}
 	parse_args(app->n, app->v);
 	app_devs_parse(eal->n, eal->v, devs);
 	if (app_eal_defaults(eal, devs, &conf, &own_prefix) < 0)

@@ -15,6 +15,7 @@
  * socket, the stats line, the duration timer and the signals.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,6 +132,14 @@ struct ingest_app {
 
 /* options.c */
 
+/** The long options (getopt_long()'s table): also the keys of --config. */
+extern const struct option ingest_long_opts[];
+/** The options that may repeat (NULL-ended). */
+extern const char *const ingest_repeatable_opts[];
+/** Whether arg ("--name" or "--name=...") is one of ours: with --config, a command line
+ *  without "--" is the program's when its first argument is. */
+bool ingest_is_option(const char *arg);
+
 /** The --help text. */
 void ingest_usage(FILE *f, const char *prog);
 
@@ -242,6 +251,20 @@ int ingest_ctl_start(struct ingest_app *app, const char *path);
  */
 struct lcx_metrics_writer;
 int ingest_metrics_collect(struct lcx_metrics_writer *w, void *arg);
+
+/* notify.c: systemd's notify protocol (apps/common/sdnotify.h); nothing without
+ * NOTIFY_SOCKET. */
+
+/** Read NOTIFY_SOCKET and WATCHDOG_USEC. Main thread, at start. @return 0 or -EINVAL. */
+int ingest_notify_init(void);
+/** The watchdog and STATUS timers on the control context (its set-up). @return 0 or -errno. */
+int ingest_notify_setup(struct ingest_app *app, struct lcx_context *ctx);
+/** READY=1: the ports, the writer and the control socket are up. Main thread. */
+void ingest_notify_ready(struct ingest_app *app);
+/** SIGHUP: RELOADING=1, the writer's reopen, READY=1 once done. Control context. */
+void ingest_notify_reload(struct ingest_app *app);
+/** STOPPING=1 and the reason. Main thread, once the control loop returned. */
+void ingest_notify_stopping(struct ingest_app *app);
 
 /** Register the /lcx/ingest/... telemetry commands. @return 0 or -errno. */
 int ingest_telemetry_register(struct ingest_app *app);

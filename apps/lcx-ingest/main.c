@@ -19,16 +19,23 @@
 
 #include "applog.h"
 #include "app.h"
+#include "config.h"
 #include "ealargs.h"
 #include "outfile.h"
 
 static struct ingest_app app;
 static struct app_out json_out = { .dirfd = -1 };
 
-/* The command line: --help and --version, the options after "--", --json checked. */
+/* The command line: --config expanded, --help and --version, the options after "--",
+ * --json checked. cfg: the expanded command line the options point into. */
 static int
-command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
+command_line(int argc, char **argv, struct app_argv *cfg, struct app_argv *eal,
+	     struct app_argv *opts)
 {
+	const struct app_config_conf cc = {
+		.prog = "lcx-ingest", .opts = ingest_long_opts,
+		.repeatable = ingest_repeatable_opts, .is_app_option = ingest_is_option,
+	};
 	char err[512];
 
 	/* "lcx-ingest --help" and "--version" without "--" work too. */
@@ -36,7 +43,11 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
 		app_print_version(stdout, "lcx-ingest");
 		return 0;
 	}
-	if (app_args_split(argc, argv, NULL, eal, opts) < 0)
+	int print = app_config_expand(argc, argv, &cc, cfg);
+
+	if (print < 0)
+		return 2;
+	if (app_args_split(cfg->n, cfg->v, NULL, eal, opts) < 0)
 		return 1;
 	if (opts->n == 1 && app_has_arg(eal->n, eal->v, "--help")) {
 		ingest_usage(stdout, "lcx-ingest");
@@ -44,11 +55,16 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *opts)
 	}
 	if (ingest_opts_parse(opts->n, opts->v, &app.o) < 0)
 		return 2;
+	/* --print-config: the options checked, printed in the file's grammar; no run. */
+	if (print == 1)
+		return app_config_print(&cc, cfg, stdout) < 0 ? 1 : 0;
 	/* --json: checked now, before anything runs; written whole at the end. */
 	if (app.o.json != NULL && app_out_open(&json_out, app.o.json, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
 		return 1;
 	}
+	if (ingest_notify_init() < 0)
+		return 2;
 	if (app.o.pidfile != NULL && app_pidfile_create(&app.pidfile, app.o.pidfile,
 							"lcx-ingest") < 0) {
 		app_out_abort(&json_out);
@@ -117,15 +133,18 @@ run(void)
 		app_log_raw(APP_LOG_ERR, "lcx-ingest: control set-up failed: %s", strerror(-ret));
 		return 1;
 	}
+	/* systemd (Type=notify): ready now, not before; the stop is said at once. */
+	ingest_notify_ready(&app);
 	app_ctl_run(&app.ctl);
+	ingest_notify_stopping(&app);
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct app_argv eal = { 0 }, opts = { 0 };
-	int status = command_line(argc, argv, &eal, &opts);
+	struct app_argv cfg = { 0 }, eal = { 0 }, opts = { 0 };
+	int status = command_line(argc, argv, &cfg, &eal, &opts);
 	double secs;
 
 	if (status >= 0)
@@ -146,5 +165,6 @@ main(int argc, char **argv)
 out_args:
 	app_argv_free(&eal);
 	app_argv_free(&opts);
+	app_argv_free(&cfg);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "app.h"
 #include "appmetrics.h"
 #include "args.h"
+#include "config.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "hard.h"
@@ -80,6 +81,12 @@ ingest_usage(FILE *f, const char *prog)
 "  --sink-queue=N       writer queue entries (default 16384)\n"
 "\n"
 "Operations:\n"
+"  --config=FILE        read options from FILE: one long option a line, without\n"
+"                       \"--\": \"key = value\" or \"key\" (a flag); \"eal = ...\" for EAL\n"
+"                       arguments; # comments. The command line wins over the\n"
+"                       file (doc/ingest.md \"Running as a service\")\n"
+"  --print-config       print the options given (file and command line) in the\n"
+"                       file's grammar, once checked, and exit\n"
 "  --control=PATH       unix socket, line-delimited JSON: {\"cmd\":\"help\"},\n"
 "                       {\"cmd\":\"stats\"}, {\"cmd\":\"flows\",\"n\":10},\n"
 "                       {\"cmd\":\"rotate\"}, {\"cmd\":\"stop\"} (doc/control.md)\n"
@@ -131,6 +138,65 @@ enum {
 	OPT_STATS_JSON,
 };
 
+/* The long options; also the keys of --config (apps/common/config.h). */
+const struct option ingest_long_opts[] = {
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"rxq", required_argument, NULL, OPT_RXQ},
+	{"rxd", required_argument, NULL, OPT_RXD},
+	{"burst", required_argument, NULL, OPT_BURST},
+	{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
+	{"rx-threads", required_argument, NULL, OPT_RX_THREADS},
+	{"throttle", required_argument, NULL, OPT_THROTTLE},
+	{"ports", required_argument, NULL, OPT_PORTS},
+	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	{"seq", required_argument, NULL, OPT_SEQ},
+	{"capture", required_argument, NULL, OPT_CAPTURE},
+	{"payload-dir", required_argument, NULL, OPT_PAYLOAD_DIR},
+	{"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
+	{"rotate-time", required_argument, NULL, OPT_ROTATE_TIME},
+	{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	{"sink-queue", required_argument, NULL, OPT_SINK_QUEUE},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
+	{"control-group", required_argument, NULL, OPT_CONTROL_GROUP},
+	{"control-idle", required_argument, NULL, OPT_CONTROL_IDLE},
+	{"stats-period", required_argument, NULL, OPT_STATS_PERIOD},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"top", required_argument, NULL, OPT_TOP},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"rotate-files", required_argument, NULL, OPT_ROTATE_FILES},
+	{"max-files", required_argument, NULL, OPT_MAX_FILES},
+	{"max-open", required_argument, NULL, OPT_MAX_OPEN},
+	{"max-disk", required_argument, NULL, OPT_MAX_DISK},
+	{"user", required_argument, NULL, OPT_USER},
+	{"group", required_argument, NULL, OPT_GROUP},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE},
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"stats-json", no_argument, NULL, OPT_STATS_JSON},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* The options that may be given more than once (also as --config keys). */
+const char *const ingest_repeatable_opts[] = { "listen", "port", NULL };
+
+bool
+ingest_is_option(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return false;
+	for (const struct option *o = ingest_long_opts; o->name != NULL; o++) {
+		size_t n = strlen(o->name);
+
+		if (strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '='))
+			return true;
+	}
+	return false;
+}
+
 static int
 parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -140,53 +206,16 @@ parse_uint(const char *s, uint64_t max, uint64_t *out)
 static int
 bad(const char *opt, const char *val, const char *why)
 {
-	fprintf(stderr, "lcx-ingest: --%s=%s: %s (see --help)\n", opt, val ? val : "", why);
+	const char *where = app_config_where(opt, val); /* FILE:LINE of a --config line */
+
+	fprintf(stderr, "lcx-ingest: %s%s--%s=%s: %s (see --help)\n", where ? where : "",
+		where ? ": " : "", opt, val ? val : "", why);
 	return -EINVAL;
 }
 
 int
 ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 {
-	static const struct option lopts[] = {
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"rxq", required_argument, NULL, OPT_RXQ},
-		{"rxd", required_argument, NULL, OPT_RXD},
-		{"burst", required_argument, NULL, OPT_BURST},
-		{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
-		{"rx-threads", required_argument, NULL, OPT_RX_THREADS},
-		{"throttle", required_argument, NULL, OPT_THROTTLE},
-		{"ports", required_argument, NULL, OPT_PORTS},
-		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
-		{"seq", required_argument, NULL, OPT_SEQ},
-		{"capture", required_argument, NULL, OPT_CAPTURE},
-		{"payload-dir", required_argument, NULL, OPT_PAYLOAD_DIR},
-		{"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
-		{"rotate-time", required_argument, NULL, OPT_ROTATE_TIME},
-		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
-		{"sink-queue", required_argument, NULL, OPT_SINK_QUEUE},
-		{"control", required_argument, NULL, OPT_CONTROL},
-		{"control-mode", required_argument, NULL, OPT_CONTROL_MODE},
-		{"control-group", required_argument, NULL, OPT_CONTROL_GROUP},
-		{"control-idle", required_argument, NULL, OPT_CONTROL_IDLE},
-		{"stats-period", required_argument, NULL, OPT_STATS_PERIOD},
-		{"json", required_argument, NULL, OPT_JSON},
-		{"duration", required_argument, NULL, OPT_DURATION},
-		{"top", required_argument, NULL, OPT_TOP},
-		{"quiet", no_argument, NULL, OPT_QUIET},
-		{"rotate-files", required_argument, NULL, OPT_ROTATE_FILES},
-		{"max-files", required_argument, NULL, OPT_MAX_FILES},
-		{"max-open", required_argument, NULL, OPT_MAX_OPEN},
-		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
-		{"user", required_argument, NULL, OPT_USER},
-		{"group", required_argument, NULL, OPT_GROUP},
-		{"pidfile", required_argument, NULL, OPT_PIDFILE},
-		{"metrics", required_argument, NULL, OPT_METRICS},
-		{"stats-json", no_argument, NULL, OPT_STATS_JSON},
-		{"help", no_argument, NULL, OPT_HELP},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t v;
 	int c, idx;
 
@@ -201,9 +230,9 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 	ingest_portset_all(&o->ports);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "", ingest_long_opts, &idx)) != -1) {
 		/* getopt_long() sets idx to the matched long option's row. */
-		const char *name = c >= OPT_LISTEN ? lopts[idx].name : "";
+		const char *name = c >= OPT_LISTEN ? ingest_long_opts[idx].name : "";
 
 		switch (c) {
 		case OPT_LISTEN:

@@ -270,14 +270,14 @@ ingest_sink_start(struct ingest_app *a)
 static void
 on_sighup(struct ingest_app *a)
 {
-	if (a->sink == NULL) {
+	if (a->sink == NULL)
 		app_log_raw(APP_LOG_NOTICE,
-		            "lcx-ingest: SIGHUP: no output file to reopen; going on");
-		return;
-	}
-	app_log_raw(APP_LOG_NOTICE, "lcx-ingest: SIGHUP: reopening %s",
-		a->o.capture ? a->o.capture : a->o.payload_dir);
-	ingest_sink_request_reopen(a->sink);
+			    "lcx-ingest: SIGHUP: no output file to reopen; going on");
+	else
+		app_log_raw(APP_LOG_NOTICE, "lcx-ingest: SIGHUP: reopening %s",
+			    a->o.capture ? a->o.capture : a->o.payload_dir);
+	/* RELOADING=1, the reopen, READY=1 once the writer has done it. */
+	ingest_notify_reload(a);
 }
 
 /*
@@ -310,9 +310,12 @@ static int
 ctl_setup(struct app_ctl *c, struct lcx_context *ctx)
 {
 	struct ingest_app *a = c->conf.arg;
+	int ret = ingest_notify_setup(a, ctx);
 
+	if (ret < 0)
+		return ret;
 	if (a->o.metrics != NULL) {
-		int ret = app_metrics_start("lcx-ingest", ctx, a->o.metrics, a->ports, a->nb_ports,
+		ret = app_metrics_start("lcx-ingest", ctx, a->o.metrics, a->ports, a->nb_ports,
 					    ingest_metrics_collect, a);
 
 		if (ret < 0)

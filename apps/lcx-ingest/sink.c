@@ -128,6 +128,8 @@ struct ingest_sink {
 	struct ingest_rotate rot;  /* rot.index: file number (pcapng), generation (payload) */
 	uint32_t rotate_req;       /* set by any thread */
 	uint32_t reopen_req;       /* set by any thread (SIGHUP) */
+	uint64_t reopen_asked;     /* reopens asked for (any thread), before reopen_req is set */
+	uint64_t reopen_done;      /* reopen_asked as the writer last saw it, once reopened */
 	bool reopen_base;          /* pcapng_open(): try the configured name first */
 	uint64_t retry_at_ns;      /* no new file before this */
 	uint64_t check_at_ns;      /* next removal check */
@@ -1137,9 +1139,13 @@ sink_poll(void *arg)
 	wall_refresh(s);
 	/* Asked for; or due by time (also when idle) or, for payload files, by size. */
 	if (__atomic_exchange_n(&s->reopen_req, 0, __ATOMIC_ACQ_REL) != 0) {
+		/* Every reopen asked before the flag we took is served by this one. */
+		uint64_t asked = __atomic_load_n(&s->reopen_asked, __ATOMIC_ACQUIRE);
+
 		/* A rotation whose next file takes the configured name when it is free. */
 		s->reopen_base = s->ops == &pcapng_ops && !ingest_rotate_enabled(&s->rot);
 		rotate_now(s, now);
+		__atomic_store_n(&s->reopen_done, asked, __ATOMIC_RELEASE);
 	} else if (__atomic_exchange_n(&s->rotate_req, 0, __ATOMIC_ACQ_REL) != 0 ||
 	    (ingest_rotate_enabled(&s->rot) && ingest_rotate_due(&s->rot, 0, now)))
 		rotate_now(s, now);
@@ -1386,12 +1392,21 @@ ingest_sink_request_rotate(struct ingest_sink *s)
 		lcx_context_unpark(s->ctx);
 }
 
-void
+uint64_t
 ingest_sink_request_reopen(struct ingest_sink *s)
 {
+	uint64_t gen = __atomic_add_fetch(&s->reopen_asked, 1, __ATOMIC_ACQ_REL);
+
 	__atomic_store_n(&s->reopen_req, 1, __ATOMIC_RELEASE);
 	if (s->ctx != NULL)
 		lcx_context_unpark(s->ctx);
+	return gen;
+}
+
+bool
+ingest_sink_reopen_done(const struct ingest_sink *s, uint64_t gen)
+{
+	return __atomic_load_n(&s->reopen_done, __ATOMIC_ACQUIRE) >= gen;
 }
 
 int

@@ -134,8 +134,15 @@ void ingest_sink_request_rotate(struct ingest_sink *s);
  * as a new file (O_EXCL); when that name still exists (it was not renamed
  * away), or the capture rotates by size or time, the next rotation name is
  * taken. Payload files: a rotation. Any thread.
+ * @return the reopen's number, for ingest_sink_reopen_done().
  */
-void ingest_sink_request_reopen(struct ingest_sink *s);
+uint64_t ingest_sink_request_reopen(struct ingest_sink *s);
+
+/**
+ * Whether the writer has done reopen gen (its new file is open, or the open
+ * failed and is counted). Any thread.
+ */
+bool ingest_sink_reopen_done(const struct ingest_sink *s, uint64_t gen);
 
 /**
  * Write everything still queued, close the files, unregister the poller.

@@ -32,12 +32,15 @@
 
 #include "applog.h"
 #include "appmetrics.h"
+#include "config.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "ealdev.h"
 #include "pmd.h"
 
 struct pmd pmd;
+/* The command line with --config expanded: the options point into it until exit. */
+static struct app_argv cfg;
 
 /* The command line: --help and --version anywhere, options after "--", EAL defaults. */
 static void
@@ -62,9 +65,20 @@ command_line(int argc, char **argv, struct app_argv *eal, struct app_argv *app,
 		app_print_version(stdout, pmd_prog);
 		exit(PMD_EXIT_OK);
 	}
-	if (app_args_split(argc, argv, pmd_is_app_option, eal, app) < 0)
+	const struct app_config_conf cc = {
+		.prog = pmd_prog, .opts = pmd_long_opts,
+		.repeatable = pmd_repeatable_opts, .is_app_option = pmd_is_app_option,
+	};
+	int print = app_config_expand(argc, argv, &cc, &cfg);
+
+	if (print < 0)
+		exit(PMD_EXIT_USAGE);
+	if (app_args_split(cfg.n, cfg.v, pmd_is_app_option, eal, app) < 0)
 		pmd_die(PMD_EXIT_ERROR, "out of memory");
 	pmd_parse_args(app->n, app->v);
+	/* --print-config: the options checked, printed in the file's grammar; no run. */
+	if (print == 1)
+		exit(app_config_print(&cc, &cfg, stdout) < 0 ? PMD_EXIT_ERROR : PMD_EXIT_OK);
 	pmd_json_open();
 	if (pmd.pidfile_path != NULL &&
 	    app_pidfile_create(&pmd.pidfile, pmd.pidfile_path, pmd_prog) < 0)
@@ -170,6 +184,7 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	app_argv_free(&eal);
 	app_argv_free(&app);
+	app_argv_free(&cfg);
 	free(eal_argv);
 	return status;
 }

@@ -21,6 +21,7 @@
 #include "appmetrics.h"
 #include "hard.h"
 #include "args.h"
+#include "config.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
 #include "pmd.h"
@@ -40,7 +41,12 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* A value from a --config line: say which (optarg is the value at hand). */
+	const char *where = app_config_where(NULL, optarg);
+
 	fprintf(stderr, "%s: ", pmd_prog);
+	if (where != NULL)
+		fprintf(stderr, "%s: ", where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -161,6 +167,11 @@ pmd_usage(FILE *f)
 "                         made after the drop); doc/security.md\n"
 "  --group=GROUP          the group to drop to (default: USER's)\n"
 "  --pidfile=FILE         our pid, created new (a stale one replaced), removed at exit\n"
+"  --config=FILE          read options from FILE: one long option a line, without\n"
+"                         \"--\": \"key = value\" or \"key\" (a flag); \"eal = ...\" for EAL\n"
+"                         arguments; # comments; the command line wins (doc/pmd.md)\n"
+"  --print-config         print the options given (file and command line) in the\n"
+"                         file's grammar, once checked, and exit\n"
 "  -h, --help             this text\n"
 "  --version              the program's, lcx's and DPDK's versions\n"
 "\n"
@@ -291,7 +302,8 @@ enum {
 	OPT_STATS_JSON,
 };
 
-static const struct option long_opts[] = {
+/* The long options; also the keys of --config (apps/common/config.h). */
+const struct option pmd_long_opts[] = {
 	{ "forward-mode", required_argument, NULL, OPT_MODE },
 	{ "nb-cores", required_argument, NULL, OPT_NB_CORES },
 	{ "rxq", required_argument, NULL, OPT_RXQ },
@@ -328,6 +340,9 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The options that may be given more than once (also as --config keys). */
+const char *const pmd_repeatable_opts[] = { "eth-peer", NULL };
+
 bool
 pmd_is_app_option(const char *arg)
 {
@@ -335,7 +350,7 @@ pmd_is_app_option(const char *arg)
 		return true;
 	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
 		return false;
-	for (const struct option *o = long_opts; o->name != NULL; o++) {
+	for (const struct option *o = pmd_long_opts; o->name != NULL; o++) {
 		size_t n = strlen(o->name);
 
 		if (strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '='))
@@ -365,7 +380,7 @@ pmd_parse_args(int argc, char **argv)
 	opterr = 0;
 	int li = -1;
 
-	while ((c = getopt_long(argc, argv, ":h", long_opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", pmd_long_opts, &li)) != -1) {
 		switch (c) {
 		case 'h':
 			pmd_usage(stdout);
@@ -454,8 +469,8 @@ pmd_parse_args(int argc, char **argv)
 		case OPT_CONTROL_MORE: {
 			const char *why = NULL;
 
-			if (app_ctlsrv_option(long_opts[li].name, optarg, &why) < 0)
-				usage_error("--%s: '%s': %s", long_opts[li].name, optarg, why);
+			if (app_ctlsrv_option(pmd_long_opts[li].name, optarg, &why) < 0)
+				usage_error("--%s: '%s': %s", pmd_long_opts[li].name, optarg, why);
 			break;
 		}
 		case OPT_TX_FIRST:
@@ -488,8 +503,8 @@ pmd_parse_args(int argc, char **argv)
 		case OPT_GROUP: {
 			const char *why = NULL;
 
-			if (app_user_option(long_opts[li].name, optarg, &pmd.user, &why) != 0)
-				usage_error("--%s: '%s': %s", long_opts[li].name, optarg,
+			if (app_user_option(pmd_long_opts[li].name, optarg, &pmd.user, &why) != 0)
+				usage_error("--%s: '%s': %s", pmd_long_opts[li].name, optarg,
 					    why != NULL ? why : "bad value");
 			break;
 		}
@@ -507,6 +522,7 @@ pmd_parse_args(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	optarg = NULL; /* the checks below are of no one value: no FILE:LINE for them */
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if ((pmd.tx_rate_pps != 0 || pmd.tx_count != 0) && pmd.engine->gen == NULL)

@@ -23,6 +23,7 @@
  * the modes (iofwd.c, ...) are called through struct fwd_engine.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -269,6 +270,10 @@ extern struct pmd pmd;
 
 /* parameters.c: the command line (exits on a usage error). */
 void pmd_usage(FILE *f);
+/** The long options (getopt_long()'s table): also the keys of --config. */
+extern const struct option pmd_long_opts[];
+/** The options that may repeat (NULL-ended). */
+extern const char *const pmd_repeatable_opts[];
 bool pmd_is_app_option(const char *arg);
 void pmd_parse_args(int argc, char **argv);
 void __attribute__((format(printf, 2, 3), noreturn)) pmd_die(int code, const char *fmt, ...);

@@ -330,6 +330,47 @@ def ring_loop_case(mode, nports):
     return j
 
 
+def case_config():
+    """--config=FILE (apps/common/config.c): the file's EAL words and options drive the run
+    (the packets net_pcap wrote: count and the 7 flowgen destinations); --tx-count on the
+    command line replaces the file's; a bad value names FILE:LINE, exit 2."""
+    empty = os.path.join(TMP, "empty.pcap")
+    outp = os.path.join(TMP, "out.pcap")
+    conf = os.path.join(TMP, "pmd.conf")
+    pcap_write(empty, [])
+    words = " ".join("'%s'" % a for a in eal(CASE, "net_pcap0,rx_pcap=%s,tx_pcap=%s" %
+                                                   (empty, outp)))
+    text = ("# lcx-pmd\n"
+            "eal = %s\n"
+            "forward-mode = flowgen\n"
+            "duration = 1\n"
+            "tx-count = 500\n"
+            "txpkts = 100\n"
+            "eth-peer = 0,02:de:ad:be:ef:01\n"
+            "flowgen-flows = 7\n" % words)
+    with open(conf, "w") as f:
+        f.write(text)
+    os.chmod(conf, 0o600)
+    for extra, n in (([], 500), (["--tx-count=300"], 300)):
+        if os.path.exists(outp):
+            os.unlink(outp)
+        j, out, err = run_json(["--config=" + conf, "--"] + extra)
+        got = pcap_read(outp)
+        said = j["ports"][0]["tx_packets"]
+        check(len(got) == n and said == n,
+              "%d packets written (%d said), expected %d" % (len(got), said, n))
+        dsts = {g[30:34] for g in got}
+        check(dsts == {bytes([198, 18, 0, 2 + i]) for i in range(7)},
+              "destinations %s" % sorted(d.hex() for d in dsts))
+        if extra:
+            check("--tx-count on the command line replaces %s:5" % conf in err,
+                  "no word for the replaced line: %s" % err)
+    with open(conf, "a") as f:
+        f.write("burst = 0x20\n")
+    rc, out, err = run(["--config=" + conf], check_rc=2)
+    check("%s:9: " % conf in err and "0x20" in err, "bad value: %s" % err)
+
+
 def case_io_ring():
     ring_loop_case("io", 2)
 

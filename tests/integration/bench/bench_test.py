@@ -247,7 +247,7 @@ def help_version(tmp):
     check(p.returncode == 0, "--help exit")
     import re
     src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            "../../../apps/lcx-bench/main.c")).read()
+                            "../../../apps/lcx-bench/options.c")).read()
     opts = re.search(r"app_opts\[\] = \{(.*?)NULL", src, re.S).group(1)
     for o in re.findall(r'"(--[a-z-]+)"', opts):
         check(o in p.stdout, "--help does not mention %s" % o)

@@ -8,7 +8,10 @@
 
 #include <lcx/context.h>
 
+#include <rte_mbuf.h>
+
 #include "bench.h"
+#include "traffic.h"
 
 struct bench_opt opt = {
 	.sizes_text = "64",
@@ -33,7 +36,8 @@ usage(FILE *f)
 "Options (VALUE after '='; durations DIGITS[.DIGITS][ns|us|ms|s|m|h], none: s):\n"
 "  --rate=RATE           offered load, required: N[k|M|G]pps, N[k|M|G]bps[:l1|:l2]\n"
 "                        (layer 1 by default: frame + 20 bytes), or N%% of the tx\n"
-"                        port's link speed; beyond the link is refused\n"
+"                        port's link speed; beyond the link is refused (not with\n"
+"                        --pcap-replay at the file's timing)\n"
 "  --frame-size=SIZES    Ethernet frame sizes with FCS, bytes: S, A-B (uniform), imix\n"
 "                        (64:7,594:4,1518:1) or S:W,S:W,... (default 64; at least %u,\n"
 "                        the headers and the signature)\n"
@@ -48,6 +52,18 @@ usage(FILE *f)
 "  --throttle=US         the tx and rx contexts wake every US microseconds (default\n"
 "                        0: busy polling). A throttle makes the traffic bursty: the\n"
 "                        packets owed since the last wake leave back to back\n"
+"  --flow=SPEC           addresses and ports of the frames (default one flow,\n"
+"                        198.18.0.1:9 -> 198.19.0.1:9): src=A[-B],dst=A[-B][,sport=P[-Q]]\n"
+"                        [,dport=P[-Q]][,vary=inc|rand], IPv4 or IPv6; inc walks the\n"
+"                        ranges as an odometer (sport fastest, then dport, src, dst),\n"
+"                        rand draws each field; IPv6 frames are at least 84 bytes\n"
+"  --flow-seed=N         the random walk's seed (vary=rand; default 1)\n"
+"  --pcap-replay=FILE    send the frames of a pcap or pcapng file (once) instead;\n"
+"                        UDP frames with room get the signature, others go unsigned\n"
+"  --replay-timing=T     file: at the file's own times (default; no --rate), or\n"
+"                        rate: one after the other at --rate\n"
+"  --replay-multiplier=X file timing X times faster (tcpreplay's --multiplier;\n"
+"                        0.001..1000, default 1)\n"
 "  --stats-period=DUR    the live line's period (default 1 s; 0: none)\n"
 "  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
 "                        must not exist ('-': stdout)\n"
@@ -73,7 +89,7 @@ is_app_option(const char *arg)
 		if (strncmp(arg, app_opts[i], n) == 0 && (arg[n] == '=' || arg[n] == '\0'))
 			return true;
 	}
-	return strcmp(arg, "run") == 0;
+	return traffic_is_option(arg) || strcmp(arg, "run") == 0;
 }
 
 static void
@@ -156,19 +172,25 @@ parse_args(int argc, char **argv)
 			if (*val == '\0')
 				die(EXIT_USAGE, "--json: a file name, or '-' for stdout");
 			opt.json_path = val;
+		} else if (traffic_option(name, val)) {
+			/* --flow, --pcap-replay, ... (traffic.c) */
 		} else {
 			die(EXIT_USAGE, "%s: unknown option (--help)", name);
 		}
 	}
 	if (opt.mode_name == NULL)
 		die(EXIT_USAGE, "no MODE given (run; --help)");
-	if (opt.rate_text == NULL)
+	if (opt.rate_text == NULL && !traffic_rate_optional())
 		die(EXIT_USAGE, "run needs --rate (e.g. --rate=100kpps)");
-	if (bench_parse_sizes(opt.sizes_text, BENCH_SIG_MIN_FRAME_V4, &opt.sizes, err,
+	if (bench_parse_sizes(opt.sizes_text, traffic_min_frame(), &opt.sizes, err,
 			      sizeof(err)) < 0)
-		die(EXIT_USAGE, "--frame-size=%s: %s", opt.sizes_text, err);
+		die(EXIT_USAGE, "--frame-size=%s: %s%s", opt.sizes_text, err,
+		    traffic_min_frame() > BENCH_SIG_MIN_FRAME_V4
+			    ? " (an IPv6 --flow needs frames of at least 84 bytes: --frame-size)"
+			    : "");
 	if (bench_sizes_check(&opt.sizes) < 0)
 		die(EXIT_USAGE, "--frame-size=%s: the weights sum to more than 4096", opt.sizes_text);
+	traffic_check(RTE_MBUF_DEFAULT_DATAROOM);
 	if (!opt.rx_port_set)
 		opt.rx_port = opt.tx_port;
 	if (opt.json_path != NULL) {

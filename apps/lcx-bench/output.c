@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 static double
 us(uint64_t ns)
@@ -78,6 +79,7 @@ bench_output_json(FILE *f)
 		st->late, (uint64_t)((unsigned __int128)st->late_max * 1000000000u / b.hz),
 		st->sends, st->gap_min == UINT64_MAX ? 0 : st->gap_min, st->gap_max);
 	fprintf(f, "\"generator_limited\":%s,", limited ? "true" : "false");
+	traffic_json(f, r);
 	fprintf(f, "\"rx\":{\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"late\":%" PRIu64
 		   ",\"duplicate\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"reorder_max\":%" PRIu64
 		   ",\"too_old\":%" PRIu64 ",\"invalid\":%" PRIu64 ",\"unsigned\":%" PRIu64
@@ -87,7 +89,7 @@ bench_output_json(FILE *f)
 		rx->too_old, rx->invalid, r->unsigned_frames, r->other_stream,
 		r->hw_timestamps, r->polls, r->account_consistent ? "true" : "false");
 	fprintf(f, "\"loss_ratio\":%.9g,",
-		st->offered > 0 ? (double)rx->lost / (double)st->offered : 0.0);
+		r->loss_ratio);
 	fprintf(f, "\"latency_ns\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%.3f"
 		   ",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64
 		   ",\"max\":%" PRIu64 ",\"over\":%" PRIu64 ",\"error_max_ns\":%" PRIu64
@@ -122,6 +124,7 @@ bench_output_text(FILE *f)
 		prog, opt.rate_text, b.rate_pps, opt.sizes_text, b.mean_frame, elapsed_s,
 		(double)opt.drain_ns / 1e9,
 		b.ctl.stop_reason != NULL ? b.ctl.stop_reason : "duration");
+	traffic_text(f, r);
 	fprintf(f, "  tx   intended %" PRIu64 "  offered %" PRIu64 "  refused %" PRIu64
 		   "  skipped %" PRIu64 "  unsent %" PRIu64 "  late %" PRIu64 "\n",
 		st->intended, st->offered, st->refused, st->skipped, unsent, st->late);

@@ -16,6 +16,7 @@
 #include <lcx/port.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 void
 bench_ports_open(const struct app_devs *devs)
@@ -84,7 +85,11 @@ bench_rate_resolve(void)
 	    link.link_speed != RTE_ETH_SPEED_NUM_NONE &&
 	    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
 		b.link_bps = (uint64_t)link.link_speed * 1000000ull;
-	b.mean_frame = bench_sizes_mean(&opt.sizes);
+	b.mean_frame = traffic_mean_frame(bench_sizes_mean(&opt.sizes));
+	if (opt.rate_text == NULL) { /* a replay at the file's timing (traffic.c) */
+		b.rate_pps = traffic_file_pps();
+		return;
+	}
 	if (bench_rate_pps(&opt.rate, b.mean_frame, b.link_bps, &b.rate_pps, err, sizeof(err)) < 0)
 		die(EXIT_USAGE, "--rate=%s: %s", opt.rate_text, err);
 }

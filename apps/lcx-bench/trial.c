@@ -20,6 +20,7 @@
 #include <lcx/context.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 #define WAIT_SLICE_NS 10000000ull /* 10 ms: how often a stop is looked for */
 
@@ -106,7 +107,7 @@ bench_trial_run(const struct bench_trial_req *req)
 	r->index = idx;
 	r->purpose = req->purpose;
 	r->sizes_text = req->sizes_text;
-	r->mean_frame = bench_sizes_mean(req->sizes);
+	r->mean_frame = traffic_mean_frame(bench_sizes_mean(req->sizes));
 	r->rate_pps = req->rate_pps;
 	r->duration_s = (double)req->duration_ns / 1e9;
 	r->count = req->count;
@@ -134,7 +135,8 @@ bench_trial_run(const struct bench_trial_req *req)
 		r->elapsed_s = r->duration_s;
 	/* The drain: the receiver reads on; signals are not looked at. */
 	sleep_until_ns(tsc_ns(rte_rdtsc()) + opt.drain_ns);
-	ret = meas_park(r->tx.offered, r);
+	/* The receiver's count: the signed packets (a replay sends some without). */
+	ret = meas_park(traffic_signed(r->tx.offered), r);
 	if (ret < 0)
 		die(1, "trial %u: the receiver: %s", idx, strerror(-ret));
 
@@ -156,7 +158,9 @@ bench_trial_run(const struct bench_trial_req *req)
 
 	r->unsent = r->tx.intended - r->tx.offered - r->tx.skipped;
 	r->generator_limited = bench_pacer_generator_limited(&r->tx);
-	r->loss_ratio = r->tx.offered > 0 ? (double)r->rx.lost / (double)r->tx.offered : 0.0;
+	r->loss_ratio = traffic_signed(r->tx.offered) > 0
+				? (double)r->rx.lost / (double)traffic_signed(r->tx.offered)
+				: 0.0;
 	r->forwarding_rate_pps = r->elapsed_s > 0 ? (double)r->rx.received / r->elapsed_s : 0.0;
 	b.nb_trials++;
 	return r;

@@ -86,7 +86,7 @@ bench_rate_resolve(void)
 	    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
 		b.link_bps = (uint64_t)link.link_speed * 1000000ull;
 	b.mean_frame = traffic_mean_frame(bench_sizes_mean(&opt.sizes));
-	if (opt.rate_text == NULL) { /* a replay at the file's timing (traffic.c) */
+	if (traffic_rate_optional()) { /* a replay at the file's timing (traffic.c) */
 		b.rate_pps = traffic_file_pps();
 		return;
 	}

@@ -162,6 +162,10 @@ traffic_check(unsigned int frame_room)
 			die(EXIT_USAGE, "--frame-size with --pcap-replay: the file's frames are sent "
 					"as they are");
 		replay_load(frame_room);
+		/* What the figures say of the rate and the sizes (text): the file's. */
+		if (!tr.timing_rate)
+			opt.rate_text = "file timing";
+		opt.sizes_text = "pcap";
 	}
 	if (tr.flow_set && bench_flow_walk_init(&tr.walk, &tr.flow, tr.seed) < 0)
 		die(EXIT_USAGE, "--flow=%s: cannot walk it", tr.flow_text);

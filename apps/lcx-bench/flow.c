@@ -50,15 +50,25 @@ bench_flow_walk_period(const struct bench_flow_walk *w)
 static void
 addr_add(uint8_t *out, const uint8_t *lo, unsigned int n, uint64_t off)
 {
-	unsigned int carry = 0;
+	if (n == 4) {
+		uint32_t v;
 
-	memset(out, 0, 16);
-	for (int i = (int)n - 1; i >= 0; i--) {
-		unsigned int s = lo[i] + (unsigned int)(off & 0xff) + carry;
+		memcpy(&v, lo, 4);
+		v = rte_cpu_to_be_32(rte_be_to_cpu_32(v) + (uint32_t)off);
+		memcpy(out, &v, 4);
+		memset(out + 4, 0, 12);
+	} else {
+		uint64_t hi, low, sum;
 
-		out[i] = (uint8_t)s;
-		carry = s >> 8;
-		off >>= 8;
+		memcpy(&hi, lo, 8);
+		memcpy(&low, lo + 8, 8);
+		low = rte_be_to_cpu_64(low);
+		sum = low + off;
+		if (sum < low) /* the carry into the upper half */
+			hi = rte_cpu_to_be_64(rte_be_to_cpu_64(hi) + 1);
+		sum = rte_cpu_to_be_64(sum);
+		memcpy(out, &hi, 8);
+		memcpy(out + 8, &sum, 8);
 	}
 }
 
@@ -108,6 +118,16 @@ bench_flow_tuple(const struct bench_flow_walk *w, uint64_t i, struct bench_tuple
 		kd = below(splitmix_at(w->seed, (uint64_t)x + 2), w->n_dport);
 		ka = below(splitmix_at(w->seed, (uint64_t)x + 3), w->n_src);
 		kb = below(splitmix_at(w->seed, (uint64_t)x + 4), w->n_dst);
+	} else if (w->period <= UINT64_MAX) {
+		/* The common case, in 64-bit divisions (a 128-bit one costs several times more). */
+		uint64_t j = i % (uint64_t)w->period;
+
+		ks = j % w->n_sport;
+		j /= w->n_sport;
+		kd = j % w->n_dport;
+		j /= w->n_dport;
+		ka = j % w->n_src;
+		kb = j / w->n_src; /* < n_dst: j < period */
 	} else {
 		u128 j = (u128)i % w->period;
 

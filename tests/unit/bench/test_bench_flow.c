@@ -493,6 +493,48 @@ test_parse_back(void **state)
 	assert_int_equal(bench_frame_parse(buf, (size_t)len, &fi), -EPROTO);
 }
 
+/* Random bytes and random cuts of good frames: the parser answers, never reads beyond len. */
+static void
+test_parse_random(void **state)
+{
+	static uint8_t good[2][256];
+	struct bench_frame_conf c4 = {.family = AF_INET}, c6 = {.family = AF_INET6};
+	struct bench_tuple t = {.src = {1, 2, 3, 4}, .dst = {5, 6, 7, 8}, .sport = 1, .dport = 2};
+	struct bench_sig s = {0};
+	uint64_t x = 88172645463325252ull;
+	unsigned int ok = 0;
+
+	(void)state;
+	assert_int_equal(bench_frame_write(good[0], 256, &c4, &t, 200, &s), 196);
+	assert_int_equal(bench_frame_write(good[1], 256, &c6, &t, 200, &s), 196);
+	for (int i = 0; i < 200000; i++) {
+		uint8_t *buf;
+		struct bench_frame_info fi;
+		size_t len;
+		int ret;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		len = x % 197;
+		buf = malloc(len > 0 ? len : 1); /* exactly len: ASan sees any read beyond */
+		assert_non_null(buf);
+		memcpy(buf, good[x >> 63], len);
+		if ((x >> 8) % 4 != 0) /* mostly: a byte of the headers changed */
+			buf[len > 0 ? (x >> 16) % (len < 70 ? len : 70) : 0] ^=
+			    (uint8_t)(x >> 32) | 1;
+		ret = bench_frame_parse(buf, len, &fi);
+		if (ret == 0) {
+			ok++;
+			assert_true(fi.payload_off + fi.payload_len <= len);
+		} else {
+			assert_true(ret == -EPROTO || ret == -EMSGSIZE);
+		}
+		free(buf);
+	}
+	assert_true(ok > 0);
+}
+
 int
 main(void)
 {
@@ -504,6 +546,7 @@ main(void)
 	    cmocka_unit_test(test_write_refusals),
 	    cmocka_unit_test(test_parse_back),
 	    cmocka_unit_test(test_frames_by_tshark),
+	    cmocka_unit_test(test_parse_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

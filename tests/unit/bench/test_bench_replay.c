@@ -422,6 +422,60 @@ test_bad_files(void **state)
 	assert_non_null(strstr(err, "record 1"));
 }
 
+/* A good file with random bytes changed, 300 times: loaded or refused, never a crash. */
+static void
+test_mutated_files(void **state)
+{
+	char src[256], p[256];
+	static uint8_t data[1 << 16];
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+	size_t n;
+	FILE *f;
+	unsigned int loaded = 0, refused = 0;
+
+	(void)state;
+	path_of(src, sizeof(src), "mut-src.pcap");
+	make_mixed(src);
+	f = fopen(src, "rb");
+	assert_non_null(f);
+	n = fread(data, 1, sizeof(data), f);
+	fclose(f);
+	path_of(p, sizeof(p), "mut.pcap");
+	for (int k = 0; k < 300; k++) {
+		static uint8_t m[1 << 16];
+		struct bench_replay *r;
+		char err[256];
+		int ret;
+
+		memcpy(m, data, n);
+		for (int j = 0; j < 4; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			m[x % n] = (uint8_t)(x >> 40);
+		}
+		f = fopen(p, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(m, 1, n, f), n);
+		fclose(f);
+		ret = bench_replay_open(p, 1600, &r, err, sizeof(err));
+		if (ret == 0) {
+			uint8_t buf[1600];
+			struct bench_sig s = {.stream = 1, .seq = 0, .tx_ns = 0};
+
+			for (uint64_t i = 0; i < r->n; i++)
+				assert_true(bench_replay_build(r, i, buf, sizeof(buf), &s) > 0);
+			bench_replay_close(r);
+			loaded++;
+		} else {
+			assert_true(strlen(err) > 0);
+			refused++;
+		}
+	}
+	print_message("mutated files: %u loaded, %u refused\n", loaded, refused);
+	assert_true(loaded > 0 && refused > 0);
+}
+
 /* The pacer's TRACE pattern: each frame due at t0 + its time, the account as for any pattern. */
 static void
 test_trace_pacer(void **state)
@@ -503,6 +557,7 @@ main(void)
 	    cmocka_unit_test(test_load_mixed),	    cmocka_unit_test(test_pcapng),
 	    cmocka_unit_test(test_build_by_tshark), cmocka_unit_test(test_ipv4_checksum_kept),
 	    cmocka_unit_test(test_bad_files),	    cmocka_unit_test(test_trace_pacer),
+	    cmocka_unit_test(test_mutated_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

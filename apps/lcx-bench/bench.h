@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <rte_ethdev.h>
 
@@ -73,6 +74,32 @@ struct bench_opt {
 	uint64_t rx_port;
 	bool rx_port_set;
 	const char *json_path;
+	const char *csv_dir;	      /**< --csv */
+	const char *control_path;     /**< --control */
+	const char *calibration_path; /**< --calibration */
+	/* search (and rfc2544's throughput) */
+	unsigned int nb_loss;
+	double loss_ratio[BENCH_SEARCH_GOALS_MAX]; /**< --loss-ratio */
+	double exceed_ratio;			   /**< --exceed-ratio */
+	double goal_width;			   /**< --goal-width */
+	uint64_t initial_duration_ns;		   /**< --initial-duration; 0: = duration */
+	uint64_t duration_sum_ns;		   /**< --duration-sum; 0: = duration */
+	const char *max_load_text;		   /**< --max-load; NULL: 100% of the link */
+	struct bench_rate max_load;
+	const char *min_load_text;		   /**< --min-load; NULL: max load / 1000 */
+	struct bench_rate min_load;
+	uint64_t max_trials;			   /**< --max-trials */
+	/* rfc2544 */
+	const char *frame_sizes_text; /**< --frame-sizes */
+	unsigned int nb_frame_sizes;
+	unsigned int frame_sizes[BENCH_FRAME_SIZES_MAX];
+	uint64_t b2b_max;	      /**< --b2b-max-frames */
+	uint64_t b2b_trials;	      /**< --b2b-trials: repeats of the longest burst */
+	/* calibrate */
+	const char *floor_rate_text; /**< --floor-rate */
+	struct bench_rate floor_rate;
+	/* the test device model */
+	uint64_t rx_capacity_pps; /**< --rx-capacity-pps; 0: none */
 };
 
 /** What a trial is for (the JSON's "purpose"). */
@@ -121,10 +148,70 @@ struct bench_trial_result {
 	bool generator_limited;
 	struct bench_hist *lat;	    /**< every latency, ns (allocated) */
 	struct bench_jitter *jit;   /**< J and IPDV (allocated) */
+	uint64_t model_dropped;	    /**< dropped by the --rx-capacity-pps model */
 	/* the ports' own counters over the trial (after - before) */
 	uint64_t port_tx_opackets, port_rx_ipackets, port_rx_imissed, port_rx_ierrors,
 		port_tx_oerrors, port_rx_nombuf;
 	bool port_counters_agree;
+};
+
+/** A search's outcome (MODE search; rfc2544's throughput). */
+struct bench_search_out {
+	struct bench_search_conf conf;
+	unsigned int nb_trials;	  /**< search records */
+	unsigned int *trial;	  /**< b.trials index of each search record */
+	struct bench_search_result res[BENCH_SEARCH_GOALS_MAX];
+	bool exhausted;
+	bool generator_limited;	  /**< stopped: the generator could not offer a load */
+	double generator_limit_pps; /**< that load */
+	bool stopped;		  /**< stopped by a signal or the control socket */
+	double max_load, min_load;
+};
+
+struct bench_frame_loss_point {
+	unsigned int percent;
+	double rate_pps;
+	double loss_ratio;
+	unsigned int trial;
+};
+
+/** One frame size of MODE rfc2544. */
+struct bench_rfc2544_size {
+	unsigned int frame_size;
+	char size_text[16];
+	struct bench_sizes sizes;
+	bool have_throughput;
+	struct bench_search_out search;
+	double throughput_pps;
+	bool have_latency;
+	unsigned int latency_trial;
+	unsigned int nb_loss_points;
+	struct bench_frame_loss_point loss[10];
+	bool have_b2b;
+	uint64_t b2b_frames;	   /**< longest burst with no loss */
+	unsigned int b2b_trials[64];
+	unsigned int nb_b2b_trials;
+	bool b2b_generator_limited;
+	const char *skipped;	   /**< why a step did not run, or NULL */
+};
+
+/** A calibration: measured now or read from --calibration. */
+struct bench_calibration {
+	bool present;
+	const char *measured; /**< "now" or the file */
+	uint64_t floor_min_ns, floor_p50_ns, floor_p99_ns;
+	double top_rate_pps;
+	bool top_rate_reached; /**< calibrate: the link's rate was offered without a limit */
+	double floor_rate_pps;
+	unsigned int floor_trial; /**< calibrate: the trial */
+	unsigned int top_trials[64];
+	unsigned int nb_top_trials;
+};
+
+/** Self-checks of the clocks over the run. */
+struct bench_clock_check {
+	uint64_t tsc0, tsc1;
+	struct timespec mono0, mono1;
 };
 
 /** The program's state. */
@@ -149,10 +236,21 @@ struct bench_app {
 	/* the live line: the current trial (set by the driver) */
 	int cur_trial;		/**< index of the trial sending, -1 none (atomic) */
 	uint64_t cur_start_ns;	/**< its start */
+	enum bench_purpose cur_purpose;
+	double cur_rate_pps;
+	const char *cur_sizes_text;
 	uint64_t last_t, last_intended, last_offered, last_received;
 	int last_trial;
 	struct rte_eth_stats port_st[2]; /**< tx, rx port: read before the ports close */
-	const char *done_reason; /**< how the driver ended: "duration", "done" */
+	const char *done_reason;
+	/* mode results */
+	struct bench_search_out search;	   /**< MODE search */
+	struct bench_rfc2544_size *rfc;	   /**< MODE rfc2544, nb_frame_sizes */
+	unsigned int nb_rfc;
+	struct bench_calibration cal;	   /**< measured or read */
+	struct bench_clock_check clk;
+	double max_load_pps, min_load_pps; /**< resolved */
+	double floor_rate_pps; /**< how the driver ended: "duration", "done" */
 };
 
 extern const char *prog;
@@ -174,6 +272,9 @@ void bench_command_line(int argc, char **argv, struct app_argv *eal, struct app_
 /* ports.c */
 void bench_ports_open(const struct app_devs *devs);
 void bench_rate_resolve(void);
+/** The max load for frames of mean_frame bytes: --max-load, else --rate, else 100%. */
+double bench_max_load_for(double mean_frame);
+double bench_min_load_for(double mean_frame, double max_load);
 void bench_ports_close(void);
 
 /* gen.c: the sender */
@@ -207,8 +308,25 @@ const char *bench_purpose_name(enum bench_purpose p);
 void *bench_driver(void *arg);
 void bench_on_stats(struct app_ctl *c);
 
+/* control.c */
+/** The control context's set-up: the control socket when --control was given. */
+int bench_control_setup(struct app_ctl *c, struct lcx_context *ctx);
+
+/* files.c */
+void bench_csv_abort(void);
+
 /* output.c */
 void bench_output_text(FILE *f);
+/** Write --json. 0, or -errno. */
 int bench_output_json(FILE *f);
+/** The trial so far as a JSON object (the control socket's stats); NULL on failure. */
+struct json_t *bench_trial_json(const struct bench_trial_result *r);
+/** Read a calibrate JSON into b.cal; 0 or -1 with err set. */
+int bench_calibration_read(const char *path, char *err, size_t errlen);
+/** Write --csv: trials.csv and latency-<trial>.csv. 0 or -1 with err set. */
+int bench_csv_open(const char *dir, char *err, size_t errlen);
+int bench_csv_write(char *err, size_t errlen);
+/** The self-checks. */
+bool bench_tsc_invariant(const char **how);
 
 #endif /* BENCH_APP_H */

@@ -27,6 +27,7 @@
 #include <lcx/lcx.h>
 
 #include "bench.h"
+#include "ctlsrv.h"
 
 const char *prog = "lcx-bench";
 struct bench_app b = { .cur_trial = -1, .last_trial = -1 };
@@ -43,6 +44,7 @@ die(int code, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (b.json)
 		app_out_abort(&b.out);
+	bench_csv_abort();
 	exit(code);
 }
 
@@ -121,6 +123,14 @@ finish(void)
 					"never sent: the account is not to be trusted\n", prog, i);
 			status = 1;
 		}
+	if (opt.csv_dir != NULL) {
+		if (b.nb_trials == 0) {
+			bench_csv_abort();
+		} else if (bench_csv_write(err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: --csv: %s\n", prog, err);
+			status = 1;
+		}
+	}
 	memset(b.port_st, 0, sizeof(b.port_st));
 	rte_eth_stats_get(b.tx_ethdev, &b.port_st[0]);
 	rte_eth_stats_get(b.rx_ethdev, &b.port_st[1]);
@@ -131,8 +141,11 @@ finish(void)
 			fprintf(stderr, "%s: --json: no trial ran, no file written\n", prog);
 			status = 1;
 		} else {
-			bench_output_json(b.out.f);
-			if (app_out_commit(&b.out, err, sizeof(err)) < 0) {
+			if (bench_output_json(b.out.f) < 0) {
+				app_out_abort(&b.out);
+				fprintf(stderr, "%s: --json: cannot write\n", prog);
+				status = 1;
+			} else if (app_out_commit(&b.out, err, sizeof(err)) < 0) {
 				fprintf(stderr, "%s: --json: %s\n", prog, err);
 				status = 1;
 			}
@@ -170,6 +183,7 @@ main(int argc, char **argv)
 		const struct app_ctl_conf conf = {
 			.prog = prog, .name = "bench-ctl", .stats_ns = opt.stats_ns,
 			.stats_flags = LCX_TIMER_AT_LEAST, .on_stats = bench_on_stats,
+			.setup = bench_control_setup,
 		};
 
 		ret = app_ctl_create(&b.ctl, &conf);
@@ -180,15 +194,26 @@ main(int argc, char **argv)
 	ret = app_ctl_start(&b.ctl);
 	if (ret < 0)
 		die(1, "control context: %s", strerror(-ret));
-	fprintf(stderr, "%s: run at %.0f pps for %.3f s on port %u -> port %u, then a drain of "
-			"%.3f s; SIGINT or SIGTERM stops\n",
-		prog, b.rate_pps, (double)opt.duration_ns / 1e9, b.tx_ethdev, b.rx_ethdev,
-		(double)opt.drain_ns / 1e9);
+	if (opt.mode == BENCH_MODE_RUN)
+		fprintf(stderr, "%s: run at %.0f pps for %.3f s on port %u -> port %u, then a "
+				"drain of %.3f s; SIGINT or SIGTERM stops\n",
+			prog, b.rate_pps, (double)opt.duration_ns / 1e9, b.tx_ethdev, b.rx_ethdev,
+			(double)opt.drain_ns / 1e9);
+	else
+		fprintf(stderr, "%s: %s on port %u -> port %u, trials of up to %.3f s, each then a "
+				"drain of %.3f s; SIGINT or SIGTERM stops\n",
+			prog, opt.mode_name, b.tx_ethdev, b.rx_ethdev,
+			(double)opt.duration_ns / 1e9, (double)opt.drain_ns / 1e9);
+	b.clk.tsc0 = rte_rdtsc();
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b.clk.mono0);
 	ret = pthread_create(&driver, NULL, bench_driver, NULL);
 	if (ret != 0)
 		die(1, "cannot start the driver thread: %s", strerror(ret));
 	app_ctl_run(&b.ctl);
 	pthread_join(driver, NULL);
+	b.clk.tsc1 = rte_rdtsc();
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b.clk.mono1);
+	app_ctlsrv_stop(prog);
 	status = finish();
 	rte_eal_cleanup();
 	app_argv_free(&eal);

@@ -42,9 +42,49 @@ struct meas_state {
 	uint64_t polls;
 	uint64_t last_poll;  /* tsc */
 	uint64_t gap_max_ns; /* largest gap before a poll that returned packets */
+	/* --rx-capacity-pps: the device model (a token bucket on the senders' timestamps) */
+	double model_tokens;
+	double model_t;	   /* s, on the schedule */
+	double model_rate; /* the trial's rate, pps */
+	bool model_started;
+	uint64_t model_dropped;
 };
 
 static struct meas_state m;
+
+/*
+ * The device model of --rx-capacity-pps: a device that forwards at most C frames/s with a
+ * buffer of --burst frames, fed by a perfect generator: a token bucket of depth --burst
+ * filled at C per second of the schedule, packet s arriving at its intended departure
+ * time s / rate. Driven by the sequence numbers and the trial's rate only, so its answer
+ * does not depend on when the sender ran or the receiver polled: at a load L <= C it
+ * drops nothing; above, (L - C) x T - depth frames of a T-second trial. A frame without
+ * a token is dropped here, counted in model_dropped and (never received) in lost.
+ */
+static bool
+model_pass(struct meas_state *r, uint64_t seq)
+{
+	double depth = (double)opt.burst;
+	double t = (double)seq / r->model_rate; /* s */
+
+	if (!r->model_started) {
+		r->model_started = true;
+		r->model_t = t;
+		r->model_tokens = depth;
+	}
+	if (t > r->model_t) {
+		r->model_tokens += (t - r->model_t) * (double)opt.rx_capacity_pps;
+		if (r->model_tokens > depth)
+			r->model_tokens = depth;
+		r->model_t = t;
+	}
+	if (r->model_tokens < 1.0) {
+		r->model_dropped++;
+		return false;
+	}
+	r->model_tokens -= 1.0;
+	return true;
+}
 
 static void
 meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
@@ -64,6 +104,8 @@ meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 		r->other_stream++;
 		return;
 	}
+	if (opt.rx_capacity_pps > 0 && !model_pass(r, sig.seq))
+		return;
 	ev = bench_rx_add(&r->rx, &sig, now_ns);
 	if (ev == BENCH_RX_IN_ORDER || ev == BENCH_RX_GAP || ev == BENCH_RX_REORDERED) {
 		bench_hist_add(&r->hist, now_ns > sig.tx_ns ? now_ns - sig.tx_ns : 0);
@@ -108,12 +150,19 @@ meas_init(void)
 		b.rx_flag = 0;
 }
 
+struct arm_arg {
+	unsigned int stream;
+	double rate_pps;
+};
+
 static int
 arm_fn(struct lcx_context *ctx, void *arg)
 {
 	const struct bench_rx_conf rc = { .tmax_ns = opt.tmax_ns };
+	const struct arm_arg *a = arg;
 
-	m.stream = (uint16_t)*(const unsigned int *)arg;
+	m.stream = (uint16_t)a->stream;
+	m.model_rate = a->rate_pps;
 	bench_rx_init(&m.rx, &rc);
 	bench_hist_init(&m.hist);
 	bench_jitter_init(&m.jit);
@@ -123,6 +172,8 @@ arm_fn(struct lcx_context *ctx, void *arg)
 	m.polls = 0;
 	m.last_poll = 0;
 	m.gap_max_ns = 0;
+	m.model_started = false;
+	m.model_dropped = 0;
 	return lcx_poller_register(ctx, &m.poller);
 }
 
@@ -133,7 +184,9 @@ meas_arm(const struct bench_trial_req *req, unsigned int stream)
 
 	if (ret < 0)
 		return ret;
-	return lcx_context_enter(b.rxctx, arm_fn, &stream);
+	struct arm_arg a = { .stream = stream, .rate_pps = req->rate_pps };
+
+	return lcx_context_enter(b.rxctx, arm_fn, &a);
 }
 
 static int
@@ -159,6 +212,7 @@ meas_park(uint64_t offered, struct bench_trial_result *r)
 	r->hw_timestamps = m.hw_timestamps;
 	r->polls = m.polls;
 	r->poll_gap_max_ns = m.gap_max_ns;
+	r->model_dropped = m.model_dropped;
 	r->lat = malloc(sizeof(*r->lat));
 	r->jit = malloc(sizeof(*r->jit));
 	if (r->lat == NULL || r->jit == NULL)

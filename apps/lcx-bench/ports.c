@@ -38,7 +38,18 @@ bench_ports_open(const struct app_devs *devs)
 		    opt.tx_port >= b.nb_ports ? opt.tx_port : opt.rx_port,
 		    b.nb_ports == 1 ? "is" : "are", b.nb_ports, b.nb_ports == 1 ? "" : "s",
 		    b.nb_ports - 1u);
-	b.pool = lcx_pktmbuf_pool_create("lcxbench_pool", 8191, 250, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	/* One segment per frame: the data room holds the largest frame asked for (a 9216-byte
+	 * frame in a default 2048-byte room would be written past its end). */
+	unsigned int largest = opt.sizes.hi;
+
+	if (opt.mode == BENCH_MODE_RFC2544)
+		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++)
+			if (opt.frame_sizes[k] > largest)
+				largest = opt.frame_sizes[k];
+	if (largest < RTE_MBUF_DEFAULT_DATAROOM)
+		largest = RTE_MBUF_DEFAULT_DATAROOM;
+	b.pool = lcx_pktmbuf_pool_create("lcxbench_pool", 8191, 250, 0,
+					 (uint16_t)(RTE_PKTMBUF_HEADROOM + largest),
 					 (int)rte_socket_id(), LCX_POOL_AUTO);
 	if (b.pool == NULL)
 		die(1, "cannot create the mbuf pool: %s", rte_strerror(rte_errno));
@@ -74,11 +85,50 @@ bench_ports_open(const struct app_devs *devs)
 	b.rx_ethdev = (uint16_t)opt.rx_port;
 }
 
+static double
+resolve(const char *name, const char *text, const struct bench_rate *r, double mean_frame)
+{
+	char err[256];
+	double pps;
+
+	if (bench_rate_pps(r, mean_frame, b.link_bps, &pps, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s=%s: %s", name, text, err);
+	return pps;
+}
+
+double
+bench_max_load_for(double mean_frame)
+{
+	static const struct bench_rate full = { .unit = BENCH_RATE_PERCENT, .value = 100 };
+
+	if (opt.max_load_text != NULL)
+		return resolve("--max-load", opt.max_load_text, &opt.max_load, mean_frame);
+	if (opt.rate_text != NULL)
+		return resolve("--rate", opt.rate_text, &opt.rate, mean_frame);
+	if (b.link_bps == 0)
+		die(EXIT_USAGE, "%s needs --max-load (or --rate): the link speed of port %u is "
+				"not known", opt.mode_name, b.tx_ethdev);
+	return resolve("--max-load", "100%", &full, mean_frame);
+}
+
+double
+bench_min_load_for(double mean_frame, double max_load)
+{
+	double v;
+
+	if (opt.min_load_text == NULL)
+		return max_load / 1000;
+	v = resolve("--min-load", opt.min_load_text, &opt.min_load, mean_frame);
+	if (v > max_load)
+		die(EXIT_USAGE, "--min-load=%s: %.1f pps, above the max load %.1f pps",
+		    opt.min_load_text, v, max_load);
+	return v;
+}
+
 void
 bench_rate_resolve(void)
 {
 	struct rte_eth_link link;
-	char err[256];
 
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(b.tx_ethdev, &link) == 0 &&
@@ -86,12 +136,24 @@ bench_rate_resolve(void)
 	    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
 		b.link_bps = (uint64_t)link.link_speed * 1000000ull;
 	b.mean_frame = traffic_mean_frame(bench_sizes_mean(&opt.sizes));
-	if (traffic_rate_optional()) { /* a replay at the file's timing (traffic.c) */
+	if (traffic_rate_optional()) /* a replay at the file's timing (traffic.c) */
 		b.rate_pps = traffic_file_pps();
-		return;
+	else if (opt.rate_text != NULL)
+		b.rate_pps = resolve("--rate", opt.rate_text, &opt.rate, b.mean_frame);
+	if (opt.mode == BENCH_MODE_SEARCH || opt.mode == BENCH_MODE_CALIBRATE) {
+		b.max_load_pps = bench_max_load_for(b.mean_frame);
+		b.min_load_pps = bench_min_load_for(b.mean_frame, b.max_load_pps);
 	}
-	if (bench_rate_pps(&opt.rate, b.mean_frame, b.link_bps, &b.rate_pps, err, sizeof(err)) < 0)
-		die(EXIT_USAGE, "--rate=%s: %s", opt.rate_text, err);
+	if (opt.mode == BENCH_MODE_RFC2544)
+		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++) {
+			/* each size checked now: a bad --max-load fails before any trial */
+			double mx = bench_max_load_for(opt.frame_sizes[k]);
+
+			bench_min_load_for(opt.frame_sizes[k], mx);
+		}
+	if (opt.mode == BENCH_MODE_CALIBRATE)
+		b.floor_rate_pps = resolve("--floor-rate", opt.floor_rate_text, &opt.floor_rate,
+					   b.mean_frame);
 }
 
 void

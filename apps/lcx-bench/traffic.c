@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <jansson.h>
+
 #include "bench.h"
 #include "flow.h"
 #include "replay.h"
@@ -137,11 +139,14 @@ replay_load(unsigned int frame_room)
 }
 
 void
-traffic_check(unsigned int frame_room)
+traffic_check(void)
 {
-	if (opt.sizes.hi > frame_room + BENCH_FCS_LEN)
-		die(EXIT_USAGE, "--frame-size=%s: %u bytes is more than a buffer holds here (%u "
-				"with FCS)", opt.sizes_text, opt.sizes.hi, frame_room + BENCH_FCS_LEN);
+	if (tr.flow_set && opt.mode == BENCH_MODE_RFC2544)
+		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++)
+			if (opt.frame_sizes[k] < traffic_min_frame())
+				die(EXIT_USAGE, "--frame-sizes=%s: %u bytes: an IPv6 --flow needs "
+						"frames of at least %u bytes", opt.frame_sizes_text,
+				    opt.frame_sizes[k], traffic_min_frame());
 	if (tr.seed_set && !(tr.flow_set && tr.flow.vary == BENCH_FLOW_RAND))
 		die(EXIT_USAGE, "--flow-seed: only with --flow=...,vary=rand");
 	if (tr.replay_path == NULL) {
@@ -151,6 +156,9 @@ traffic_check(unsigned int frame_room)
 	} else {
 		if (tr.flow_set)
 			die(EXIT_USAGE, "--flow and --pcap-replay: one traffic source only");
+		if (opt.mode != BENCH_MODE_RUN)
+			die(EXIT_USAGE, "--pcap-replay: MODE run only (a replay is one pass of its "
+					"file, not a load a search can set)");
 		if (tr.timing_rate && opt.rate_text == NULL)
 			die(EXIT_USAGE, "--replay-timing=rate needs --rate");
 		if (!tr.timing_rate && opt.rate_text != NULL)
@@ -161,11 +169,13 @@ traffic_check(unsigned int frame_room)
 		if (strcmp(opt.sizes_text, "64") != 0)
 			die(EXIT_USAGE, "--frame-size with --pcap-replay: the file's frames are sent "
 					"as they are");
-		replay_load(frame_room);
-		/* What the figures say of the rate and the sizes (text): the file's. */
-		if (!tr.timing_rate)
-			opt.rate_text = "file timing";
+		replay_load(BENCH_FRAME_MAX - BENCH_FCS_LEN);
+		/* The sizes are the file's: the figures say so, the pool holds its largest. */
 		opt.sizes_text = "pcap";
+		opt.sizes.lo = opt.sizes.hi = BENCH_SIG_MIN_FRAME_V4;
+		for (uint64_t i = 0; i < tr.rp->n; i++)
+			if (bench_replay_len(tr.rp, i) + BENCH_FCS_LEN > opt.sizes.hi)
+				opt.sizes.hi = (uint16_t)(bench_replay_len(tr.rp, i) + BENCH_FCS_LEN);
 	}
 	if (tr.flow_set && bench_flow_walk_init(&tr.walk, &tr.flow, tr.seed) < 0)
 		die(EXIT_USAGE, "--flow=%s: cannot walk it", tr.flow_text);
@@ -261,54 +271,50 @@ traffic_sig_read(const void *frame, size_t len, struct bench_sig *sig)
 	return bench_sig_read((const uint8_t *)frame + fi.payload_off, fi.payload_len, sig);
 }
 
-static void
-json_str(FILE *f, const char *s)
+json_t *
+traffic_config_json(void)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	json_t *o = json_object();
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-void
-traffic_json(FILE *f, const struct bench_trial_result *r)
-{
-	fputs("\"traffic\":{\"source\":", f);
-	json_str(f, tr.rp != NULL ? "pcap-replay" : tr.flow_set ? "flow" : "fixed");
-	fprintf(f, ",\"family\":%d", tr.flow_set && tr.flow.family == AF_INET6 ? 6 : 4);
+	json_object_set_new(o, "source", json_string(tr.rp != NULL ? "pcap-replay"
+						     : tr.flow_set ? "flow"
+								   : "fixed"));
+	json_object_set_new(o, "family",
+			    json_integer(tr.flow_set && tr.flow.family == AF_INET6 ? 6 : 4));
 	if (tr.flow_set) {
-		fputs(",\"flow\":", f);
-		json_str(f, tr.flow_text);
-		fprintf(f, ",\"vary\":\"%s\",\"tuples\":%" PRIu64,
-			tr.flow.vary == BENCH_FLOW_RAND ? "rand" : "inc",
-			bench_flow_walk_period(&tr.walk));
-		if (tr.flow.vary == BENCH_FLOW_RAND)
-			fprintf(f, ",\"seed\":%" PRIu64, tr.seed);
+		json_object_set_new(o, "flow", json_string(tr.flow_text));
+		json_object_set_new(o, "vary",
+				    json_string(tr.flow.vary == BENCH_FLOW_RAND ? "rand" : "inc"));
+		json_object_set_new(o, "tuples",
+				    json_integer((json_int_t)bench_flow_walk_period(&tr.walk)));
+		json_object_set_new(o, "seed", tr.flow.vary == BENCH_FLOW_RAND
+						       ? json_integer((json_int_t)tr.seed)
+						       : json_null());
 	}
 	if (tr.rp != NULL) {
 		const struct bench_replay *rp = tr.rp;
-		uint64_t sent_signed = traffic_signed(r->tx.offered);
 
-		fputs(",\"replay\":{\"file\":", f);
-		json_str(f, tr.replay_path);
-		fprintf(f, ",\"timing\":\"%s\",\"multiplier\":%.6g,\"records\":%" PRIu64
-			   ",\"frames\":%" PRIu64 ",\"signable\":%" PRIu64 ",\"skipped_truncated\":%"
-			   PRIu64 ",\"skipped_too_big\":%" PRIu64 ",\"ts_backwards\":%" PRIu64
-			   ",\"span_s\":%.9f,\"offered_signed\":%" PRIu64 ",\"offered_unsigned\":%"
-			   PRIu64 "}",
-			tr.timing_rate ? "rate" : "file", tr.mult, rp->records, rp->n, rp->signable,
-			rp->skipped_truncated, rp->skipped_too_big, rp->ts_backwards,
-			(double)rp->t_ns[rp->n - 1] / 1e9, sent_signed, r->tx.offered - sent_signed);
+		json_object_set_new(
+		    o, "replay",
+		    json_pack("{sssssfsIsIsIsIsIsIsf}", "file", tr.replay_path, "timing",
+			      tr.timing_rate ? "rate" : "file", "multiplier", tr.mult, "records",
+			      (json_int_t)rp->records, "frames", (json_int_t)rp->n, "signable",
+			      (json_int_t)rp->signable, "skipped_truncated",
+			      (json_int_t)rp->skipped_truncated, "skipped_too_big",
+			      (json_int_t)rp->skipped_too_big, "ts_backwards",
+			      (json_int_t)rp->ts_backwards, "span_s",
+			      (double)rp->t_ns[rp->n - 1] / 1e9));
 	}
-	fputs("},", f);
+	return o;
+}
+
+json_t *
+traffic_trial_json(const struct bench_trial_result *r)
+{
+	uint64_t s = traffic_signed(r->tx.offered);
+
+	return json_pack("{sIsI}", "offered_signed", (json_int_t)s, "offered_unsigned",
+			 (json_int_t)(r->tx.offered - s));
 }
 
 void

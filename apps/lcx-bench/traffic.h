@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "sig.h"
 
 struct bench_pacer_conf;
@@ -42,12 +44,11 @@ unsigned int traffic_min_frame(void);
 bool traffic_rate_optional(void);
 
 /**
- * After the options: check them together, load the --pcap-replay file;
- * die()s with one message on a conflict or a bad file.
- *
- * @param frame_room  the most bytes a frame may have (the mbuf's data room)
+ * After the options: check them together, load the --pcap-replay file (and
+ * set opt.sizes.hi to its largest frame, for the pool); die()s with one
+ * message on a conflict or a bad file.
  */
-void traffic_check(unsigned int frame_room);
+void traffic_check(void);
 
 /** @return the mean frame size with FCS: the file's for a replay, else sizes_mean */
 double traffic_mean_frame(double sizes_mean);
@@ -87,8 +88,11 @@ uint64_t traffic_signed(uint64_t offered);
  */
 int traffic_sig_read(const void *frame, size_t len, struct bench_sig *sig);
 
-/** The "traffic" member of the JSON (with a trailing comma). */
-void traffic_json(FILE *f, const struct bench_trial_result *r);
+/** config.traffic of the JSON: the source, the flow, the replayed file's counts (a new reference). */
+json_t *traffic_config_json(void);
+
+/** trials[].traffic of the JSON: offered_signed, offered_unsigned (a new reference). */
+json_t *traffic_trial_json(const struct bench_trial_result *r);
 
 /** The traffic line of the text summary (nothing without --flow or a replay). */
 void traffic_text(FILE *f, const struct bench_trial_result *r);

@@ -124,6 +124,9 @@ bench_trial_run(const struct bench_trial_req *req)
 	if (ret < 0)
 		die(1, "trial %u: cannot start the sender: %s", idx, strerror(-ret));
 	b.cur_start_ns = tsc_ns(t0_tsc);
+	b.cur_purpose = req->purpose;
+	b.cur_rate_pps = req->rate_pps;
+	b.cur_sizes_text = req->sizes_text;
 	__atomic_store_n(&b.cur_trial, (int)idx, __ATOMIC_RELEASE);
 
 	if (trial_send(req, b.cur_start_ns))
@@ -154,7 +157,7 @@ bench_trial_run(const struct bench_trial_req *req)
 		r->port_tx_opackets == r->tx.offered &&
 		r->port_rx_ipackets == r->rx.received + r->rx.late + r->rx.duplicate +
 					       r->rx.too_old + r->rx.invalid +
-					       r->unsigned_frames + r->other_stream;
+					       r->unsigned_frames + r->other_stream + r->model_dropped;
 
 	r->unsent = r->tx.intended - r->tx.offered - r->tx.skipped;
 	r->generator_limited = bench_pacer_generator_limited(&r->tx);

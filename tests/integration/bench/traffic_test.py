@@ -46,7 +46,18 @@ def trial(tmp, eal, args, name):
     p = bench(eal, args + ["--json=" + js, "run"], name)
     check(p.returncode == 0, "exit %d" % p.returncode)
     with open(js) as f:
-        return json.load(f)
+        j = json.load(f)
+    check(j["schema_version"] == 2 and len(j["trials"]) == 1, "schema / trials")
+    # The run's one trial, with the traffic figures of the config and of the trial
+    # together, and the ports' own counters (top level: since the start, one trial).
+    t = dict(j["trials"][0])
+    tr = dict(j["config"]["traffic"])
+    if "replay" in tr:
+        tr["replay"] = dict(tr["replay"], **t["traffic"])
+    tr.update(t["traffic"])
+    t["traffic"] = tr
+    t["ports"] = j["ports"]
+    return t
 
 
 def pcap_eal(tmp, name):
@@ -398,7 +409,7 @@ def traffic_bad_args(tmp):
         (["--rate=1kpps", v6], "84"),                             # the default 64
         (["--rate=1kpps", v6, "--frame-size=83"], "84"),
         (["--rate=1kpps", v6, "--frame-size=imix"], "84"),
-        (["--rate=1kpps", "--frame-size=9000"], "buffer"),        # beyond an mbuf's room
+        (["--rate=1kpps", v6, "--frame-size=100", "--frame-sizes=64,128"], "84"),
         (["--rate=1kpps", "--flow-seed=3"], "vary=rand"),
         (["--pcap-replay=" + os.path.join(tmp, "nope.pcap")], "No such file"),
         (["--pcap-replay=" + cut], "truncated or corrupt"),
@@ -411,8 +422,11 @@ def traffic_bad_args(tmp):
         (["--pcap-replay=" + src, "--flow=src=198.18.0.1,dst=198.19.0.1"], "one traffic"),
         (["--rate=1kpps", "--replay-timing=file"], "only with --pcap-replay"),
     ]
+    cases = [(a + ["run"] if "--frame-sizes=64,128" not in a else a + ["rfc2544"], w)
+             for a, w in cases]
+    cases.append((["--pcap-replay=" + src, "--rate=1kpps", "search"], "MODE run only"))
     for args, word in cases:
-        p = bench(["--vdev=net_ring0"], args + ["--duration=1", "run"], "bad")
+        p = bench(["--vdev=net_ring0"], args[:-1] + ["--duration=1", args[-1]], "bad")
         lines = [l for l in p.stderr.splitlines() if l.startswith("lcx-bench: ") and
                  "hugepages" not in l]
         check(p.returncode == 2, "%r: exit %d, not 2" % (args, p.returncode))

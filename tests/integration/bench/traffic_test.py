@@ -295,7 +295,7 @@ def replay_file(tmp):
         arp(),                                                                       # ARP
         ipv4_udp("198.18.0.1", "198.19.0.1", 1003, 2003, pay(10, 0xdd)),             # short
         ipv4_udp("198.18.0.1", "198.19.0.1", 1004, 2004, pay(18, 0xee), udp_ck=True),  # signed
-        ipv6_udp("2001:db8::1", "2001:db8::2", 1005, 2005, pay(1400, 0x11)),         # signed
+        ipv6_udp("2001:db8::1", "2001:db8::2", 1005, 2005, pay(8000, 0x11)),  # signed, jumbo
         ipv4_udp("198.18.0.1", "198.19.0.1", 1006, 2006, pay(600, 0x22), udp_ck=True),  # signed
     ]
     signable = [True, True, False, False, False, True, True, True]

@@ -198,6 +198,18 @@ traffic_file_pps(void)
 	return span > 0 ? (double)(n > 1 ? n - 1 : 1) * 1e9 / (double)span : 1e9;
 }
 
+uint64_t
+traffic_run_ns(uint64_t duration_ns, bool duration_set, double rate_pps)
+{
+	uint64_t file_ns;
+
+	if (tr.rp == NULL)
+		return duration_ns;
+	file_ns = tr.timing_rate ? (uint64_t)((double)tr.rp->n / rate_pps * 1e9)
+				 : tr.trace_ns[tr.rp->n - 1];
+	return duration_set && duration_ns < file_ns ? duration_ns : file_ns;
+}
+
 void
 traffic_trial_req(struct bench_trial_req *req, bool duration_set)
 {

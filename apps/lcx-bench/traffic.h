@@ -56,6 +56,13 @@ double traffic_mean_frame(double sizes_mean);
 /** @return a replay at the file's timing: its frames / its span (the rate it averages), pps */
 double traffic_file_pps(void);
 
+/**
+ * @return the sending time of a run: duration_ns, or with a replay the file's
+ *         (its span / the multiplier, or its frames at the rate) when shorter or
+ *         when no --duration was given
+ */
+uint64_t traffic_run_ns(uint64_t duration_ns, bool duration_set, double rate_pps);
+
 /** A replay: the trial sends the file once (count), over its time unless --duration was given. */
 void traffic_trial_req(struct bench_trial_req *req, bool duration_set);
 

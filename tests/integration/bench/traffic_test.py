@@ -57,6 +57,7 @@ def trial(tmp, eal, args, name):
     tr.update(t["traffic"])
     t["traffic"] = tr
     t["ports"] = j["ports"]
+    t["_stderr"] = p.stderr
     return t
 
 
@@ -282,6 +283,29 @@ def flow_ring_v6(tmp):
           j["traffic"])
 
 
+def flow_search_v6(tmp):
+    # IPv6 flows in another mode: a search against the --rx-capacity-pps model (20 kpps);
+    # every trial's frames read back as signed IPv6 (none unsigned), the ports agree.
+    js = os.path.join(tmp, "search6.json")
+    p = bench(["--vdev=net_ring0"], [
+        "--max-load=100kpps", "--rx-capacity-pps=20000", "--duration=0.5",
+        "--initial-duration=0.1", "--drain=0.05", "--loss-ratio=0", "--goal-width=0.02",
+        "--throttle=50", "--stats-period=0", "--frame-size=84",
+        "--flow=src=2001:db8::1-2001:db8::4,dst=2001:db8::ff", "--json=" + js, "search"],
+        "search6", timeout=120)
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    with open(js) as f:
+        j = json.load(f)
+    check(j["config"]["traffic"]["family"] == 6, "family")
+    for t in j["trials"]:
+        check(t["rx"]["unsigned"] == 0 and t["rx"]["received"] > 0 and t["ports"]["agree"],
+              "trial %d: unsigned %d received %d" % (t["index"], t["rx"]["unsigned"],
+                                                     t["rx"]["received"]))
+    g = j["search"]["goals"][0]
+    check(g["result"] == "regular" and 20000 * 0.97 <= g["lower_bound_pps"] <= 20000 * 1.01,
+          "search: %r" % g)
+
+
 # ---- --pcap-replay -------------------------------------------------------------------------
 
 def replay_file(tmp):
@@ -345,6 +369,8 @@ def replay_file_timing(tmp):
         j = trial(tmp, eal, args, "rf%d" % mult)
         got = check_replayed(j, out, recs, signable)
         check(j["traffic"]["replay"]["timing"] == "file", "timing")
+        # What it said it would do: the file's 350 ms (divided by the multiplier).
+        check("for %.3f s on port" % (0.35 / mult) in j["_stderr"], "the announced length")
         # The inter-departure times that net_pcap stamped against the file's (divided by
         # the multiplier): within 5 ms each, so a file timing is kept, not a rate's.
         tol = 5 * 10**6

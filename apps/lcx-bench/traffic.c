@@ -36,10 +36,10 @@ static struct {
 	struct bench_replay *rp;
 	uint64_t *sig_before; /* n + 1: signable frames before frame i */
 	uint64_t *trace_ns;   /* the file's times / the multiplier */
-} tr = { .seed = 1, .mult = 1.0 };
+} tr = {.seed = 1, .mult = 1.0};
 
 static const char *const names[] = {
-	"--flow", "--flow-seed", "--pcap-replay", "--replay-timing", "--replay-multiplier", NULL,
+    "--flow", "--flow-seed", "--pcap-replay", "--replay-timing", "--replay-multiplier", NULL,
 };
 
 bool
@@ -80,8 +80,10 @@ traffic_option(const char *name, const char *val)
 		else if (strcmp(val, "rate") == 0)
 			tr.timing_rate = true;
 		else
-			die(EXIT_USAGE, "--replay-timing=%s: file (the capture's own times) or "
-					"rate (--rate)", val);
+			die(EXIT_USAGE,
+			    "--replay-timing=%s: file (the capture's own times) or "
+			    "rate (--rate)",
+			    val);
 		tr.timing_text = val;
 	} else if (strcmp(name, "--replay-multiplier") == 0) {
 		char *end;
@@ -131,8 +133,8 @@ replay_load(unsigned int frame_room)
 	}
 	fprintf(stderr,
 		"%s: %s: %" PRIu64 " frames to replay (%" PRIu64 " with a signature, %" PRIu64
-		" without) over %.6f s; not replayed: %" PRIu64 " captured shorter than sent, %" PRIu64
-		" longer than %u bytes\n",
+		" without) over %.6f s; not replayed: %" PRIu64
+		" captured shorter than sent, %" PRIu64 " longer than %u bytes\n",
 		prog, tr.replay_path, n, tr.rp->signable, n - tr.rp->signable,
 		(double)tr.rp->t_ns[n - 1] / 1e9, tr.rp->skipped_truncated, tr.rp->skipped_too_big,
 		frame_room);
@@ -144,9 +146,10 @@ traffic_check(void)
 	if (tr.flow_set && opt.mode == BENCH_MODE_RFC2544)
 		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++)
 			if (opt.frame_sizes[k] < traffic_min_frame())
-				die(EXIT_USAGE, "--frame-sizes=%s: %u bytes: an IPv6 --flow needs "
-						"frames of at least %u bytes", opt.frame_sizes_text,
-				    opt.frame_sizes[k], traffic_min_frame());
+				die(EXIT_USAGE,
+				    "--frame-sizes=%s: %u bytes: an IPv6 --flow needs "
+				    "frames of at least %u bytes",
+				    opt.frame_sizes_text, opt.frame_sizes[k], traffic_min_frame());
 	if (tr.seed_set && !(tr.flow_set && tr.flow.vary == BENCH_FLOW_RAND))
 		die(EXIT_USAGE, "--flow-seed: only with --flow=...,vary=rand");
 	if (tr.replay_path == NULL) {
@@ -167,15 +170,17 @@ traffic_check(void)
 		if (tr.timing_rate && tr.mult_text != NULL)
 			die(EXIT_USAGE, "--replay-multiplier: only with --replay-timing=file");
 		if (strcmp(opt.sizes_text, "64") != 0)
-			die(EXIT_USAGE, "--frame-size with --pcap-replay: the file's frames are sent "
-					"as they are");
+			die(EXIT_USAGE,
+			    "--frame-size with --pcap-replay: the file's frames are sent "
+			    "as they are");
 		replay_load(BENCH_FRAME_MAX - BENCH_FCS_LEN);
 		/* The sizes are the file's: the figures say so, the pool holds its largest. */
 		opt.sizes_text = "pcap";
 		opt.sizes.lo = opt.sizes.hi = BENCH_SIG_MIN_FRAME_V4;
 		for (uint64_t i = 0; i < tr.rp->n; i++)
 			if (bench_replay_len(tr.rp, i) + BENCH_FCS_LEN > opt.sizes.hi)
-				opt.sizes.hi = (uint16_t)(bench_replay_len(tr.rp, i) + BENCH_FCS_LEN);
+				opt.sizes.hi =
+				    (uint16_t)(bench_replay_len(tr.rp, i) + BENCH_FCS_LEN);
 	}
 	if (tr.flow_set && bench_flow_walk_init(&tr.walk, &tr.flow, tr.seed) < 0)
 		die(EXIT_USAGE, "--flow=%s: cannot walk it", tr.flow_text);
@@ -250,7 +255,7 @@ int
 traffic_frame_fill(uint8_t *p, size_t room, unsigned int size, uint16_t stream, uint64_t seq,
 		   uint64_t tx_ns)
 {
-	struct bench_sig sig = { .stream = stream, .seq = seq, .tx_ns = tx_ns };
+	struct bench_sig sig = {.stream = stream, .seq = seq, .tx_ns = tx_ns};
 
 	if (tr.rp != NULL) {
 		if (seq >= tr.rp->n)
@@ -288,9 +293,10 @@ traffic_config_json(void)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "source", json_string(tr.rp != NULL ? "pcap-replay"
-						     : tr.flow_set ? "flow"
-								   : "fixed"));
+	json_object_set_new(o, "source",
+			    json_string(tr.rp != NULL ? "pcap-replay"
+					: tr.flow_set ? "flow"
+						      : "fixed"));
 	json_object_set_new(o, "family",
 			    json_integer(tr.flow_set && tr.flow.family == AF_INET6 ? 6 : 4));
 	if (tr.flow_set) {
@@ -299,9 +305,10 @@ traffic_config_json(void)
 				    json_string(tr.flow.vary == BENCH_FLOW_RAND ? "rand" : "inc"));
 		json_object_set_new(o, "tuples",
 				    json_integer((json_int_t)bench_flow_walk_period(&tr.walk)));
-		json_object_set_new(o, "seed", tr.flow.vary == BENCH_FLOW_RAND
-						       ? json_integer((json_int_t)tr.seed)
-						       : json_null());
+		json_object_set_new(o, "seed",
+				    tr.flow.vary == BENCH_FLOW_RAND
+					? json_integer((json_int_t)tr.seed)
+					: json_null());
 	}
 	if (tr.rp != NULL) {
 		const struct bench_replay *rp = tr.rp;
@@ -339,10 +346,12 @@ traffic_text(FILE *f, const struct bench_trial_result *r)
 	if (tr.rp != NULL) {
 		uint64_t s = traffic_signed(r->tx.offered);
 
-		fprintf(f, "  replay %s at %s timing: %" PRIu64 " of %" PRIu64 " frames offered, %"
-			   PRIu64 " with a signature, %" PRIu64 " without (counted unsigned, not "
-			   "lost)\n",
-			tr.replay_path, tr.timing_rate ? "rate" : "file", r->tx.offered, tr.rp->n, s,
-			r->tx.offered - s);
+		fprintf(f,
+			"  replay %s at %s timing: %" PRIu64 " of %" PRIu64
+			" frames offered, %" PRIu64 " with a signature, %" PRIu64
+			" without (counted unsigned, not "
+			"lost)\n",
+			tr.replay_path, tr.timing_rate ? "rate" : "file", r->tx.offered, tr.rp->n,
+			s, r->tx.offered - s);
 	}
 }

@@ -95,7 +95,7 @@ uint64_t traffic_signed(uint64_t offered);
  */
 int traffic_sig_read(const void *frame, size_t len, struct bench_sig *sig);
 
-/** config.traffic of the JSON: the source, the flow, the replayed file's counts (a new reference). */
+/** config.traffic of the JSON: the source, the flow, the file's counts (a new reference). */
 json_t *traffic_config_json(void);
 
 /** trials[].traffic of the JSON: offered_signed, offered_unsigned (a new reference). */

@@ -134,6 +134,8 @@ struct bench_trial_result {
 	double duration_s;   /**< asked for (0: a count) */
 	uint64_t count;      /**< packets asked for (0: rate x duration) */
 	double elapsed_s;    /**< sending time */
+	uint64_t overrun_ns; /**< the last send after the schedule's last deadline, beyond the
+				  lateness allowance (throttle + 50 us); 0: none */
 	const char *stopped_by; /**< NULL: ran its length; else the stop's reason */
 	struct bench_pacer_stats tx;
 	uint64_t unsent;     /**< intended - offered - skipped when sending stopped */
@@ -189,7 +191,7 @@ struct bench_rfc2544_size {
 	struct bench_frame_loss_point loss[10];
 	bool have_b2b;
 	uint64_t b2b_frames;	   /**< longest burst with no loss */
-	unsigned int b2b_trials[64];
+	unsigned int b2b_trials[128]; /**< bisection (at most 27) + --b2b-trials (50) */
 	unsigned int nb_b2b_trials;
 	bool b2b_generator_limited;
 	const char *skipped;	   /**< why a step did not run, or NULL */
@@ -204,7 +206,7 @@ struct bench_calibration {
 	bool top_rate_reached; /**< calibrate: the link's rate was offered without a limit */
 	double floor_rate_pps;
 	unsigned int floor_trial; /**< calibrate: the trial */
-	unsigned int top_trials[64];
+	unsigned int top_trials[128]; /**< at most 128 top-rate trials */
 	unsigned int nb_top_trials;
 };
 
@@ -281,10 +283,13 @@ void bench_ports_close(void);
 /** Start the tx context's state for the trial and register the poller (any thread). */
 int gen_arm(const struct bench_trial_req *req, unsigned int stream, uint64_t *t0_tsc);
 /** Unregister the poller; the pacer's figures (any thread). */
-void gen_park(struct bench_pacer_stats *st, uint64_t *nombuf, uint64_t *t0, uint64_t *last_now);
+void gen_park(struct bench_pacer_stats *st, uint64_t *nombuf, uint64_t *t0, uint64_t *last_now,
+	      uint64_t *last_send);
 /** The pacer's figures now (on the tx context). */
 int gen_snapshot(struct bench_pacer_stats *st);
 void gen_init(void);
+/** True when every packet of the trial's schedule was sent or skipped (any thread). */
+bool gen_done(void);
 /** 0, or -E2BIG when a size list's weights sum beyond what the sender cycles through. */
 int bench_sizes_check(const struct bench_sizes *sz);
 

@@ -62,7 +62,8 @@ stats_reply(void)
 
 			t = json_object();
 			json_object_set_new(t, "index", json_integer(cur));
-			json_object_set_new(t, "purpose", json_string(bench_purpose_name(b.cur_purpose)));
+			json_object_set_new(t, "purpose",
+					    json_string(bench_purpose_name(b.cur_purpose)));
 			json_object_set_new(t, "frame_size", json_string(b.cur_sizes_text));
 			json_object_set_new(t, "rate_pps", json_real(b.cur_rate_pps));
 			json_object_set_new(t, "elapsed_s", json_real(el));
@@ -74,7 +75,8 @@ stats_reply(void)
 			json_object_set_new(t, "missing", json_integer((json_int_t)rs.missing));
 			json_object_set_new(t, "late", json_integer((json_int_t)rs.late));
 			json_object_set_new(t, "duplicate", json_integer((json_int_t)rs.duplicate));
-			json_object_set_new(t, "unsigned", json_integer((json_int_t)rs.unsigned_frames));
+			json_object_set_new(t, "unsigned",
+					    json_integer((json_int_t)rs.unsigned_frames));
 			json_object_set_new(t, "latency_count", json_integer((json_int_t)rs.count));
 			json_object_set_new(t, "latency_p50_ns", json_integer((json_int_t)rs.p50));
 			json_object_set_new(t, "latency_p99_ns", json_integer((json_int_t)rs.p99));
@@ -113,14 +115,16 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 	cmd = json_object_get(o, "cmd");
 	name = json_string_value(cmd);
 	if (name == NULL) {
-		lcx_ctl_reply_error(c, cmd == NULL ? "missing \"cmd\"" : "\"cmd\" must be a string");
+		lcx_ctl_reply_error(c,
+				    cmd == NULL ? "missing \"cmd\"" : "\"cmd\" must be a string");
 		goto out;
 	}
 	json_object_foreach (o, key, m) {
 		if (m != cmd) {
 			char msg[192];
 
-			snprintf(msg, sizeof(msg), "unknown key \"%.40s\" for \"%.40s\"", key, name);
+			snprintf(msg, sizeof(msg), "unknown key \"%.40s\" for \"%.40s\"", key,
+				 name);
 			lcx_ctl_reply_error(c, msg);
 			goto out;
 		}

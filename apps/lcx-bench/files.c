@@ -141,21 +141,22 @@ bench_csv_write(char *err, size_t errlen)
 		const struct bench_trial_result *r = &b.trials[i];
 		const struct bench_hist *h = r->lat;
 
-		fprintf(f, "%u,%s,\"%s\",%.17g,%.17g,%.17g,%" PRIu64 ",%.17g,%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%.17g,%.17g,%s,%" PRIu64 ",%" PRIu64 ",%.17g,%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.17g\n",
+		fprintf(f,
+			"%u,%s,\"%s\",%.17g,%.17g,%.17g,%" PRIu64 ",%.17g,%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%.17g,%.17g,%s,%" PRIu64 ",%" PRIu64 ",%.17g,%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.17g\n",
 			r->index, bench_purpose_name(r->purpose), r->sizes_text, r->mean_frame,
 			r->rate_pps, r->duration_s, r->count, r->elapsed_s, r->tx.intended,
 			r->tx.offered, r->tx.refused, r->tx.skipped, r->unsent, r->tx.late,
 			r->rx.received, r->rx.lost, r->rx.late, r->rx.duplicate, r->rx.reordered,
 			r->unsigned_frames, r->other_stream, r->model_dropped, r->loss_ratio,
 			r->forwarding_rate_pps, r->generator_limited ? "true" : "false", h->count,
-			h->count > 0 ? h->min : 0, bench_hist_mean(h), bench_hist_percentile(h, 0.5),
-			bench_hist_percentile(h, 0.9), bench_hist_percentile(h, 0.99),
-			bench_hist_percentile(h, 0.999), bench_hist_percentile(h, 0.9999), h->max,
-			r->poll_gap_max_ns, r->jit->j);
+			h->count > 0 ? h->min : 0, bench_hist_mean(h),
+			bench_hist_percentile(h, 0.5), bench_hist_percentile(h, 0.9),
+			bench_hist_percentile(h, 0.99), bench_hist_percentile(h, 0.999),
+			bench_hist_percentile(h, 0.9999), h->max, r->poll_gap_max_ns, r->jit->j);
 	}
 	if (csv_close(f, "trials.csv", err, errlen) < 0)
 		return -1;

@@ -288,7 +288,7 @@ gen_arm(const struct bench_trial_req *req, unsigned int stream, uint64_t *t0_tsc
 
 struct park_arg {
 	struct bench_pacer_stats *st;
-	uint64_t nombuf, t0, last_now;
+	uint64_t nombuf, t0, last_now, last_send;
 };
 
 static int
@@ -302,11 +302,13 @@ park_fn(struct lcx_context *ctx, void *arg)
 	a->nombuf = g.nombuf;
 	a->t0 = g.pacer.t0;
 	a->last_now = g.pacer.last_now;
+	a->last_send = g.pacer.st.sends > 0 ? g.pacer.last_send : g.pacer.t0;
 	return 0;
 }
 
 void
-gen_park(struct bench_pacer_stats *st, uint64_t *nombuf, uint64_t *t0, uint64_t *last_now)
+gen_park(struct bench_pacer_stats *st, uint64_t *nombuf, uint64_t *t0, uint64_t *last_now,
+	 uint64_t *last_send)
 {
 	struct park_arg a = { .st = st };
 
@@ -314,6 +316,7 @@ gen_park(struct bench_pacer_stats *st, uint64_t *nombuf, uint64_t *t0, uint64_t 
 	*nombuf = a.nombuf;
 	*t0 = a.t0;
 	*last_now = a.last_now;
+	*last_send = a.last_send;
 }
 
 static int
@@ -328,4 +331,20 @@ int
 gen_snapshot(struct bench_pacer_stats *st)
 {
 	return lcx_context_enter(b.txctx, snap_fn, st);
+}
+
+static int
+done_fn(struct lcx_context *ctx, void *arg)
+{
+	(void)ctx;
+	*(bool *)arg = bench_pacer_done(&g.pacer);
+	return 0;
+}
+
+bool
+gen_done(void)
+{
+	bool done = false;
+
+	return lcx_context_enter(b.txctx, done_fn, &done) == 0 && done;
 }

@@ -90,15 +90,17 @@ search_run(struct bench_search_out *so, enum bench_purpose purpose, const char *
 		req.duration_ns = (uint64_t)(dur * 1e9 + 0.5);
 		r = bench_trial_run(&req);
 		if (r->generator_limited && r->stopped_by == NULL) {
-			fprintf(stderr, "%s: trial %u at %.1f pps was generator-limited: run again\n",
-				prog, r->index, load);
+			fprintf(stderr,
+				"%s: trial %u at %.1f pps was generator-limited: run again\n", prog,
+				r->index, load);
 			r = bench_trial_run(&req);
 			if (r->generator_limited && r->stopped_by == NULL) {
 				so->generator_limited = true;
 				so->generator_limit_pps = load;
-				fprintf(stderr, "%s: trial %u at %.1f pps was generator-limited again: "
-						"the search stops (the generator's top rate is below "
-						"this load; give --max-load below it)\n",
+				fprintf(stderr,
+					"%s: trial %u at %.1f pps was generator-limited again: "
+					"the search stops (the generator's top rate is below "
+					"this load; give --max-load below it)\n",
 					prog, r->index, load);
 				break;
 			}

@@ -211,7 +211,8 @@ parse_loss_ratios(const char *val)
 		if (opt.nb_loss == BENCH_SEARCH_GOALS_MAX)
 			die(EXIT_USAGE, "--loss-ratio=%s: at most %u goals", val,
 			    BENCH_SEARCH_GOALS_MAX);
-		opt.loss_ratio[opt.nb_loss++] = parse_ratio("--loss-ratio", val, p, len, 0, 1, false);
+		opt.loss_ratio[opt.nb_loss++] =
+		    parse_ratio("--loss-ratio", val, p, len, 0, 1, false);
 		if (comma == NULL)
 			break;
 		p = comma + 1;
@@ -235,7 +236,8 @@ parse_frame_sizes(const char *val)
 			die(EXIT_USAGE, "--frame-sizes=%s: at most %u sizes", val,
 			    BENCH_FRAME_SIZES_MAX);
 		if (len == 0 || len >= sizeof(buf))
-			die(EXIT_USAGE, "--frame-sizes=%s: a list of sizes, bytes: 64,128,...", val);
+			die(EXIT_USAGE, "--frame-sizes=%s: a list of sizes, bytes: 64,128,...",
+			    val);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		ret = app_parse_u64(buf, BENCH_SIG_MIN_FRAME_V4, BENCH_FRAME_MAX, &v);
@@ -275,8 +277,10 @@ parse_args(int argc, char **argv)
 				if (strcmp(a, modes[m]) == 0)
 					break;
 			if (m == RTE_DIM(modes))
-				die(EXIT_USAGE, "unknown MODE '%s' (run, search, rfc2544, calibrate; "
-						"--help)", a);
+				die(EXIT_USAGE,
+				    "unknown MODE '%s' (run, search, rfc2544, calibrate; "
+				    "--help)",
+				    a);
 			opt.mode_name = modes[m];
 			opt.mode = (enum bench_mode)m;
 			continue;
@@ -379,7 +383,8 @@ parse_args(int argc, char **argv)
 			    ? " (an IPv6 --flow needs frames of at least 84 bytes: --frame-size)"
 			    : "");
 	if (bench_sizes_check(&opt.sizes) < 0)
-		die(EXIT_USAGE, "--frame-size=%s: the weights sum to more than 4096", opt.sizes_text);
+		die(EXIT_USAGE, "--frame-size=%s: the weights sum to more than 4096",
+		    opt.sizes_text);
 	if (!opt.rx_port_set)
 		opt.rx_port = opt.tx_port;
 	if (opt.nb_loss == 0) {

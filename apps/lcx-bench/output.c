@@ -250,6 +250,7 @@ bench_trial_json(const struct bench_trial_result *r)
 			    log2_buckets(st->gap_hist, BENCH_PACER_GAP_BUCKETS, st->gap_max));
 	json_object_set_new(tx, "packets_per_send",
 			    log2_buckets(st->size_hist, BENCH_PACER_SIZE_BUCKETS, psize_max));
+	json_object_set_new(tx, "overrun_ns", jint(r->overrun_ns));
 	json_object_set_new(tx, "offered_rate_pps",
 			    jnum(r->elapsed_s > 0 ? (double)st->offered / r->elapsed_s : 0.0));
 	json_object_set_new(o, "tx", tx);
@@ -407,8 +408,10 @@ search_json(const struct bench_search_out *s)
 		json_object_set_new(j, "final_duration_s", jnum(gl->final_duration));
 		json_object_set_new(j, "duration_sum_s", jnum(gl->duration_sum));
 		json_object_set_new(j, "result", json_string(r->regular ? "regular" : "irregular"));
-		json_object_set_new(j, "lower_bound_pps", r->has_lower ? jnum(r->lower) : json_null());
-		json_object_set_new(j, "upper_bound_pps", r->has_upper ? jnum(r->upper) : json_null());
+		json_object_set_new(j, "lower_bound_pps",
+				    r->has_lower ? jnum(r->lower) : json_null());
+		json_object_set_new(j, "upper_bound_pps",
+				    r->has_upper ? jnum(r->upper) : json_null());
 		json_object_set_new(j, "conditional_throughput_pps",
 				    r->has_lower ? jnum(r->conditional_throughput) : json_null());
 		json_object_set_new(j, "lower_bound_trials",
@@ -467,11 +470,12 @@ rfc2544_json(void)
 			json_object_set_new(j, "latency_trial", json_null());
 		}
 		for (unsigned int k = 0; k < z->nb_loss_points; k++)
-			json_array_append_new(fl, json_pack("{sIsosos I}", "load_percent",
-							    (json_int_t)z->loss[k].percent,
-							    "rate_pps", jnum(z->loss[k].rate_pps),
-							    "loss_ratio", jnum(z->loss[k].loss_ratio),
-							    "trial", (json_int_t)z->loss[k].trial));
+			json_array_append_new(fl,
+					      json_pack("{sIsosos I}", "load_percent",
+							(json_int_t)z->loss[k].percent, "rate_pps",
+							jnum(z->loss[k].rate_pps), "loss_ratio",
+							jnum(z->loss[k].loss_ratio), "trial",
+							(json_int_t)z->loss[k].trial));
 		json_object_set_new(j, "frame_loss", fl);
 		for (unsigned int k = 0; k < z->nb_b2b_trials; k++)
 			json_array_append_new(bt, json_integer(z->b2b_trials[k]));
@@ -559,13 +563,14 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 	const struct bench_hist *h = r->lat;
 
 	if (!full) {
-		fprintf(f, "  trial %3u %-12s %5s B  %12.1f pps  %s %.3f s: offered %" PRIu64
-			   "  received %" PRIu64 "  lost %" PRIu64 "  loss ratio %.6g  p50 %.1f us%s\n",
-			r->index, bench_purpose_name(r->purpose), r->sizes_text, r->rate_pps,
-			r->count > 0 ? "burst" : "for", r->count > 0 ? 0.0 : r->elapsed_s,
-			st->offered, rx->received, rx->lost, r->loss_ratio,
-			us(bench_hist_percentile(h, 0.5)),
-			r->generator_limited ? "  GENERATOR-LIMITED" : "");
+		fprintf(
+		    f,
+		    "  trial %3u %-12s %5s B  %12.1f pps  %s %.3f s: offered %" PRIu64
+		    "  received %" PRIu64 "  lost %" PRIu64 "  loss ratio %.6g  p50 %.1f us%s\n",
+		    r->index, bench_purpose_name(r->purpose), r->sizes_text, r->rate_pps,
+		    r->count > 0 ? "burst" : "for", r->count > 0 ? 0.0 : r->elapsed_s, st->offered,
+		    rx->received, rx->lost, r->loss_ratio, us(bench_hist_percentile(h, 0.5)),
+		    r->generator_limited ? "  GENERATOR-LIMITED" : "");
 		return;
 	}
 	fprintf(f, "  tx   intended %" PRIu64 "  offered %" PRIu64 "  refused %" PRIu64
@@ -581,6 +586,11 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 		us(h->count > 0 ? h->min : 0), us(bench_hist_percentile(h, 0.5)),
 		us(bench_hist_percentile(h, 0.99)), us(bench_hist_percentile(h, 0.999)),
 		us(bench_hist_percentile(h, 0.9999)), us(h->max), us(r->poll_gap_max_ns));
+	if (b.cal.present)
+		fprintf(f, "  latency above the calibration floor (us)  min %.3f  p50 %.3f  p99 %.3f\n",
+			us(h->count > 0 ? h->min : 0) - us(b.cal.floor_min_ns),
+			us(bench_hist_percentile(h, 0.5)) - us(b.cal.floor_p50_ns),
+			us(bench_hist_percentile(h, 0.99)) - us(b.cal.floor_p99_ns));
 	fprintf(f, "  jitter (us)  RFC 3550 J %.3f  IPDV pairs %" PRIu64 "\n", r->jit->j / 1000.0,
 		r->jit->ipdv_pos.count + r->jit->ipdv_neg.count);
 	fprintf(f, "  pattern sent: %" PRIu64 " sends, gaps %.3f..%.3f us\n", st->sends,
@@ -611,7 +621,7 @@ search_text(FILE *f, const struct bench_search_out *s, const char *indent)
 			fprintf(f, "  conditional throughput %.1f pps", r->conditional_throughput);
 		fputc('\n', f);
 	}
-	fprintf(f, "%s%u trials%s%s\n", indent, s->nb_trials,
+	fprintf(f, "%s%u trials given to the search%s%s\n", indent, s->nb_trials,
 		s->exhausted ? ", --max-trials reached" : "",
 		s->stopped ? ", stopped before the end" : "");
 	if (s->generator_limited)
@@ -663,10 +673,12 @@ bench_output_text(FILE *f)
 		if (z->have_latency) {
 			const struct bench_hist *h = b.trials[z->latency_trial].lat;
 
-			fprintf(f, "  latency (26.2) at %.1f pps: min %.3f p50 %.3f p99 %.3f max %.3f "
-				   "us\n", z->throughput_pps, us(h->count > 0 ? h->min : 0),
-				us(bench_hist_percentile(h, 0.5)), us(bench_hist_percentile(h, 0.99)),
-				us(h->max));
+			fprintf(f,
+				"  latency (26.2) at %.1f pps: min %.3f p50 %.3f p99 %.3f max %.3f "
+				"us\n",
+				z->throughput_pps, us(h->count > 0 ? h->min : 0),
+				us(bench_hist_percentile(h, 0.5)),
+				us(bench_hist_percentile(h, 0.99)), us(h->max));
 		}
 		for (unsigned int k = 0; k < z->nb_loss_points; k++)
 			fprintf(f, "  frame loss (26.3) %3u%%  %.1f pps: loss ratio %.6g\n",
@@ -685,8 +697,9 @@ bench_output_text(FILE *f)
 			us(b.cal.floor_p99_ns), b.cal.floor_rate_pps, b.cal.top_rate_pps,
 			b.cal.top_rate_reached ? " (the link's rate: not the limit)" : "");
 	else
-		fprintf(f, "calibration: none given (--calibration=FILE from MODE calibrate): the "
-			   "tool's own latency floor and top rate are not known for these figures\n");
+		fprintf(f,
+			"calibration: none given (--calibration=FILE from MODE calibrate): the "
+			"tool's own latency floor and top rate are not known for these figures\n");
 	fprintf(f, "self-checks: TSC %s (%s), %.0f Hz, drift %.3f ppm against "
 		   "CLOCK_MONOTONIC_RAW over %.3f s; port counters %s the tool's\n",
 		inv ? "invariant" : "NOT INVARIANT", how, (double)b.hz, tsc_drift_ppm(),

@@ -23,6 +23,8 @@
 #include "traffic.h"
 
 #define WAIT_SLICE_NS 10000000ull /* 10 ms: how often a stop is looked for */
+#define CATCHUP_NS 200000000ull	   /* 200 ms: the most a sender gets after the schedule */
+#define CATCHUP_SLICE_NS 1000000ull /* 1 ms */
 
 const char *
 bench_purpose_name(enum bench_purpose p)
@@ -71,23 +73,29 @@ trial_slot(void)
 	return &b.trials[b.nb_trials];
 }
 
-/* Sending: until the schedule's end (a duration) or until the count was offered. */
+/*
+ * Sending: until the schedule's end (a duration, or the time a count takes at the rate),
+ * then up to CATCHUP_NS more while the sender still owes packets of it: a sender
+ * preempted near the end sends them late (policy SEND_LATE, counted in tx.late) as it
+ * would mid-trial; what is still owed after that is unsent (generator-limited).
+ */
 static bool
 trial_send(const struct bench_trial_req *req, uint64_t t0_ns)
 {
 	uint64_t slack = opt.throttle_us * 1000 + 1000000;
+	uint64_t end = req->duration_ns > 0
+			       ? t0_ns + req->duration_ns
+			       : t0_ns + (uint64_t)((double)req->count / req->rate_pps * 1e9);
 
-	if (req->duration_ns > 0)
-		return wait_until_ns(t0_ns + req->duration_ns + slack);
-	/* A count: the time it takes at the rate, then until it was all offered. */
-	if (wait_until_ns(t0_ns + (uint64_t)((double)req->count / req->rate_pps * 1e9) + slack))
+	if (wait_until_ns(end + slack))
 		return true;
-	for (unsigned int i = 0; i < 100; i++) { /* at most 1 s more */
-		struct bench_pacer_stats st;
+	end = tsc_ns(rte_rdtsc()) + CATCHUP_NS;
+	while (!gen_done()) {
+		uint64_t now = tsc_ns(rte_rdtsc());
 
-		if (gen_snapshot(&st) == 0 && st.offered >= req->count)
+		if (now >= end)
 			return false;
-		if (wait_until_ns(tsc_ns(rte_rdtsc()) + WAIT_SLICE_NS))
+		if (wait_until_ns(now + CATCHUP_SLICE_NS))
 			return true;
 	}
 	return false;
@@ -98,7 +106,7 @@ bench_trial_run(const struct bench_trial_req *req)
 {
 	struct bench_trial_result *r = trial_slot();
 	struct rte_eth_stats tx0, rx0, tx1, rx1;
-	uint64_t t0_tsc, t0, last_now;
+	uint64_t t0_tsc, t0, last_now, last_send, sched_ns, allow_ns;
 	unsigned int idx = b.nb_trials;
 	int ret;
 
@@ -132,10 +140,26 @@ bench_trial_run(const struct bench_trial_req *req)
 	if (trial_send(req, b.cur_start_ns))
 		r->stopped_by = b.ctl.stop_reason;
 	__atomic_store_n(&b.cur_trial, -1, __ATOMIC_RELEASE);
-	gen_park(&r->tx, &r->nombuf, &t0, &last_now);
-	r->elapsed_s = (double)(tsc_ns(last_now) - tsc_ns(t0)) / 1e9;
-	if (req->duration_ns > 0 && r->elapsed_s > r->duration_s)
-		r->elapsed_s = r->duration_s;
+	gen_park(&r->tx, &r->nombuf, &t0, &last_now, &last_send);
+	/* The schedule's length (a count: to its last packet's deadline); the sending time:
+	 * that, or longer when the sender caught up after it (then overrun_ns), or shorter
+	 * when stopped. */
+	sched_ns = req->duration_ns > 0 ? req->duration_ns
+				      : (uint64_t)((double)(req->count - 1) / req->rate_pps * 1e9);
+	allow_ns = opt.throttle_us * 1000 + 50000;
+	if (r->stopped_by != NULL) {
+		r->elapsed_s = (double)(tsc_ns(last_now) - tsc_ns(t0)) / 1e9;
+		if (r->elapsed_s > (double)sched_ns / 1e9)
+			r->elapsed_s = (double)sched_ns / 1e9;
+	} else {
+		uint64_t sent_ns = tsc_ns(last_send) - tsc_ns(t0);
+
+		r->elapsed_s = (double)sched_ns / 1e9;
+		if (sent_ns > sched_ns + allow_ns) {
+			r->overrun_ns = sent_ns - sched_ns - allow_ns;
+			r->elapsed_s = (double)sent_ns / 1e9;
+		}
+	}
 	/* The drain: the receiver reads on; signals are not looked at. */
 	sleep_until_ns(tsc_ns(rte_rdtsc()) + opt.drain_ns);
 	/* The receiver's count: the signed packets (a replay sends some without). */
@@ -153,14 +177,18 @@ bench_trial_run(const struct bench_trial_req *req)
 	r->port_rx_imissed = rx1.imissed - rx0.imissed;
 	r->port_rx_ierrors = rx1.ierrors - rx0.ierrors;
 	r->port_rx_nombuf = rx1.rx_nombuf - rx0.rx_nombuf;
-	r->port_counters_agree =
-		r->port_tx_opackets == r->tx.offered &&
-		r->port_rx_ipackets == r->rx.received + r->rx.late + r->rx.duplicate +
-					       r->rx.too_old + r->rx.invalid +
-					       r->unsigned_frames + r->other_stream + r->model_dropped;
+	r->port_counters_agree = r->port_tx_opackets == r->tx.offered &&
+				 r->port_rx_ipackets == r->rx.received + r->rx.late +
+							    r->rx.duplicate + r->rx.too_old +
+							    r->rx.invalid + r->unsigned_frames +
+							    r->other_stream + r->model_dropped;
 
 	r->unsent = r->tx.intended - r->tx.offered - r->tx.skipped;
-	r->generator_limited = bench_pacer_generator_limited(&r->tx);
+	/* Generator-limited (pacer.h): offered off intended by more than 0.1 %, or a refusal;
+	 * and here also: the offered rate off the intended one by more than 0.1 % because the
+	 * sender caught up after the schedule's end (overrun beyond 0.1 % of its length). */
+	r->generator_limited = bench_pacer_generator_limited(&r->tx) ||
+			       (double)r->overrun_ns > 0.001 * (double)sched_ns;
 	r->loss_ratio = traffic_signed(r->tx.offered) > 0
 				? (double)r->rx.lost / (double)traffic_signed(r->tx.offered)
 				: 0.0;

@@ -337,6 +337,17 @@ def trial_checks(j):
         check(pool["in_use"] == 0, "mbufs not back: %r" % pool)
 
 
+def skip_if_generator_limited(s):
+    """A search that stopped because this generator could not offer a load (a busy
+    machine: the sender preempted at a trial's end beyond 0.1 % of it) did not test what
+    the test is about: say so and skip (77) rather than pass or fail."""
+    if s["generator_limited"]:
+        print("SKIP: the generator could not offer %.1f pps twice (machine busy: %s); the "
+              "accounts of the trials run were checked" % (s["generator_limit_pps"],
+                                                          os.getloadavg()))
+        sys.exit(77)
+
+
 def check_goal(j, g, search, width):
     """A goal's bounds: set by the trials named, at the loads named, with the losses."""
     trials = j["trials"]
@@ -364,13 +375,14 @@ def search_model(tmp):
     # PDR (loss 10 %) found within the goal width; every trial's loss is the model's.
     width, final = 0.01, 0.5
     j, p = mode_run(tmp, "search", [
-        "--max-load=100kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
-        "--duration=%g" % final, "--initial-duration=0.1", "--drain=0.05",
+        "--max-load=50kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
+        "--duration=%g" % final, "--initial-duration=0.2", "--drain=0.05",
         "--loss-ratio=0,0.1", "--goal-width=%g" % width, "--throttle=50", "--stats-period=0",
         "--csv=" + os.path.join(tmp, "csv"), "search"])
     check(j["mode"] == "search" and j["stopped_by"] == "done", "mode/stopped_by")
     trial_checks(j)
     s = j["search"]
+    skip_if_generator_limited(s)
     used = [t["index"] for t in j["trials"] if t["purpose"] == "search" and
             not t["generator_limited"]]
     check(s["trials_used"] == len(used), "trials_used %d, %d search trials not limited" %
@@ -418,6 +430,70 @@ def csv_matches(j, d):
           "files in the csv directory: %r" % os.listdir(d))
 
 
+def search_generator_limited(tmp):
+    # 100 % of net_ring's 10 Gb/s at 64 bytes (14.88 Mpps) is beyond this generator: the
+    # trial at the max load is generator-limited, run again, limited again: the search
+    # stops there and says so; neither trial is given to the search as the device's loss.
+    j, p = mode_run(tmp, "glim", ["--max-load=100%", "--duration=0.1", "--drain=0.05",
+                                  "--stats-period=0", "search"])
+    s = j["search"]
+    trials = j["trials"]
+    print([(t["rate_pps"], t["tx"]["intended"], t["tx"]["offered"], t["generator_limited"])
+           for t in trials])
+    check(len(trials) == 2 and all(t["generator_limited"] for t in trials),
+          "not two generator-limited trials")
+    check(all(abs(t["rate_pps"] - 10e9 / (84 * 8)) < 1e-3 for t in trials), "max load")
+    # the generator's shortfall, seen against the schedule (intended), not the device
+    check(all(t["tx"]["offered"] < t["tx"]["intended"] * 0.999 or t["tx"]["refused"] > 0
+              for t in trials), "limited without a shortfall")
+    check(s["generator_limited"] and s["generator_limit_pps"] == trials[0]["rate_pps"] and
+          s["trials_used"] == 0, "search %r" % s)
+    g = s["goals"][0]
+    check(g["result"] == "irregular" and g["lower_bound_pps"] is None and
+          g["upper_bound_pps"] is None and g["upper_bound_trials"] == [], "goal %r" % g)
+    check("GENERATOR-LIMITED" in p.stdout and "generator-limited again" in p.stderr,
+          "not said")
+
+
+def search_sigint(tmp):
+    # SIGINT mid-search: the trial sending stops (its figures so far), the search stops,
+    # its results are what the trials before gave; the interrupted trial is not given to
+    # the search.
+    out = os.path.join(tmp, "ssig.json")
+    p = subprocess.Popen([BIN] + eal("ssig") + ["--", "--max-load=100kpps",
+                         "--rx-capacity-pps=%d" % CAP, "--duration=1", "--initial-duration=0.3",
+                         "--drain=0.05", "--throttle=50", "--stats-period=0", "--json=" + out,
+                         "search"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err = []
+    while True:
+        line = p.stderr.readline()
+        check(line != "", "no start line")
+        err.append(line)
+        if "SIGINT or SIGTERM stops" in line:
+            break
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    so, se = p.communicate(timeout=30)
+    print(so, "".join(err), se)
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    with open(out) as f:
+        j = json.load(f)
+    trial_checks(j)
+    s, trials = j["search"], j["trials"]
+    check(j["stopped_by"] == "SIGINT" and s["stopped"], "stopped_by %r" % j["stopped_by"])
+    # The signal came while a trial sent (most likely: drains are 0.05 s of each ~0.35 s
+    # and more) or during a drain (then no trial was cut, and none started after it).
+    if trials[-1]["stopped_by"] is not None:
+        check(trials[-1]["stopped_by"] == "SIGINT" and
+              trials[-1]["elapsed_s"] < trials[-1]["duration_s"], "the last trial not cut")
+    check(all(t["stopped_by"] is None for t in trials[:-1]), "earlier trials stopped")
+    used = [t["index"] for t in trials if not t["generator_limited"] and t["stopped_by"] is None]
+    check(s["trials_used"] == len(used), "trials_used %d, %d complete trials" %
+          (s["trials_used"], len(used)))
+    check(trials[-1]["index"] not in s["goals"][0]["upper_bound_trials"] +
+          s["goals"][0]["lower_bound_trials"], "the cut trial used as a bound")
+
+
 def rfc2544_two_sizes(tmp):
     j, p = mode_run(tmp, "rfc2544", [
         "--max-load=100kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
@@ -428,6 +504,8 @@ def rfc2544_two_sizes(tmp):
     trial_checks(j)
     sizes = j["rfc2544"]["frame_sizes"]
     check([z["frame_size"] for z in sizes] == [64, 128], "frame sizes %r" % sizes)
+    for z in sizes:
+        skip_if_generator_limited(z["throughput_search"])
     trials = j["trials"]
     seen = set()
     for z in sizes:
@@ -561,7 +639,7 @@ def control_stats_stop(tmp):
     # 0.5 s apart at 20 kpps: the schedule's count between the two (with the wake slack)
     d = tb["intended"] - ta["intended"]
     dt = tb["elapsed_s"] - ta["elapsed_s"]
-    check(abs(d - 20000 * dt) <= 20000 * 0.01 + 64, "intended grew %d in %.3f s" % (d, dt))
+    check(abs(d - 20000 * dt) <= 20000 * 0.03 + 64, "intended grew %d in %.3f s" % (d, dt))
     r = ask({"cmd": "stop"})
     check(r == {"ok": True, "stopping": True}, "stop reply %r" % r)
     so, se = p.communicate(timeout=30)

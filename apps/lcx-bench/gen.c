@@ -27,6 +27,7 @@
 
 #include "bench.h"
 #include "counter.h"
+#include "traffic.h"
 
 #define HDR_LEN (14 + 20 + 8)
 #define UDP_PORT 9
@@ -167,6 +168,14 @@ gen_frame_fill(struct gen_state *t, struct rte_mbuf *m, uint64_t seq, uint64_t t
 	unsigned int len = size - BENCH_FCS_LEN;
 	struct bench_sig sig = { .stream = t->stream, .seq = seq, .tx_ns = tx_ns };
 
+	if (traffic_active()) { /* --flow or --pcap-replay (traffic.c) */
+		int n = traffic_frame_fill(p, rte_pktmbuf_tailroom(m), size, t->stream, seq, tx_ns);
+
+		len = n > 0 ? (unsigned int)n : 0; /* (the options rule out a frame that does not fit) */
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		return;
+	}
 	if (t->vary)
 		gen_lengths(t->hdr, size);
 	memcpy(p, t->hdr, HDR_LEN);
@@ -225,6 +234,7 @@ gen_init(void)
 	rte_eth_macaddr_get(b.tx_ethdev, &src);
 	rte_eth_macaddr_get(b.rx_ethdev, &dst);
 	gen_template(&g, &src, &dst);
+	traffic_gen_init(src.addr_bytes, dst.addr_bytes);
 	g.port = b.ports[b.tx_ethdev];
 	g.pool = b.pool;
 	g.poller = (struct lcx_poller){ .ops = &gen_ops, .arg = &g, .burst = (uint32_t)opt.burst };
@@ -250,7 +260,10 @@ arm_fn(struct lcx_context *ctx, void *arg)
 		/* "late": sent more than a throttle period + 50 us after its deadline */
 		.late = ns_tsc(opt.throttle_us * 1000 + 50000),
 	};
-	int ret = bench_pacer_init(&g.pacer, &pc);
+	int ret;
+
+	traffic_pacer_conf(&pc); /* a replay: its count, its timing (traffic.c) */
+	ret = bench_pacer_init(&g.pacer, &pc);
 
 	if (ret < 0)
 		return ret;

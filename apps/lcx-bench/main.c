@@ -27,6 +27,7 @@
 #include <lcx/lcx.h>
 
 #include "bench.h"
+#include "traffic.h"
 #include "ctlsrv.h"
 
 const char *prog = "lcx-bench";
@@ -197,8 +198,9 @@ main(int argc, char **argv)
 	if (opt.mode == BENCH_MODE_RUN)
 		fprintf(stderr, "%s: run at %.0f pps for %.3f s on port %u -> port %u, then a "
 				"drain of %.3f s; SIGINT or SIGTERM stops\n",
-			prog, b.rate_pps, (double)opt.duration_ns / 1e9, b.tx_ethdev, b.rx_ethdev,
-			(double)opt.drain_ns / 1e9);
+			prog, b.rate_pps,
+			(double)traffic_run_ns(opt.duration_ns, opt.duration_set, b.rate_pps) / 1e9,
+			b.tx_ethdev, b.rx_ethdev, (double)opt.drain_ns / 1e9);
 	else
 		fprintf(stderr, "%s: %s on port %u -> port %u, trials of up to %.3f s, each then a "
 				"drain of %.3f s; SIGINT or SIGTERM stops\n",

@@ -24,6 +24,7 @@
 
 #include "bench.h"
 #include "counter.h"
+#include "traffic.h"
 
 #define HDR_LEN (14 + 20 + 8)
 
@@ -89,23 +90,13 @@ static void
 meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(mb, const uint8_t *);
-	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	struct bench_sig sig;
-	unsigned int ihl;
 	enum bench_rx_event ev;
 
 	if (b.rx_flag != 0 && (mb->ol_flags & b.rx_flag) != 0)
 		r->hw_timestamps++;
-	if (mb->data_len < HDR_LEN + BENCH_SIG_LEN ||
-	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    (ip->version_ihl >> 4) != 4 || ip->next_proto_id != IPPROTO_UDP) {
-		r->unsigned_frames++;
-		return;
-	}
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	if (ihl < 20 || mb->data_len < 14 + ihl + 8 + BENCH_SIG_LEN ||
-	    bench_sig_read(p + 14 + ihl + 8, mb->data_len - 14 - ihl - 8, &sig) < 0) {
+	/* IPv4 or IPv6, UDP, the signature first in the payload (flow.c's parser). */
+	if (traffic_sig_read(p, mb->data_len, &sig) < 0) {
 		r->unsigned_frames++;
 		return;
 	}

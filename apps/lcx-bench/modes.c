@@ -15,12 +15,13 @@
 #include <lcx/context.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 /* MODE run: one trial at --rate for --duration. */
 static void
 mode_run(void)
 {
-	const struct bench_trial_req req = {
+	struct bench_trial_req req = {
 		.purpose = BENCH_P_RUN,
 		.sizes_text = opt.sizes_text,
 		.sizes = &opt.sizes,
@@ -28,6 +29,7 @@ mode_run(void)
 		.duration_ns = opt.duration_ns,
 	};
 
+	traffic_trial_req(&req, opt.duration_set);
 	bench_trial_run(&req);
 	b.done_reason = "duration";
 }

@@ -14,6 +14,7 @@
 #include "bench.h"
 #include "config.h"
 #include "ctlsrv.h"
+#include "traffic.h"
 
 struct bench_opt opt = {
 	.sizes_text = "64",
@@ -44,8 +45,8 @@ usage(FILE *f)
 "Options (VALUE after '='; durations DIGITS[.DIGITS][ns|us|ms|s|m|h], none: s;\n"
 "RATE: N[k|M|G]pps, N[k|M|G]bps[:l1|:l2] (layer 1 by default: frame + 20 bytes), N%%\n"
 "of the tx port's link speed; 0, negative, above 100%% or beyond the link refused):\n"
-"  --rate=RATE           run: the load, required; search, rfc2544: the max load when no\n"
-"                        --max-load\n"
+"  --rate=RATE           run: the load, required (but with --pcap-replay at the file's\n"
+"                        timing); search, rfc2544: the max load when no --max-load\n"
 "  --frame-size=SIZES    Ethernet frame sizes with FCS, bytes: S, A-B (uniform), imix\n"
 "                        (64:7,594:4,1518:1) or S:W,S:W,... (default 64; at least %u,\n"
 "                        the headers and the signature)\n"
@@ -62,6 +63,18 @@ usage(FILE *f)
 "                        0: busy polling). A throttle makes the traffic bursty: the\n"
 "                        packets owed since the last wake leave back to back. Latency\n"
 "                        trials (rfc2544, calibrate) run the receiver at 0\n"
+"  --flow=SPEC           addresses and ports of the frames (default one flow,\n"
+"                        198.18.0.1:9 -> 198.19.0.1:9): src=A[-B],dst=A[-B][,sport=P[-Q]]\n"
+"                        [,dport=P[-Q]][,vary=inc|rand], IPv4 or IPv6; inc walks the\n"
+"                        ranges as an odometer (sport fastest, then dport, src, dst),\n"
+"                        rand draws each field; IPv6 frames are at least 84 bytes\n"
+"  --flow-seed=N         the random walk's seed (vary=rand; default 1)\n"
+"  --pcap-replay=FILE    send the frames of a pcap or pcapng file (once) instead;\n"
+"                        UDP frames with room get the signature, others go unsigned\n"
+"  --replay-timing=T     file: at the file's own times (default; no --rate), or\n"
+"                        rate: one after the other at --rate\n"
+"  --replay-multiplier=X file timing X times faster (tcpreplay's --multiplier;\n"
+"                        0.001..1000, default 1)\n"
 "  --stats-period=DUR    the live line's period (default 1 s; 0: none)\n"
 "  --json=FILE           write the figures as JSON (schema_version %d) to FILE, which\n"
 "                        must not exist ('-': stdout)\n"
@@ -132,7 +145,7 @@ is_app_option(const char *arg)
 	for (unsigned int i = 0; i < RTE_DIM(modes); i++)
 		if (strcmp(arg, modes[i]) == 0)
 			return true;
-	return false;
+	return traffic_is_option(arg);
 }
 
 static void
@@ -358,17 +371,22 @@ parse_args(int argc, char **argv)
 			parse_rate_opt(name, val, &opt.floor_rate, &opt.floor_rate_text);
 		} else if (strcmp(name, "--rx-capacity-pps") == 0) {
 			parse_u64(name, val, 0, 1000000000, &opt.rx_capacity_pps);
+		} else if (traffic_option(name, val)) {
+			/* --flow, --pcap-replay, ... (traffic.c) */
 		} else {
 			die(EXIT_USAGE, "%s: unknown option (--help)", name);
 		}
 	}
 	if (opt.mode_name == NULL)
 		die(EXIT_USAGE, "no MODE given (run, search, rfc2544, calibrate; --help)");
-	if (opt.mode == BENCH_MODE_RUN && opt.rate_text == NULL)
+	if (opt.mode == BENCH_MODE_RUN && opt.rate_text == NULL && !traffic_rate_optional())
 		die(EXIT_USAGE, "run needs --rate (e.g. --rate=100kpps)");
-	if (bench_parse_sizes(opt.sizes_text, BENCH_SIG_MIN_FRAME_V4, &opt.sizes, err,
+	if (bench_parse_sizes(opt.sizes_text, traffic_min_frame(), &opt.sizes, err,
 			      sizeof(err)) < 0)
-		die(EXIT_USAGE, "--frame-size=%s: %s", opt.sizes_text, err);
+		die(EXIT_USAGE, "--frame-size=%s: %s%s", opt.sizes_text, err,
+		    traffic_min_frame() > BENCH_SIG_MIN_FRAME_V4
+			    ? " (an IPv6 --flow needs frames of at least 84 bytes: --frame-size)"
+			    : "");
 	if (bench_sizes_check(&opt.sizes) < 0)
 		die(EXIT_USAGE, "--frame-size=%s: the weights sum to more than 4096",
 		    opt.sizes_text);
@@ -406,6 +424,7 @@ parse_args(int argc, char **argv)
 	if (opt.floor_rate_text == NULL)
 		parse_rate_opt("--floor-rate", "10kpps", &opt.floor_rate, &opt.floor_rate_text);
 	(void)v;
+	traffic_check(); /* --flow, --pcap-replay with the other options (traffic.c) */
 	if (opt.calibration_path != NULL) {
 		if (opt.mode == BENCH_MODE_CALIBRATE)
 			die(EXIT_USAGE, "--calibration: MODE calibrate measures its own");

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 #define HIST_EXPORT_MAX BENCH_HIST_BUCKETS
 
@@ -282,6 +283,7 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(p, "rx_nombuf", jint(r->port_rx_nombuf));
 	json_object_set_new(p, "agree", json_boolean(r->port_counters_agree));
 	json_object_set_new(o, "ports", p);
+	json_object_set_new(o, "traffic", traffic_trial_json(r)); /* traffic.c */
 	return o;
 }
 
@@ -313,6 +315,7 @@ config_json(void)
 	json_object_set_new(o, "rx_port", jint(opt.rx_port));
 	json_object_set_new(o, "link_bps", jint(b.link_bps));
 	json_object_set_new(o, "streams", json_integer(1));
+	json_object_set_new(o, "traffic", traffic_config_json()); /* traffic.c */
 	json_object_set_new(o, "loss_ratios", lr);
 	json_object_set_new(o, "exceed_ratio", jnum(opt.exceed_ratio));
 	json_object_set_new(o, "goal_width", jnum(opt.goal_width));
@@ -639,8 +642,10 @@ bench_output_text(FILE *f)
 
 		fprintf(f, "%s run: %s (%.0f pps), frames %s (mean %.1f bytes), %.3f s + drain "
 			   "%.3f s, stopped by %s\n",
-			prog, opt.rate_text, b.rate_pps, opt.sizes_text, b.mean_frame, r->elapsed_s,
-			(double)opt.drain_ns / 1e9, stopped);
+			prog, opt.rate_text != NULL ? opt.rate_text : "the file's timing", b.rate_pps,
+			opt.sizes_text, b.mean_frame, r->elapsed_s, (double)opt.drain_ns / 1e9,
+			stopped);
+		traffic_text(f, r);
 		trial_text(f, r, true);
 	} else {
 		fprintf(f, "%s %s: %u trials, stopped by %s\n", prog, opt.mode_name, b.nb_trials,

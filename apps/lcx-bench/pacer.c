@@ -30,6 +30,30 @@ div_up(u128 a, u128 b)
 	return (a + b - 1) / b;
 }
 
+/* TRACE: the offset of packet i from t0, ticks. */
+static uint64_t
+trace_off(const struct bench_pacer *p, uint64_t i)
+{
+	return sat64((u128)p->conf.trace_ns[i] * p->conf.hz / NS_PER_S);
+}
+
+/* TRACE: packets whose offset is <= d (the times never decrease: a binary search). */
+static uint64_t
+trace_due(const struct bench_pacer *p, uint64_t d)
+{
+	uint64_t lo = 0, hi = p->conf.count;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (trace_off(p, mid) <= d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Packets of a closed-form schedule due at t (deadline <= t), unlimited. */
 static uint64_t
 due_closed(const struct bench_pacer *p, uint64_t t)
@@ -58,6 +82,8 @@ due_closed(const struct bench_pacer *p, uint64_t t)
 			in = p->per_period;
 		return sat64((u128)q * p->per_period + in);
 	}
+	case BENCH_PACER_TRACE:
+		return trace_due(p, d);
 	default:
 		return 0;
 	}
@@ -81,6 +107,9 @@ deadline_closed(const struct bench_pacer *p, uint64_t i)
 	case BENCH_PACER_ON_OFF:
 		off = (u128)(i / p->per_period) * (p->conf.on + p->conf.off) +
 		      (u128)(i % p->per_period) * h / u;
+		break;
+	case BENCH_PACER_TRACE:
+		off = i < p->conf.count ? trace_off(p, i) : UINT64_MAX;
 		break;
 	default:
 		off = 0;
@@ -192,6 +221,15 @@ int
 bench_pacer_init(struct bench_pacer *p, const struct bench_pacer_conf *conf)
 {
 	memset(p, 0, sizeof(*p));
+	if (conf->pattern == BENCH_PACER_TRACE) {
+		if (conf->trace_ns == NULL || conf->count == 0 ||
+		    (conf->policy != BENCH_PACER_SEND_LATE && conf->policy != BENCH_PACER_SKIP))
+			return -EINVAL;
+		p->conf = *conf;
+		if (p->conf.hz == 0)
+			p->conf.hz = NS_PER_S;
+		return 0;
+	}
 	if (!(conf->rate_pps > 0.0) || !(conf->rate_pps <= 1e10))
 		return -EINVAL;
 	if (conf->policy != BENCH_PACER_SEND_LATE && conf->policy != BENCH_PACER_SKIP)

@@ -26,6 +26,9 @@
  * - ON_OFF: periods of conf.on + conf.off ticks; in the first conf.on ticks of
  *   a period M = ceil(on * rate / hz) packets at the constant rate, none in
  *   the rest. The mean rate is M / (on + off).
+ * - TRACE: given times, t_i = t0 + floor(conf.trace_ns[i] * hz / 1e9), for
+ *   i < conf.count (required): a capture file's own timing (replay.h). The
+ *   times never decrease; conf.rate_pps is not used.
  * A trial ends after conf.count packets or at t0 + conf.duration (the packets
  * whose deadline is before it), whichever comes first; 0 means no limit.
  *
@@ -53,6 +56,7 @@ enum bench_pacer_pattern {
 	BENCH_PACER_POISSON,	  /**< exponential gaps (seeded) */
 	BENCH_PACER_BURST,	  /**< bursts of conf.burst at the mean rate */
 	BENCH_PACER_ON_OFF,	  /**< conf.on ticks at rate, conf.off ticks silent */
+	BENCH_PACER_TRACE,	  /**< the times in conf.trace_ns */
 };
 
 /** What becomes of packets owed since long. */
@@ -83,6 +87,8 @@ struct bench_pacer_conf {
 	uint64_t on;	   /**< ON_OFF: ticks on, > 0 */
 	uint64_t off;	   /**< ON_OFF: ticks off */
 	uint64_t seed;	   /**< POISSON: PRNG seed (any value) */
+	/** TRACE: conf.count times, ns after t0, never decreasing (the caller's memory, kept) */
+	const uint64_t *trace_ns;
 };
 
 /** What the pacer did: the report of a trial. */
@@ -127,9 +133,10 @@ struct bench_pacer {
  *
  * @param p     the pacer (caller's memory)
  * @param conf  the configuration, copied
- * @return 0, or -EINVAL: a rate not in (0, 1e10], a burst not in
+ * @return 0, or -EINVAL: a rate not in (0, 1e10] (but for TRACE), a burst not in
  *         1..BENCH_PACER_BURST_MAX for BURST, on == 0 for ON_OFF, an unknown
- *         pattern or policy, or an ON_OFF period with fewer than one packet.
+ *         pattern or policy, an ON_OFF period with fewer than one packet, or
+ *         TRACE without trace_ns or count.
  */
 int bench_pacer_init(struct bench_pacer *p, const struct bench_pacer_conf *conf);
 

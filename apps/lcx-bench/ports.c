@@ -16,6 +16,7 @@
 #include <lcx/port.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 void
 bench_ports_open(const struct app_devs *devs)
@@ -134,8 +135,10 @@ bench_rate_resolve(void)
 	    link.link_speed != RTE_ETH_SPEED_NUM_NONE &&
 	    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
 		b.link_bps = (uint64_t)link.link_speed * 1000000ull;
-	b.mean_frame = bench_sizes_mean(&opt.sizes);
-	if (opt.rate_text != NULL)
+	b.mean_frame = traffic_mean_frame(bench_sizes_mean(&opt.sizes));
+	if (traffic_rate_optional()) /* a replay at the file's timing (traffic.c) */
+		b.rate_pps = traffic_file_pps();
+	else if (opt.rate_text != NULL)
 		b.rate_pps = resolve("--rate", opt.rate_text, &opt.rate, b.mean_frame);
 	if (opt.mode == BENCH_MODE_SEARCH || opt.mode == BENCH_MODE_CALIBRATE) {
 		b.max_load_pps = bench_max_load_for(b.mean_frame);

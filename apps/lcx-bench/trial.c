@@ -20,6 +20,7 @@
 #include <lcx/context.h>
 
 #include "bench.h"
+#include "traffic.h"
 
 #define WAIT_SLICE_NS 10000000ull /* 10 ms: how often a stop is looked for */
 #define CATCHUP_NS 200000000ull	   /* 200 ms: the most a sender gets after the schedule */
@@ -114,7 +115,7 @@ bench_trial_run(const struct bench_trial_req *req)
 	r->index = idx;
 	r->purpose = req->purpose;
 	r->sizes_text = req->sizes_text;
-	r->mean_frame = bench_sizes_mean(req->sizes);
+	r->mean_frame = traffic_mean_frame(bench_sizes_mean(req->sizes));
 	r->rate_pps = req->rate_pps;
 	r->duration_s = (double)req->duration_ns / 1e9;
 	r->count = req->count;
@@ -161,7 +162,8 @@ bench_trial_run(const struct bench_trial_req *req)
 	}
 	/* The drain: the receiver reads on; signals are not looked at. */
 	sleep_until_ns(tsc_ns(rte_rdtsc()) + opt.drain_ns);
-	ret = meas_park(r->tx.offered, r);
+	/* The receiver's count: the signed packets (a replay sends some without). */
+	ret = meas_park(traffic_signed(r->tx.offered), r);
 	if (ret < 0)
 		die(1, "trial %u: the receiver: %s", idx, strerror(-ret));
 
@@ -187,7 +189,9 @@ bench_trial_run(const struct bench_trial_req *req)
 	 * sender caught up after the schedule's end (overrun beyond 0.1 % of its length). */
 	r->generator_limited = bench_pacer_generator_limited(&r->tx) ||
 			       (double)r->overrun_ns > 0.001 * (double)sched_ns;
-	r->loss_ratio = r->tx.offered > 0 ? (double)r->rx.lost / (double)r->tx.offered : 0.0;
+	r->loss_ratio = traffic_signed(r->tx.offered) > 0
+				? (double)r->rx.lost / (double)traffic_signed(r->tx.offered)
+				: 0.0;
 	r->forwarding_rate_pps = r->elapsed_s > 0 ? (double)r->rx.received / r->elapsed_s : 0.0;
 	b.nb_trials++;
 	return r;

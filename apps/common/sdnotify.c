@@ -9,6 +9,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "applog.h"
 #include "sdnotify.h"
 
 int
@@ -23,7 +24,7 @@ app_notify_init(struct app_notify *n, const char *prog)
 	/* 0: keep the variables (nothing here forks); > 0 only for our pid. */
 	ret = sd_watchdog_enabled(0, &usec);
 	if (ret < 0) {
-		fprintf(stderr, "%s: WATCHDOG_USEC: %s\n", prog, strerror(-ret));
+		app_log_raw(APP_LOG_ERR, "%s: WATCHDOG_USEC: %s", prog, strerror(-ret));
 		return -EINVAL;
 	}
 	if (ret > 0 && n->on)
@@ -41,14 +42,14 @@ wd_fired(struct lcx_timer *t, void *arg)
 	if (n->alive != NULL && !n->alive(n->arg, why, sizeof(why))) {
 		n->withheld++;
 		if (!n->stalled)
-			fprintf(stderr, "%s: watchdog: %s: no WATCHDOG=1 to systemd until it runs "
-					"again\n", n->prog, why);
+			app_log_raw(APP_LOG_WARNING, "%s: watchdog: %s: no WATCHDOG=1 to systemd until "
+				    "it runs again", n->prog, why);
 		n->stalled = true;
 		return;
 	}
 	if (n->stalled)
-		fprintf(stderr, "%s: watchdog: every loop runs again: WATCHDOG=1 again\n",
-			n->prog);
+		app_log_raw(APP_LOG_NOTICE, "%s: watchdog: every loop runs again: WATCHDOG=1 again",
+			    n->prog);
 	n->stalled = false;
 	if (app_notify_send(n, "WATCHDOG=1") == 0)
 		n->pings++;
@@ -86,7 +87,7 @@ app_notify_send(struct app_notify *n, const char *text)
 	ret = sd_notify(0, text);
 	if (ret < 0 && !said) {
 		said = true;
-		fprintf(stderr, "%s: sd_notify: %s (NOTIFY_SOCKET=%s)\n", n->prog, strerror(-ret),
+		app_log_raw(APP_LOG_WARNING, "%s: sd_notify: %s (NOTIFY_SOCKET=%s)", n->prog, strerror(-ret),
 			getenv("NOTIFY_SOCKET"));
 	}
 	return ret < 0 ? ret : 0;

@@ -17,6 +17,7 @@
 #include <lcx/timer.h>
 
 #include "app.h"
+#include "applog.h"
 #include "sdnotify.h"
 
 #define STATUS_DEFAULT_NS 1000000000ull /* with --stats-period=0 */
@@ -123,8 +124,8 @@ ingest_notify_setup(struct ingest_app *a, struct lcx_context *ctx)
 	if (a->sink_ctx != NULL)
 		last_iter[a->nb_rx] = iterations(a->sink_ctx);
 	if (nt.watchdog_ns > 0 && nt.watchdog_ns / 2 < 2 * a->o.throttle_ns)
-		fprintf(stderr, "lcx-ingest: warning: WatchdogSec= (%.3f s) is short for "
-				"--throttle=%.3f s: a parked rx context may look stalled\n",
+		app_log(APP_LOG_WARNING, "warning: WatchdogSec= (%.3f s) is short for "
+			"--throttle=%.3f s: a parked rx context may look stalled",
 			(double)nt.watchdog_ns / 1e9, (double)a->o.throttle_ns / 1e9);
 	ret = app_notify_watchdog_start(&nt, ctx, loops_alive, a);
 	if (ret < 0)

@@ -203,23 +203,49 @@ def steady_rate(pts):
     return (c1 - c0) / (t1 - t0) if t1 > t0 else None
 
 
-def proc_cpu_ns(pid):
-    """CPU time of every thread of pid, ns (schedstat)."""
-    total = 0
-    for t in os.listdir("/proc/%d/task" % pid):
+def proc_tree(pid):
+    """pid and every descendant (trafgen and timeout(1) fork their workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
         try:
-            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as fh:
-                total += int(fh.read().split()[0])
-        except (OSError, ValueError):
+            for t in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, t)) as fh:
+                    todo += [int(x) for x in fh.read().split()]
+        except OSError:
             pass
+    return out
+
+
+def proc_cpu_ns(pid):
+    """CPU time of every thread of pid and its descendants, ns (schedstat)."""
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            tasks = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (p, t)) as fh:
+                    total += int(fh.read().split()[0])
+            except (OSError, ValueError):
+                pass
     return total
 
 
 def proc_stat_cpu_s(pid):
-    """utime + stime of /proc/PID/stat, s (clock ticks)."""
-    with open("/proc/%d/stat" % pid) as fh:
-        f = fh.read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of /proc/PID/stat of pid and its descendants, s (clock ticks)."""
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open("/proc/%d/stat" % p) as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def eal(prefix, vdevs):

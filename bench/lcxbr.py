@@ -117,9 +117,14 @@ class Lab:
     def mac(self, dev, ns):
         return sh(["cat", "/sys/class/net/%s/address" % dev], ns=ns).strip()
 
-    def rx_packets(self, dev):
-        j = json.loads(sh(["ip", "-s", "-j", "link", "show", dev], ns=self.ns))
-        return j[0]["stats64"]["rx"]["packets"]
+    def rx_packets(self, dev, ns=None):
+        return self.link_stats(dev, ns)["rx"]["packets"]
+
+    def link_stats(self, dev, ns=None):
+        """The interface's stats64 (rx, tx: packets, dropped, ...) in the peer namespace
+        or NS."""
+        j = json.loads(sh(["ip", "-s", "-j", "link", "show", dev], ns=ns or self.ns))
+        return j[0]["stats64"]
 
     def close(self):
         if self.ns is None:

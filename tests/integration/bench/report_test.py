@@ -8,6 +8,7 @@ colour), each SVG by an XML parser, index.html by html.parser: every file refere
 and every number in its tables compared with the JSON as this test reads it.
 Usage: report_test.py LCX_BENCH_REPORT RESULT.json CASE
   CASE render     the recorded result: the figures its sections call for, all valid
+                  (run on a hand-made rfc2544 result and a real search result)
   CASE omit       search and rfc2544 set to null: their figures left out, said so
   CASE bad_input  not JSON, another schema or version, a missing key, -o onto a
                   non-empty directory, a file, a symbolic link: exit 2, one clear
@@ -164,15 +165,34 @@ def expected_numbers(j):
             out += [("trials", i, "latency_ns", k) for k in ("p50", "p99", "p9999", "max")]
     if j.get("rfc2544"):
         for fi, f in enumerate(j["rfc2544"]["frame_sizes"]):
-            out += [("rfc2544", "frame_sizes", fi, "throughput_pps"),
-                    ("rfc2544", "frame_sizes", fi, "back_to_back", "burst_frames")]
+            for k in ("throughput_pps",):
+                if f.get(k) is not None:
+                    out.append(("rfc2544", "frame_sizes", fi, k))
+            if (f.get("back_to_back") or {}).get("burst_frames") is not None:
+                out.append(("rfc2544", "frame_sizes", fi, "back_to_back", "burst_frames"))
+            ts = f.get("throughput_search")
+            if ts and rfc_search_drawn(j, f):
+                for gi, g in enumerate(ts["goals"]):
+                    for k in ("loss_ratio", "lower_bound_pps", "upper_bound_pps"):
+                        if g.get(k) is not None:
+                            out.append(("rfc2544", "frame_sizes", fi, "throughput_search",
+                                        "goals", gi, k))
             for pi, _ in enumerate(f["frame_loss"]):
                 out += [("rfc2544", "frame_sizes", fi, "frame_loss", pi, "loss_ratio")]
     return out
 
 
+def rfc_search_drawn(j, f):
+    return bool((f.get("throughput_search") or {}).get("goals")) and any(
+        t.get("purpose") == "throughput" and str(t.get("frame_size")) == str(f["frame_size"])
+        for t in j["trials"])
+
+
 def expected_figures(j):
     figs = set()
+    for f in (j.get("rfc2544") or {}).get("frame_sizes", []):
+        if rfc_search_drawn(j, f):
+            figs.add("rfc2544-search-%s" % f["frame_size"])
     if j.get("search"):
         figs.add("search-trail")
     trials = j["trials"]
@@ -230,7 +250,9 @@ def check_report(j, out):
 def case_render(tmp):
     with open(RESULT) as f:
         j = json.load(f)
-    check(j["search"] and j["rfc2544"], "the recorded result must hold search and rfc2544")
+    check(j["search"] or any(f.get("throughput_search") for f in
+                             (j["rfc2544"] or {}).get("frame_sizes", [])),
+          "the recorded result must hold a search")
     out = os.path.join(tmp, "report")
     r = run([RESULT, "-o", out])
     check(r.returncode == 0, "exit %d" % r.returncode)

@@ -4,9 +4,11 @@
 of BENCH-SCHEMA, doc/bench.md) made by hand, NOT measured: lcx-bench did not have MODE
 rfc2544 or search when the report tool (tools/lcx-bench-report) was written. It models
 what lcx-bench would report through a device that forwards at most 60 % of a 100 Mbit/s
-link (layer 1) with a kernel-path latency floor near 20 us: an MLRsearch for 64-byte
-frames (goals NDR and PDR 0.5 %), then RFC 2544 throughput, latency, frame loss and
-back-to-back for 64 and 1518 bytes. Histograms use lathist.c's log-linear buckets,
+link (layer 1) with a kernel-path latency floor near 20 us: MODE rfc2544 for 64 and
+1518 bytes: throughput (by an MLRsearch per size, goals NDR, and PDR 0.5 % for 64 bytes:
+"throughput_search"), latency, frame loss and back-to-back. The structure follows the
+real output of lcx-bench rfc2544 (branch benchmodes, 61fe681): "search" null,
+"throughput_search" per frame size. Histograms use lathist.c's log-linear buckets,
 percentiles its nearest rank; departure gaps log2 buckets. Fixed seed: the file is
 the same every time. Replace it with a real result once lcx-bench writes one.
 Usage: synth-rfc2544.py OUT.json (OUT must not exist)
@@ -152,9 +154,24 @@ C64 = cap(64)
 s_loads = [(line_pps(64), 1), (C64 * 0.99993, 1), (C64 * 1.005, 1), (C64 * 0.997, 1),
            (C64 * 1.0012, 2), (C64 * 0.9995, 2), (C64 * 1.0012, 5), (C64 * 0.9995, 5),
            (C64 * 1.0003, 10), (C64 * 0.9995, 10)]
-s_idx = [trial("search", 64, ld, d) for ld, d in s_loads]
+s_idx = [trial("throughput", 64, ld, d) for ld, d in s_loads]
 ndr_lo, ndr_hi = s_idx[9], s_idx[8]
 pdr_lo = s_idx[6]
+
+
+
+def search(goals, n):
+    return {"goals": goals, "max_load_pps": line_pps(64), "min_load_pps": line_pps(64) / 1000,
+            "trials_used": n, "exhausted": False, "stopped": False,
+            "generator_limited": False, "generator_limit_pps": None}
+
+
+def goal(loss, lo, hi, ct, lo_t, hi_t):
+    return {"loss_ratio": loss, "exceed_ratio": 0.5, "width": 0.005, "initial_duration_s": 1.0,
+            "final_duration_s": 10.0, "duration_sum_s": 10.0, "result": "regular",
+            "lower_bound_pps": lo, "upper_bound_pps": hi, "conditional_throughput_pps": ct,
+            "lower_bound_trials": lo_t, "upper_bound_trials": hi_t, "missing": None}
+
 
 rfc = []
 for fs in (64, 1518):
@@ -176,10 +193,21 @@ for fs in (64, 1518):
         fl.append({"load_percent": pctl, "rate_pps": trials[t]["rate_pps"],
                    "loss_ratio": trials[t]["loss_ratio"], "trial": t})
     b2b = [trial("back_to_back", fs, line_pps(fs), 0, burst=n) for n in (1000, 500, 750, 625, 516)]
+    if fs == 64:
+        ts = search([goal(0.0, trials[ndr_lo]["rate_pps"], trials[ndr_hi]["rate_pps"],
+                          trials[ndr_lo]["forwarding_rate_pps"], [ndr_lo], [ndr_hi]),
+                     goal(0.005, trials[pdr_lo]["rate_pps"], trials[s_idx[2]]["rate_pps"],
+                          round(C64, 3), [s_idx[4], pdr_lo], [s_idx[2]])], len(s_idx))
+    else:
+        ts = search([goal(0.0, thr, trials[thr_trials[2]]["rate_pps"],
+                          trials[thr_trials[-1]]["forwarding_rate_pps"], [thr_trials[-1]],
+                          [thr_trials[2]])], len(thr_trials))
     rfc.append({"frame_size": fs, "throughput_pps": thr, "throughput_trials": thr_trials,
+                "throughput_search": ts,
                 "latency_ns": trials[li]["latency_ns"], "latency_trial": li,
                 "frame_loss": fl,
-                "back_to_back": {"burst_frames": 516, "trials": b2b}})
+                "back_to_back": {"burst_frames": 516, "trials": b2b, "generator_limited": False},
+                "skipped": None})
 
 result = {
     "schema": "lcx-bench", "schema_version": 2, "mode": "rfc2544", "stopped_by": "done",
@@ -193,20 +221,7 @@ result = {
     "self_checks": {"tsc_invariant": True, "tsc_hz": 2495312000, "tsc_drift_ppm": 0.41,
                     "port_counters_agree": True},
     "trials": trials,
-    "search": {"goals": [
-        {"loss_ratio": 0.0, "exceed_ratio": 0.5, "width": 0.005, "initial_duration_s": 1.0,
-         "final_duration_s": 10.0, "duration_sum_s": 10.0, "result": "regular",
-         "lower_bound_pps": trials[ndr_lo]["rate_pps"],
-         "upper_bound_pps": trials[ndr_hi]["rate_pps"],
-         "conditional_throughput_pps": trials[ndr_lo]["forwarding_rate_pps"],
-         "lower_bound_trials": [ndr_lo], "upper_bound_trials": [ndr_hi]},
-        {"loss_ratio": 0.005, "exceed_ratio": 0.5, "width": 0.005, "initial_duration_s": 1.0,
-         "final_duration_s": 10.0, "duration_sum_s": 10.0, "result": "regular",
-         "lower_bound_pps": trials[pdr_lo]["rate_pps"],
-         "upper_bound_pps": trials[s_idx[2]]["rate_pps"],
-         "conditional_throughput_pps": round(C64, 3),
-         "lower_bound_trials": [s_idx[4], pdr_lo], "upper_bound_trials": [s_idx[2]]}],
-        "trials_used": len(s_idx), "exhausted": False},
+    "search": None,
     "rfc2544": {"frame_sizes": rfc},
     "ports": {"tx": {"index": 0, "opackets": sum(t["tx"]["offered"] for t in trials)},
               "rx": {"index": 1, "ipackets": sum(t["rx"]["received"] + 3 for t in trials)}},

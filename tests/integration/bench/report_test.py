@@ -18,7 +18,6 @@ Runs with Debian's /usr/bin/python3; exit 77 (skip) only when it lacks matplotli
 import html.parser
 import importlib.util
 import json
-import math
 import os
 import struct
 import subprocess

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Control sockets (include/lcx/ctl.h): a unix stream listener and its clients,
- * each a source, waiters and a task on one context. Nothing here blocks.
+ * Control sockets (include/lcx/ctl.h): a unix stream listener and its clients
+ * on one context, built on the stream-server core (stream_srv.h: the accept
+ * turn, the client list, the flush, the idle timer, destruction from a
+ * callback). Here: the path and its access, peer credentials, eviction, the
+ * line protocol and its replies. Nothing here blocks.
  *
  * A client's task takes one turn at a time: it hands at most one buffered
  * line to the handler (reading at most line_max + 1 bytes into the client's
@@ -9,17 +12,8 @@
  * line may be there. The context's run queue is FIFO, so the clients are
  * served round robin. When the socket does not take the replies, the task
  * also waits for writability; a reply past out_max is replaced by an error
- * line and the client is closed once that went out. A client is freed at once
- * when it closes: its task is taken off the run queue if a wake queued it
- * (lcx__task_cancel), so no run ever finds freed memory.
- *
- * One timer per server closes idle clients: it is armed for the earliest
- * deadline (the oldest last_active + idle_ns); activity only moves last_active,
- * and the timer, when it fires, closes what is due and re-arms for the next.
- *
- * The server and client structures are the context's memory (lcx__ctx_zalloc);
- * the reply buffers come from the heap, first touched by the owner thread
- * that writes them.
+ * line and the client is closed once that went out. A client idle for
+ * idle_ns (no byte either way) gets an error line and is closed.
  */
 
 #include <errno.h>
@@ -39,6 +33,7 @@
 #include <lcx/ctl.h>
 
 #include "lcx_private.h"
+#include "stream_srv.h"
 
 /* Bytes a client's turn reads at most while it drops an over-long line. */
 #define READ_PER_RUN (64u * 1024)
@@ -55,13 +50,10 @@
 
 #define KNOWN_FLAGS (LCX_CTL_LONG_LINE_CLOSE | LCX_CTL_ERROR_OK | LCX_CTL_GROUP)
 
+_Static_assert(LCX_CTL_IDLE_NEVER == LCX__STREAM_IDLE_NEVER, "the core's never is ctl's");
+
 struct lcx_ctl_client {
-	struct lcx_ctl *srv;
-	struct lcx_task task;
-	struct lcx_source *src;
-	struct lcx_waiter wr;	/* readable */
-	struct lcx_waiter ww;	/* writable */
-	int fd;
+	struct lcx__stream_client base; /* first: fd, waiters, task, last_active, out */
 	bool dead;		/* drop at the end of this run; replies are lost */
 	bool eof;		/* the peer shut down its side: close once flushed */
 	bool closing;		/* read no more: close once flushed */
@@ -69,23 +61,14 @@ struct lcx_ctl_client {
 	bool notify;		/* call srv->sent once flushed */
 	bool overflow;		/* replies past out_max: an error line went instead */
 	bool served;		/* had a turn: may be evicted */
-	uint64_t last_active;	/* context ns: accepted, or the last byte either way */
-	char *out;		/* replies waiting: out[out_off, out_len) */
-	size_t out_len;
-	size_t out_off;
-	size_t out_cap;
-	struct lcx_ctl_client *next;
-	struct lcx_ctl_client *prev;
+	size_t out_cap;		/* of base.out, the replies waiting */
 	size_t in_len;		/* bytes buffered in in[] */
 	size_t in_scan;		/* in[0, in_scan) holds no newline */
 	char in[];		/* line_max + 1: a line and its newline */
 };
 
 struct lcx_ctl {
-	struct lcx_context *ctx;
-	struct lcx_source *src;
-	struct lcx_task task;
-	struct lcx_waiter w;
+	struct lcx__stream_srv base; /* first: ctx, the listener, the clients, the idle timer */
 	lcx_ctl_handle_fn handle;
 	lcx_ctl_sent_fn sent;
 	void *arg;
@@ -96,62 +79,32 @@ struct lcx_ctl {
 	uint32_t mode;
 	uint32_t gid;
 	uint32_t euid;		/* the server's effective uid: its own peers */
-	uint64_t idle_ns;
-	uint32_t nb_clients;
-	struct lcx_ctl_client *clients;
-	struct lcx_timer idle;	/* armed while there are clients (and idle_ns is finite) */
 	struct lcx_ctl_stats st;
-	unsigned int busy;	/* its tasks running (a callback may destroy it) */
-	bool dying;		/* destroyed from a callback: freed when they return */
 	bool bound;		/* the path is ours: dev and ino name it */
 	dev_t dev;
 	ino_t ino;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-static size_t
-client_size(const struct lcx_ctl *srv)
+static struct lcx_ctl *
+ctl_of(struct lcx__stream_srv *s)
 {
-	return sizeof(struct lcx_ctl_client) + srv->line_max + 1;
+	return container_of(s, struct lcx_ctl, base);
 }
 
-static void server_free(struct lcx_ctl *srv);
+static struct lcx_ctl_client *
+client_of(struct lcx__stream_client *c)
+{
+	return container_of(c, struct lcx_ctl_client, base);
+}
+
+static struct lcx_ctl *
+srv_of(const struct lcx_ctl_client *c)
+{
+	return ctl_of(c->base.srv);
+}
 
 /* --- replies --- */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* One error line in the server's style; always valid JSON. @return its length. */
 static size_t
@@ -165,7 +118,7 @@ format_error(const struct lcx_ctl *srv, const char *msg, char *buf, size_t size)
 
 	memcpy(buf, head, n);
 	while (left > 0 && n + 8 < size) {
-		size_t l = utf8_len(p, left);
+		size_t l = lcx__utf8_len(p, left);
 
 		if (*p == '"' || *p == '\\') {
 			buf[n++] = '\\';
@@ -191,16 +144,17 @@ format_error(const struct lcx_ctl *srv, const char *msg, char *buf, size_t size)
 static int
 out_append(struct lcx_ctl_client *c, const void *buf, size_t len)
 {
+	struct lcx__stream_client *b = &c->base;
 	size_t need;
 
-	if (c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
-	need = c->out_len + len;
-	if (need > c->out_cap && c->out_off != 0) {
-		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-		c->out_len -= c->out_off;
-		c->out_off = 0;
-		need = c->out_len + len;
+	if (b->out_off == b->out_len)
+		b->out_off = b->out_len = 0;
+	need = b->out_len + len;
+	if (need > c->out_cap && b->out_off != 0) {
+		memmove(b->out, b->out + b->out_off, b->out_len - b->out_off);
+		b->out_len -= b->out_off;
+		b->out_off = 0;
+		need = b->out_len + len;
 	}
 	if (need > c->out_cap) {
 		size_t cap = c->out_cap != 0 ? c->out_cap : 256;
@@ -208,15 +162,15 @@ out_append(struct lcx_ctl_client *c, const void *buf, size_t len)
 
 		while (cap < need)
 			cap *= 2;
-		p = realloc(c->out, cap);
+		p = realloc(b->out, cap);
 		if (p == NULL)
 			return -ENOMEM;
-		c->out = p;
+		b->out = p;
 		c->out_cap = cap;
 	}
 	if (len != 0)
-		memcpy(c->out + c->out_len, buf, len);
-	c->out_len += len;
+		memcpy(b->out + b->out_len, buf, len);
+	b->out_len += len;
 	return 0;
 }
 
@@ -228,10 +182,11 @@ static void
 last_error(struct lcx_ctl_client *c, const char *msg)
 {
 	char buf[2 * ERROR_MSG_MAX + 64];
-	size_t n = format_error(c->srv, msg, buf, sizeof(buf));
+	size_t n = format_error(srv_of(c), msg, buf, sizeof(buf));
+	const struct lcx__stream_client *b = &c->base;
 
 	c->closing = true;
-	if (c->out_len > c->out_off && c->out[c->out_len - 1] != '\n' && out_append(c, "\n", 1) < 0)
+	if (b->out_len > b->out_off && b->out[b->out_len - 1] != '\n' && out_append(c, "\n", 1) < 0)
 		c->dead = true;
 	if (!c->dead && out_append(c, buf, n) < 0)
 		c->dead = true;
@@ -240,18 +195,21 @@ last_error(struct lcx_ctl_client *c, const char *msg)
 int
 lcx_ctl_reply(struct lcx_ctl_client *c, const void *buf, size_t len)
 {
+	struct lcx_ctl *srv;
+
 	if (c == NULL || (buf == NULL && len != 0))
 		return -EINVAL;
-	if (c->dead || c->overflow || c->srv->dying)
+	srv = srv_of(c);
+	if (c->dead || c->overflow || srv->base.dying)
 		return -ENOTCONN;
-	if (c->out_len - c->out_off + len > c->srv->out_max) {
+	if (c->base.out_len - c->base.out_off + len > srv->out_max) {
 		/* It asks and does not read: tell it, then close rather than grow. */
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "more than %u bytes of replies wait unread: closing",
-			 c->srv->out_max);
+			 srv->out_max);
 		c->overflow = true;
-		c->srv->st.overflow_closed++;
+		srv->st.overflow_closed++;
 		last_error(c, msg);
 		return -ENOBUFS;
 	}
@@ -269,7 +227,7 @@ lcx_ctl_reply_error(struct lcx_ctl_client *c, const char *msg)
 
 	if (c == NULL || msg == NULL)
 		return -EINVAL;
-	return lcx_ctl_reply(c, buf, format_error(c->srv, msg, buf, sizeof(buf)));
+	return lcx_ctl_reply(c, buf, format_error(srv_of(c), msg, buf, sizeof(buf)));
 }
 
 int
@@ -278,30 +236,7 @@ lcx_ctl_stats(const struct lcx_ctl *srv, struct lcx_ctl_stats *out)
 	if (srv == NULL || out == NULL)
 		return -EINVAL;
 	*out = srv->st;
-	out->clients = srv->nb_clients;
-	return 0;
-}
-
-/* Send what waits. @return 0 all went, 1 some waits for room, -1 the peer is gone. */
-static int
-flush(struct lcx_ctl_client *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			c->last_active = lcx_context_now(c->srv->ctx);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 1;
-		return -1;
-	}
-	c->out_off = c->out_len = 0;
+	out->clients = srv->base.nb_clients;
 	return 0;
 }
 
@@ -310,7 +245,7 @@ flush(struct lcx_ctl_client *c)
 static void
 line_done(struct lcx_ctl_client *c, size_t len)
 {
-	struct lcx_ctl *srv = c->srv;
+	struct lcx_ctl *srv = srv_of(c);
 	int r;
 
 	c->in[len] = '\0';
@@ -329,12 +264,13 @@ line_done(struct lcx_ctl_client *c, size_t len)
 static void
 line_too_long(struct lcx_ctl_client *c)
 {
+	struct lcx_ctl *srv = srv_of(c);
 	char msg[64];
 
-	c->srv->st.long_lines++;
-	snprintf(msg, sizeof(msg), "request line longer than %u bytes", c->srv->line_max);
+	srv->st.long_lines++;
+	snprintf(msg, sizeof(msg), "request line longer than %u bytes", srv->line_max);
 	lcx_ctl_reply_error(c, msg);
-	if (c->srv->flags & LCX_CTL_LONG_LINE_CLOSE)
+	if (srv->flags & LCX_CTL_LONG_LINE_CLOSE)
 		c->closing = true;
 }
 
@@ -349,7 +285,7 @@ line_too_long(struct lcx_ctl_client *c)
 static bool
 read_turn(struct lcx_ctl_client *c)
 {
-	struct lcx_ctl *srv = c->srv;
+	struct lcx_ctl *srv = srv_of(c);
 	size_t cap = (size_t)srv->line_max + 1;
 	size_t got = 0;
 
@@ -384,11 +320,11 @@ read_turn(struct lcx_ctl_client *c)
 		}
 		if (got >= READ_PER_RUN)
 			return true; /* dropping a long line: let the others run, then go on */
-		n = recv(c->fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
+		n = recv(c->base.fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
 		if (n > 0) {
 			c->in_len += (size_t)n;
 			got += (size_t)n;
-			c->last_active = lcx_context_now(srv->ctx);
+			lcx__stream_touch(&c->base);
 			continue;
 		}
 		if (n == 0) {
@@ -401,7 +337,7 @@ read_turn(struct lcx_ctl_client *c)
 			c->dead = true;
 			return false;
 		}
-		r = lcx_source_poll(c->src, LCX_DIR_READ, &c->wr);
+		r = lcx_source_poll(c->base.src, LCX_DIR_READ, &c->base.wr);
 		if (r == 1)
 			continue;
 		if (r < 0)
@@ -419,19 +355,9 @@ read_turn(struct lcx_ctl_client *c)
 static void
 client_free(struct lcx_ctl *srv, struct lcx_ctl_client *c)
 {
-	bool notify = c->notify && !srv->dying;
+	bool notify = c->notify && !srv->base.dying;
 
-	lcx_source_destroy(c->src); /* closes the fd; waiters are dropped */
-	lcx__task_cancel(&c->task);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	srv->nb_clients--;
-	free(c->out);
-	lcx__ctx_free(srv->ctx, c, client_size(srv));
+	lcx__stream_client_free(&c->base);
 	if (notify && srv->sent != NULL)
 		srv->sent(srv->arg);
 }
@@ -443,24 +369,26 @@ client_kick(struct lcx_ctl *srv, struct lcx_ctl_client *c, const char *msg)
 {
 	if (!c->dead && !c->overflow) {
 		last_error(c, msg);
-		(void)flush(c);
+		(void)lcx__stream_flush(&c->base);
 	}
 	client_free(srv, c);
 }
 
+/* A client's turn (ops.serve). */
 static void
-client_serve(struct lcx_ctl_client *c)
+client_serve(struct lcx__stream_client *b)
 {
-	struct lcx_ctl *srv = c->srv;
+	struct lcx_ctl_client *c = client_of(b);
+	struct lcx_ctl *srv = srv_of(c);
 	bool more = false;
 	int r;
 
 	c->served = true;
-	if (!c->closing && !c->dead && !srv->dying)
+	if (!c->closing && !c->dead && !srv->base.dying)
 		more = read_turn(c);
-	if (srv->dying)
+	if (srv->base.dying)
 		return;
-	r = c->dead ? -1 : flush(c);
+	r = c->dead ? -1 : lcx__stream_flush(b);
 	if (r < 0) {
 		client_free(srv, c);
 		return;
@@ -469,19 +397,19 @@ client_serve(struct lcx_ctl_client *c)
 		c->notify = false;
 		if (srv->sent != NULL)
 			srv->sent(srv->arg);
-		if (srv->dying)
+		if (srv->base.dying)
 			return;
 	}
 	if (r == 1) {
 		/* Replies wait for room: come back when writable. */
-		int w = lcx_source_poll(c->src, LCX_DIR_WRITE, &c->ww);
+		int w = lcx_source_poll(b->src, LCX_DIR_WRITE, &b->ww);
 
 		if (w < 0) {
 			client_free(srv, c);
 			return;
 		}
 		if (w == 1 || (more && !c->closing))
-			lcx_task_wake(&c->task);
+			lcx_task_wake(&b->task);
 		return;
 	}
 	if (c->closing || (c->eof && !more)) {
@@ -489,93 +417,19 @@ client_serve(struct lcx_ctl_client *c)
 		return;
 	}
 	if (more)
-		lcx_task_wake(&c->task); /* the next line after the other clients' turns */
+		lcx_task_wake(&b->task); /* the next line after the other clients' turns */
 }
 
+/* A client idle for idle_ns (ops.idle): an error line, then the close. */
 static void
-client_task(struct lcx_task *task, void *arg)
+client_idle(struct lcx__stream_client *b)
 {
-	struct lcx_ctl_client *c = arg;
-	struct lcx_ctl *srv = c->srv;
+	struct lcx_ctl *srv = ctl_of(b->srv);
+	char msg[96];
 
-	(void)task;
-	srv->busy++;
-	client_serve(c);
-	if (--srv->busy == 0 && srv->dying)
-		server_free(srv);
-}
-
-/* --- idle clients --- */
-
-/* Start or stop srv's idle timer as its context's owner, so that it acts at
- * once (create and destroy may run while no loop runs the context). */
-struct idle_arm_req {
-	struct lcx_ctl *srv;
-	uint64_t delay_ns;
-};
-
-static int
-idle_arm_owner(struct lcx_context *ctx, void *arg)
-{
-	struct idle_arm_req *req = arg;
-
-	return lcx_timer_start(ctx, &req->srv->idle, req->delay_ns, 0, LCX_TIMER_AT_LEAST);
-}
-
-static void
-idle_arm(struct lcx_ctl *srv, uint64_t delay_ns)
-{
-	struct idle_arm_req req = { .srv = srv, .delay_ns = delay_ns };
-
-	if (lcx__context_as_owner(srv->ctx, idle_arm_owner, &req) < 0)
-		LCX_LOG(ERR, "%s: control: cannot arm the idle timer", lcx_context_name(srv->ctx));
-}
-
-static int
-idle_disarm_owner(struct lcx_context *ctx, void *arg)
-{
-	struct lcx_ctl *srv = arg;
-
-	(void)ctx;
-	return lcx_timer_stop(&srv->idle);
-}
-
-static void
-idle_disarm(struct lcx_ctl *srv)
-{
-	(void)lcx__context_as_owner(srv->ctx, idle_disarm_owner, srv);
-}
-
-/* Close the clients idle for idle_ns; re-arm for the next one due. */
-static void
-idle_fired(struct lcx_timer *timer, void *arg)
-{
-	struct lcx_ctl *srv = arg;
-	uint64_t now = lcx_context_now(srv->ctx);
-	uint64_t next = UINT64_MAX;
-	struct lcx_ctl_client *c, *n;
-
-	(void)timer;
-	srv->busy++; /* sent() may destroy the server */
-	for (c = srv->clients; c != NULL && !srv->dying; c = n) {
-		n = c->next;
-		if (now - c->last_active >= srv->idle_ns) {
-			char msg[96];
-
-			snprintf(msg, sizeof(msg), "idle for %.3f s: closing",
-				 (double)srv->idle_ns / 1e9);
-			srv->st.idle_closed++;
-			client_kick(srv, c, msg);
-		} else if (c->last_active + srv->idle_ns - now < next) {
-			next = c->last_active + srv->idle_ns - now;
-		}
-	}
-	if (--srv->busy == 0 && srv->dying) {
-		server_free(srv);
-		return;
-	}
-	if (next != UINT64_MAX)
-		idle_arm(srv, next);
+	snprintf(msg, sizeof(msg), "idle for %.3f s: closing", (double)srv->base.idle_ns / 1e9);
+	srv->st.idle_closed++;
+	client_kick(srv, client_of(b), msg);
 }
 
 /* --- the listener --- */
@@ -632,9 +486,12 @@ evict_one(struct lcx_ctl *srv)
 	struct lcx_ctl_client *victim = NULL;
 	char msg[160];
 
-	for (struct lcx_ctl_client *c = srv->clients; c != NULL; c = c->next)
-		if (c->served && (victim == NULL || c->last_active < victim->last_active))
+	for (struct lcx__stream_client *b = srv->base.clients; b != NULL; b = b->next) {
+		struct lcx_ctl_client *c = client_of(b);
+
+		if (c->served && (victim == NULL || b->last_active < victim->base.last_active))
 			victim = c;
+	}
 	if (victim == NULL)
 		return false;
 	snprintf(msg, sizeof(msg),
@@ -645,41 +502,11 @@ evict_one(struct lcx_ctl *srv)
 	return true;
 }
 
+/* A new connection (ops.admit): check its peer, make room if need be, take it on. */
 static void
-client_add(struct lcx_ctl *srv, int fd)
+admit(struct lcx__stream_srv *s, int fd)
 {
-	struct lcx_ctl_client *c = lcx__ctx_zalloc(srv->ctx, client_size(srv));
-
-	if (c == NULL) {
-		close(fd);
-		return;
-	}
-	if (lcx_source_create(srv->ctx, fd, LCX_SOURCE_CLOSE_FD, &c->src) < 0) {
-		close(fd);
-		lcx__ctx_free(srv->ctx, c, client_size(srv));
-		return;
-	}
-	c->srv = srv;
-	c->fd = fd;
-	c->last_active = lcx_context_now(srv->ctx);
-	lcx_task_init(&c->task, srv->ctx, client_task, c);
-	lcx_waiter_init(&c->wr, &c->task);
-	lcx_waiter_init(&c->ww, &c->task);
-	c->next = srv->clients;
-	if (srv->clients != NULL)
-		srv->clients->prev = c;
-	srv->clients = c;
-	srv->nb_clients++;
-	srv->st.accepted++;
-	if (srv->idle_ns != LCX_CTL_IDLE_NEVER && !lcx_timer_is_pending(&srv->idle))
-		idle_arm(srv, srv->idle_ns);
-	lcx_task_wake(&c->task);
-}
-
-/* A new connection: check its peer, make room if need be, take it on. */
-static void
-admit(struct lcx_ctl *srv, int fd)
-{
+	struct lcx_ctl *srv = ctl_of(s);
 	struct ucred cr;
 
 	if (!peer_allowed(srv, fd, &cr)) {
@@ -687,7 +514,7 @@ admit(struct lcx_ctl *srv, int fd)
 
 		if (srv->st.refused_peer++ < REFUSALS_LOGGED)
 			LCX_LOG(NOTICE, "%s: control %s: refused pid %d uid %d gid %d: not allowed",
-				lcx_context_name(srv->ctx), srv->path, (int)cr.pid, (int)cr.uid,
+				lcx_context_name(s->ctx), srv->path, (int)cr.pid, (int)cr.uid,
 				(int)cr.gid);
 		snprintf(msg, sizeof(msg),
 			 "not allowed: uid %d is not root, not the server's uid %u%s",
@@ -696,60 +523,17 @@ admit(struct lcx_ctl *srv, int fd)
 		refuse(srv, fd, msg);
 		return;
 	}
-	if (srv->nb_clients >= srv->clients_max && !evict_one(srv)) {
+	if (s->nb_clients >= srv->clients_max && !evict_one(srv)) {
 		srv->st.refused_full++;
 		refuse(srv, fd, "too many clients");
 		return;
 	}
-	if (srv->dying) {
+	if (s->dying) {
 		close(fd); /* the evicted client's sent() destroyed the server */
 		return;
 	}
-	client_add(srv, fd);
-}
-
-static void
-listen_serve(struct lcx_ctl *srv)
-{
-	int lfd = lcx_source_fd(srv->src);
-
-	for (uint32_t i = 0; i < srv->clients_max && !srv->dying; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (lcx_source_poll(srv->src, LCX_DIR_READ, &srv->w) == 1)
-					continue; /* one came in meanwhile */
-				return;
-			}
-			/*
-			 * EMFILE, ENOBUFS and such: the connection still waits,
-			 * so the next react reports it again and we retry then.
-			 * A first poll may report the event that woke us: the
-			 * second registers.
-			 */
-			while (lcx_source_poll(srv->src, LCX_DIR_READ, &srv->w) == 1)
-				;
-			return;
-		}
-		admit(srv, fd);
-	}
-	if (!srv->dying)
-		lcx_task_wake(&srv->task); /* more may wait: after the rest of the context ran */
-}
-
-static void
-listen_task(struct lcx_task *task, void *arg)
-{
-	struct lcx_ctl *srv = arg;
-
-	(void)task;
-	srv->busy++; /* an eviction's sent() may destroy the server */
-	listen_serve(srv);
-	if (--srv->busy == 0 && srv->dying)
-		server_free(srv);
+	if (lcx__stream_client_add(s, fd) != NULL)
+		srv->st.accepted++;
 }
 
 /* --- the server --- */
@@ -850,6 +634,29 @@ out_rmdir:
 	return ret;
 }
 
+/* ops.free: the clients, the listener, the path if it still names our socket. */
+static void
+server_free(struct lcx__stream_srv *s)
+{
+	struct lcx_ctl *srv = ctl_of(s);
+	struct stat st;
+
+	lcx__stream_close(s); /* no sent() from here on */
+	if (srv->bound && lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
+	    st.st_ino == srv->ino)
+		unlink(srv->path);
+	lcx__ctx_free(s->ctx, srv, sizeof(*srv));
+}
+
+static const struct lcx__stream_ops ctl_ops = {
+	.what = "control",
+	.destroy = "lcx_ctl_destroy",
+	.serve = client_serve,
+	.admit = admit,
+	.idle = client_idle,
+	.free = server_free,
+};
+
 int
 lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct lcx_ctl **out)
 {
@@ -869,7 +676,6 @@ lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct 
 	srv = lcx__ctx_zalloc(ctx, sizeof(*srv));
 	if (srv == NULL)
 		return -ENOMEM;
-	srv->ctx = ctx;
 	srv->handle = conf->handle;
 	srv->sent = conf->sent;
 	srv->arg = conf->arg;
@@ -880,9 +686,12 @@ lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct 
 	srv->mode = conf->mode != 0 ? conf->mode : conf->flags & LCX_CTL_GROUP ? 0660u : 0600u;
 	srv->gid = conf->gid;
 	srv->euid = (uint32_t)geteuid();
-	srv->idle_ns = conf->idle_ns != 0 ? conf->idle_ns : LCX_CTL_IDLE_NS;
 	strcpy(srv->path, conf->path);
-	lcx_timer_init(&srv->idle, idle_fired, srv);
+	/* A client holds a line and its newline; a turn of the listener takes up to
+	 * clients_max connections. */
+	lcx__stream_init(&srv->base, ctx, &ctl_ops,
+			 sizeof(struct lcx_ctl_client) + srv->line_max + 1, srv->clients_max,
+			 conf->idle_ns != 0 ? conf->idle_ns : LCX_CTL_IDLE_NS);
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -892,12 +701,9 @@ lcx_ctl_create(struct lcx_context *ctx, const struct lcx_ctl_conf *conf, struct 
 	ret = listen_at(srv, fd);
 	if (ret < 0)
 		goto out_close;
-	ret = lcx_source_create(ctx, fd, LCX_SOURCE_CLOSE_FD, &srv->src);
+	ret = lcx__stream_listen(&srv->base, fd);
 	if (ret < 0)
 		goto out_unlink;
-	lcx_task_init(&srv->task, ctx, listen_task, srv);
-	lcx_waiter_init(&srv->w, &srv->task);
-	lcx_task_wake(&srv->task);
 	*out = srv;
 	return 0;
 
@@ -910,37 +716,9 @@ out_free:
 	return ret;
 }
 
-static void
-server_free(struct lcx_ctl *srv)
-{
-	struct stat st;
-
-	srv->dying = true; /* no sent() from here on */
-	while (srv->clients != NULL)
-		client_free(srv, srv->clients);
-	idle_disarm(srv);
-	lcx_source_destroy(srv->src);
-	lcx__task_cancel(&srv->task);
-	/* Remove the path only if it still names our socket. */
-	if (srv->bound && lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
-	    st.st_ino == srv->ino)
-		unlink(srv->path);
-	lcx__ctx_free(srv->ctx, srv, sizeof(*srv));
-}
-
 void
 lcx_ctl_destroy(struct lcx_ctl *srv)
 {
-	if (srv == NULL)
-		return;
-	if (!lcx__may_touch(srv->ctx)) {
-		LCX_LOG(ERR, "%s: lcx_ctl_destroy() off the context's thread: not destroyed",
-			lcx_context_name(srv->ctx));
-		return;
-	}
-	if (srv->busy != 0) {
-		srv->dying = true; /* from a callback: freed when it returns */
-		return;
-	}
-	server_free(srv);
+	if (srv != NULL)
+		lcx__stream_destroy(&srv->base);
 }

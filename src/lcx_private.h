@@ -34,6 +34,44 @@ extern int lcx_logtype_core;
 #define LCX_STAT_SET(ctx, field, v) __atomic_store_n(&(ctx)->st.field, (v), __ATOMIC_RELAXED)
 #define LCX_STAT_GET(ctx, field) __atomic_load_n(&(ctx)->st.field, __ATOMIC_RELAXED)
 
+/* --- text --- */
+
+/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or 0: a stray or
+ * truncated byte, an overlong form, a surrogate, past U+10FFFF. (The control and metrics
+ * servers escape text with it.) */
+static inline size_t
+lcx__utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 /* --- histogram: log-linear buckets of ns values, 16 per power of two --- */
 #define LCX_HIST_SUB_BITS 4
 #define LCX_HIST_BUCKETS (64 * (1 << LCX_HIST_SUB_BITS))

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The Prometheus endpoint (include/lcx/metrics.h): a TCP listener and its
- * clients, each a source, waiters and a task on one context, as the control
- * server (ctl.c) has them; here every client makes one HTTP request, gets one
- * reply and goes. Nothing here blocks.
+ * clients on one context, built on the stream-server core (stream_srv.h: the
+ * accept turn, the client list, the flush, the idle timer, destruction from
+ * a callback) as the control server (ctl.c) is; here every client makes one
+ * HTTP request, gets one reply and goes. Nothing here blocks.
  *
  * A client goes through three states: READ (its request line and headers
  * gather in in[], at most request_max bytes; the reply is made when the blank
  * line arrives), WRITE (the reply goes out as the socket takes it) and LINGER
  * (our side shut down, what the client still sends is read and dropped until
- * it closes). A client's deadline is set at accept and moved only by a write
- * that sent bytes; one timer per server, armed for the earliest deadline,
- * closes the clients past theirs.
+ * it closes). A client's deadline (the core's last_active + idle_ns) is set
+ * at accept, moved by a write that sent bytes and at each change of state,
+ * never by what it sends; the core's idle timer closes the clients past
+ * theirs, a 408 first to one still in READ.
  *
  * A scrape is written by the writer (struct lcx_metrics_writer) into one heap
  * buffer that keeps HDR_ROOM bytes in front of the body, so the status line
@@ -39,6 +41,7 @@
 #include <lcx/version.h>
 
 #include "lcx_private.h"
+#include "stream_srv.h"
 
 #define LCX_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,20 +74,9 @@ enum cstate {
 };
 
 struct client {
-	struct lcx_metrics *m;
-	struct lcx_task task;
-	struct lcx_source *src;
-	struct lcx_waiter wr; /* readable */
-	struct lcx_waiter ww; /* writable */
-	int fd;
+	struct lcx__stream_client base; /* first: fd, waiters, task, deadline, the reply in out */
 	enum cstate state;
-	uint64_t deadline; /* context ns: closed past it */
-	char *buf;	   /* the reply's buffer (heap) ... */
-	size_t out_off;	   /* ... what goes out: buf[out_off, out_end) */
-	size_t out_end;
 	size_t lingered; /* bytes dropped while lingering */
-	struct client *next;
-	struct client *prev;
 	size_t in_len;	/* bytes of the request in in[] */
 	size_t in_scan; /* in[0, in_scan) holds no end of the headers */
 	char in[];	/* request_max */
@@ -110,30 +102,37 @@ struct lcx_metrics_writer {
 };
 
 struct lcx_metrics {
-	struct lcx_context *ctx;
-	struct lcx_source *src;
-	struct lcx_task task;
-	struct lcx_waiter w;
+	struct lcx__stream_srv base; /* first: ctx, the listener, the clients, the idle timer */
 	lcx_metrics_collect_fn collect;
 	void *arg;
 	uint32_t clients_max;
 	uint32_t request_max;
 	uint32_t body_max;
-	uint64_t idle_ns;
-	uint32_t nb_clients;
-	struct client *clients;
-	struct lcx_timer idle; /* armed while there are clients */
 	struct lcx_metrics_stats st;
 	struct mport *ports;
 	uint32_t nb_ports;
 	uint32_t cap_ports;
-	unsigned int busy; /* its tasks running (collect may destroy it) */
-	bool dying;	   /* destroyed from collect: freed when it returns */
 	uint16_t lport;
 	char addr[INET6_ADDRSTRLEN + 16];
 };
 
-static void server_free(struct lcx_metrics *m);
+static struct lcx_metrics *
+metrics_of(struct lcx__stream_srv *s)
+{
+	return container_of(s, struct lcx_metrics, base);
+}
+
+static struct client *
+client_of(struct lcx__stream_client *c)
+{
+	return container_of(c, struct client, base);
+}
+
+static struct lcx_metrics *
+m_of(const struct client *c)
+{
+	return metrics_of(c->base.srv);
+}
 
 /* ------------------------------------------------------------------------- */
 /* The writer                                                                */
@@ -164,8 +163,9 @@ static int
 refuse(struct lcx_metrics_writer *w, int err, const char *what, const char *name)
 {
 	if (w->m->st.write_errors++ < WRITE_ERRORS_LOGGED)
-		LCX_LOG(WARNING, "%s: metrics: %s%s%s: left out of the scrape", w->m->ctx->name,
-			what, name != NULL ? ": " : "", name != NULL ? name : "");
+		LCX_LOG(WARNING, "%s: metrics: %s%s%s: left out of the scrape",
+			lcx_context_name(w->m->base.ctx), what, name != NULL ? ": " : "",
+			name != NULL ? name : "");
 	return err;
 }
 
@@ -217,40 +217,6 @@ puts_(struct lcx_metrics_writer *w, const char *s)
 	return put(w, s, strlen(s));
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t k;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		k = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		k = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		k = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
-}
-
 /*
  * Text escaped as the format asks: a backslash and a newline always, a
  * double quote in label values (quote). Bytes that are not UTF-8 become '?'.
@@ -263,7 +229,7 @@ put_escaped(struct lcx_metrics_writer *w, const char *s, bool quote)
 	int r = 0;
 
 	while (n > 0 && r == 0) {
-		size_t k = utf8_len(p, n);
+		size_t k = lcx__utf8_len(p, n);
 
 		if (k == 0) {
 			r = put(w, "?", 1);
@@ -816,22 +782,22 @@ format_head(char *buf, size_t n, int code, const char *type, size_t len)
 	return k > 0 && (size_t)k < n ? (size_t)k : 0;
 }
 
-/* Make the client's reply out of body (or an error text): buf, out_off, out_end. */
+/* Make the client's reply out of body (or an error text): base.out, out_off, out_len. */
 static int
 reply_make(struct client *c, int code, const char *type, const char *body, size_t len, bool head)
 {
 	char hdr[HDR_ROOM];
 	size_t h = format_head(hdr, sizeof(hdr), code, type, len);
 
-	free(c->buf);
-	c->buf = malloc(h + (head ? 0 : len));
-	if (c->buf == NULL)
+	free(c->base.out);
+	c->base.out = malloc(h + (head ? 0 : len));
+	if (c->base.out == NULL)
 		return -ENOMEM;
-	memcpy(c->buf, hdr, h);
+	memcpy(c->base.out, hdr, h);
 	if (!head)
-		memcpy(c->buf + h, body, len);
-	c->out_off = 0;
-	c->out_end = h + (head ? 0 : len);
+		memcpy(c->base.out + h, body, len);
+	c->base.out_off = 0;
+	c->base.out_len = h + (head ? 0 : len);
 	return 0;
 }
 
@@ -853,11 +819,11 @@ reply_scrape(struct client *c, struct lcx_metrics_writer *w, bool head)
 	size_t h = format_head(hdr, sizeof(hdr), 200, TYPE_METRICS, body);
 
 	memcpy(w->buf + HDR_ROOM - h, hdr, h);
-	free(c->buf);
-	c->buf = w->buf;
+	free(c->base.out);
+	c->base.out = w->buf;
 	w->buf = NULL;
-	c->out_off = HDR_ROOM - h;
-	c->out_end = head ? HDR_ROOM : w->len;
+	c->base.out_off = HDR_ROOM - h;
+	c->base.out_len = head ? HDR_ROOM : w->len;
 }
 
 static bool
@@ -943,7 +909,7 @@ parse_request(const char *p, size_t n, bool *head, enum target *t)
 static int
 request_done(struct client *c, size_t n)
 {
-	struct lcx_metrics *m = c->m;
+	struct lcx_metrics *m = m_of(c);
 	struct lcx_metrics_writer w = {.m = m};
 	enum target t = T_OTHER;
 	bool head = false;
@@ -977,13 +943,14 @@ request_done(struct client *c, size_t n)
 			   : 0;
 	}
 	ret = scrape(m, &w);
-	if (m->dying) {
+	if (m->base.dying) {
 		writer_fini(&w);
 		return -1;
 	}
 	if (ret < 0) {
 		m->st.collect_failed++;
-		LCX_LOG(WARNING, "%s: metrics: scrape failed: %s", m->ctx->name, strerror(-ret));
+		LCX_LOG(WARNING, "%s: metrics: scrape failed: %s", lcx_context_name(m->base.ctx),
+			strerror(-ret));
 		writer_fini(&w);
 		return reply_error(c, 500, head) < 0 ? -1 : 0;
 	}
@@ -1017,7 +984,7 @@ headers_end(struct client *c)
 static int
 read_request(struct client *c)
 {
-	struct lcx_metrics *m = c->m;
+	struct lcx_metrics *m = m_of(c);
 
 	for (;;) {
 		size_t end = headers_end(c);
@@ -1030,7 +997,7 @@ read_request(struct client *c)
 			m->st.too_long++;
 			return reply_error(c, 431, false) < 0 ? -1 : 1;
 		}
-		n = recv(c->fd, c->in + c->in_len, m->request_max - c->in_len, MSG_DONTWAIT);
+		n = recv(c->base.fd, c->in + c->in_len, m->request_max - c->in_len, MSG_DONTWAIT);
 		if (n > 0) {
 			c->in_len += (size_t)n;
 			continue;
@@ -1047,33 +1014,11 @@ read_request(struct client *c)
 			m->st.reset++;
 			return -1;
 		}
-		r = lcx_source_poll(c->src, LCX_DIR_READ, &c->wr);
+		r = lcx_source_poll(c->base.src, LCX_DIR_READ, &c->base.wr);
 		if (r == 1)
 			continue;
 		return r < 0 ? -1 : 0;
 	}
-}
-
-/* Send what waits. @return 0 all sent, 1 the socket is full, -1 error. */
-static int
-flush(struct client *c)
-{
-	while (c->out_off < c->out_end) {
-		ssize_t n = send(c->fd, c->buf + c->out_off, c->out_end - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			c->deadline = lcx_context_now(c->m->ctx) + c->m->idle_ns;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 1;
-		return -1;
-	}
-	return 0;
 }
 
 /* Drop what a lingering client sends. @return 1 more may come at once, 0 waiting, -1 done. */
@@ -1084,7 +1029,7 @@ linger(struct client *c)
 	size_t got = 0;
 
 	for (;;) {
-		ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		ssize_t n = recv(c->base.fd, sink, sizeof(sink), MSG_DONTWAIT);
 		int r;
 
 		if (n > 0) {
@@ -1100,7 +1045,7 @@ linger(struct client *c)
 			continue;
 		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 			return -1;
-		r = lcx_source_poll(c->src, LCX_DIR_READ, &c->wr);
+		r = lcx_source_poll(c->base.src, LCX_DIR_READ, &c->base.wr);
 		if (r == 1)
 			continue;
 		return r < 0 ? -1 : 0;
@@ -1111,222 +1056,94 @@ linger(struct client *c)
 /* Clients                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static size_t
-client_size(const struct lcx_metrics *m)
-{
-	return sizeof(struct client) + m->request_max;
-}
-
+/* A client's turn (ops.serve). */
 static void
-client_free(struct lcx_metrics *m, struct client *c)
+client_serve(struct lcx__stream_client *b)
 {
-	lcx_source_destroy(c->src); /* closes the fd; waiters are dropped */
-	lcx__task_cancel(&c->task);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		m->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	m->nb_clients--;
-	free(c->buf);
-	lcx__ctx_free(m->ctx, c, client_size(m));
-}
-
-static void
-client_serve(struct client *c)
-{
-	struct lcx_metrics *m = c->m;
+	struct client *c = client_of(b);
+	struct lcx_metrics *m = m_of(c);
 	int r;
 
 	if (c->state == C_READ) {
 		r = read_request(c);
-		if (m->dying)
+		if (m->base.dying)
 			return;
 		if (r < 0) {
-			client_free(m, c);
+			lcx__stream_client_free(b);
 			return;
 		}
 		if (r == 0)
 			return;
 		c->state = C_WRITE;
-		c->deadline = lcx_context_now(m->ctx) + m->idle_ns;
+		lcx__stream_touch(b);
 	}
 	if (c->state == C_WRITE) {
-		r = flush(c);
+		r = lcx__stream_flush(b);
 		if (r < 0) {
 			m->st.reset++;
-			client_free(m, c);
+			lcx__stream_client_free(b);
 			return;
 		}
 		if (r == 1) {
-			r = lcx_source_poll(c->src, LCX_DIR_WRITE, &c->ww);
+			r = lcx_source_poll(b->src, LCX_DIR_WRITE, &b->ww);
 			if (r < 0)
-				client_free(m, c);
+				lcx__stream_client_free(b);
 			else if (r == 1)
-				lcx_task_wake(&c->task);
+				lcx_task_wake(&b->task);
 			return;
 		}
 		/* All sent: say so with a FIN, then wait for the client's. */
-		free(c->buf);
-		c->buf = NULL;
-		shutdown(c->fd, SHUT_WR);
+		free(b->out);
+		b->out = NULL;
+		shutdown(b->fd, SHUT_WR);
 		c->state = C_LINGER;
-		c->deadline = lcx_context_now(m->ctx) + m->idle_ns;
+		lcx__stream_touch(b);
 	}
 	r = linger(c);
 	if (r < 0)
-		client_free(m, c);
+		lcx__stream_client_free(b);
 	else if (r == 1)
-		lcx_task_wake(&c->task);
+		lcx_task_wake(&b->task);
 }
 
+/* A client past its deadline (ops.idle): a 408 if its request is not whole, the close. */
 static void
-client_task(struct lcx_task *task, void *arg)
+client_idle(struct lcx__stream_client *b)
 {
-	struct client *c = arg;
-	struct lcx_metrics *m = c->m;
+	struct client *c = client_of(b);
 
-	(void)task;
-	m->busy++;
-	client_serve(c);
-	if (--m->busy == 0 && m->dying)
-		server_free(m);
-}
+	if (c->state == C_READ) {
+		char hdr[HDR_ROOM];
+		size_t h = format_head(hdr, sizeof(hdr), 408, "text/plain; charset=utf-8", 0);
 
-/* Start or stop the idle timer as the context's owner (destroy may run while no
- * loop runs the context: then the caller is its owner). */
-static void
-idle_arm(struct lcx_metrics *m, uint64_t delay_ns)
-{
-	struct lcx_context *prev = lcx__current;
-
-	lcx__current = m->ctx;
-	if (lcx_timer_start(m->ctx, &m->idle, delay_ns, 0, LCX_TIMER_AT_LEAST) < 0)
-		LCX_LOG(ERR, "%s: metrics: cannot arm the idle timer", m->ctx->name);
-	lcx__current = prev;
-}
-
-static void
-idle_disarm(struct lcx_metrics *m)
-{
-	struct lcx_context *prev = lcx__current;
-
-	lcx__current = m->ctx;
-	lcx_timer_stop(&m->idle);
-	lcx__current = prev;
-}
-
-/* Close the clients past their deadline; re-arm for the next. */
-static void
-idle_fired(struct lcx_timer *timer, void *arg)
-{
-	struct lcx_metrics *m = arg;
-	uint64_t now = lcx_context_now(m->ctx);
-	uint64_t next = UINT64_MAX;
-	struct client *c, *n;
-
-	(void)timer;
-	for (c = m->clients; c != NULL; c = n) {
-		n = c->next;
-		if (now < c->deadline) {
-			if (c->deadline - now < next)
-				next = c->deadline - now;
-			continue;
-		}
-		if (c->state == C_READ) {
-			char hdr[HDR_ROOM];
-			size_t h =
-			    format_head(hdr, sizeof(hdr), 408, "text/plain; charset=utf-8", 0);
-
-			(void)!send(c->fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
-		if (c->state != C_LINGER)
-			m->st.idle_closed++;
-		client_free(m, c);
+		(void)!send(b->fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
-	if (next != UINT64_MAX)
-		idle_arm(m, next);
+	if (c->state != C_LINGER)
+		m_of(c)->st.idle_closed++;
+	lcx__stream_client_free(b);
 }
 
 /* ------------------------------------------------------------------------- */
 /* The listener                                                              */
 /* ------------------------------------------------------------------------- */
 
+/* A new connection (ops.admit): a 503 past clients_max, else a client. */
 static void
-client_add(struct lcx_metrics *m, int fd)
+admit(struct lcx__stream_srv *s, int fd)
 {
-	struct client *c = lcx__ctx_zalloc(m->ctx, client_size(m));
+	struct lcx_metrics *m = metrics_of(s);
 
-	if (c == NULL) {
+	if (s->nb_clients >= m->clients_max) {
+		char hdr[HDR_ROOM];
+		size_t h = format_head(hdr, sizeof(hdr), 503, "text/plain; charset=utf-8", 0);
+
+		m->st.refused_full++;
+		(void)!send(fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
 		return;
 	}
-	if (lcx_source_create(m->ctx, fd, LCX_SOURCE_CLOSE_FD, &c->src) < 0) {
-		close(fd);
-		lcx__ctx_free(m->ctx, c, client_size(m));
-		return;
-	}
-	c->m = m;
-	c->fd = fd;
-	c->state = C_READ;
-	c->deadline = lcx_context_now(m->ctx) + m->idle_ns;
-	lcx_task_init(&c->task, m->ctx, client_task, c);
-	lcx_waiter_init(&c->wr, &c->task);
-	lcx_waiter_init(&c->ww, &c->task);
-	c->next = m->clients;
-	if (m->clients != NULL)
-		m->clients->prev = c;
-	m->clients = c;
-	m->nb_clients++;
-	m->st.accepted++;
-	if (!lcx_timer_is_pending(&m->idle))
-		idle_arm(m, m->idle_ns);
-	lcx_task_wake(&c->task);
-}
-
-static void
-listen_serve(struct lcx_metrics *m)
-{
-	int lfd = lcx_source_fd(m->src);
-
-	for (uint32_t i = 0; i < ACCEPT_TURN; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (lcx_source_poll(m->src, LCX_DIR_READ, &m->w) == 1)
-					continue; /* one came in meanwhile */
-				return;
-			}
-			/* EMFILE and such: the connection still waits; the next
-			 * react reports it again (the second poll registers). */
-			while (lcx_source_poll(m->src, LCX_DIR_READ, &m->w) == 1)
-				;
-			return;
-		}
-		if (m->nb_clients >= m->clients_max) {
-			char hdr[HDR_ROOM];
-			size_t h =
-			    format_head(hdr, sizeof(hdr), 503, "text/plain; charset=utf-8", 0);
-
-			m->st.refused_full++;
-			(void)!send(fd, hdr, h, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
-		}
-		client_add(m, fd);
-	}
-	lcx_task_wake(&m->task); /* more may wait: after the rest of the context ran */
-}
-
-static void
-listen_task(struct lcx_task *task, void *arg)
-{
-	(void)task;
-	listen_serve(arg);
+	if (lcx__stream_client_add(s, fd) != NULL)
+		m->st.accepted++;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1440,6 +1257,26 @@ listen_on(struct lcx_metrics *m, const struct sockaddr_storage *ss, socklen_t le
 	return fd;
 }
 
+/* ops.free: the clients, the listener, the ports list. */
+static void
+server_free(struct lcx__stream_srv *s)
+{
+	struct lcx_metrics *m = metrics_of(s);
+
+	lcx__stream_close(s);
+	free(m->ports);
+	lcx__ctx_free(s->ctx, m, sizeof(*m));
+}
+
+static const struct lcx__stream_ops metrics_ops = {
+	.what = "metrics",
+	.destroy = "lcx_metrics_destroy",
+	.serve = client_serve,
+	.admit = admit,
+	.idle = client_idle,
+	.free = server_free,
+};
+
 int
 lcx_metrics_create(struct lcx_context *ctx, const struct lcx_metrics_conf *conf,
 		   struct lcx_metrics **out)
@@ -1463,25 +1300,21 @@ lcx_metrics_create(struct lcx_context *ctx, const struct lcx_metrics_conf *conf,
 	m = lcx__ctx_zalloc(ctx, sizeof(*m));
 	if (m == NULL)
 		return -ENOMEM;
-	m->ctx = ctx;
 	m->collect = conf->collect;
 	m->arg = conf->arg;
 	m->clients_max = conf->clients_max != 0 ? conf->clients_max : LCX_METRICS_CLIENTS_MAX;
 	m->request_max = conf->request_max != 0 ? conf->request_max : LCX_METRICS_REQUEST_MAX;
 	m->body_max = conf->body_max != 0 ? conf->body_max : LCX_METRICS_BODY_MAX;
-	m->idle_ns = conf->idle_ns != 0 ? conf->idle_ns : LCX_METRICS_IDLE_NS;
-	lcx_timer_init(&m->idle, idle_fired, m);
+	lcx__stream_init(&m->base, ctx, &metrics_ops, sizeof(struct client) + m->request_max,
+			 ACCEPT_TURN, conf->idle_ns != 0 ? conf->idle_ns : LCX_METRICS_IDLE_NS);
 	fd = listen_on(m, &ss, len);
 	if (fd < 0) {
 		ret = fd;
 		goto out_free;
 	}
-	ret = lcx_source_create(ctx, fd, LCX_SOURCE_CLOSE_FD, &m->src);
+	ret = lcx__stream_listen(&m->base, fd);
 	if (ret < 0)
 		goto out_close;
-	lcx_task_init(&m->task, ctx, listen_task, m);
-	lcx_waiter_init(&m->w, &m->task);
-	lcx_task_wake(&m->task);
 	*out = m;
 	return 0;
 
@@ -1492,34 +1325,11 @@ out_free:
 	return ret;
 }
 
-static void
-server_free(struct lcx_metrics *m)
-{
-	m->dying = true;
-	while (m->clients != NULL)
-		client_free(m, m->clients);
-	idle_disarm(m);
-	lcx_source_destroy(m->src);
-	lcx__task_cancel(&m->task);
-	free(m->ports);
-	lcx__ctx_free(m->ctx, m, sizeof(*m));
-}
-
 void
 lcx_metrics_destroy(struct lcx_metrics *m)
 {
-	if (m == NULL)
-		return;
-	if (!lcx__may_touch(m->ctx)) {
-		LCX_LOG(ERR, "%s: lcx_metrics_destroy() off the context's thread: not destroyed",
-			m->ctx->name);
-		return;
-	}
-	if (m->busy != 0) {
-		m->dying = true; /* from collect: freed when it returns */
-		return;
-	}
-	server_free(m);
+	if (m != NULL)
+		lcx__stream_destroy(&m->base);
 }
 
 int
@@ -1533,7 +1343,7 @@ lcx_metrics_port_add(struct lcx_metrics *m, struct lcx_port *port, const char *l
 		label = lcx_port_name(port);
 	if (label == NULL || label[0] == '\0' || strlen(label) >= PORT_LABEL_MAX)
 		return -EINVAL;
-	if (!lcx__may_touch(m->ctx))
+	if (!lcx__may_touch(m->base.ctx))
 		return -EPERM;
 	for (uint32_t i = 0; i < m->nb_ports; i++)
 		if (m->ports[i].port == port || strcmp(m->ports[i].label, label) == 0)
@@ -1558,7 +1368,7 @@ lcx_metrics_port_remove(struct lcx_metrics *m, struct lcx_port *port)
 {
 	if (m == NULL || port == NULL)
 		return -EINVAL;
-	if (!lcx__may_touch(m->ctx))
+	if (!lcx__may_touch(m->base.ctx))
 		return -EPERM;
 	for (uint32_t i = 0; i < m->nb_ports; i++)
 		if (m->ports[i].port == port) {
@@ -1576,7 +1386,7 @@ lcx_metrics_stats(const struct lcx_metrics *m, struct lcx_metrics_stats *out)
 	if (m == NULL || out == NULL)
 		return -EINVAL;
 	*out = m->st;
-	out->clients = m->nb_clients;
+	out->clients = m->base.nb_clients;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <lcx/metrics.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "appmetrics.h"
 
 static struct lcx_metrics *app_metrics;
@@ -49,7 +50,7 @@ app_metrics_start(const char *prog, struct lcx_context *ctx, const char *listen,
 	int ret = lcx_metrics_create(ctx, &mc, &app_metrics);
 
 	if (ret < 0) {
-		fprintf(stderr, "%s: --metrics=%s: %s\n", prog, listen, strerror(-ret));
+		app_log_raw(APP_LOG_ERR, "%s: --metrics=%s: %s", prog, listen, strerror(-ret));
 		app_metrics = NULL;
 		return ret;
 	}
@@ -58,13 +59,14 @@ app_metrics_start(const char *prog, struct lcx_context *ctx, const char *listen,
 			continue;
 		ret = lcx_metrics_port_add(app_metrics, ports[i], NULL);
 		if (ret < 0) {
-			fprintf(stderr, "%s: --metrics: port %s: %s\n", prog,
+			app_log_raw(APP_LOG_ERR, "%s: --metrics: port %s: %s", prog,
 				lcx_port_name(ports[i]), strerror(-ret));
 			app_metrics_stop();
 			return ret;
 		}
 	}
-	fprintf(stderr, "%s: metrics: http://%s/metrics\n", prog, lcx_metrics_address(app_metrics));
+	app_log_raw(APP_LOG_NOTICE,
+	            "%s: metrics: http://%s/metrics", prog, lcx_metrics_address(app_metrics));
 	fflush(stderr);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "applog.h"
 #include "ctlctx.h"
 
 #define CTL_THROTTLE_NS 10000000ull /* 10 ms: signals, timers, the control socket */
@@ -102,7 +103,7 @@ signal_task(struct lcx_task *task, void *arg)
 			if (r == 0)
 				return;
 		}
-		fprintf(stderr, "%s: signalfd: %s\n", c->conf.prog,
+		app_log_raw(APP_LOG_ERR, "%s: signalfd: %s", c->conf.prog,
 			n < 0 ? strerror(errno) : "short read");
 		app_ctl_request_stop(c, "error", 0);
 		return;

@@ -12,8 +12,10 @@
 
 #include <lcx/ctl.h>
 
+#include "applog.h"
 #include "args.h"
 #include "ctlsrv.h"
+#include "jout.h"
 
 static struct lcx_ctl *srv;
 /* --control-mode, --control-group, --control-idle */
@@ -88,37 +90,55 @@ app_ctlsrv_start(struct lcx_context *ctx, const struct app_ctlsrv_conf *c)
 	int ret = lcx_ctl_create(ctx, &conf, &srv);
 
 	if (ret == -ENAMETOOLONG)
-		fprintf(stderr, "%s: --control: path longer than %zu bytes: %s\n", c->prog,
+		app_log_raw(APP_LOG_ERR, "%s: --control: path longer than %zu bytes: %s", c->prog,
 			sizeof(((struct sockaddr_un *)0)->sun_path) - 1, c->path);
 	else if (ret == -EADDRINUSE)
-		fprintf(stderr, "%s: --control: %s is in use by another process\n", c->prog,
+		app_log_raw(APP_LOG_ERR, "%s: --control: %s is in use by another process", c->prog,
 			c->path);
 	else if (ret == -EEXIST)
-		fprintf(stderr, "%s: --control: %s exists and is not a socket (a file, "
-				"directory or symlink): left as it is\n", c->prog, c->path);
+		app_log_raw(APP_LOG_ERR, "%s: --control: %s exists and is not a socket (a file, "
+				"directory or symlink): left as it is", c->prog, c->path);
 	else if (ret == -EACCES)
-		fprintf(stderr, "%s: --control: %s is a socket of another user: left as it is\n",
+		app_log_raw(APP_LOG_ERR,
+		            "%s: --control: %s is a socket of another user: left as it is",
 			c->prog, c->path);
 	else if (ret < 0)
-		fprintf(stderr, "%s: --control: cannot listen on %s: %s\n", c->prog, c->path,
+		app_log_raw(APP_LOG_ERR, "%s: --control: cannot listen on %s: %s", c->prog, c->path,
 			strerror(-ret));
 	return ret;
 }
 
-void
-app_ctlsrv_stats_json(FILE *f)
+json_t *
+app_ctlsrv_stats_jobj(void)
 {
 	struct lcx_ctl_stats st;
 
 	memset(&st, 0, sizeof(st));
 	if (srv != NULL)
 		lcx_ctl_stats(srv, &st);
-	fprintf(f, "{\"clients\":%u,\"accepted\":%" PRIu64 ",\"requests\":%" PRIu64
-		   ",\"refused_peer\":%" PRIu64 ",\"refused_full\":%" PRIu64
-		   ",\"evicted\":%" PRIu64 ",\"idle_closed\":%" PRIu64
-		   ",\"overflow_closed\":%" PRIu64 ",\"long_lines\":%" PRIu64 "}",
-		st.clients, st.accepted, st.requests, st.refused_peer, st.refused_full,
-		st.evicted, st.idle_closed, st.overflow_closed, st.long_lines);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "clients", (json_int_t)st.clients, "accepted", app_jout_u64(st.accepted),
+			 "requests", app_jout_u64(st.requests),
+			 "refused_peer", app_jout_u64(st.refused_peer),
+			 "refused_full", app_jout_u64(st.refused_full),
+			 "evicted", app_jout_u64(st.evicted),
+			 "idle_closed", app_jout_u64(st.idle_closed),
+			 "overflow_closed", app_jout_u64(st.overflow_closed),
+			 "long_lines", app_jout_u64(st.long_lines));
+}
+
+int
+app_ctlsrv_reply_json(struct lcx_ctl_client *c, json_t *o)
+{
+	size_t len = 0;
+	char *line = app_jout_line(o, &len);
+	int ret;
+
+	if (line == NULL)
+		return lcx_ctl_reply_error(c, "out of memory");
+	ret = lcx_ctl_reply(c, line, len);
+	free(line);
+	return ret;
 }
 
 void
@@ -129,10 +149,10 @@ app_ctlsrv_stop(const char *prog)
 	if (srv != NULL && lcx_ctl_stats(srv, &st) == 0 &&
 	    (st.refused_peer | st.refused_full | st.evicted | st.idle_closed |
 	     st.overflow_closed) != 0)
-		fprintf(stderr,
+		app_log_raw(APP_LOG_WARNING,
 			"%s: control socket: %" PRIu64 " clients served; refused %" PRIu64
 			" not allowed, %" PRIu64 " over the limit; closed %" PRIu64
-			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies\n",
+			" evicted, %" PRIu64 " idle, %" PRIu64 " not reading their replies",
 			prog, st.accepted, st.refused_peer, st.refused_full, st.evicted,
 			st.idle_closed, st.overflow_closed);
 	lcx_ctl_destroy(srv);

@@ -47,8 +47,22 @@ struct app_ctlsrv_conf {
  */
 int app_ctlsrv_start(struct lcx_context *ctx, const struct app_ctlsrv_conf *conf);
 
-/** The server's counters as one JSON object (no newline): clients, accepted, ... */
-void app_ctlsrv_stats_json(FILE *f);
+/* jansson's value (jansson.h is left to the files that use it). */
+struct json_t;
+
+/**
+ * The server's counters as one JSON object (clients, accepted, ...): a new
+ * reference, NULL when out of memory. Zeros without a server.
+ */
+struct json_t *app_ctlsrv_stats_jobj(void);
+
+/**
+ * Reply o (compact, one line) to c and drop the reference to o; when o is
+ * NULL (a value could not be made) or out of memory, the error reply
+ * "out of memory". From the handle callback only.
+ * @return as lcx_ctl_reply().
+ */
+int app_ctlsrv_reply_json(struct lcx_ctl_client *c, struct json_t *o);
 
 /**
  * After the control context's loop returned: say on stderr what the socket

@@ -7,7 +7,9 @@
 #include <rte_mempool.h>
 #include <rte_pci.h>
 
+#include "applog.h"
 #include "ealdev.h"
+#include "jout.h"
 
 static void
 add(struct app_devs *d, const char *opt, const char *val)
@@ -80,7 +82,7 @@ app_devs_check(const struct app_devs *d, const char *prog)
 	for (unsigned int i = 0; i < d->n; i++) {
 		if (has_port(d->name[i]))
 			continue;
-		fprintf(stderr, "%s: %s %s gave no port (%s)\n", prog, d->opt[i], d->name[i],
+		app_log_raw(APP_LOG_ERR, "%s: %s %s gave no port (%s)", prog, d->opt[i], d->name[i],
 			strcmp(d->opt[i], "-a") == 0
 				? "no such device, or not bound to a DPDK driver such as vfio-pci; "
 				  "see dpdk-devbind.py --status"
@@ -91,9 +93,8 @@ app_devs_check(const struct app_devs *d, const char *prog)
 }
 
 struct pools_walk {
-	FILE *f;
 	const char *prog;
-	unsigned int n;
+	json_t *a;
 	unsigned long long in_use;
 };
 
@@ -102,21 +103,38 @@ json_one(struct rte_mempool *mp, void *arg)
 {
 	struct pools_walk *w = arg;
 	unsigned int avail = rte_mempool_avail_count(mp);
+	json_t *o;
 
-	fprintf(w->f, "%s{\"name\":\"%s\",\"size\":%u,\"available\":%u,\"in_use\":%u}",
-		w->n++ ? "," : "", mp->name, mp->size, avail, mp->size - avail);
+	if (w->a == NULL)
+		return;
+	o = json_pack("{s:s, s:I, s:I, s:I}", "name", mp->name, "size", (json_int_t)mp->size,
+		      "available", (json_int_t)avail, "in_use", (json_int_t)(mp->size - avail));
+	if (json_array_append_new(w->a, o) < 0) {
+		json_decref(w->a);
+		w->a = NULL;
+	}
 	w->in_use += mp->size - avail;
+}
+
+json_t *
+app_pools_jobj(unsigned long long *in_use)
+{
+	struct pools_walk w = { .a = json_array() };
+
+	rte_mempool_walk(json_one, &w);
+	if (in_use != NULL)
+		*in_use = w.in_use;
+	return w.a;
 }
 
 unsigned long long
 app_pools_json(FILE *f)
 {
-	struct pools_walk w = { .f = f };
+	unsigned long long in_use = 0;
 
-	fputc('[', f);
-	rte_mempool_walk(json_one, &w);
-	fputc(']', f);
-	return w.in_use;
+	if (app_jout_dump(app_pools_jobj(&in_use), f, 0) < 0)
+		fputs("null", f);
+	return in_use;
 }
 
 static void
@@ -126,7 +144,7 @@ warn_one(struct rte_mempool *mp, void *arg)
 	unsigned int in_use = rte_mempool_in_use_count(mp);
 
 	if (in_use != 0)
-		fprintf(stderr, "%s: pool %s: %u of %u mbufs not back at exit\n", w->prog,
+		app_log_raw(APP_LOG_ERR, "%s: pool %s: %u of %u mbufs not back at exit", w->prog,
 			mp->name, in_use, mp->size);
 	w->in_use += in_use;
 }

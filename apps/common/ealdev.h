@@ -42,6 +42,9 @@ app_devs_given(const struct app_devs *d)
  */
 unsigned int app_devs_check(const struct app_devs *d, const char *prog);
 
+/* jansson's value (jansson.h is left to the files that use it). */
+struct json_t;
+
 /**
  * Write every mempool of the process as a JSON array (no newline):
  * [{"name":..,"size":N,"available":N,"in_use":N},...]; available counts the
@@ -49,6 +52,12 @@ unsigned int app_devs_check(const struct app_devs *d, const char *prog);
  * @return the sum of in_use over the pools (mbufs not back).
  */
 unsigned long long app_pools_json(FILE *f);
+
+/**
+ * The same array as a jansson value (a new reference; NULL when out of
+ * memory); in_use (may be NULL) gets the sum of in_use.
+ */
+struct json_t *app_pools_jobj(unsigned long long *in_use);
 
 /** Say on stderr which pools have mbufs not back. @return the sum of in_use. */
 unsigned long long app_pools_warn(const char *prog);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "acct.h"
+#include "jout.h"
 
 void
 ingest_totals_sum(const struct ingest_acct *const *accts, unsigned int n,
@@ -69,50 +70,76 @@ ingest_totals_balanced(const struct ingest_totals *t)
 	return t->rx_total == t->accepted + t->filtered + t->malformed + t->sink_dropped;
 }
 
-static void
-by_reason(FILE *f, const struct ingest_totals *t, unsigned int from, unsigned int to)
+static json_t *
+by_reason(const struct ingest_totals *t, unsigned int from, unsigned int to)
 {
+	json_t *o = json_object();
 	unsigned int v;
-	const char *sep = "";
 
-	fputc('{', f);
-	for (v = from; v < to; v++) {
-		fprintf(f, "%s\"%s\":%" PRIu64, sep, ingest_verdict_name(v), t->verdict[v]);
-		sep = ",";
-	}
-	fputc('}', f);
+	for (v = from; v < to && o != NULL; v++)
+		if (json_object_set_new(o, ingest_verdict_name(v),
+					json_integer(app_jout_u64(t->verdict[v]))) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	return o;
 }
 
-void
+json_t *
+ingest_totals_jobj(const struct ingest_totals *t)
+{
+	json_t *o;
+
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:o, s:o}",
+		      "rx_total", app_jout_u64(t->rx_total), "rx_bytes", app_jout_u64(t->rx_bytes),
+		      "accepted", app_jout_u64(t->accepted),
+		      "accepted_bytes", app_jout_u64(t->accepted_bytes),
+		      "filtered", app_jout_u64(t->filtered), "malformed", app_jout_u64(t->malformed),
+		      "sink_dropped", app_jout_u64(t->sink_dropped),
+		      "balanced", ingest_totals_balanced(t),
+		      "port_rx_missed", app_jout_u64(t->port_rx_missed),
+		      "port_rx_nombuf", app_jout_u64(t->port_rx_nombuf),
+		      "port_rx_errors", app_jout_u64(t->port_rx_errors),
+		      "filtered_by", by_reason(t, INGEST_FILTER_FIRST, INGEST_MALFORMED_FIRST),
+		      "malformed_by", by_reason(t, INGEST_MALFORMED_FIRST, INGEST_VERDICT_MAX));
+	if (o == NULL)
+		return NULL;
+	if (json_object_set_new(o, "sink",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			  "queue_full", app_jout_u64(t->sink_queue_full),
+			  "write_errors", app_jout_u64(t->sink_write_errors),
+			  "nomem", app_jout_u64(t->sink_nomem),
+			  "in_flight", app_jout_u64(t->sink_in_flight),
+			  "written", app_jout_u64(t->sink_written),
+			  "written_bytes", app_jout_u64(t->sink_written_bytes),
+			  "files", app_jout_u64(t->sink_files),
+			  "rotations", app_jout_u64(t->sink_rotations),
+			  "over_limit", app_jout_u64(t->sink_over_limit),
+			  "removed", app_jout_u64(t->sink_removed),
+			  "rotated_out", app_jout_u64(t->sink_rotated_out),
+			  "files_deleted", app_jout_u64(t->sink_files_deleted))) < 0 ||
+	    json_object_set_new(o, "seq",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			  "received", app_jout_u64(t->seq_received),
+			  "expected", app_jout_u64(t->seq_expected),
+			  "lost", app_jout_u64(t->seq_lost),
+			  "reordered", app_jout_u64(t->seq_reordered),
+			  "duplicate", app_jout_u64(t->seq_duplicate),
+			  "out_of_range", app_jout_u64(t->seq_out_of_range),
+			  "resyncs", app_jout_u64(t->seq_resyncs),
+			  "no_seq", app_jout_u64(t->seq_no_seq))) < 0 ||
+	    json_object_set_new(o, "flows",
+		json_pack("{s:I, s:I, s:I}", "active", app_jout_u64(t->flows),
+			  "created", app_jout_u64(t->flow_inserts),
+			  "evicted", app_jout_u64(t->flow_evictions))) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
 ingest_totals_json(const struct ingest_totals *t, FILE *f)
 {
-	fprintf(f,
-		"{\"rx_total\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"accepted\":%" PRIu64
-		",\"accepted_bytes\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"malformed\":%" PRIu64
-		",\"sink_dropped\":%" PRIu64 ",\"balanced\":%s,\"port_rx_missed\":%" PRIu64
-		",\"port_rx_nombuf\":%" PRIu64 ",\"port_rx_errors\":%" PRIu64 ",\"filtered_by\":",
-		t->rx_total, t->rx_bytes, t->accepted, t->accepted_bytes, t->filtered,
-		t->malformed, t->sink_dropped, ingest_totals_balanced(t) ? "true" : "false",
-		t->port_rx_missed, t->port_rx_nombuf, t->port_rx_errors);
-	by_reason(f, t, INGEST_FILTER_FIRST, INGEST_MALFORMED_FIRST);
-	fputs(",\"malformed_by\":", f);
-	by_reason(f, t, INGEST_MALFORMED_FIRST, INGEST_VERDICT_MAX);
-	fprintf(f,
-		",\"sink\":{\"queue_full\":%" PRIu64 ",\"write_errors\":%" PRIu64
-		",\"nomem\":%" PRIu64 ",\"in_flight\":%" PRIu64 ",\"written\":%" PRIu64
-		",\"written_bytes\":%" PRIu64 ",\"files\":%" PRIu64 ",\"rotations\":%" PRIu64
-		",\"over_limit\":%" PRIu64 ",\"removed\":%" PRIu64 ",\"rotated_out\":%" PRIu64
-		",\"files_deleted\":%" PRIu64 "}",
-		t->sink_queue_full, t->sink_write_errors, t->sink_nomem, t->sink_in_flight,
-		t->sink_written, t->sink_written_bytes, t->sink_files, t->sink_rotations,
-		t->sink_over_limit, t->sink_removed, t->sink_rotated_out, t->sink_files_deleted);
-	fprintf(f,
-		",\"seq\":{\"received\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"lost\":%" PRIu64
-		",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64 ",\"out_of_range\":%" PRIu64
-		",\"resyncs\":%" PRIu64 ",\"no_seq\":%" PRIu64 "}",
-		t->seq_received, t->seq_expected, t->seq_lost, t->seq_reordered, t->seq_duplicate,
-		t->seq_out_of_range, t->seq_resyncs, t->seq_no_seq);
-	fprintf(f, ",\"flows\":{\"active\":%" PRIu64 ",\"created\":%" PRIu64
-		",\"evicted\":%" PRIu64 "}}",
-		t->flows, t->flow_inserts, t->flow_evictions);
+	return app_jout_dump(ingest_totals_jobj(t), f, 0);
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "counter.h" /* APP_COUNTER_ADD, APP_COUNTER_GET */
 #include "parse.h"
 
@@ -101,10 +103,14 @@ void ingest_totals_sum(const struct ingest_acct *const *accts, unsigned int n,
 bool ingest_totals_balanced(const struct ingest_totals *t);
 
 /**
- * Write the totals as one JSON object (no newline): "rx_total", "accepted",
- * "filtered", "malformed", "sink_dropped", "filtered_by", "malformed_by",
- * "sink", "seq", "flows", "balanced".
+ * The totals as one JSON object: "rx_total", "accepted", "filtered",
+ * "malformed", "sink_dropped", "filtered_by", "malformed_by", "sink", "seq",
+ * "flows", "balanced", ... (doc/ingest.md, "JSON summary, field by field").
+ * @return a new reference, or NULL when out of memory.
  */
-void ingest_totals_json(const struct ingest_totals *t, FILE *f);
+json_t *ingest_totals_jobj(const struct ingest_totals *t);
+
+/** Write ingest_totals_jobj() (compact, no newline). @return 0, -ENOMEM or -EIO. */
+int ingest_totals_json(const struct ingest_totals *t, FILE *f);
 
 #endif /* INGEST_ACCT_H */

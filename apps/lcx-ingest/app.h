@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <lcx/port.h>
 
 #include "acct.h"
@@ -35,6 +37,14 @@ struct lcx_context;
 struct lcx_port;
 struct rte_mbuf;
 struct rte_mempool;
+
+/*
+ * The version of the JSON lcx-ingest writes ("schema": "lcx-ingest" for the
+ * --json summary, "lcx-ingest.stats" for --stats-json lines): raised when a
+ * field changes its meaning, type or unit or goes away (new fields do not
+ * raise it). doc/ingest.md, "JSON summary, field by field".
+ */
+#define INGEST_SCHEMA_VERSION 1
 
 #define INGEST_RX_MAX 64
 #define INGEST_PORTS_MAX 32
@@ -97,6 +107,7 @@ struct ingest_opts {
 	struct app_user user;  /**< --user, --group: dropped to once the ports are up */
 	const char *pidfile;   /**< --pidfile */
 	const char *metrics;   /**< --metrics=ADDR:PORT; NULL: none */
+	bool stats_json;       /**< --stats-json: JSON lines instead of the stats line */
 };
 
 /** The whole program. */
@@ -216,11 +227,11 @@ int ingest_app_top_flows(struct ingest_app *app, unsigned int n, struct ingest_f
 			 struct ingest_flow_rate *rate, uint64_t *now);
 
 /**
- * Write the top n flows by rate over every rx context as a JSON array.
- * Enters each rx context to read its table. Not on an rx context.
- * @return 0, or -errno.
+ * The top n flows by rate over every rx context as a JSON array (a new
+ * reference; NULL when out of memory or a table could not be read). Enters
+ * each rx context to read its table. Not on an rx context.
  */
-int ingest_app_flows_json(struct ingest_app *app, unsigned int n, FILE *f);
+json_t *ingest_app_flows_jobj(struct ingest_app *app, unsigned int n);
 
 /** Start the control socket on the control context. @return 0 or -errno. */
 int ingest_ctl_start(struct ingest_app *app, const char *path);

@@ -19,6 +19,7 @@
 #include "app.h"
 #include "ctl_proto.h"
 #include "ctlsrv.h"
+#include "jout.h"
 
 #define CLIENTS_MAX 16
 /* Replies waiting for a client that does not read; up to 1000 flows are ~0.5 MB. */
@@ -43,9 +44,7 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 	struct ingest_ctl_req req;
 	struct ingest_totals t;
 	const char *err = NULL;
-	char *mem = NULL;
-	size_t size = 0;
-	FILE *f;
+	json_t *r = NULL;
 
 	if (len == 0)
 		return 0; /* a blank line is not a request */
@@ -61,39 +60,27 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 		lcx_ctl_reply_error(c, "no sink to rotate (no --capture or --payload-dir)");
 		return 0;
 	}
-	f = open_memstream(&mem, &size);
-	if (f == NULL) {
-		lcx_ctl_reply_error(c, "out of memory");
-		return 0;
-	}
 	switch (req.cmd) {
 	case INGEST_CTL_STATS:
 		ingest_app_totals(app, &t);
-		fprintf(f, "{\"ok\":true,\"uptime_s\":%.3f,\"control\":",
-			(double)(lcx_tsc_ns() - app->start_ns) / 1e9);
-		app_ctlsrv_stats_json(f);
-		fputs(",\"stats\":", f);
-		ingest_totals_json(&t, f);
-		fputs("}\n", f);
+		r = json_pack("{s:b, s:f, s:o, s:o}", "ok", 1, "uptime_s",
+			      app_jout_round((double)(lcx_tsc_ns() - app->start_ns) / 1e9, 3),
+			      "control", app_ctlsrv_stats_jobj(), "stats", ingest_totals_jobj(&t));
 		break;
 	case INGEST_CTL_FLOWS:
-		fputs("{\"ok\":true,\"flows\":", f);
-		ingest_app_flows_json(app, req.n, f);
-		fputs("}\n", f);
+		r = json_pack("{s:b, s:o}", "ok", 1, "flows", ingest_app_flows_jobj(app, req.n));
 		break;
 	case INGEST_CTL_ROTATE:
 		ingest_sink_request_rotate(app->sink);
-		fputs("{\"ok\":true,\"rotate\":\"requested\"}\n", f);
+		r = json_pack("{s:b, s:s}", "ok", 1, "rotate", "requested");
 		break;
 	case INGEST_CTL_STOP:
-		fputs("{\"ok\":true,\"stopping\":true}\n", f);
+		r = json_pack("{s:b, s:b}", "ok", 1, "stopping", 1);
 		break;
 	case INGEST_CTL_HELP:
 		break;
 	}
-	fclose(f);
-	lcx_ctl_reply(c, mem, size);
-	free(mem);
+	app_ctlsrv_reply_json(c, r);
 	/* Stop once the reply went out, or its client went first: control_sent(). */
 	return req.cmd == INGEST_CTL_STOP ? LCX_CTL_NOTIFY : 0;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applog.h"
 #include "app.h"
 #include "ealargs.h"
 #include "outfile.h"
@@ -68,11 +69,12 @@ summary(double secs)
 	if (!app.o.quiet)
 		ingest_summary_print(&app, &t, secs);
 	if (!ingest_totals_balanced(&t)) {
-		fprintf(stderr, "lcx-ingest: accounting does not balance\n");
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: accounting does not balance");
 		status = 1;
 	}
 	if (app.ctl.stop_signo > 0)
-		fprintf(stderr, "lcx-ingest: stopped by %s\n", strsignal(app.ctl.stop_signo));
+		app_log_raw(APP_LOG_NOTICE,
+		            "lcx-ingest: stopped by %s", strsignal(app.ctl.stop_signo));
 	ingest_port_figs(&app, pfig);
 	ingest_ports_close(&app);
 	if (app_pools_warn("lcx-ingest") != 0)
@@ -93,14 +95,15 @@ run(void)
 		return 1;
 	ret = ingest_telemetry_register(&app);
 	if (ret < 0)
-		fprintf(stderr, "lcx-ingest: warning: telemetry commands not registered: %s\n",
+		app_log_raw(APP_LOG_WARNING,
+		            "lcx-ingest: warning: telemetry commands not registered: %s",
 			strerror(-ret));
 	if (ingest_ports_open(&app) < 0)
 		return 1;
 	/* Root is needed no more: the EAL, the ports and the first files are made. */
 	if (app.o.user.given && app.o.json != NULL &&
 	    app_out_chown(&json_out, app.o.user.uid, app.o.user.gid) < 0) {
-		fprintf(stderr, "lcx-ingest: --json: cannot give the file to --user\n");
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: --json: cannot give the file to --user");
 		return 1;
 	}
 	if (app.o.user.given && app_pidfile_chown(&app.pidfile, app.o.user.uid, app.o.user.gid,
@@ -111,7 +114,7 @@ run(void)
 	ingest_stats_start(&app);
 	ret = app_ctl_start(&app.ctl);
 	if (ret < 0) {
-		fprintf(stderr, "lcx-ingest: control set-up failed: %s\n", strerror(-ret));
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: control set-up failed: %s", strerror(-ret));
 		return 1;
 	}
 	app_ctl_run(&app.ctl);

@@ -87,8 +87,10 @@ ingest_usage(FILE *f, const char *prog)
 "                       only root, our uid and the group may talk, whatever the mode\n"
 "  --control-group=GROUP the socket's group, name or number: its members may talk\n"
 "  --control-idle=DUR   close a control client idle this long (default 60s; 0: never)\n"
-"  --stats-period=DUR   live rates (default 1s; 0: none): one line updated in\n"
-"                       place on a terminal, plain lines when piped\n"
+"  --stats-period=DUR   live rates (default 1s; 0: none) on stdout: one line\n"
+"                       updated in place on a terminal, plain lines when piped\n"
+"  --stats-json         one JSON object per --stats-period on stdout instead of\n"
+"                       the stats line (totals and the period's rates; doc/ingest.md)\n"
 "  --json=FILE          JSON summary at the end (\"-\": stdout); the path is checked\n"
 "                       at start, the file appears whole at the end (renamed\n"
 "                       into place; a killed run leaves FILE as it was)\n"
@@ -126,6 +128,7 @@ enum {
 	OPT_STATS_PERIOD, OPT_JSON, OPT_DURATION, OPT_TOP, OPT_QUIET, OPT_ROTATE_FILES,
 	OPT_MAX_FILES, OPT_MAX_OPEN, OPT_MAX_DISK, OPT_USER, OPT_GROUP, OPT_PIDFILE,
 	OPT_METRICS, OPT_HELP, OPT_VERSION,
+	OPT_STATS_JSON,
 };
 
 static int
@@ -179,6 +182,7 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
 		{"metrics", required_argument, NULL, OPT_METRICS},
+		{"stats-json", no_argument, NULL, OPT_STATS_JSON},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -362,6 +366,9 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
+		case OPT_STATS_JSON:
+			o->stats_json = true;
+			break;
 		case OPT_METRICS:
 			if (app_metrics_check(optarg) < 0)
 				return bad(name, optarg, "expected ADDR:PORT, [ADDR6]:PORT or PORT "
@@ -417,6 +424,11 @@ ingest_opts_parse(int argc, char **argv, struct ingest_opts *o)
 	}
 	if (o->nb_listen && o->nb_port) {
 		fprintf(stderr, "lcx-ingest: use --listen or --port, not both\n");
+		return -EINVAL;
+	}
+	if (o->stats_json && (o->stats_ns == 0 || o->quiet)) {
+		fprintf(stderr, "lcx-ingest: --stats-json needs a --stats-period (not 0) and no "
+				"--quiet\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -17,7 +17,9 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "app.h"
+#include "jout.h"
 
 /* --- the receive path --- */
 
@@ -179,14 +181,15 @@ ingest_rx_create(struct ingest_app *a, unsigned int id, int lcore)
 	rx->id = id;
 	ret = lcx_context_acquire(&cc, &rx->ctx);
 	if (ret < 0) {
-		fprintf(stderr, "lcx-ingest: cannot start context %s: %s\n", name, strerror(-ret));
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: cannot start context %s: %s", name, strerror(-ret));
 		free(rx);
 		return ret;
 	}
 	a->rx[a->nb_rx++] = rx;
 	ret = lcx_context_enter(rx->ctx, rx_engine_init, rx);
 	if (ret < 0)
-		fprintf(stderr, "lcx-ingest: flow table of %u flows: %s\n", a->o.max_flows,
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: flow table of %u flows: %s", a->o.max_flows,
 			strerror(-ret));
 	return ret;
 }
@@ -323,46 +326,56 @@ out:
 	return ret;
 }
 
-int
-ingest_app_flows_json(struct ingest_app *a, unsigned int n, FILE *f)
+json_t *
+ingest_app_flows_jobj(struct ingest_app *a, unsigned int n)
 {
 	struct ingest_flow *fl = calloc(n ? n : 1, sizeof(*fl));
 	struct ingest_flow_rate *rate = calloc(n ? n : 1, sizeof(*rate));
 	uint64_t *now = calloc(n ? n : 1, sizeof(*now));
+	json_t *arr = NULL;
 	int i, m;
 
-	if (fl == NULL || rate == NULL || now == NULL) {
-		m = -ENOMEM;
+	if (fl == NULL || rate == NULL || now == NULL)
 		goto out;
-	}
 	m = ingest_app_top_flows(a, n, fl, rate, now);
-	fputc('[', f);
-	for (i = 0; i < m; i++) {
+	if (m < 0)
+		goto out;
+	arr = json_array();
+	for (i = 0; i < m && arr != NULL; i++) {
 		char key[128];
+		json_t *o;
 
 		ingest_flow_key_str(&fl[i].key, key, sizeof(key));
-		fprintf(f,
-			"%s{\"flow\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			",\"rate_pps\":%" PRIu64 ",\"rate_bps\":%" PRIu64
-			",\"age_s\":%.3f,\"idle_s\":%.3f",
-			i ? "," : "", key, fl[i].pkts, fl[i].bytes, rate[i].pps, rate[i].bps,
-			(double)(now[i] - fl[i].first_ns) / 1e9,
-			(double)(now[i] - fl[i].last_ns) / 1e9);
-		if (a->o.seq_given)
-			fprintf(f,
-				",\"seq\":{\"received\":%" PRIu64 ",\"lost\":%" PRIu64
-				",\"reordered\":%" PRIu64 ",\"duplicate\":%" PRIu64
-				",\"out_of_range\":%" PRIu64 ",\"resyncs\":%" PRIu64
-				",\"no_seq\":%" PRIu64 ",\"highest\":%" PRIu64 "}",
-				fl[i].seq.received, fl[i].seq.lost, fl[i].seq.reordered,
-				fl[i].seq.duplicate, fl[i].seq.out_of_range, fl[i].seq.resyncs,
-				fl[i].seq.no_seq, ingest_seq_high_raw(&fl[i].seq, &a->o.seq));
-		fputc('}', f);
+		o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f}", "flow", key,
+			      "packets", app_jout_u64(fl[i].pkts),
+			      "bytes", app_jout_u64(fl[i].bytes),
+			      "rate_pps", app_jout_u64(rate[i].pps),
+			      "rate_bps", app_jout_u64(rate[i].bps),
+			      "age_s", app_jout_round((double)(now[i] - fl[i].first_ns) / 1e9, 3),
+			      "idle_s", app_jout_round((double)(now[i] - fl[i].last_ns) / 1e9, 3));
+		if (o != NULL && a->o.seq_given &&
+		    json_object_set_new(o, "seq",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				  "received", app_jout_u64(fl[i].seq.received),
+				  "lost", app_jout_u64(fl[i].seq.lost),
+				  "reordered", app_jout_u64(fl[i].seq.reordered),
+				  "duplicate", app_jout_u64(fl[i].seq.duplicate),
+				  "out_of_range", app_jout_u64(fl[i].seq.out_of_range),
+				  "resyncs", app_jout_u64(fl[i].seq.resyncs),
+				  "no_seq", app_jout_u64(fl[i].seq.no_seq),
+				  "highest", app_jout_u64(ingest_seq_high_raw(&fl[i].seq,
+									       &a->o.seq)))) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
 	}
-	fputc(']', f);
 out:
 	free(fl);
 	free(rate);
 	free(now);
-	return m < 0 ? m : 0;
+	return arr;
 }

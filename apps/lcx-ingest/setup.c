@@ -26,6 +26,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "app.h"
 #include "appmetrics.h"
 #include "ctlsrv.h"
@@ -147,11 +148,15 @@ ingest_eal_init(struct ingest_app *a, struct app_argv *eal)
 			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL's messages above");
 		return 1;
 	}
+	/* Messages from here on go through rte_log as lcx.ingest (before: stderr). */
+	if (app_log_init("lcx-ingest", "lcx.ingest") < 0)
+		app_log(APP_LOG_WARNING, "log type lcx.ingest not registered: messages on stderr");
 	lcx_eal_attach();
 	/* A device named with -a/--allow or --vdev that gave no port: no run without it. */
 	if (app_devs_check(&devs, "lcx-ingest") > 0) {
-		fprintf(stderr, "lcx-ingest: a device named on the EAL command line gave no "
-				"port: stopping\n");
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: a device named on the EAL command line gave no "
+				"port: stopping");
 		return -1;
 	}
 	return 0;
@@ -238,20 +243,20 @@ ingest_sink_start(struct ingest_app *a)
 		return 0;
 	ret = ingest_sink_create(&sc, &a->sink, &open_err);
 	if (ret < 0) {
-		fprintf(stderr, "lcx-ingest: cannot set up the sink on %s: %s\n", sc.path,
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: cannot set up the sink on %s: %s", sc.path,
 			strerror(-ret));
 		return ret;
 	}
 	if (open_err)
-		fprintf(stderr,
+		app_log_raw(APP_LOG_WARNING,
 			"lcx-ingest: warning: cannot open %s: %s; receiving goes on, frames "
 			"for the sink are counted in sink_dropped, the file is retried every "
-			"second\n", sc.path, strerror(open_err));
+			"second", sc.path, strerror(open_err));
 	ret = lcx_context_acquire(&cc, &a->sink_ctx);
 	if (ret == 0)
 		ret = lcx_context_enter(a->sink_ctx, sink_attach, a->sink);
 	if (ret < 0)
-		fprintf(stderr, "lcx-ingest: cannot start the writer: %s\n", strerror(-ret));
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: cannot start the writer: %s", strerror(-ret));
 	return ret;
 }
 
@@ -266,10 +271,11 @@ static void
 on_sighup(struct ingest_app *a)
 {
 	if (a->sink == NULL) {
-		fprintf(stderr, "lcx-ingest: SIGHUP: no output file to reopen; going on\n");
+		app_log_raw(APP_LOG_NOTICE,
+		            "lcx-ingest: SIGHUP: no output file to reopen; going on");
 		return;
 	}
-	fprintf(stderr, "lcx-ingest: SIGHUP: reopening %s\n",
+	app_log_raw(APP_LOG_NOTICE, "lcx-ingest: SIGHUP: reopening %s",
 		a->o.capture ? a->o.capture : a->o.payload_dir);
 	ingest_sink_request_reopen(a->sink);
 }
@@ -333,7 +339,7 @@ ingest_ctl_create(struct ingest_app *a)
 	int ret = app_ctl_create(&a->ctl, &conf);
 
 	if (ret < 0)
-		fprintf(stderr, "lcx-ingest: cannot make the control context: %s\n",
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: cannot make the control context: %s",
 			strerror(-ret));
 	return ret;
 }
@@ -371,7 +377,8 @@ ingest_ports_open(struct ingest_app *a)
 		}
 	}
 	if (nb == 0) {
-		fprintf(stderr, "lcx-ingest: no input: give --listen, --port, or a DPDK device\n");
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: no input: give --listen, --port, or a DPDK device");
 		return -ENODEV;
 	}
 	a->binds = calloc((size_t)nb * nbq, sizeof(*a->binds));
@@ -390,8 +397,9 @@ ingest_ports_open(struct ingest_app *a)
 						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id(),
 						 LCX_POOL_AUTO);
 		if (*poolp == NULL) {
-			fprintf(stderr, "lcx-ingest: cannot make a pool of %u mbufs: %s (more "
-					"memory: EAL -m)\n", (unsigned int)n, rte_strerror(rte_errno));
+			app_log_raw(APP_LOG_ERR,
+			            "lcx-ingest: cannot make a pool of %u mbufs: %s (more "
+					"memory: EAL -m)", (unsigned int)n, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
@@ -412,7 +420,8 @@ ingest_ports_open(struct ingest_app *a)
 
 		ret = lcx_port_create(&pc, &p);
 		if (ret < 0) {
-			fprintf(stderr, "lcx-ingest: cannot open %s port %s: %s\n", pc.driver,
+			app_log_raw(APP_LOG_ERR,
+			            "lcx-ingest: cannot open %s port %s: %s", pc.driver,
 				names[i], strerror(-ret));
 			return ret;
 		}
@@ -429,7 +438,8 @@ ingest_ports_open(struct ingest_app *a)
 				b->link = ingest_vdev_link_of(&vdev_links, ethname, q);
 			ret = lcx_port_rxq_attach(p, (uint16_t)q, rx->ctx, ingest_rx_handler, b);
 			if (ret < 0) {
-				fprintf(stderr, "lcx-ingest: cannot attach %s queue %u: %s\n",
+				app_log_raw(APP_LOG_ERR,
+				            "lcx-ingest: cannot attach %s queue %u: %s",
 					names[i], q, strerror(-ret));
 				return ret;
 			}
@@ -440,7 +450,7 @@ ingest_ports_open(struct ingest_app *a)
 			a->start_ns = lcx_tsc_ns();
 		ret = lcx_port_start(p);
 		if (ret < 0) {
-			fprintf(stderr, "lcx-ingest: cannot start %s: %s\n", names[i],
+			app_log_raw(APP_LOG_ERR, "lcx-ingest: cannot start %s: %s", names[i],
 				strerror(-ret));
 			return ret;
 		}

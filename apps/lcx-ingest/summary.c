@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lcx-ingest's figures for people and files: the live stats line (stderr),
+ * lcx-ingest's figures for people and files: the live stats line (stdout; with
+ * --stats-json one JSON object per period),
  * the final table (stderr) and the --json summary, from the totals that
  * rx.c sums (ingest_app_totals()) and the ports' own counters.
  */
@@ -14,8 +15,10 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "app.h"
 #include "ealdev.h"
+#include "jout.h"
 #include "outfile.h"
 
 /* The stats line: the totals and time of the line before. */
@@ -36,6 +39,56 @@ human(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.0f", v);
 }
 
+static double
+per_s(uint64_t n, double dt)
+{
+	return app_jout_round(dt > 0 ? (double)n / dt : 0, 1);
+}
+
+/* --stats-json: the totals at ns and the rates over the period since the line before. */
+static void
+stats_json(const struct ingest_app *a, const struct ingest_totals *now, uint64_t ns, double dt)
+{
+	const struct ingest_totals *p = &last_totals;
+	json_t *o;
+
+	o = json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		      " s:I, s:I}",
+		      "schema", "lcx-ingest.stats", "schema_version", INGEST_SCHEMA_VERSION,
+		      "t_s", app_jout_round((double)(ns - a->start_ns) / 1e9, 6),
+		      "dt_s", app_jout_round(dt, 6),
+		      "rx_total", app_jout_u64(now->rx_total),
+		      "rx_bytes", app_jout_u64(now->rx_bytes),
+		      "accepted", app_jout_u64(now->accepted),
+		      "filtered", app_jout_u64(now->filtered),
+		      "malformed", app_jout_u64(now->malformed),
+		      "sink_dropped", app_jout_u64(now->sink_dropped),
+		      "port_rx_missed", app_jout_u64(now->port_rx_missed),
+		      "port_rx_nombuf", app_jout_u64(now->port_rx_nombuf),
+		      "flows", app_jout_u64(now->flows),
+		      "seq_lost", app_jout_u64(now->seq_lost),
+		      "seq_reordered", app_jout_u64(now->seq_reordered),
+		      "seq_duplicate", app_jout_u64(now->seq_duplicate),
+		      "sink_written", app_jout_u64(now->sink_written));
+	if (o != NULL &&
+	    json_object_update(o, json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+			    "rx_pps", per_s(now->rx_total - p->rx_total, dt),
+			    "rx_bps", per_s((now->rx_bytes - p->rx_bytes) * 8, dt),
+			    "accepted_pps", per_s(now->accepted - p->accepted, dt),
+			    "filtered_pps", per_s(now->filtered - p->filtered, dt),
+			    "malformed_pps", per_s(now->malformed - p->malformed, dt),
+			    "sink_dropped_pps", per_s(now->sink_dropped - p->sink_dropped, dt),
+			    "port_rx_missed_pps",
+			    per_s(now->port_rx_missed - p->port_rx_missed, dt))) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (app_jout_dump(o, stdout, 1) < 0)
+		app_log_raw(APP_LOG_ERR,
+		            "lcx-ingest: --stats-json: cannot write the line (out of memory)");
+	fflush(stdout);
+}
+
 void
 ingest_stats_line(struct ingest_app *a)
 {
@@ -46,6 +99,10 @@ ingest_stats_line(struct ingest_app *a)
 	char dup[16];
 
 	ingest_app_totals(a, &now);
+	if (a->o.stats_json) {
+		stats_json(a, &now, ns, dt);
+		goto out;
+	}
 	if (dt <= 0)
 		dt = 1;
 	human(pps, sizeof(pps), (double)(now.rx_total - last_totals.rx_total) / dt);
@@ -58,13 +115,14 @@ ingest_stats_line(struct ingest_app *a)
 	human(reord, sizeof(reord), (double)now.seq_reordered);
 	human(dup, sizeof(dup), (double)now.seq_duplicate);
 	/* Under 80 columns, so that \r rewrites one line on a terminal. */
-	fprintf(stderr, "%s%6.1fs %7spps %7sbps acc %s filt %s malf %s drop %s flows %" PRIu64,
-		stats_tty ? "\r" : "", (double)(ns - a->start_ns) / 1e9, pps, bps, acc, filt,
-		malf, drop, now.flows);
+	printf("%s%6.1fs %7spps %7sbps acc %s filt %s malf %s drop %s flows %" PRIu64,
+	       stats_tty ? "\r" : "", (double)(ns - a->start_ns) / 1e9, pps, bps, acc, filt, malf,
+	       drop, now.flows);
 	if (a->o.seq_given)
-		fprintf(stderr, " lost %s reord %s dup %s", lost, reord, dup);
-	fputs(stats_tty ? "\033[K" : "\n", stderr);
-	fflush(stderr);
+		printf(" lost %s reord %s dup %s", lost, reord, dup);
+	fputs(stats_tty ? "\033[K" : "\n", stdout);
+	fflush(stdout);
+out:
 	last_totals = now;
 	last_stats_ns = ns;
 }
@@ -145,46 +203,69 @@ int
 ingest_summary_json(struct ingest_app *a, struct app_out *o, const struct ingest_totals *t,
 		    const struct ingest_port_fig *pf, double secs)
 {
-	FILE *f = o->f;
+	json_t *sum, *ports = json_array(), *ctxs = json_array();
 	char err[512];
 	unsigned int i;
+	int ret;
 
-	/* What stopped the run: "duration", "control" or the signal's name. */
-	fprintf(f, "{\"duration_s\":%.6f,\"stop_reason\":\"%s\",\"totals\":", secs,
-		a->ctl.stop_reason != NULL ? a->ctl.stop_reason : "error");
-	ingest_totals_json(t, f);
-	fputs(",\"ports\":[", f);
-	for (i = 0; i < a->nb_ports; i++) {
+	for (i = 0; i < a->nb_ports && ports != NULL; i++) {
 		const struct lcx_port_stats *ps = &pf[i].ps;
+		json_t *p = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "name", pf[i].name,
+				      "driver", pf[i].driver,
+				      "rx_packets", app_jout_u64(ps->rx_packets),
+				      "rx_missed", app_jout_u64(ps->rx_missed),
+				      "rx_nombuf", app_jout_u64(ps->rx_nombuf),
+				      "rx_errors", app_jout_u64(ps->rx_errors));
 
-		fprintf(f, "%s{\"name\":\"%s\",\"driver\":\"%s\",\"rx_packets\":%" PRIu64
-			",\"rx_missed\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_errors\":%" PRIu64,
-			i ? "," : "", pf[i].name, pf[i].driver, ps->rx_packets, ps->rx_missed,
-			ps->rx_nombuf, ps->rx_errors);
-		if (pf[i].rcvbuf >= 0)
-			fprintf(f, ",\"rcvbuf\":%d", pf[i].rcvbuf);
-		fputc('}', f);
+		if (p != NULL && pf[i].rcvbuf >= 0 &&
+		    json_object_set_new(p, "rcvbuf", json_integer(pf[i].rcvbuf)) < 0) {
+			json_decref(p);
+			p = NULL;
+		}
+		if (json_array_append_new(ports, p) < 0) {
+			json_decref(ports);
+			ports = NULL;
+		}
 	}
-	fputs("],\"contexts\":[", f);
-	for (i = 0; i < a->nb_rx; i++) {
+	for (i = 0; i < a->nb_rx && ctxs != NULL; i++) {
 		struct lcx_context_stats cs;
 
 		memset(&cs, 0, sizeof(cs));
 		lcx_context_stats(a->rx[i]->ctx, &cs);
-		fprintf(f, "%s{\"name\":\"%s\",\"queues\":%u,\"busy_ns\":%" PRIu64
-			",\"idle_ns\":%" PRIu64 ",\"parked_ns\":%" PRIu64 ",\"parks\":%" PRIu64
-			",\"iterations\":%" PRIu64 ",\"rx_total\":%" PRIu64 "}",
-			i ? "," : "", lcx_context_name(a->rx[i]->ctx), a->rx[i]->nb_queues,
-			cs.busy_ns, cs.idle_ns, cs.parked_ns, cs.parks, cs.iterations,
-			a->rx[i]->eng.acct.rx_total);
+		if (json_array_append_new(ctxs,
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				  "name", lcx_context_name(a->rx[i]->ctx),
+				  "queues", (json_int_t)a->rx[i]->nb_queues,
+				  "busy_ns", app_jout_u64(cs.busy_ns),
+				  "idle_ns", app_jout_u64(cs.idle_ns),
+				  "parked_ns", app_jout_u64(cs.parked_ns),
+				  "parks", app_jout_u64(cs.parks),
+				  "iterations", app_jout_u64(cs.iterations),
+				  "rx_total", app_jout_u64(a->rx[i]->eng.acct.rx_total))) < 0) {
+			json_decref(ctxs);
+			ctxs = NULL;
+		}
 	}
-	fputs("],\"top_flows\":", f);
-	ingest_app_flows_json(a, a->o.top, f);
-	fputs(",\"mbuf_pools\":", f);
-	app_pools_json(f);
-	fputs("}\n", f);
+	/*
+	 * What stopped the run: "duration", "control" or the signal's name.
+	 * top_flows is null when the flow tables could not be read (out of memory).
+	 */
+	sum = json_pack("{s:s, s:i, s:f, s:s, s:o, s:o, s:o, s:o?, s:o}",
+			"schema", "lcx-ingest", "schema_version", INGEST_SCHEMA_VERSION,
+			"duration_s", app_jout_round(secs, 6),
+			"stop_reason", a->ctl.stop_reason != NULL ? a->ctl.stop_reason : "error",
+			"totals", ingest_totals_jobj(t), "ports", ports, "contexts", ctxs,
+			"top_flows", ingest_app_flows_jobj(a, a->o.top),
+			"mbuf_pools", app_pools_jobj(NULL));
+	ret = app_jout_dump(sum, o->f, 1);
+	if (ret < 0) {
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: --json: cannot make the summary (%s)",
+			ret == -ENOMEM ? "out of memory" : "write error");
+		app_out_abort(o);
+		return -EIO;
+	}
 	if (app_out_commit(o, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lcx-ingest: --json: cannot write %s\n", err);
+		app_log_raw(APP_LOG_ERR, "lcx-ingest: --json: cannot write %s", err);
 		return -EIO;
 	}
 	return 0;
@@ -193,13 +274,15 @@ ingest_summary_json(struct ingest_app *a, struct app_out *o, const struct ingest
 void
 ingest_stats_start(const struct ingest_app *a)
 {
-	stats_tty = isatty(STDERR_FILENO);
+	stats_tty = isatty(STDOUT_FILENO) && !a->o.stats_json;
 	last_stats_ns = a->start_ns;
 }
 
 void
 ingest_stats_end(const struct ingest_app *a)
 {
-	if (stats_tty && a->o.stats_ns && !a->o.quiet && a->start_ns)
-		fputc('\n', stderr);
+	if (stats_tty && a->o.stats_ns && !a->o.quiet && a->start_ns) {
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
 }

@@ -19,6 +19,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "ealdev.h"
 #include "pmd.h"
 
@@ -51,9 +52,10 @@ find_ports(const struct app_devs *devs)
 		    "stopping (the embedded net_null ports are only for a run that names no "
 		    "device)", missing, missing == 1 ? "" : "s");
 	if (rte_eth_dev_count_avail() == 0 && !app_devs_given(devs) && !pmd.portlist_set) {
-		fprintf(stderr, "%s: no port found: adding --vdev=net_null0 --vdev=net_null1 (an "
+		app_log_raw(APP_LOG_NOTICE,
+		            "%s: no port found: adding --vdev=net_null0 --vdev=net_null1 (an "
 				"endless source and sink; give --vdev or a PCI device for real "
-				"traffic)\n", pmd_prog);
+				"traffic)", pmd_prog);
 		if (rte_dev_probe("net_null0") < 0 || rte_dev_probe("net_null1") < 0)
 			pmd_die(PMD_EXIT_ERROR, "cannot create the net_null ports");
 	}
@@ -63,15 +65,17 @@ find_ports(const struct app_devs *devs)
 	if (pmd.portlist_set) {
 		for (uint16_t i = 0; i < pmd.nb_portlist; i++) {
 			if (!rte_eth_dev_is_valid_port(pmd.portlist[i])) {
-				fprintf(stderr, "%s: --portlist: port %u does not exist (%u ports: ",
-					pmd_prog, pmd.portlist[i], rte_eth_dev_count_avail());
-				bool first = true;
+				char ids[256] = "";
+				size_t n = 0;
 
 				RTE_ETH_FOREACH_DEV(id) {
-					fprintf(stderr, "%s%u", first ? "" : ", ", id);
-					first = false;
+					if (n < sizeof(ids))
+						n += (size_t)snprintf(ids + n, sizeof(ids) - n,
+								      "%s%u", n ? ", " : "", id);
 				}
-				fprintf(stderr, ")\n");
+				app_log_raw(APP_LOG_ERR, "%s: --portlist: port %u does not exist "
+					    "(%u ports: %s)", pmd_prog, pmd.portlist[i],
+					    rte_eth_dev_count_avail(), ids);
 				exit(PMD_EXIT_USAGE);
 			}
 			pmd.ports[pmd.nb_ports++].ethdev_id = pmd.portlist[i];
@@ -79,7 +83,8 @@ find_ports(const struct app_devs *devs)
 	} else {
 		RTE_ETH_FOREACH_DEV(id) {
 			if (pmd.nb_ports >= PMD_MAX_PORTS) {
-				fprintf(stderr, "%s: using the first %d ports only\n", pmd_prog,
+				app_log_raw(APP_LOG_WARNING,
+				            "%s: using the first %d ports only", pmd_prog,
 					PMD_MAX_PORTS);
 				break;
 			}
@@ -238,7 +243,8 @@ make_streams(void)
 		    pmd.nb_cores, workers);
 	pmd.nb_lcores = pmd.nb_cores;
 	if (pmd.nb_lcores > pmd.nb_streams) {
-		fprintf(stderr, "%s: %u streams for %u cores: using %u forwarding cores\n", pmd_prog,
+		app_log_raw(APP_LOG_WARNING,
+		            "%s: %u streams for %u cores: using %u forwarding cores", pmd_prog,
 			pmd.nb_streams, pmd.nb_lcores, pmd.nb_streams);
 		pmd.nb_lcores = pmd.nb_streams;
 	}

@@ -28,6 +28,7 @@
 
 #include "ctlsrv.h"
 
+#include "jout.h"
 #include "jreq.h"
 #include "pmd.h"
 
@@ -53,37 +54,24 @@ static const char help_reply[] =
 static void
 reply_stats(struct lcx_ctl_client *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 	struct pmd_snap *now = malloc(sizeof(*now));
+	json_t *r, *sum;
 
-	if (f == NULL || now == NULL) {
-		if (f != NULL)
-			fclose(f);
-		free(buf);
-		free(now);
+	if (now == NULL) {
 		lcx_ctl_reply_error(c, "out of memory");
 		return;
 	}
 	pmd_snapshot(now);
-	/* The summary is one object: "ok" and "control" go in front of its members. */
-	fputs("{\"ok\":true,\"control\":", f);
-	app_ctlsrv_stats_json(f);
-	fputc(',', f);
-	long head = ftell(f);
-
-	pmd_summary_json(f, &pmd.start, now, false);
-	fputc('\n', f);
-	fclose(f);
-	if (head < 0 || len < (size_t)head + 3 || buf[head] != '{') {
-		lcx_ctl_reply_error(c, "cannot make the summary");
-	} else {
-		memmove(buf + head, buf + head + 1, len - (size_t)head - 1);
-		lcx_ctl_reply(c, buf, len - 1);
+	/* "ok" and "control" in front of the summary's members. */
+	r = json_pack("{s:b, s:o}", "ok", 1, "control", app_ctlsrv_stats_jobj());
+	sum = pmd_summary_jobj(&pmd.start, now, false);
+	if (r != NULL && (sum == NULL || json_object_update(r, sum) < 0)) {
+		json_decref(r);
+		r = NULL;
 	}
-	free(buf);
+	json_decref(sum);
 	free(now);
+	app_ctlsrv_reply_json(c, r);
 }
 
 /* One request line (no newline). */
@@ -146,7 +134,6 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 		const json_t *t = json_object_get(o, "throttle_us");
 		uint64_t v;
 		char buf[64];
-		int n;
 
 		if (t == NULL) {
 			lcx_ctl_reply_error(c, "\"set\" needs \"throttle_us\"");
@@ -162,8 +149,8 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 			lcx_ctl_reply_error(c, "cannot set the throttle");
 			goto out;
 		}
-		n = snprintf(buf, sizeof(buf), "{\"ok\":true,\"throttle_us\":%" PRIu64 "}\n", v);
-		lcx_ctl_reply(c, buf, (size_t)n);
+		app_ctlsrv_reply_json(c, json_pack("{s:b, s:I}", "ok", 1, "throttle_us",
+						   app_jout_u64(v)));
 	} else {
 		char msg[192];
 

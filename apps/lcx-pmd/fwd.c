@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "pmd.h"
 
 #define LINKS_PERIOD_NS 100000000ull /* the link watch: every 100 ms */
@@ -159,7 +160,8 @@ links_check(bool quiet)
 		if (pp->link_known && up == pp->link_up)
 			continue;
 		if (!quiet || !up)
-			fprintf(stderr, "%s: port %u (%s): link %s\n", pmd_prog, pp->ethdev_id, pp->name,
+			app_log_raw(APP_LOG_NOTICE,
+			            "%s: port %u (%s): link %s", pmd_prog, pp->ethdev_id, pp->name,
 				up ? "up" : "down");
 		pp->link_known = true;
 		__atomic_store_n(&pp->link_up, up, __ATOMIC_RELAXED);
@@ -181,10 +183,10 @@ print_now(void)
 	struct pmd_snap now;
 
 	pmd_snapshot(&now);
-	if (ctl.live_printed && pmd.tty)
-		fputc('\n', stdout);
-	pmd_print_final(stdout, &pmd.start, &now);
-	fflush(stdout);
+	pmd_live_end();
+	ctl.live_printed = false;
+	pmd_print_final(pmd_table_out(), &pmd.start, &now);
+	fflush(pmd_table_out());
 }
 
 /*
@@ -210,7 +212,10 @@ on_stats(struct app_ctl *c)
 
 	(void)c;
 	pmd_snapshot(&now);
-	pmd_print_live(stdout, &ctl.last, &now, pmd.tty);
+	if (pmd.stats_json)
+		pmd_print_live_json(stdout, &ctl.last, &now);
+	else
+		pmd_print_live(stdout, &ctl.last, &now, pmd.tty);
 	ctl.last = now;
 	ctl.live_printed = true;
 }
@@ -266,6 +271,12 @@ pmd_ctl_start(void)
 void
 pmd_live_end(void)
 {
-	if (ctl.live_printed && pmd.tty)
+	if (ctl.live_printed && pmd.tty && !pmd.stats_json)
 		fputc('\n', stdout);
+}
+
+FILE *
+pmd_table_out(void)
+{
+	return pmd.stats_json ? stderr : stdout;
 }

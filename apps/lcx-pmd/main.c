@@ -30,6 +30,7 @@
 
 #include <lcx/lcx.h>
 
+#include "applog.h"
 #include "appmetrics.h"
 #include "ctlsrv.h"
 #include "ealargs.h"
@@ -89,6 +90,9 @@ eal_start(struct app_argv *eal, char ***eal_argv)
 	if (rte_eal_init(eal->n, *eal_argv) < 0)
 		pmd_die(PMD_EXIT_ERROR, "cannot initialise the EAL: %s",
 			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL's messages above");
+	/* Messages from here on go through rte_log as lcx.pmd (before: stderr). */
+	if (app_log_init(pmd_prog, "lcx.pmd") < 0)
+		app_log(APP_LOG_WARNING, "log type lcx.pmd not registered: messages on stderr");
 	lcx_eal_attach();
 	pmd.main_lcore = rte_get_main_lcore();
 	pmd.tty = isatty(STDOUT_FILENO);
@@ -97,8 +101,9 @@ eal_start(struct app_argv *eal, char ***eal_argv)
 static void
 say_started(void)
 {
-	fprintf(stderr, "%s: %s forwarding on %u port%s, %u stream%s, %u forwarding lcore%s, "
-			"burst %u, throttle %llu us, %s mbuf pool%s\n",
+	app_log_raw(APP_LOG_NOTICE,
+	            "%s: %s forwarding on %u port%s, %u stream%s, %u forwarding lcore%s, "
+			"burst %u, throttle %llu us, %s mbuf pool%s",
 		pmd_prog, pmd.engine->name, pmd.nb_ports, pmd.nb_ports == 1 ? "" : "s",
 		pmd.nb_streams, pmd.nb_streams == 1 ? "" : "s", pmd.nb_lcores,
 		pmd.nb_lcores == 1 ? "" : "s", pmd.burst, (unsigned long long)pmd.throttle_us,
@@ -116,8 +121,8 @@ finish(void)
 	pmd_stop();
 	pmd_snapshot(&end);
 	pmd_live_end();
-	pmd_print_final(stdout, &pmd.start, &end);
-	fflush(stdout);
+	pmd_print_final(pmd_table_out(), &pmd.start, &end);
+	fflush(pmd_table_out());
 
 	lcx_context_stop(pmd.ctl.ctx);
 	app_ctlsrv_stop(pmd_prog);
@@ -156,7 +161,8 @@ main(int argc, char **argv)
 		pmd_die(PMD_EXIT_ERROR, "--user: cannot drop to %s", pmd.user.name);
 	pmd_ctl_start();
 	if (pmd_telemetry_open() < 0)
-		fprintf(stderr, "%s: warning: telemetry command /lcx/pmd not registered\n", pmd_prog);
+		app_log_raw(APP_LOG_WARNING,
+		            "%s: warning: telemetry command /lcx/pmd not registered", pmd_prog);
 	say_started();
 	app_ctl_run(&pmd.ctl);
 	status = finish();

@@ -17,6 +17,7 @@
 #include <lcx/lcx.h>
 #include <lcx/port.h>
 
+#include "applog.h"
 #include "appmetrics.h"
 #include "hard.h"
 #include "args.h"
@@ -50,13 +51,14 @@ usage_error(const char *fmt, ...)
 void
 pmd_die(int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", pmd_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Through lcx.pmd once the EAL is up (app_log_init()), stderr before. */
+	app_log_raw(APP_LOG_ERR, "%s: %s", pmd_prog, msg);
 	app_pidfile_remove(&pmd.pidfile); /* a no-op when none was made */
 	exit(code);
 }
@@ -116,7 +118,10 @@ pmd_usage(FILE *f)
 "  --idle-park-us=N       after %d idle reacts in a row a context parks up to N us\n"
 "                         (default %d x throttle; N = throttle: no back-off)\n"
 "  --stats-period=DUR     print per-port rates every DUR (one line that rewrites\n"
-"                         itself on a terminal, plain lines otherwise)\n"
+"                         itself on a terminal, plain lines otherwise), on stdout\n"
+"  --stats-json           with --stats-period: one JSON object per period on stdout\n"
+"                         instead of the live line (totals and the period's rates;\n"
+"                         doc/pmd.md); the final table then goes to stderr\n"
 "  --duration=DUR         stop after DUR, > 0 (default: run until a signal); the run\n"
 "                         lasts at least DUR (duration_s >= DUR)\n"
 "  --json=FILE            write the final summary as JSON to FILE ('-': stdout). Checked\n"
@@ -283,6 +288,7 @@ enum {
 	OPT_CONTROL, OPT_CONTROL_MORE,
 	OPT_TX_FIRST, OPT_TX_RATE, OPT_TX_COUNT, OPT_FLOWS, OPT_MBUFS, OPT_MP_ALLOC,
 	OPT_METRICS, OPT_USER, OPT_GROUP, OPT_PIDFILE,
+	OPT_STATS_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -316,6 +322,7 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "stats-json", no_argument, NULL, OPT_STATS_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -491,6 +498,9 @@ pmd_parse_args(int argc, char **argv)
 				usage_error("--pidfile: empty file name");
 			pmd.pidfile_path = optarg;
 			break;
+		case OPT_STATS_JSON:
+			pmd.stats_json = true;
+			break;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -504,4 +514,6 @@ pmd_parse_args(int argc, char **argv)
 			    pmd.engine->name);
 	if (pmd.tx_first && pmd.engine->gen != NULL)
 		usage_error("--tx-first: %s sends anyway", pmd.engine->name);
+	if (pmd.stats_json && pmd.stats_ns == 0)
+		usage_error("--stats-json needs --stats-period (how often)");
 }

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -49,6 +51,13 @@
 /* The generators' addresses: 198.18.0.1 -> 198.18.0.2 (RTE_IPV4() shifts a signed int). */
 #define PMD_IP_SRC ((198u << 24) | (18u << 16) | 1u)
 #define PMD_IP_DST ((198u << 24) | (18u << 16) | 2u)
+
+/*
+ * The version of the JSON lcx-pmd writes ("schema": "lcx-pmd" for the summary,
+ * "lcx-pmd.stats" for --stats-json lines): raised when a field changes its
+ * meaning, type or unit or goes away (new fields do not raise it). doc/pmd.md.
+ */
+#define PMD_SCHEMA_VERSION 1
 
 /* Exit codes. */
 #define PMD_EXIT_OK 0
@@ -217,6 +226,7 @@ struct pmd {
 	uint64_t throttle_us;
 	uint64_t idle_park_us; /* 0: the library's default (LCX_IDLE_PARK_FACTOR x throttle) */
 	uint64_t stats_ns;    /* --stats-period; 0: none */
+	bool stats_json;      /* --stats-json: JSON lines instead of the live line */
 	uint64_t duration_ns; /* --duration; 0: until stopped */
 	const char *json_path;
 	const char *control_path;
@@ -282,13 +292,21 @@ int pmd_set_throttle(uint64_t throttle_us);
 /* stats.c */
 void pmd_snapshot(struct pmd_snap *s);
 /*
- * Write the summary of [a, b] as one JSON object (no newline); with pools, also
- * every mempool's figures as they are now (mbuf_pools: at exit, after the ports closed).
+ * The summary of [a, b] as one JSON object (a new reference; NULL when out of
+ * memory); with pools, also every mempool's figures as they are now
+ * (mbuf_pools: at exit, after the ports closed). doc/pmd.md lists the fields.
  */
-void pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools);
+json_t *pmd_summary_jobj(const struct pmd_snap *a, const struct pmd_snap *b, bool pools);
 void pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
 /* The live line: rates over [a, b]. */
 void pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty);
+/*
+ * --stats-json: the period [a, b] as one JSON object and a newline
+ * ("schema": "lcx-pmd.stats"; doc/pmd.md). Says on stderr when it cannot.
+ */
+void pmd_print_live_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b);
+/* Where the final table and SIGUSR1's figures go: stdout, stderr with --stats-json. */
+FILE *pmd_table_out(void);
 double pmd_cpu_seconds(void);
 /* The layout of the mbuf pools ("packed" or "native"). */
 const char *pmd_pool_layout(void);

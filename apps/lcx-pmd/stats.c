@@ -15,7 +15,9 @@
 
 #include <rte_telemetry.h>
 
+#include "applog.h"
 #include "appmetrics.h"
+#include "jout.h"
 #include "ealdev.h"
 #include "outfile.h"
 #include "pmd.h"
@@ -124,26 +126,6 @@ ctx_fig(const struct lcx_context_stats *a, const struct lcx_context_stats *b)
 	return f;
 }
 
-void
-pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty)
-{
-	double s = secs(a, b), t = secs(&pmd.start, b);
-	uint64_t rx, tx;
-
-	fprintf(f, "%s%7.1f s", tty ? "\r" : "", t);
-	for (uint16_t i = 0; i < pmd.nb_ports; i++)
-		fprintf(f, " | p%u rx %.3f tx %.3f", pmd.ports[i].ethdev_id,
-			rate(D(rx_packets), s) / 1e6, rate(D(tx_packets), s) / 1e6);
-	totals(a, b, &rx, &tx);
-	fprintf(f, " | all rx %.3f tx %.3f Mpps | cpu %.2f", rate(rx, s) / 1e6,
-		rate(tx, s) / 1e6, s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
-	if (tty)
-		fputs("\033[K", f);
-	else
-		fputc('\n', f);
-	fflush(f);
-}
-
 static const char *
 ctx_name(unsigned int l)
 {
@@ -154,6 +136,182 @@ static unsigned int
 ctx_lcore(unsigned int l)
 {
 	return l < pmd.nb_lcores ? pmd.lcores[l].lcore_id : pmd.main_lcore;
+}
+
+/* Append v (stolen) to the array *a; on failure the array is dropped (*a NULL). */
+static void
+append(json_t **a, json_t *v)
+{
+	if (*a == NULL) {
+		json_decref(v);
+		return;
+	}
+	if (json_array_append_new(*a, v) < 0) {
+		json_decref(*a);
+		*a = NULL;
+	}
+}
+
+/*
+ * Whether port i counts bytes: some devices keep none (net_null, net_ring give
+ * 0). Read from the totals since the start: packets and no byte at all.
+ */
+static bool
+rx_bytes_known(const struct pmd_snap *b, uint16_t i)
+{
+	const struct lcx_port_stats *st = &b->port[i].st, *s0 = &pmd.start.port[i].st;
+
+	return st->rx_bytes != s0->rx_bytes || st->rx_packets == s0->rx_packets;
+}
+
+static bool
+tx_bytes_known(const struct pmd_snap *b, uint16_t i)
+{
+	const struct lcx_port_stats *st = &b->port[i].st, *s0 = &pmd.start.port[i].st;
+
+	return st->tx_bytes != s0->tx_bytes || st->tx_packets == s0->tx_packets;
+}
+
+/* What the live line and --stats-json show of [a, b], summed over the ports. */
+struct live_sum {
+	uint64_t rx, tx, rx_bytes, tx_bytes, missed, nombuf, dropped;
+	bool rx_bytes_known, tx_bytes_known;
+};
+
+static void
+live_sum(const struct pmd_snap *a, const struct pmd_snap *b, struct live_sum *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->rx_bytes_known = l->tx_bytes_known = true;
+	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
+		l->rx += D(rx_packets);
+		l->tx += D(tx_packets);
+		l->rx_bytes += D(rx_bytes);
+		l->tx_bytes += D(tx_bytes);
+		l->missed += D(rx_missed);
+		l->nombuf += D(rx_nombuf);
+		l->dropped += tx_dropped(a, b, i);
+		l->rx_bytes_known &= rx_bytes_known(b, i);
+		l->tx_bytes_known &= tx_bytes_known(b, i);
+	}
+}
+
+void
+pmd_print_live(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool tty)
+{
+	double s = secs(a, b), t = secs(&pmd.start, b);
+	struct live_sum l;
+
+	live_sum(a, b, &l);
+	fprintf(f, "%s%7.1f s", tty ? "\r" : "", t);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		fprintf(f, " | p%u rx %.3f tx %.3f", pmd.ports[i].ethdev_id,
+			rate(D(rx_packets), s) / 1e6, rate(D(tx_packets), s) / 1e6);
+	fprintf(f, " | all rx %.3f tx %.3f Mpps", rate(l.rx, s) / 1e6, rate(l.tx, s) / 1e6);
+	/* L2: the frames' bytes as the devices count them, x 8; no preamble, no gap. */
+	fputs(" | L2 rx ", f);
+	if (l.rx_bytes_known)
+		fprintf(f, "%.3f", rate(l.rx_bytes, s) * 8 / 1e9);
+	else
+		fputs("n/a", f);
+	fputs(" tx ", f);
+	if (l.tx_bytes_known)
+		fprintf(f, "%.3f", rate(l.tx_bytes, s) * 8 / 1e9);
+	else
+		fputs("n/a", f);
+	fprintf(f, " Gbps | missed %llu nombuf %llu dropped %llu | parked",
+		(unsigned long long)l.missed, (unsigned long long)l.nombuf,
+		(unsigned long long)l.dropped);
+	for (unsigned int c = 0; c < pmd.nb_lcores; c++)
+		fprintf(f, " %.1f%%", ctx_fig(&a->ctx[c], &b->ctx[c]).parked);
+	fprintf(f, " | cpu %.2f", s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
+	if (tty)
+		fputs("\033[K", f);
+	else
+		fputc('\n', f);
+	fflush(f);
+}
+
+/* A rate in bits per second, or null when the bytes are not counted. */
+static json_t *
+jbps(uint64_t bytes, double s, bool known)
+{
+	return known ? json_real(app_jout_round(rate(bytes, s) * 8, 1)) : json_null();
+}
+
+static json_t *
+live_port_jobj(const struct pmd_snap *a, const struct pmd_snap *b, uint16_t i)
+{
+	const struct pmd_snap *z = &pmd.start;
+	double s = secs(a, b);
+
+#define Z(field) (b->port[i].st.field - z->port[i].st.field)
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:o}",
+			 "port", (json_int_t)pmd.ports[i].ethdev_id,
+			 "rx_packets", app_jout_u64(Z(rx_packets)),
+			 "tx_packets", app_jout_u64(Z(tx_packets)),
+			 "rx_bytes", app_jout_u64(Z(rx_bytes)),
+			 "tx_bytes", app_jout_u64(Z(tx_bytes)),
+			 "rx_missed", app_jout_u64(Z(rx_missed)),
+			 "rx_nombuf", app_jout_u64(Z(rx_nombuf)),
+			 "tx_dropped", app_jout_u64(tx_dropped(z, b, i)),
+			 "rx_pps", app_jout_round(rate(D(rx_packets), s), 1),
+			 "tx_pps", app_jout_round(rate(D(tx_packets), s), 1),
+			 "rx_bps", jbps(D(rx_bytes), s, rx_bytes_known(b, i)),
+			 "tx_bps", jbps(D(tx_bytes), s, tx_bytes_known(b, i)));
+#undef Z
+}
+
+static json_t *
+live_ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l)
+{
+	const struct lcx_context_stats *z = &pmd.start.ctx[l], *y = &b->ctx[l];
+	struct ctx_fig c = ctx_fig(&a->ctx[l], y);
+
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f}", "name", ctx_name(l),
+			 "role", l < pmd.nb_lcores ? "forward" : "control",
+			 "busy_ns", app_jout_u64(y->busy_ns - z->busy_ns),
+			 "idle_ns", app_jout_u64(y->idle_ns - z->idle_ns),
+			 "parked_ns", app_jout_u64(y->parked_ns - z->parked_ns),
+			 "busy_pct", app_jout_round(c.busy, 2),
+			 "idle_pct", app_jout_round(c.idle, 2),
+			 "parked_pct", app_jout_round(c.parked, 2));
+}
+
+void
+pmd_print_live_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
+{
+	double s = secs(a, b);
+	struct live_sum l, all;
+	json_t *o, *ports = json_array(), *ctxs = json_array();
+
+	live_sum(a, b, &l);
+	live_sum(&pmd.start, b, &all);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		append(&ports, live_port_jobj(a, b, i));
+	for (unsigned int c = 0; c <= pmd.nb_lcores; c++)
+		append(&ctxs, live_ctx_jobj(a, b, c));
+	o = json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:o,"
+		      " s:f, s:f, s:f, s:f, s:o, s:o}",
+		      "schema", "lcx-pmd.stats", "schema_version", PMD_SCHEMA_VERSION,
+		      "t_s", app_jout_round(secs(&pmd.start, b), 6), "dt_s", app_jout_round(s, 6),
+		      "rx_packets", app_jout_u64(all.rx), "tx_packets", app_jout_u64(all.tx),
+		      "rx_bytes", app_jout_u64(all.rx_bytes), "tx_bytes", app_jout_u64(all.tx_bytes),
+		      "rx_missed", app_jout_u64(all.missed), "rx_nombuf", app_jout_u64(all.nombuf),
+		      "tx_dropped", app_jout_u64(all.dropped),
+		      "rx_pps", app_jout_round(rate(l.rx, s), 1),
+		      "tx_pps", app_jout_round(rate(l.tx, s), 1),
+		      "rx_bps", jbps(l.rx_bytes, s, l.rx_bytes_known),
+		      "tx_bps", jbps(l.tx_bytes, s, l.tx_bytes_known),
+		      "rx_missed_pps", app_jout_round(rate(l.missed, s), 1),
+		      "rx_nombuf_pps", app_jout_round(rate(l.nombuf, s), 1),
+		      "tx_dropped_pps", app_jout_round(rate(l.dropped, s), 1),
+		      "cpu_cores", app_jout_round(s > 0 ? (b->cpu_s - a->cpu_s) / s : 0, 4),
+		      "ports", ports, "contexts", ctxs);
+	if (app_jout_dump(o, f, 1) < 0)
+		app_log_raw(APP_LOG_ERR, "%s: --stats-json: cannot write the line (out of memory)",
+			pmd_prog);
+	fflush(f);
 }
 
 #define U(x) ((unsigned long long)(x))
@@ -223,112 +381,136 @@ pmd_print_final(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b)
 	}
 }
 
-static void
-json_str(FILE *f, const char *s)
+static json_t *
+port_jobj(const struct pmd_snap *a, const struct pmd_snap *b, uint16_t i, double s)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const uint8_t *m = pmd.ports[i].mac.addr_bytes;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:f, s:f, s:I, s:I, s:I}",
+			 "port", (json_int_t)pmd.ports[i].ethdev_id, "name", pmd.ports[i].name,
+			 "mac", mac, "rx_packets", app_jout_u64(D(rx_packets)),
+			 "tx_packets", app_jout_u64(D(tx_packets)),
+			 "rx_bytes", app_jout_u64(D(rx_bytes)),
+			 "tx_bytes", app_jout_u64(D(tx_bytes)),
+			 "rx_missed", app_jout_u64(D(rx_missed)),
+			 "rx_nombuf", app_jout_u64(D(rx_nombuf)),
+			 "rx_errors", app_jout_u64(D(rx_errors)),
+			 "tx_errors", app_jout_u64(D(tx_errors)),
+			 "tx_dropped", app_jout_u64(tx_dropped(a, b, i)),
+			 "ignored", app_jout_u64(b->port[i].ignored - a->port[i].ignored),
+			 "tx_nombuf", app_jout_u64(b->port[i].gen_nombuf - a->port[i].gen_nombuf),
+			 "rx_pps", app_jout_round(rate(D(rx_packets), s), 1),
+			 "tx_pps", app_jout_round(rate(D(tx_packets), s), 1),
+			 "link_downs", app_jout_u64(D(link_downs)),
+			 "restarts", app_jout_u64(D(restarts)),
+			 "restart_failures", app_jout_u64(D(restart_failures)));
 }
 
+static json_t *
+ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l)
+{
+	const struct lcx_context_stats *x = &a->ctx[l], *y = &b->ctx[l];
+	struct ctx_fig c = ctx_fig(x, y);
+	json_t *o;
 
-void
-pmd_summary_json(FILE *f, const struct pmd_snap *a, const struct pmd_snap *b, bool pools)
+	o = json_pack("{s:s, s:I, s:s, s:I, s:I, s:f, s:f, s:f}", "name", ctx_name(l),
+		      "lcore", (json_int_t)ctx_lcore(l),
+		      "role", l < pmd.nb_lcores ? "forward" : "control",
+		      "streams", (json_int_t)(l < pmd.nb_lcores ? pmd.lcores[l].nb_streams : 0),
+		      "throttle_us", app_jout_u64(y->throttle_ns / 1000),
+		      "busy_pct", app_jout_round(c.busy, 2), "idle_pct", app_jout_round(c.idle, 2),
+		      "parked_pct", app_jout_round(c.parked, 2));
+	/* json_pack() takes at most ~30 arguments readably: the counters in a second go. */
+	if (o != NULL &&
+	    json_object_update(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "iterations", app_jout_u64(y->iterations - x->iterations),
+			    "reacts", app_jout_u64(y->reacts - x->reacts),
+			    "parks", app_jout_u64(y->parks - x->parks),
+			    "parks_cut", app_jout_u64(y->parks_cut - x->parks_cut),
+			    "parks_skipped", app_jout_u64(y->parks_skipped - x->parks_skipped),
+			    "unparks", app_jout_u64(y->unparks - x->unparks),
+			    "polled_items", app_jout_u64(y->polled_items - x->polled_items),
+			    "tasks_run", app_jout_u64(y->tasks_run - x->tasks_run),
+			    "timers_fired", app_jout_u64(y->timers_fired - x->timers_fired))) < 0)
+		goto fail;
+	if (o != NULL &&
+	    json_object_update(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "io_events", app_jout_u64(y->io_events - x->io_events),
+			    "park_overshoot_avg_ns", app_jout_u64(y->park_overshoot_avg_ns),
+			    "park_overshoot_max_ns", app_jout_u64(y->park_overshoot_max_ns),
+			    "timer_late_p50_ns", app_jout_u64(y->timer_late_p50_ns),
+			    "timer_late_p99_ns", app_jout_u64(y->timer_late_p99_ns),
+			    "timer_late_max_ns", app_jout_u64(y->timer_late_max_ns),
+			    "timer_early_max_ns", app_jout_u64(y->timer_early_max_ns))) < 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+pmd_summary_jobj(const struct pmd_snap *a, const struct pmd_snap *b, bool pools)
 {
 	double s = secs(a, b);
 	uint64_t rx, tx;
+	json_t *o, *ports = json_array(), *ctxs = json_array();
 
 	totals(a, b, &rx, &tx);
-	fprintf(f, "{\"program\":\"lcx-pmd\",\"forward_mode\":");
-	json_str(f, pmd.engine->name);
-	fprintf(f, ",\"nb_ports\":%u,\"nb_streams\":%u,\"nb_cores\":%u,\"burst\":%u,"
-		   "\"throttle_us\":%llu,\"running\":%s,\"stop_reason\":",
-		pmd.nb_ports, pmd.nb_streams, pmd.nb_lcores, pmd.burst, U(pmd.cur_throttle_us),
-		pmd.ctl.stopping ? "false" : "true");
-	if (pmd.ctl.stop_reason != NULL)
-		json_str(f, pmd.ctl.stop_reason);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"mbuf_layout\":");
-	json_str(f, pmd_pool_layout());
-	fprintf(f, ",\"duration_s\":%.6f,\"rx_packets\":%llu,\"tx_packets\":%llu,"
-		   "\"rx_pps\":%.1f,\"tx_pps\":%.1f,\"cpu_seconds\":%.6f,\"cpu_cores\":%.4f,"
-		   "\"ports\":[",
-		s, U(rx), U(tx), rate(rx, s), rate(tx, s), b->cpu_s - a->cpu_s,
-		s > 0 ? (b->cpu_s - a->cpu_s) / s : 0);
-	for (uint16_t i = 0; i < pmd.nb_ports; i++) {
-		fprintf(f, "%s{\"port\":%u,\"name\":", i ? "," : "", pmd.ports[i].ethdev_id);
-		json_str(f, pmd.ports[i].name);
-		const uint8_t *m = pmd.ports[i].mac.addr_bytes;
-
-		fprintf(f, ",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", m[0], m[1], m[2], m[3],
-			m[4], m[5]);
-		fprintf(f, ",\"rx_packets\":%llu,\"tx_packets\":%llu,\"rx_bytes\":%llu,"
-			   "\"tx_bytes\":%llu,\"rx_missed\":%llu,\"rx_nombuf\":%llu,"
-			   "\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,"
-			   "\"ignored\":%llu,\"tx_nombuf\":%llu,\"rx_pps\":%.1f,\"tx_pps\":%.1f,"
-			   "\"link_downs\":%llu,\"restarts\":%llu,\"restart_failures\":%llu}",
-			U(D(rx_packets)), U(D(tx_packets)), U(D(rx_bytes)), U(D(tx_bytes)),
-			U(D(rx_missed)), U(D(rx_nombuf)), U(D(rx_errors)), U(D(tx_errors)),
-			U(tx_dropped(a, b, i)), U(b->port[i].ignored - a->port[i].ignored),
-			U(b->port[i].gen_nombuf - a->port[i].gen_nombuf), rate(D(rx_packets), s),
-			rate(D(tx_packets), s), U(D(link_downs)), U(D(restarts)),
-			U(D(restart_failures)));
-	}
-	fputs("]", f);
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		append(&ports, port_jobj(a, b, i, s));
+	for (unsigned int l = 0; l <= pmd.nb_lcores; l++)
+		append(&ctxs, ctx_jobj(a, b, l));
+	o = json_pack("{s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:s?, s:s, s:f, s:I, s:I,"
+		      " s:f, s:f, s:f, s:f, s:o}",
+		      "schema", "lcx-pmd", "schema_version", PMD_SCHEMA_VERSION,
+		      "program", "lcx-pmd", "forward_mode", pmd.engine->name,
+		      "nb_ports", (json_int_t)pmd.nb_ports, "nb_streams", (json_int_t)pmd.nb_streams,
+		      "nb_cores", (json_int_t)pmd.nb_lcores, "burst", (json_int_t)pmd.burst,
+		      "throttle_us", app_jout_u64(pmd.cur_throttle_us), "running", !pmd.ctl.stopping,
+		      "stop_reason", pmd.ctl.stop_reason, "mbuf_layout", pmd_pool_layout(),
+		      "duration_s", app_jout_round(s, 6), "rx_packets", app_jout_u64(rx),
+		      "tx_packets", app_jout_u64(tx), "rx_pps", app_jout_round(rate(rx, s), 1),
+		      "tx_pps", app_jout_round(rate(tx, s), 1),
+		      "cpu_seconds", app_jout_round(b->cpu_s - a->cpu_s, 6),
+		      "cpu_cores", app_jout_round(s > 0 ? (b->cpu_s - a->cpu_s) / s : 0, 4),
+		      "ports", ports);
+	if (o == NULL)
+		goto fail;
 	if (pmd.tx_rate_pps != 0) {
 		struct pmd_pacing pc;
 
 		/* Since the start of the schedule, not over [a, b]: the pacer's account. */
 		pmd_pacing_sum(&pc);
-		fprintf(f, ",\"tx_pacing\":{\"rate_pps\":%llu,\"intended\":%llu,\"offered\":%llu,"
-			   "\"refused\":%llu,\"skipped\":%llu,\"owed\":%llu,\"late\":%llu,"
-			   "\"late_max_ns\":%llu}",
-			U(pmd.tx_rate_pps), U(pc.intended), U(pc.offered), U(pc.refused),
-			U(pc.skipped), U(pc.intended - pc.offered - pc.skipped), U(pc.late),
-			U(pc.late_max_ns));
+		if (json_object_set_new(o, "tx_pacing",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				  "rate_pps", app_jout_u64(pmd.tx_rate_pps),
+				  "intended", app_jout_u64(pc.intended),
+				  "offered", app_jout_u64(pc.offered),
+				  "refused", app_jout_u64(pc.refused),
+				  "skipped", app_jout_u64(pc.skipped),
+				  "owed", app_jout_u64(pc.intended - pc.offered - pc.skipped),
+				  "late", app_jout_u64(pc.late),
+				  "late_max_ns", app_jout_u64(pc.late_max_ns))) < 0)
+			goto fail;
 	}
-	fputs(",\"contexts\":[", f);
-	for (unsigned int l = 0; l <= pmd.nb_lcores; l++) {
-		const struct lcx_context_stats *x = &a->ctx[l], *y = &b->ctx[l];
-		struct ctx_fig c = ctx_fig(x, y);
-
-		fprintf(f, "%s{\"name\":", l ? "," : "");
-		json_str(f, ctx_name(l));
-		fprintf(f, ",\"lcore\":%u,\"role\":\"%s\",\"streams\":%u,\"throttle_us\":%llu,"
-			   "\"busy_pct\":%.2f,\"idle_pct\":%.2f,\"parked_pct\":%.2f,"
-			   "\"iterations\":%llu,\"reacts\":%llu,\"parks\":%llu,\"parks_cut\":%llu,"
-			   "\"parks_skipped\":%llu,\"unparks\":%llu,\"polled_items\":%llu,"
-			   "\"tasks_run\":%llu,\"timers_fired\":%llu,\"io_events\":%llu,"
-			   "\"park_overshoot_avg_ns\":%llu,\"park_overshoot_max_ns\":%llu,"
-			   "\"timer_late_p50_ns\":%llu,\"timer_late_p99_ns\":%llu,"
-			   "\"timer_late_max_ns\":%llu,\"timer_early_max_ns\":%llu}",
-			ctx_lcore(l), l < pmd.nb_lcores ? "forward" : "control",
-			l < pmd.nb_lcores ? pmd.lcores[l].nb_streams : 0, U(y->throttle_ns / 1000),
-			c.busy, c.idle, c.parked, U(y->iterations - x->iterations),
-			U(y->reacts - x->reacts), U(y->parks - x->parks),
-			U(y->parks_cut - x->parks_cut), U(y->parks_skipped - x->parks_skipped),
-			U(y->unparks - x->unparks), U(y->polled_items - x->polled_items),
-			U(y->tasks_run - x->tasks_run), U(y->timers_fired - x->timers_fired),
-			U(y->io_events - x->io_events), U(y->park_overshoot_avg_ns),
-			U(y->park_overshoot_max_ns), U(y->timer_late_p50_ns),
-			U(y->timer_late_p99_ns), U(y->timer_late_max_ns), U(y->timer_early_max_ns));
+	/* json_object_set_new() takes the value, also when it fails. */
+	if (json_object_set_new(o, "contexts", ctxs) < 0) {
+		ctxs = NULL;
+		goto fail;
 	}
-	fputc(']', f);
-	if (pools) {
-		fputs(",\"mbuf_pools\":", f);
-		app_pools_json(f);
-	}
-	fputc('}', f);
+	ctxs = NULL;
+	if (pools && json_object_set_new(o, "mbuf_pools", app_pools_jobj(NULL)) < 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(ctxs);
+	json_decref(o);
+	return NULL;
 }
 
 static struct app_out json_out;
@@ -357,10 +539,14 @@ pmd_json_write(const struct pmd_snap *end)
 
 	if (pmd.json_path == NULL)
 		return 0;
-	pmd_summary_json(json_out.f, &pmd.start, end, true);
-	fputc('\n', json_out.f);
+	if (app_jout_dump(pmd_summary_jobj(&pmd.start, end, true), json_out.f, 1) < 0) {
+		app_log_raw(APP_LOG_ERR,
+		            "%s: --json: cannot make the summary (out of memory)", pmd_prog);
+		app_out_abort(&json_out);
+		return -1;
+	}
 	if (app_out_commit(&json_out, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: --json: cannot write %s\n", pmd_prog, err);
+		app_log_raw(APP_LOG_ERR, "%s: --json: cannot write %s", pmd_prog, err);
 		return -1;
 	}
 	return 0;

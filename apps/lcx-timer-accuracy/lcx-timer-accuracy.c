@@ -30,6 +30,7 @@
 
 #include "args.h"
 #include "ealargs.h"
+#include "jout.h"
 #include "outfile.h"
 
 #define PROG "lcx-timer-accuracy"
@@ -339,13 +340,11 @@ sleep_until(uint64_t t_ns)
 	}
 }
 
+/* A figure in ns as microseconds (one decimal), or null when there is none. */
 static void
-json_us(FILE *f, const char *key, bool have, double ns, bool last)
+json_us(json_t *o, const char *key, bool have, double ns)
 {
-	if (have)
-		fprintf(f, "  \"%s\": %.1f%s\n", key, ns / 1e3, last ? "" : ",");
-	else
-		fprintf(f, "  \"%s\": null%s\n", key, last ? "" : ",");
+	json_object_set_new(o, key, have ? json_real(app_jout_round(ns / 1e3, 1)) : json_null());
 }
 
 /* Merge the samples of every context into one sorted array. */
@@ -547,32 +546,56 @@ main(int argc, char **argv)
 
 	double wall = (double)(t1 - t0) / 1e9;
 
-	fprintf(f, "{\n");
-	fprintf(f, "  \"throttle_us\": %" PRIu64 ",\n", o.throttle_us);
-	fprintf(f, "  \"contexts\": %u,\n", o.contexts);
-	fprintf(f, "  \"timers\": %" PRIu64 ",\n", o.timers);
-	fprintf(f, "  \"duration_s\": %.6f,\n", wall);
-	fprintf(f, "  \"seed\": %" PRIu64 ",\n", o.seed);
-	fprintf(f, "  \"fired\": %" PRIu64 ",\n", fired);
-	fprintf(f, "  \"regular_fired\": %zu,\n", nr);
-	json_us(f, "late_p50_us", nr > 0, nr ? (double)quantile(r, nr, 0.50) : 0, false);
-	json_us(f, "late_p99_us", nr > 0, nr ? (double)quantile(r, nr, 0.99) : 0, false);
-	json_us(f, "late_max_us", nr > 0, nr ? (double)r[nr - 1] : 0, false);
-	json_us(f, "early_max_us", nr > 0, (double)early_max, false);
-	fprintf(f, "  \"at_least_fired\": %zu,\n", na);
-	json_us(f, "at_least_late_p50_us", na > 0, na ? (double)quantile(a, na, 0.50) : 0, false);
-	json_us(f, "at_least_late_p99_us", na > 0, na ? (double)quantile(a, na, 0.99) : 0, false);
-	json_us(f, "at_least_late_max_us", na > 0, na ? (double)a[na - 1] : 0, false);
-	fprintf(f, "  \"at_least_early\": %" PRIu64 ",\n", at_least_early);
-	fprintf(f, "  \"cpu_cores\": %.4f,\n", wall > 0 ? (cpu1 - cpu0) / wall : 0.0);
-	fprintf(f, "  \"reacts_per_s\": %.0f,\n", wall > 0 ? (double)reacts / wall : 0.0);
-	json_us(f, "park_overshoot_avg_us", true, (double)os_avg_max, false);
-	json_us(f, "park_overshoot_max_us", true, (double)sum.park_overshoot_max_ns, false);
-	fprintf(f, "  \"lib_timers_fired\": %" PRIu64 ",\n", sum.timers_fired);
-	json_us(f, "lib_late_p99_us", sum.timers_fired > 0, (double)lib_late_p99, false);
-	fprintf(f, "  \"samples_dropped\": %" PRIu64 ",\n", dropped);
-	fprintf(f, "  \"start_errors\": %" PRIu64 "\n", start_errors);
-	fprintf(f, "}\n");
+	/* The keys in this order; null where there is no sample (man lcx-timer-accuracy). */
+	json_t *jo = json_pack("{s:s, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:I}",
+			       "schema", "lcx-timer-accuracy", "schema_version", 1,
+			       "throttle_us", app_jout_u64(o.throttle_us),
+			       "contexts", (json_int_t)o.contexts, "timers", app_jout_u64(o.timers),
+			       "duration_s", app_jout_round(wall, 6), "seed", app_jout_u64(o.seed),
+			       "fired", app_jout_u64(fired), "regular_fired", (json_int_t)nr);
+
+	if (jo != NULL) {
+		json_us(jo, "late_p50_us", nr > 0, nr ? (double)quantile(r, nr, 0.50) : 0);
+		json_us(jo, "late_p99_us", nr > 0, nr ? (double)quantile(r, nr, 0.99) : 0);
+		json_us(jo, "late_max_us", nr > 0, nr ? (double)r[nr - 1] : 0);
+		json_us(jo, "early_max_us", nr > 0, (double)early_max);
+		json_object_set_new(jo, "at_least_fired", json_integer((json_int_t)na));
+		json_us(jo, "at_least_late_p50_us", na > 0,
+			na ? (double)quantile(a, na, 0.50) : 0);
+		json_us(jo, "at_least_late_p99_us", na > 0,
+			na ? (double)quantile(a, na, 0.99) : 0);
+		json_us(jo, "at_least_late_max_us", na > 0, na ? (double)a[na - 1] : 0);
+		json_object_set_new(jo, "at_least_early",
+				    json_integer(app_jout_u64(at_least_early)));
+		double cores = wall > 0 ? (cpu1 - cpu0) / wall : 0;
+
+		json_object_set_new(jo, "cpu_cores", json_real(app_jout_round(cores, 4)));
+		json_object_set_new(jo, "reacts_per_s",
+				    json_integer(wall > 0 ? llround((double)reacts / wall) : 0));
+		json_us(jo, "park_overshoot_avg_us", true, (double)os_avg_max);
+		json_us(jo, "park_overshoot_max_us", true, (double)sum.park_overshoot_max_ns);
+		json_object_set_new(jo, "lib_timers_fired",
+				    json_integer(app_jout_u64(sum.timers_fired)));
+		json_us(jo, "lib_late_p99_us", sum.timers_fired > 0, (double)lib_late_p99);
+		json_object_set_new(jo, "samples_dropped", json_integer(app_jout_u64(dropped)));
+		json_object_set_new(jo, "start_errors", json_integer(app_jout_u64(start_errors)));
+		/* A member that could not be made is missing: count them as a failure. */
+		if (json_object_size(jo) != 26) {
+			json_decref(jo);
+			jo = NULL;
+		}
+	}
+	if (jo == NULL || json_dumpf(jo, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0 ||
+	    fputc('\n', f) == EOF) {
+		json_decref(jo);
+		fprintf(stderr, PROG ": cannot write the JSON object (out of memory)\n");
+		if (f != stdout)
+			app_out_abort(&out);
+		free(r);
+		free(a);
+		goto out;
+	}
+	json_decref(jo);
 	if (f != stdout) {
 		char err[512];
 

@@ -40,8 +40,7 @@
 #define PATIENCE 200
 
 struct fix {
-	struct lcx_manual_clock mc;
-	struct lcx_context *ctx;
+	struct unit_fix u; /* first */
 	struct lcx_ctl *srv;
 	char dir[64];
 	char path[96];
@@ -58,20 +57,17 @@ struct fix {
 static int
 setup(void **state)
 {
-	static unsigned int seq;
-	struct fix *f = calloc(1, sizeof(*f));
-	char name[LCX_NAME_MAX];
+	struct fix *f;
 
-	if (f == NULL)
+	if (unit_fix_setup(state, sizeof(*f), "ctl", THROTTLE) != 0)
 		return -1;
-	snprintf(name, sizeof(name), "ctl-%u", seq++);
+	f = *state;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/lcx-test-ctl-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || unit_manual_ctx(name, THROTTLE, &f->mc, &f->ctx) != 0) {
-		free(f);
+	if (mkdtemp(f->dir) == NULL) {
+		unit_fix_free(&f->u);
 		return -1;
 	}
 	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
-	*state = f;
 	return 0;
 }
 
@@ -81,26 +77,12 @@ teardown(void **state)
 	struct fix *f = *state;
 
 	lcx_ctl_destroy(f->srv);
-	lcx_context_release(f->ctx);
 	unlink(f->path);
 	rmdir(f->dir);
-	free(f);
+	unit_fix_free(&f->u);
 	return 0;
 }
 
-static void
-step(struct fix *f)
-{
-	lcx_manual_clock_advance(&f->mc, THROTTLE);
-	assert_true(lcx_context_run_once(f->ctx) >= 0);
-}
-
-static void
-steps(struct fix *f, int n)
-{
-	while (n-- > 0)
-		step(f);
-}
 
 static bool
 path_exists(const char *path)
@@ -206,7 +188,7 @@ start_conf(struct fix *f, uint32_t line_max, uint32_t out_max, uint32_t clients_
 		.flags = flags,
 	};
 
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	assert_true(path_exists(f->path));
 }
 
@@ -269,7 +251,7 @@ read_line(struct fix *f, int fd, char *buf, size_t size)
 		if (r == 0 || errno == ECONNRESET)
 			return -1;
 		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-		step(f);
+		unit_step(&f->u);
 		i++;
 	}
 	fail_msg("no line after %d steps", PATIENCE);
@@ -346,7 +328,7 @@ test_several_clients(void **state)
 	assert_int_equal(f->lines, 16);
 	for (int i = 0; i < 8; i++)
 		close(c[i]);
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	/* Closed clients are gone: the server still serves a new one. */
 	c[0] = client(f);
 	send_str(c[0], "ping\n");
@@ -364,9 +346,9 @@ test_split_line(void **state)
 	start(f);
 	c = client(f);
 	send_str(c, "ec");
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	send_str(c, "ho sp");
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	assert_int_equal(f->lines, 0);
 	send_str(c, "lit\necho ne");
 	expect_line(f, c, "split");
@@ -417,7 +399,7 @@ test_overlong_line(void **state)
 	send_str(c, "echo 012345678901"); /* 17 bytes, no newline yet */
 	expect_line(f, c, "{\"error\":\"request line longer than 16 bytes\"}");
 	send_str(c, "more of the same line");
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	send_str(c, " and its end\nping\n");
 	expect_line(f, c, "{\"pong\":true}");
 	assert_int_equal(f->lines, 2); /* the long line never reached the handler */
@@ -540,7 +522,7 @@ test_client_gone_before_reply(void **state)
 	c = client(f);
 	send_str(c, "big 300000\nnotify\nping\n");
 	close(c);
-	steps(f, 20);
+	unit_steps(&f->u, 20);
 	assert_int_equal(f->sent, 0); /* its replies never went out */
 	d = client(f);
 	send_str(d, "ping\n");
@@ -550,18 +532,18 @@ test_client_gone_before_reply(void **state)
 	/* The same with the reply half sent: the client reads some, then goes. */
 	c = client(f);
 	send_str(c, "big 400000\n");
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	{
 		char buf[1024];
 
 		assert_true(recv(c, buf, sizeof(buf), 0) > 0);
 	}
 	close(c);
-	steps(f, 20);
+	unit_steps(&f->u, 20);
 	d = client(f);
 	send_str(d, "notify\n");
 	expect_line(f, d, "{\"ok\":true}");
-	steps(f, 2);
+	unit_steps(&f->u, 2);
 	assert_int_equal(f->sent, 1);
 	close(d);
 }
@@ -579,7 +561,7 @@ test_slow_reader(void **state)
 	c = client(f);
 	/* 3 x 60 kB fits under out_max; read late, all arrive in order. */
 	send_str(c, "big 60000\nbig 60000\nbig 60000\necho end\n");
-	steps(f, 20);
+	unit_steps(&f->u, 20);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(read_line(f, c, buf, sizeof(buf)), 60000);
 	expect_line(f, c, "end");
@@ -594,7 +576,7 @@ test_slow_reader(void **state)
 		memcpy(buf + 10 * i, "big 60000\n", 10);
 	buf[1000] = '\0';
 	send_str(c, buf);
-	steps(f, 20);
+	unit_steps(&f->u, 20);
 	{
 		struct lcx_ctl_stats st;
 		unsigned int big = 0;
@@ -619,7 +601,7 @@ test_slow_reader(void **state)
 	for (int i = 0; i < 100; i++) {
 		if (send(c, "big 60000\n", 10, MSG_NOSIGNAL) != 10)
 			break;
-		steps(f, 3);
+		unit_steps(&f->u, 3);
 	}
 	assert_true(f->lines > 4 && f->lines < 100);
 	expect_eof(f, c);
@@ -643,14 +625,14 @@ test_too_many_clients(void **state)
 	c[0] = client(f);
 	send_str(c[0], "ping\n");
 	expect_line(f, c[0], "{\"pong\":true}");
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	c[1] = client(f);
 	send_str(c[1], "ping\n");
 	expect_line(f, c[1], "{\"pong\":true}");
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	send_str(c[0], "ping\n"); /* c[0] is active again: c[1] is idle longest now */
 	expect_line(f, c[0], "{\"pong\":true}");
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	c[2] = client(f);
 	send_str(c[2], "ping\n");
 	expect_line(f, c[2], "{\"pong\":true}");
@@ -691,11 +673,11 @@ test_notify(void **state)
 	assert_int_equal(f->sent, 1);
 	/* Behind a reply the socket does not take: only once it is read. */
 	send_str(c, "big 600000\nnotify\n");
-	steps(f, 20);
+	unit_steps(&f->u, 20);
 	assert_int_equal(f->sent, 1);
 	assert_int_equal(read_line(f, c, buf, sizeof(buf)), 600000);
 	expect_line(f, c, "{\"ok\":true}");
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	assert_int_equal(f->sent, 2);
 	close(c);
 }
@@ -720,14 +702,14 @@ test_destroy_with_clients(void **state)
 		send_str(c[0], "echo half a li");
 		send_str(c[1], "big 500000\n");
 		send_str(c[2], "ping\n");
-		steps(f, k / 2);
+		unit_steps(&f->u, k / 2);
 		c[4] = -1;
 		if (k % 2 == 1) {
 			/* Events that the next react turns into queued tasks. */
 			send_str(c[0], "ne\n");
 			send_str(c[3], "ping\n");
 			c[4] = client(f);
-			step(f);
+			unit_step(&f->u);
 		}
 		lcx_ctl_destroy(f->srv);
 		f->srv = NULL;
@@ -738,7 +720,7 @@ test_destroy_with_clients(void **state)
 			expect_eof(f, c[i]);
 			close(c[i]);
 		}
-		steps(f, 3); /* a task left queued would run on freed memory */
+		unit_steps(&f->u, 3); /* a task left queued would run on freed memory */
 	}
 }
 
@@ -755,8 +737,8 @@ test_destroy_after_stop(void **state)
 	send_str(c[0], "ping\n");
 	expect_line(f, c[0], "{\"pong\":true}");
 	send_str(c[1], "big 500000\n");
-	steps(f, 5);
-	assert_int_equal(lcx_context_stop(f->ctx), 0);
+	unit_steps(&f->u, 5);
+	assert_int_equal(lcx_context_stop(f->u.ctx), 0);
 	assert_true(path_exists(f->path)); /* the path is the server's to remove */
 	lcx_ctl_destroy(f->srv);
 	f->srv = NULL;
@@ -847,7 +829,7 @@ test_path_and_arguments(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	start(f);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EADDRINUSE);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EADDRINUSE);
 	assert_null(other);
 	lcx_ctl_destroy(f->srv);
 	f->srv = NULL;
@@ -857,7 +839,7 @@ test_path_and_arguments(void **state)
 	fd = open(f->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EEXIST);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EEXIST);
 	assert_true(path_exists(f->path));
 	unlink(f->path);
 
@@ -876,22 +858,22 @@ test_path_and_arguments(void **state)
 	longpath[0] = '/';
 	longpath[sizeof(longpath) - 1] = '\0';
 	conf.path = longpath;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -ENAMETOOLONG);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -ENAMETOOLONG);
 	conf.path = "";
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EINVAL);
 	conf.path = f->path;
 	conf.handle = NULL;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EINVAL);
 	conf.handle = handle;
 	conf.flags = 0x80;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EINVAL);
 	conf.flags = 0;
 	conf.line_max = (1u << 20) + 1;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &other), -EINVAL);
 	conf.line_max = 0;
 	assert_int_equal(lcx_ctl_create(NULL, &conf, &other), -EINVAL);
-	assert_int_equal(lcx_ctl_create(f->ctx, NULL, &other), -EINVAL);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, NULL), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, NULL, &other), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, NULL), -EINVAL);
 	assert_false(path_exists(f->path));
 	assert_int_equal(lcx_ctl_reply(NULL, "x", 1), -EINVAL);
 	assert_int_equal(lcx_ctl_reply_error(NULL, "x"), -EINVAL);
@@ -917,10 +899,10 @@ test_fair_turns(void **state)
 		memcpy(burst + 2 * i, "a\n", 2);
 	burst[sizeof(burst) - 1] = '\0';
 	send_str(a, burst);
-	step(f);
+	unit_step(&f->u);
 	send_str(b, "b\n");
 	for (int i = 0; i < PATIENCE && !got_b; i++) {
-		step(f);
+		unit_step(&f->u);
 		while (recv(b, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 			got_b = 1;
 	}
@@ -955,25 +937,25 @@ test_idle_timeout(void **state)
 	uint64_t t0, t1 = 0;
 	int idle, busy;
 
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	idle = client(f);
 	busy = client(f);
 	send_str(idle, "ping\n");
 	expect_line(f, idle, "{\"pong\":true}");
-	t0 = lcx_context_now(f->ctx);
+	t0 = lcx_context_now(f->u.ctx);
 	for (int i = 0; i < 100; i++) {
 		ssize_t n = recv(idle, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
 		if (n > 0) {
 			buf[n] = '\0';
-			t1 = lcx_context_now(f->ctx);
+			t1 = lcx_context_now(f->u.ctx);
 			break;
 		}
 		if (i % 10 == 0) {
 			send_str(busy, "ping\n");
 			expect_line(f, busy, "{\"pong\":true}");
 		}
-		step(f);
+		unit_step(&f->u);
 	}
 	assert_true(t1 != 0);
 	assert_string_equal(buf, "{\"ok\":false,\"error\":\"idle for 0.050 s: closing\"}\n");
@@ -987,7 +969,7 @@ test_idle_timeout(void **state)
 	assert_int_equal(st.idle_closed, 1);
 	assert_int_equal(st.clients, 1);
 	close(busy);
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
 	assert_int_equal(st.clients, 0);
 }
@@ -1003,10 +985,10 @@ test_notify_client_gone(void **state)
 	start(f);
 	c = client(f);
 	send_str(c, "big 600000\nnotify\n");
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	assert_int_equal(f->sent, 0);
 	close(c);
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	assert_int_equal(f->sent, 1);
 }
 
@@ -1030,7 +1012,7 @@ test_socket_mode(void **state)
 	conf.flags = LCX_CTL_GROUP;
 	conf.gid = 65534;
 	if (geteuid() == 0) {
-		assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+		assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 		assert_int_equal(lstat(f->path, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0660);
 		assert_int_equal(st.st_gid, 65534);
@@ -1039,22 +1021,22 @@ test_socket_mode(void **state)
 	}
 	conf.flags = 0;
 	conf.mode = 0666;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0666);
 	lcx_ctl_destroy(f->srv);
 	f->srv = NULL;
 	conf.mode = 0644; /* without write for the group is fine; without 0600 is not */
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	lcx_ctl_destroy(f->srv);
 	f->srv = NULL;
 	conf.mode = 0400;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), -EINVAL);
 	conf.mode = 01600;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), -EINVAL);
 	conf.mode = 0;
 	conf.idle_ns = 1000;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), -EINVAL);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), -EINVAL);
 	umask(old);
 	/* No private directory is left beside the path. */
 	{
@@ -1105,7 +1087,7 @@ connect_as_nobody(struct fix *f, const char *req, char *reply, size_t size, gid_
 	}
 	close(pfd[1]);
 	for (int i = 0; i < 5000; i++) {
-		step(f);
+		unit_step(&f->u);
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 		usleep(1000);
@@ -1135,7 +1117,7 @@ test_peer_credentials(void **state)
 	assert_int_equal(chmod(f->dir, 0755), 0); /* let nobody reach the path */
 	old = umask(0);
 	/* The default mode: the kernel refuses nobody at connect (EACCES). */
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	umask(old);
 	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 2);
 	lcx_ctl_destroy(f->srv);
@@ -1143,7 +1125,7 @@ test_peer_credentials(void **state)
 	/* A wide mode: the server refuses it, with one error line; the request is not handled. */
 	conf.mode = 0666;
 	f->lines = 0;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
 	assert_string_equal(reply, "{\"ok\":false,\"error\":\"not allowed: uid 65534 is not "
 				   "root, not the server's uid 0\"}\n");
@@ -1157,7 +1139,7 @@ test_peer_credentials(void **state)
 	conf.mode = 0;
 	conf.flags |= LCX_CTL_GROUP;
 	conf.gid = 65534;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 0), 0);
 	assert_string_equal(reply, "{\"pong\":true}\n");
 	assert_int_equal(lcx_ctl_stats(f->srv, &st), 0);
@@ -1168,7 +1150,7 @@ test_peer_credentials(void **state)
 	/* A supplementary group (SO_PEERGROUPS) counts; another group does not. */
 	conf.mode = 0666;
 	conf.gid = 4242;
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &f->srv), 0);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &f->srv), 0);
 	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4242), 0);
 	assert_string_equal(reply, "{\"pong\":true}\n");
 	assert_int_equal(connect_as_nobody(f, "ping\n", reply, sizeof(reply), 4243), 0);
@@ -1241,20 +1223,20 @@ test_path_planted(void **state)
 	close(fd);
 
 	plant(f->path, 'f', NULL);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &srv), -EEXIST);
 	expect_planted(f->path, 'f', NULL);
 	unlink(f->path);
 	plant(f->path, 'l', target);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &srv), -EEXIST);
 	expect_planted(f->path, 'l', target);
 	expect_planted(target, 'f', NULL);
 	unlink(f->path);
 	plant(f->path, 'l', stale);
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &srv), -EEXIST);
 	expect_planted(f->path, 'l', stale);
 	unlink(f->path);
 	plant(f->path, 'l', "/nonexistent/dangling");
-	assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EEXIST);
+	assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &srv), -EEXIST);
 	expect_planted(f->path, 'l', "/nonexistent/dangling");
 	unlink(f->path);
 	assert_null(srv);
@@ -1262,7 +1244,7 @@ test_path_planted(void **state)
 		/* Another user's stale socket. */
 		assert_int_equal(rename(stale, f->path), 0);
 		assert_int_equal(lchown(f->path, 65534, 65534), 0);
-		assert_int_equal(lcx_ctl_create(f->ctx, &conf, &srv), -EACCES);
+		assert_int_equal(lcx_ctl_create(f->u.ctx, &conf, &srv), -EACCES);
 		assert_true(path_exists(f->path));
 		unlink(f->path);
 	}

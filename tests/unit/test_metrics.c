@@ -43,8 +43,7 @@
 enum mode { M_PLAIN, M_ESCAPE, M_RULES, M_FAIL, M_BIG, M_DESTROY };
 
 struct fix {
-	struct lcx_manual_clock mc;
-	struct lcx_context *ctx;
+	struct unit_fix u; /* first */
 	struct lcx_metrics *m;
 	enum mode mode;
 	unsigned int big; /* M_BIG: samples to write */
@@ -56,19 +55,7 @@ struct fix {
 static int
 setup(void **state)
 {
-	static unsigned int seq;
-	struct fix *f = calloc(1, sizeof(*f));
-	char name[LCX_NAME_MAX];
-
-	if (f == NULL)
-		return -1;
-	snprintf(name, sizeof(name), "metrics-%u", seq++);
-	if (unit_manual_ctx(name, THROTTLE, &f->mc, &f->ctx) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return unit_fix_setup(state, sizeof(struct fix), "metrics", THROTTLE);
 }
 
 static int
@@ -77,24 +64,10 @@ teardown(void **state)
 	struct fix *f = *state;
 
 	lcx_metrics_destroy(f->m);
-	lcx_context_release(f->ctx);
-	free(f);
+	unit_fix_free(&f->u);
 	return 0;
 }
 
-static void
-step(struct fix *f)
-{
-	lcx_manual_clock_advance(&f->mc, THROTTLE);
-	assert_true(lcx_context_run_once(f->ctx) >= 0);
-}
-
-static void
-steps(struct fix *f, int n)
-{
-	while (n-- > 0)
-		step(f);
-}
 
 /* --- the program's families --- */
 
@@ -240,7 +213,7 @@ start_conf(struct fix *f, struct lcx_metrics_conf *conf)
 		conf->idle_ns = IDLE;
 	conf->collect = collect;
 	conf->arg = f;
-	assert_int_equal(lcx_metrics_create(f->ctx, conf, &f->m), 0);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, conf, &f->m), 0);
 	assert_true(lcx_metrics_listen_port(f->m) != 0);
 }
 
@@ -303,7 +276,7 @@ cl_send_all(struct fix *f, int fd, const char *buf, size_t n)
 			n -= (size_t)k;
 		} else {
 			assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-			step(f);
+			unit_step(&f->u);
 		}
 	}
 	assert_int_equal(n, 0);
@@ -351,12 +324,12 @@ cl_wait(struct fix *f, int fd)
 	struct resp r = {0};
 
 	for (int i = 0; i < PATIENCE && !r.eof; i++) {
-		step(f);
+		unit_step(&f->u);
 		cl_drain(fd, &r, SIZE_MAX);
 	}
 	assert_true(r.eof);
 	close(fd);
-	steps(f, 2); /* the server sees our close and lets the client go */
+	unit_steps(&f->u, 2); /* the server sees our close and lets the client go */
 	if (r.data == NULL)
 		r.data = calloc(1, 1);
 	return r;
@@ -433,7 +406,7 @@ test_scrape(void **state)
 	char series[128];
 
 	start(f);
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	r = exchange(f, "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n");
 	assert_int_equal(code_of(&r), 200);
 	assert_non_null(
@@ -455,18 +428,18 @@ test_scrape(void **state)
 	/* The context's families: its figures on the manual clock. */
 	struct lcx_context_stats cs;
 
-	assert_int_equal(lcx_context_stats(f->ctx, &cs), 0);
+	assert_int_equal(lcx_context_stats(f->u.ctx, &cs), 0);
 	snprintf(series, sizeof(series), "lcx_context_throttle_seconds{context=\"%s\"}",
-		 lcx_context_name(f->ctx));
+		 lcx_context_name(f->u.ctx));
 	assert_true(sample_of(b, series) == 0.001);
 	snprintf(series, sizeof(series), "lcx_context_reacts_total{context=\"%s\"}",
-		 lcx_context_name(f->ctx));
+		 lcx_context_name(f->u.ctx));
 	/* Read during the scrape's own iteration: at most what the context says now. */
 	assert_true(sample_of(b, series) >= 5 && sample_of(b, series) <= (double)cs.reacts);
 	assert_non_null(strstr(b, "# TYPE lcx_context_timer_lateness_seconds summary\n"));
 	snprintf(series, sizeof(series),
 		 "lcx_context_timer_lateness_seconds{context=\"%s\",quantile=\"0.99\"}",
-		 lcx_context_name(f->ctx));
+		 lcx_context_name(f->u.ctx));
 	assert_true(sample_of(b, series) >= 0);
 	/* No port registered: no port family. */
 	assert_null(strstr(b, "lcx_port_"));
@@ -547,7 +520,7 @@ test_bad_requests(void **state)
 	/* Connected and gone without a byte: nothing to answer, nothing counted. */
 	fd = cl_connect(f);
 	close(fd);
-	steps(f, 3);
+	unit_steps(&f->u, 3);
 
 	st = stats(f);
 	assert_int_equal(st.pages, want[200]);
@@ -588,7 +561,7 @@ test_split_and_long(void **state)
 	fd = cl_connect(f);
 	for (size_t i = 0; i < strlen(req); i++) {
 		cl_send(fd, req + i, 1);
-		step(f);
+		unit_step(&f->u);
 		cl_drain(fd, &r, SIZE_MAX);
 		if (i + 1 < strlen(req))
 			assert_int_equal(r.len, 0);
@@ -627,19 +600,19 @@ test_idle_clients(void **state)
 	start(f);
 	quiet = cl_connect(f);
 	slow = cl_connect(f);
-	steps(f, 2);
+	unit_steps(&f->u, 2);
 	assert_int_equal(stats(f).clients, 2);
 	/* A byte per step from slow: bytes that trickle do not extend the deadline. */
 	for (unsigned int i = 0; i < IDLE / THROTTLE - 5; i++) {
 		cl_send(slow, "X-Header: y\r\n" + (i % 13), 1);
-		step(f);
+		unit_step(&f->u);
 	}
 	cl_drain(quiet, &r, SIZE_MAX);
 	cl_drain(slow, &s, SIZE_MAX);
 	assert_false(r.eof);
 	assert_false(s.eof);
 	assert_int_equal(stats(f).clients, 2);
-	steps(f, 10);
+	unit_steps(&f->u, 10);
 	cl_drain(quiet, &r, SIZE_MAX);
 	cl_drain(slow, &s, SIZE_MAX);
 	assert_true(r.eof);
@@ -670,7 +643,7 @@ test_slow_reader(void **state)
 	fd = cl_connect_buf(f, 16384);
 	cl_send(fd, req, strlen(req));
 	for (i = 0; i < 20 * PATIENCE && !r.eof; i++) {
-		step(f);
+		unit_step(&f->u);
 		cl_drain(fd, &r, 32768);
 	}
 	assert_true(r.eof);
@@ -685,10 +658,10 @@ test_slow_reader(void **state)
 	memset(&r, 0, sizeof(r));
 	fd = cl_connect_buf(f, 16384);
 	cl_send(fd, req, strlen(req));
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	cl_drain(fd, &r, 65536);
 	assert_true(r.len > 0);
-	steps(f, (int)(IDLE / THROTTLE) + 5);
+	unit_steps(&f->u, (int)(IDLE / THROTTLE) + 5);
 	assert_int_equal(stats(f).idle_closed, 1);
 	assert_int_equal(stats(f).clients, 0);
 	cl_drain(fd, &r, SIZE_MAX);
@@ -722,7 +695,7 @@ test_linger(void **state)
 	fd = cl_connect_buf(f, 16384);
 	cl_send_all(f, fd, req, hlen + 100000);
 	for (i = 0; i < 20 * PATIENCE && !r.eof; i++) {
-		step(f);
+		unit_step(&f->u);
 		cl_drain(fd, &r, 65536);
 	}
 	assert_true(r.eof);
@@ -731,7 +704,7 @@ test_linger(void **state)
 	assert_int_equal((long)strlen(body_of(&r)), content_length(&r));
 	assert_true(content_length(&r) > 4000000);
 	close(fd);
-	steps(f, 2);
+	unit_steps(&f->u, 2);
 	assert_int_equal(stats(f).clients, 0);
 	resp_free(&r);
 	free(req);
@@ -749,7 +722,7 @@ test_many_clients(void **state)
 	start_conf(f, &conf);
 	for (int i = 0; i < 6; i++)
 		fd[i] = cl_connect(f);
-	steps(f, 3);
+	unit_steps(&f->u, 3);
 	assert_int_equal(stats(f).clients, 4);
 	assert_int_equal(stats(f).refused_full, 2);
 	for (int i = 4; i < 6; i++) {
@@ -1052,46 +1025,46 @@ test_listen_args(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		conf.listen = bad[i];
-		r = lcx_metrics_create(f->ctx, &conf, &m);
+		r = lcx_metrics_create(f->u.ctx, &conf, &m);
 		if (r != -EINVAL)
 			fail_msg("listen \"%s\": %d, expected -EINVAL", bad[i], r);
 	}
 	conf.listen = NULL;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EINVAL);
 	conf.listen = "0";
 	assert_int_equal(lcx_metrics_create(NULL, &conf, &m), -EINVAL);
-	assert_int_equal(lcx_metrics_create(f->ctx, NULL, &m), -EINVAL);
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, NULL), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, NULL, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, NULL), -EINVAL);
 	conf.clients_max = 5000;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EINVAL);
 	conf.clients_max = 0;
 	conf.request_max = 10;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EINVAL);
 	conf.request_max = 0;
 	conf.body_max = 100;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EINVAL);
 	conf.body_max = 0;
 	conf.idle_ns = 1000;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EINVAL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EINVAL);
 	conf.idle_ns = 0;
 
 	/* "PORT" alone: loopback. */
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), 0);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), 0);
 	snprintf(buf, sizeof(buf), "127.0.0.1:%u", lcx_metrics_listen_port(m));
 	assert_string_equal(lcx_metrics_address(m), buf);
 	/* The same port again: in use. */
 	snprintf(buf, sizeof(buf), "127.0.0.1:%u", lcx_metrics_listen_port(m));
 	conf.listen = buf;
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m2), -EADDRINUSE);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m2), -EADDRINUSE);
 	lcx_metrics_destroy(m);
 	/* Now free again (SO_REUSEADDR: no wait for TIME_WAIT). */
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), 0);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), 0);
 	lcx_metrics_destroy(m);
 	conf.listen = "192.0.2.1:0"; /* not ours */
-	assert_int_equal(lcx_metrics_create(f->ctx, &conf, &m), -EADDRNOTAVAIL);
+	assert_int_equal(lcx_metrics_create(f->u.ctx, &conf, &m), -EADDRNOTAVAIL);
 	/* IPv6 loopback, where lo has it. */
 	conf.listen = "[::1]:0";
-	r = lcx_metrics_create(f->ctx, &conf, &m);
+	r = lcx_metrics_create(f->u.ctx, &conf, &m);
 	if (r == 0) {
 		snprintf(buf, sizeof(buf), "[::1]:%u", lcx_metrics_listen_port(m));
 		assert_string_equal(lcx_metrics_address(m), buf);
@@ -1119,7 +1092,7 @@ test_destroy(void **state)
 	fd[0] = cl_connect(f);		 /* reading */
 	fd[1] = cl_connect_buf(f, 4096); /* writing: does not read */
 	cl_send(fd[1], "GET /metrics HTTP/1.1\r\n\r\n", 25);
-	steps(f, 5);
+	unit_steps(&f->u, 5);
 	fd[2] = cl_connect(f);
 	assert_int_equal(stats(f).clients, 2);
 	lcx_metrics_destroy(f->m);
@@ -1137,7 +1110,7 @@ test_destroy(void **state)
 		close(fd[i]);
 		free(x.data);
 	}
-	steps(f, 3);
+	unit_steps(&f->u, 3);
 
 	/* From its own collect: that scrape gets no reply; the server is gone after. */
 	f->mode = M_DESTROY;
@@ -1151,8 +1124,8 @@ test_destroy(void **state)
 	f->mode = M_PLAIN;
 	start(f);
 	fd[0] = cl_connect(f);
-	steps(f, 2);
-	assert_int_equal(lcx_context_stop(f->ctx), 0);
+	unit_steps(&f->u, 2);
+	assert_int_equal(lcx_context_stop(f->u.ctx), 0);
 	lcx_metrics_destroy(f->m);
 	f->m = NULL;
 	close(fd[0]);

@@ -36,26 +36,13 @@
 #define THROTTLE MS
 
 struct fix {
-	struct lcx_manual_clock mc;
-	struct lcx_context *ctx;
+	struct unit_fix u; /* first */
 };
 
 static int
 setup(void **state)
 {
-	static unsigned int seq;
-	struct fix *f = calloc(1, sizeof(*f));
-	char name[LCX_NAME_MAX];
-
-	if (f == NULL)
-		return -1;
-	snprintf(name, sizeof(name), "reactor-%u", seq++);
-	if (unit_manual_ctx(name, THROTTLE, &f->mc, &f->ctx) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return unit_fix_setup(state, sizeof(struct fix), "reactor", THROTTLE);
 }
 
 static int
@@ -63,17 +50,8 @@ teardown(void **state)
 {
 	struct fix *f = *state;
 
-	lcx_context_release(f->ctx);
-	free(f);
+	unit_fix_free(&f->u);
 	return 0;
-}
-
-/* One loop iteration that reacts. */
-static void
-step(struct fix *f)
-{
-	lcx_manual_clock_advance(&f->mc, THROTTLE);
-	assert_true(lcx_context_run_once(f->ctx) >= 0);
 }
 
 static uint64_t
@@ -81,7 +59,7 @@ io_events(struct fix *f)
 {
 	struct lcx_context_stats st;
 
-	assert_int_equal(lcx_context_stats(f->ctx, &st), 0);
+	assert_int_equal(lcx_context_stats(f->u.ctx, &st), 0);
 	return st.io_events;
 }
 
@@ -174,7 +152,7 @@ static void
 wt_init(struct wt *wt, struct fix *f, struct lcx_source *src, enum lcx_dir dir)
 {
 	memset(wt, 0, sizeof(*wt));
-	lcx_task_init(&wt->task, f->ctx, wt_fn, wt);
+	lcx_task_init(&wt->task, f->u.ctx, wt_fn, wt);
 	lcx_waiter_init(&wt->w, &wt->task);
 	wt->src = src;
 	wt->dir = dir;
@@ -186,7 +164,7 @@ static void
 kick(struct fix *f, struct wt *wt)
 {
 	lcx_task_wake(&wt->task);
-	step(f);
+	unit_step(&f->u);
 }
 
 /* An event after registration is delivered at the next react and wakes the task. */
@@ -198,23 +176,23 @@ test_event_after_registration(void **state)
 	struct wt a;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	assert_int_equal(lcx_source_fd(src), fd);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	kick(f, &a);
 	assert_int_equal(a.runs, 1);
 	assert_int_equal(a.last, 0);
 	assert_false(lcx_task_is_queued(&a.task));
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&a.task)); /* nothing to read: not woken */
 	assert_int_equal(io_events(f), 0);
 
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&a.task));
 	assert_int_equal(io_events(f), 1);
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.runs, 2);
 	assert_int_equal(a.last, 1);
 	assert_int_equal(a.ready, 1);
@@ -232,17 +210,17 @@ test_pending_data_at_registration(void **state)
 	struct wt a;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	efd_write(fd);
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	/* No interest yet: those rounds delivered nothing. */
 	assert_int_equal(io_events(f), 0);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	kick(f, &a);
 	assert_int_equal(a.last, 0);
 	assert_true(lcx_task_is_queued(&a.task)); /* the same step's react saw it */
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.last, 1);
 	lcx_source_destroy(src);
 }
@@ -268,13 +246,13 @@ test_stale_event_not_delivered(void **state)
 	uint64_t tick_n;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	wt_init(&b, f, src, LCX_DIR_READ);
 	kick(f, &a);
 	efd_write(fd);
-	step(f); /* round N delivers to A */
-	tick_n = lcx_reactor_tick(f->ctx);
+	unit_step(&f->u); /* round N delivers to A */
+	tick_n = lcx_reactor_tick(f->u.ctx);
 	assert_true(lcx_task_is_queued(&a.task));
 
 	/* B registers after round N, while the data is still unread. */
@@ -286,11 +264,11 @@ test_stale_event_not_delivered(void **state)
 	assert_false(lcx_task_is_queued(&b.task));
 
 	/* Case 1: data left unread: round N + 1 reports it afresh, and B fires. */
-	step(f); /* A runs (ready), round N + 1 */
+	unit_step(&f->u); /* A runs (ready), round N + 1 */
 	assert_int_equal(a.last, 1);
-	assert_int_equal(lcx_reactor_tick(f->ctx), tick_n + 1);
+	assert_int_equal(lcx_reactor_tick(f->u.ctx), tick_n + 1);
 	assert_true(lcx_task_is_queued(&b.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(b.runs, 1);
 	assert_int_equal(b.last, 1);
 
@@ -300,21 +278,21 @@ test_stale_event_not_delivered(void **state)
 	kick(f, &a); /* A registers afresh */
 	assert_int_equal(a.last, 0);
 	efd_write(fd);
-	step(f); /* round M delivers to A */
+	unit_step(&f->u); /* round M delivers to A */
 	assert_true(lcx_task_is_queued(&a.task));
 	b.last = lcx_source_poll(src, LCX_DIR_READ, &b.w); /* B after round M */
 	assert_int_equal(b.last, 0);
 	assert_int_equal(efd_read(fd), 1); /* consumed before B looks */
-	step(f); /* A runs: ready; round M + 1 has nothing */
+	unit_step(&f->u); /* A runs: ready; round M + 1 has nothing */
 	assert_int_equal(a.last, 1);
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&b.task));
 	assert_int_equal(lcx_source_poll(src, LCX_DIR_READ, &b.w), 0);
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&b.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(b.last, 1);
 	lcx_source_destroy(src);
 }
@@ -328,20 +306,20 @@ test_two_waiters_both_woken(void **state)
 	struct wt a, b;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	wt_init(&b, f, src, LCX_DIR_READ);
 	lcx_task_wake(&a.task);
 	lcx_task_wake(&b.task);
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.last, 0);
 	assert_int_equal(b.last, 0);
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&a.task));
 	assert_true(lcx_task_is_queued(&b.task));
 	assert_int_equal(io_events(f), 1);
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.ready, 1);
 	assert_int_equal(b.ready, 1);
 	lcx_source_destroy(src);
@@ -370,7 +348,7 @@ test_rearm_after_read(void **state)
 	int fd = new_eventfd();
 
 	reader_total = 0;
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	a.body = reader_body;
 	a.repoll = true;
@@ -378,13 +356,13 @@ test_rearm_after_read(void **state)
 	assert_int_equal(a.last, 0);
 	for (int i = 1; i <= 5; i++) {
 		efd_write(fd);
-		step(f);
+		unit_step(&f->u);
 		assert_true(lcx_task_is_queued(&a.task));
-		step(f); /* reads, sees ready, polls again: registered afresh */
+		unit_step(&f->u); /* reads, sees ready, polls again: registered afresh */
 		assert_int_equal(reader_total, (uint64_t)i);
 		assert_int_equal(a.ready, i);
 		assert_int_equal(a.last, 0);
-		step(f);
+		unit_step(&f->u);
 		assert_false(lcx_task_is_queued(&a.task)); /* no event without data */
 	}
 	assert_int_equal(io_events(f), 5);
@@ -403,26 +381,26 @@ test_rearm_other_direction(void **state)
 	char c = 'x';
 
 	new_socketpair(sv);
-	assert_int_equal(lcx_source_create(f->ctx, sv[0], LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, sv[0], LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&r, f, src, LCX_DIR_READ);
 	wt_init(&w, f, src, LCX_DIR_WRITE);
 	lcx_task_wake(&r.task);
 	lcx_task_wake(&w.task);
-	step(f); /* both register; the socket is writable at once */
+	unit_step(&f->u); /* both register; the socket is writable at once */
 	assert_int_equal(r.last, 0);
 	assert_int_equal(w.last, 0);
 	assert_true(lcx_task_is_queued(&w.task));
 	assert_false(lcx_task_is_queued(&r.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(w.last, 1);
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&r.task));
 	/* The reader is still armed although the write event disarmed the fd. */
 	assert_int_equal(write(sv[1], &c, 1), 1);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&r.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(r.last, 1);
 	assert_false(lcx_task_is_queued(&w.task)); /* the writer did not re-register */
 	lcx_source_destroy(src);
@@ -438,26 +416,26 @@ test_cancel(void **state)
 	struct wt a, b;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&a, f, src, LCX_DIR_READ);
 	wt_init(&b, f, src, LCX_DIR_READ);
 	lcx_task_wake(&a.task);
 	lcx_task_wake(&b.task);
-	step(f);
+	unit_step(&f->u);
 	lcx_waiter_cancel(src, &a.w);
 	assert_false(a.w.linked);
 	assert_false(a.w.armed);
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&a.task));
 	assert_true(lcx_task_is_queued(&b.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(b.last, 1);
 	/* A polls again: registered afresh, the data still there fires it next. */
 	kick(f, &a);
 	assert_int_equal(a.last, 0);
 	assert_true(lcx_task_is_queued(&a.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.last, 1);
 	/* Cancel the only waiter: the armed interest fires with nobody to wake. */
 	assert_int_equal(efd_read(fd), 1);
@@ -465,7 +443,7 @@ test_cancel(void **state)
 	assert_int_equal(a.last, 0);
 	lcx_waiter_cancel(src, &a.w);
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&a.task));
 	lcx_source_destroy(src);
 }
@@ -488,18 +466,18 @@ test_write_direction(void **state)
 		queued += (size_t)n;
 	assert_int_equal(errno, EAGAIN);
 	assert_true(queued > 0);
-	assert_int_equal(lcx_source_create(f->ctx, sv[0], LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, sv[0], LCX_SOURCE_CLOSE_FD, &src), 0);
 	wt_init(&w, f, src, LCX_DIR_WRITE);
 	kick(f, &w);
 	assert_int_equal(w.last, 0);
-	step(f);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&w.task));
 	while (queued > 0 && (n = read(sv[1], buf, sizeof(buf))) > 0)
 		queued -= (size_t)n;
 	assert_int_equal(queued, 0);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&w.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(w.last, 1);
 	assert_true(write(sv[0], buf, 1) == 1);
 	lcx_source_destroy(src);
@@ -521,22 +499,22 @@ test_hangup_and_error(void **state)
 	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
 	while (write(p[1], buf, sizeof(buf)) > 0)
 		;
-	assert_int_equal(lcx_source_create(f->ctx, sv[0], LCX_SOURCE_CLOSE_FD, &rs), 0);
-	assert_int_equal(lcx_source_create(f->ctx, p[1], LCX_SOURCE_CLOSE_FD, &ws), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, sv[0], LCX_SOURCE_CLOSE_FD, &rs), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, p[1], LCX_SOURCE_CLOSE_FD, &ws), 0);
 	wt_init(&r, f, rs, LCX_DIR_READ);
 	wt_init(&w, f, ws, LCX_DIR_WRITE);
 	lcx_task_wake(&r.task);
 	lcx_task_wake(&w.task);
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&r.task));
 	assert_false(lcx_task_is_queued(&w.task));
 	close(sv[1]);
 	close(p[0]);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&r.task));
 	assert_true(lcx_task_is_queued(&w.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(r.last, 1);
 	assert_int_equal(w.last, 1);
 	lcx_source_destroy(rs);
@@ -605,10 +583,10 @@ test_destroy_from_other_thread(void **state)
 	int fd = new_eventfd();
 	int other = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &x.src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &x.src), 0);
 	x.fd = other;
 	xd = &x;
-	xd_ctx = f->ctx;
+	xd_ctx = f->u.ctx;
 	xd_phase = 0;
 	wt_init(&a, f, x.src, LCX_DIR_READ);
 	wt_init(&b, f, x.src, LCX_DIR_READ);
@@ -624,8 +602,8 @@ test_destroy_from_other_thread(void **state)
 	/* The owner reaped it in that step's react: the fd is closed. */
 	assert_false(fd_is_open(fd));
 	efd_write(other); /* unrelated fd, just check the loop goes on */
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_false(lcx_task_is_queued(&a.task));
 	assert_false(lcx_task_is_queued(&b.task));
 	assert_int_equal(io_events(f), 0);
@@ -642,7 +620,7 @@ test_destroy_pending_event(void **state)
 	struct wt a;
 	int fd = new_eventfd();
 
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &x.src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &x.src), 0);
 	wt_init(&a, f, x.src, LCX_DIR_READ);
 	kick(f, &a);
 	assert_int_equal(a.last, 0);
@@ -650,16 +628,16 @@ test_destroy_pending_event(void **state)
 	/* Not running now: destroy from another thread frees at once (set-up
 	 * rule). To get the deferred path, destroy inside an iteration: */
 	xd = &x;
-	xd_ctx = f->ctx;
+	xd_ctx = f->u.ctx;
 	xd_phase = 1;
 	x.fd = new_eventfd();
 	a.body = xd_body;
 	lcx_task_wake(&a.task);
-	lcx_manual_clock_advance(&f->mc, THROTTLE / 4); /* no react in this one */
-	assert_true(lcx_context_run_once(f->ctx) >= 0);
+	lcx_manual_clock_advance(&f->u.mc, THROTTLE / 4); /* no react in this one */
+	assert_true(lcx_context_run_once(f->u.ctx) >= 0);
 	assert_int_equal(a.last, -EBADF);
 	assert_true(fd_is_open(fd)); /* closed by the owner, later */
-	step(f);
+	unit_step(&f->u);
 	assert_false(fd_is_open(fd));
 	assert_int_equal(io_events(f), 0);
 	assert_false(lcx_task_is_queued(&a.task));
@@ -697,7 +675,7 @@ reuse_body(struct wt *wt)
 	on_other_thread(reuse_destroy_thread, NULL);
 	close(reuse.fd);
 	reuse.nfd = new_eventfd();
-	reuse.rc = lcx_source_create(reuse.f->ctx, reuse.nfd, LCX_SOURCE_CLOSE_FD, &reuse.nsrc);
+	reuse.rc = lcx_source_create(reuse.f->u.ctx, reuse.nfd, LCX_SOURCE_CLOSE_FD, &reuse.nsrc);
 	/* A waiter of a destroyed source starts afresh on the new one. */
 	wt->src = reuse.nsrc;
 	lcx_waiter_init(&wt->w, &wt->task);
@@ -712,7 +690,7 @@ test_fd_reuse_before_reap(void **state)
 	memset(&reuse, 0, sizeof(reuse));
 	reuse.f = f;
 	reuse.fd = new_eventfd();
-	assert_int_equal(lcx_source_create(f->ctx, reuse.fd, 0, &reuse.old), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, reuse.fd, 0, &reuse.old), 0);
 	wt_init(&a, f, reuse.old, LCX_DIR_READ);
 	a.body = reuse_body;
 	kick(f, &a); /* destroy, close, reopen, create, poll; then react reaps */
@@ -722,11 +700,11 @@ test_fd_reuse_before_reap(void **state)
 		skip(); /* the number was not reused: nothing to show */
 	}
 	assert_int_equal(a.last, 0);
-	step(f);
+	unit_step(&f->u);
 	efd_write(reuse.nfd);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&a.task));
-	step(f);
+	unit_step(&f->u);
 	assert_int_equal(a.last, 1);
 	lcx_source_destroy(reuse.nsrc);
 	assert_false(fd_is_open(reuse.nfd));
@@ -764,15 +742,15 @@ test_dup_closed_after_destroy(void **state)
 
 	assert_true(d >= 0);
 	/* Another source keeps the reactor reading epoll. */
-	assert_int_equal(lcx_source_create(f->ctx, new_eventfd(), LCX_SOURCE_CLOSE_FD, &keep), 0);
-	assert_int_equal(lcx_source_create(f->ctx, fd, 0, &dup_src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, new_eventfd(), LCX_SOURCE_CLOSE_FD, &keep), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, 0, &dup_src), 0);
 	wt_init(&a, f, dup_src, LCX_DIR_READ);
 	kick(f, &a); /* armed */
 	a.body = dup_body;
 	kick(f, &a); /* destroyed and closed; reaped at this react */
 	efd_write(d); /* the open file is readable */
-	step(f);
-	step(f);
+	unit_step(&f->u);
+	unit_step(&f->u);
 	assert_int_equal(io_events(f), 0);
 	assert_false(lcx_task_is_queued(&a.task));
 	lcx_source_destroy(keep);
@@ -793,40 +771,40 @@ test_stop_closes_sources(void **state)
 	int sv[2];
 
 	new_socketpair(sv);
-	assert_int_equal(lcx_source_create(f->ctx, fd1, LCX_SOURCE_CLOSE_FD, &s1), 0);
-	assert_int_equal(lcx_source_create(f->ctx, fd2, 0, &s2), 0);
-	assert_int_equal(lcx_source_create(f->ctx, sv[0], LCX_SOURCE_CLOSE_FD, &s3), 0);
-	assert_int_equal(lcx_source_create(f->ctx, fd3, LCX_SOURCE_CLOSE_FD, &x.src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd1, LCX_SOURCE_CLOSE_FD, &s1), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd2, 0, &s2), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, sv[0], LCX_SOURCE_CLOSE_FD, &s3), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd3, LCX_SOURCE_CLOSE_FD, &x.src), 0);
 	wt_init(&a, f, s1, LCX_DIR_READ);
 	wt_init(&b, f, s2, LCX_DIR_READ);
 	wt_init(&c, f, s3, LCX_DIR_WRITE);
 	lcx_task_wake(&a.task);
 	lcx_task_wake(&b.task);
 	lcx_task_wake(&c.task);
-	step(f);
+	unit_step(&f->u);
 	/* Destroy x from another thread inside an iteration without react. */
 	{
 		struct wt d;
 
 		xd = &x;
-		xd_ctx = f->ctx;
+		xd_ctx = f->u.ctx;
 		xd_phase = 1;
 		x.fd = sv[1];
 		wt_init(&d, f, x.src, LCX_DIR_READ);
 		d.body = xd_body;
 		lcx_task_wake(&d.task);
-		lcx_manual_clock_advance(&f->mc, THROTTLE / 4);
-		assert_true(lcx_context_run_once(f->ctx) >= 0);
+		lcx_manual_clock_advance(&f->u.mc, THROTTLE / 4);
+		assert_true(lcx_context_run_once(f->u.ctx) >= 0);
 		assert_int_equal(d.last, -EBADF);
 		assert_true(fd_is_open(fd3));
 	}
 	efd_write(fd1);
-	assert_int_equal(lcx_context_stop(f->ctx), 0);
+	assert_int_equal(lcx_context_stop(f->u.ctx), 0);
 	assert_false(fd_is_open(fd1));
 	assert_true(fd_is_open(fd2));
 	assert_false(fd_is_open(sv[0]));
 	assert_false(fd_is_open(fd3));
-	assert_int_equal(lcx_context_stop(f->ctx), 0); /* idempotent */
+	assert_int_equal(lcx_context_stop(f->u.ctx), 0); /* idempotent */
 	/* Destroying after the stop is a no-op (memory goes with the context). */
 	lcx_source_destroy(s1);
 	lcx_source_destroy(s2);
@@ -846,26 +824,26 @@ test_api_edges(void **state)
 	int fd = new_eventfd();
 
 	assert_int_equal(lcx_source_create(NULL, fd, 0, &src), -EINVAL);
-	assert_int_equal(lcx_source_create(f->ctx, -1, 0, &src), -EINVAL);
-	assert_int_equal(lcx_source_create(f->ctx, fd, 0x80, &src), -EINVAL);
-	assert_int_equal(lcx_source_create(f->ctx, fd, 0, NULL), -EINVAL);
+	assert_int_equal(lcx_source_create(f->u.ctx, -1, 0, &src), -EINVAL);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, 0x80, &src), -EINVAL);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, 0, NULL), -EINVAL);
 	/* Twice the same fd: epoll refuses. */
-	assert_int_equal(lcx_source_create(f->ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
+	assert_int_equal(lcx_source_create(f->u.ctx, fd, LCX_SOURCE_CLOSE_FD, &src), 0);
 	{
 		struct lcx_source *dup = NULL;
 
-		assert_int_equal(lcx_source_create(f->ctx, fd, 0, &dup), -EEXIST);
+		assert_int_equal(lcx_source_create(f->u.ctx, fd, 0, &dup), -EEXIST);
 	}
 	lcx_source_destroy(NULL);
 
 	/* The tick moves once per react round. */
-	t0 = lcx_reactor_tick(f->ctx);
-	step(f);
-	step(f);
-	assert_int_equal(lcx_reactor_tick(f->ctx), t0 + 2);
-	lcx_manual_clock_advance(&f->mc, THROTTLE / 4);
-	assert_true(lcx_context_run_once(f->ctx) >= 0);
-	assert_int_equal(lcx_reactor_tick(f->ctx), t0 + 2);
+	t0 = lcx_reactor_tick(f->u.ctx);
+	unit_step(&f->u);
+	unit_step(&f->u);
+	assert_int_equal(lcx_reactor_tick(f->u.ctx), t0 + 2);
+	lcx_manual_clock_advance(&f->u.mc, THROTTLE / 4);
+	assert_true(lcx_context_run_once(f->u.ctx) >= 0);
+	assert_int_equal(lcx_reactor_tick(f->u.ctx), t0 + 2);
 
 	/* A waiter armed on one direction cannot poll the other. */
 	wt_init(&a, f, src, LCX_DIR_READ);
@@ -875,7 +853,7 @@ test_api_edges(void **state)
 	/* Polling again before any round: still pending, still one registration. */
 	assert_int_equal(lcx_source_poll(src, LCX_DIR_READ, &a.w), 0);
 	efd_write(fd);
-	step(f);
+	unit_step(&f->u);
 	assert_true(lcx_task_is_queued(&a.task));
 	assert_int_equal(lcx_source_poll(src, LCX_DIR_READ, &a.w), 1);
 	/* Destroying on the owner with a waiter registered resets the waiter. */
@@ -885,7 +863,7 @@ test_api_edges(void **state)
 	assert_false(a.w.linked);
 	assert_false(fd_is_open(fd));
 	a.src = NULL;
-	step(f); /* a is still queued: let it run, without its source */
+	unit_step(&f->u); /* a is still queued: let it run, without its source */
 }
 
 /* Many sources on one context, more ready at once than one epoll_wait batch. */
@@ -916,20 +894,20 @@ test_many_sources(void **state)
 	assert_non_null(sv);
 	for (int i = 0; i < MANY; i++) {
 		new_socketpair(sv[i]);
-		assert_int_equal(lcx_source_create(f->ctx, sv[i][0], LCX_SOURCE_CLOSE_FD, &src[i]),
-				 0);
+		assert_int_equal(
+		    lcx_source_create(f->u.ctx, sv[i][0], LCX_SOURCE_CLOSE_FD, &src[i]), 0);
 		wt_init(&wt[i], f, src[i], LCX_DIR_READ);
 		lcx_task_wake(&wt[i].task);
 	}
 	/* 64 tasks per iteration: let them all register. */
 	for (int i = 0; i < MANY / 64 + 2; i++)
-		step(f);
+		unit_step(&f->u);
 	for (int i = 0; i < MANY; i++)
 		assert_int_equal(wt[i].last, 0);
 	for (int i = 0; i < MANY; i += 2)
 		assert_int_equal(write(sv[i][1], &c, 1), 1);
 	for (int i = 0; i < MANY / 64 + 4; i++)
-		step(f);
+		unit_step(&f->u);
 	for (int i = 0; i < MANY; i++) {
 		if (i % 2 == 0) {
 			assert_int_equal(wt[i].ready, 1);
@@ -944,8 +922,8 @@ test_many_sources(void **state)
 	/* Destroy half on the owner; stop closes the rest. */
 	for (int i = 0; i < MANY; i += 2)
 		lcx_source_destroy(src[i]);
-	step(f);
-	assert_int_equal(lcx_context_stop(f->ctx), 0);
+	unit_step(&f->u);
+	assert_int_equal(lcx_context_stop(f->u.ctx), 0);
 	for (int i = 0; i < MANY; i++) {
 		assert_false(fd_is_open(sv[i][0]));
 		close(sv[i][1]);

@@ -1069,9 +1069,11 @@ producer_main(void *arg)
 {
 	struct producer *p = arg;
 
-	/* start every timer far in the future, then stop the even ones */
+	/* start every timer far in the future (a week: the drain loop below advances
+	 * the manual clock one throttle per step, however long the producer takes),
+	 * then stop the even ones */
 	for (uint32_t i = 0; i < p->n; i++)
-		if (lcx_timer_start(p->ctx, &p->t[i], 10ull * 1000 * MS, 0,
+		if (lcx_timer_start(p->ctx, &p->t[i], 7ull * 24 * 3600 * 1000 * MS, 0,
 				    (i % 3 == 0) ? LCX_TIMER_AT_LEAST : 0) != 0)
 			p->err++;
 	for (uint32_t i = 0; i < p->n; i += 2)
@@ -1110,14 +1112,29 @@ test_cross_thread_overflow(void **state)
 	assert_true(st.timer_ops_full > 0);
 	assert_int_equal(atomic_load(&f->ctx->ops_tail) - f->ctx->ops_head,
 			 LCX_TIMER_OPS_CAPACITY);
-	/* Drive the owner until the producer is done and its queue is drained. */
-	for (int i = 0; i < 1000000; i++) {
-		bool done = atomic_load(&p.done);
+	/*
+	 * Drive the owner until the producer is done and its queue is drained.
+	 * Bounded by the wall clock, not by a count of iterations: on a loaded
+	 * machine the producer thread can be off its CPU for seconds while this
+	 * loop spins (a million iterations once ran out first, 1 run in 25).
+	 */
+	{
+		struct timespec t0, t;
+		bool drained = false;
 
-		step(f, T_NS);
-		if (done && f->ctx->ops_head == atomic_load(&f->ctx->ops_tail))
-			break;
-		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			bool done = atomic_load(&p.done);
+
+			step(f, T_NS);
+			if (done && f->ctx->ops_head == atomic_load(&f->ctx->ops_tail)) {
+				drained = true;
+				break;
+			}
+			sched_yield();
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while (t.tv_sec - t0.tv_sec < 60);
+		assert_true(drained);
 	}
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(atomic_load(&p.done));

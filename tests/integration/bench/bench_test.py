@@ -53,7 +53,10 @@ def trial(tmp, extra, name):
 
 
 def exact_account(j):
-    tx, rx, lat = j["tx"], j["rx"], j["latency_ns"]
+    check(j["schema"] == "lcx-bench" and j["schema_version"] == 2, "schema")
+    check(len(j["trials"]) == 1, "run: %d trials, not 1" % len(j["trials"]))
+    t = j["trials"][0]
+    tx, rx, lat = t["tx"], t["rx"], t["latency_ns"]
     port = j["ports"]["tx"]
     # The device's own counters: what it took is what lcx-bench says it offered,
     # and what came back on its rx is what lcx-bench counted (signed + unsigned).
@@ -80,11 +83,12 @@ def run_ring_exact(tmp):
                              "--throttle=100", "--frame-size=64"], "exact")
     exact_account(j)
     # The schedule: exactly rate x duration packets (the pacer is exact to one packet).
-    check(abs(j["tx"]["intended"] - rate * dur) <= 1, "intended %d, not %d" %
-          (j["tx"]["intended"], rate * dur))
-    check(j["tx"]["offered"] == j["tx"]["intended"], "offered != intended")
-    check(not j["generator_limited"], "generator-limited at 50 kpps")
-    check(j["schema_version"] == 1 and j["stopped_by"] == "duration", "schema/stopped_by")
+    t = j["trials"][0]
+    check(abs(t["tx"]["intended"] - rate * dur) <= 1, "intended %d, not %d" %
+          (t["tx"]["intended"], rate * dur))
+    check(t["tx"]["offered"] == t["tx"]["intended"], "offered != intended")
+    check(not t["generator_limited"], "generator-limited at 50 kpps")
+    check(j["stopped_by"] == "duration", "stopped_by %r" % j["stopped_by"])
     # The wall clock: the trial plus the drain, not much more.
     check(dur + 0.3 <= wall < dur + 0.3 + 10, "wall %.2f s" % wall)
     check(p.stdout.count(" s  intended ") >= 1, "no live line")
@@ -94,6 +98,8 @@ def run_ring_imix(tmp):
     j, p, wall = trial(tmp, ["--rate=20kpps", "--duration=1", "--drain=0.2", "--throttle=100",
                              "--frame-size=imix"], "imix")
     exact_account(j)
+    check(abs(j["trials"][0]["mean_frame_bytes"] - j["config"]["mean_frame_bytes"]) < 1e-9,
+          "trial mean frame")
     check(abs(j["config"]["mean_frame_bytes"] - (64 * 7 + 594 * 4 + 1518) / 12) < 1e-3,
           "imix mean")
 
@@ -115,7 +121,9 @@ def run_sigint(tmp):
     check(j["stopped_by"] == "SIGINT", "stopped_by %r" % j["stopped_by"])
     exact_account(j)
     # Stopped after ~2.5 s of 30: the figures so far, not the whole schedule.
-    check(0 < j["tx"]["offered"] < 20000 * 10, "offered %d" % j["tx"]["offered"])
+    t = j["trials"][0]
+    check(0 < t["tx"]["offered"] < 20000 * 10, "offered %d" % t["tx"]["offered"])
+    check(t["stopped_by"] == "SIGINT", "trial stopped_by %r" % t["stopped_by"])
 
 
 def stop_mid_run(p, ready_word, after, pause):
@@ -148,9 +156,10 @@ def run_ring_preempt(tmp):
     with open(out) as f:
         j = json.load(f)
     exact_account(j)
-    check(j["tx"]["intended"] == 40000 and j["tx"]["offered"] == 40000,
-          "intended %d offered %d, not 40000" % (j["tx"]["intended"], j["tx"]["offered"]))
-    check(j["tx"]["late_max_ns"] >= 150e6, "the stop does not show in late_max_ns")
+    tx = j["trials"][0]["tx"]
+    check(tx["intended"] == 40000 and tx["offered"] == 40000,
+          "intended %d offered %d, not 40000" % (tx["intended"], tx["offered"]))
+    check(tx["late_max_ns"] >= 150e6, "the stop does not show in late_max_ns")
 
 
 def pcap_count(path):
@@ -219,6 +228,22 @@ def bad_args(tmp):
         (["--rate=1kpps"], "MODE"),
         (["--rate=1kpps", "walk"], "MODE"),
         (["run"], "--rate"),
+        (["--loss-ratio=1", "search"], "loss-ratio"),
+        (["--loss-ratio=0,-0.1", "search"], "loss-ratio"),
+        (["--loss-ratio=0,x", "search"], "loss-ratio"),
+        (["--goal-width=0", "search"], "goal-width"),
+        (["--exceed-ratio=1", "search"], "exceed-ratio"),
+        (["--max-load=0pps", "search"], "max-load"),
+        (["--max-load=20Gbps", "search"], "link"),
+        (["--max-load=1kpps", "--min-load=2kpps", "search"], "min-load"),
+        (["--max-trials=0", "search"], "max-trials"),
+        (["--initial-duration=2", "search"], "initial-duration"),
+        (["--frame-sizes=63,128", "rfc2544"], "frame-sizes"),
+        (["--frame-sizes=64,64", "rfc2544"], "frame-sizes"),
+        (["--frame-sizes=64,,128", "rfc2544"], "frame-sizes"),
+        (["--floor-rate=0pps", "calibrate"], "floor-rate"),
+        (["--rate=1kpps", "--calibration=/nonexistent/cal.json", "run"], "calibration"),
+        (["--rate=1kpps", "--csv=", "run"], "csv"),
     ]
     for args, word in cases:
         p = run(args + ["--duration=1"] if "--duration=0" not in args else args, "bad")
@@ -242,12 +267,434 @@ def bad_args(tmp):
     check(p.returncode != 0 and open(path).read() == "keep", "--json overwrote a file")
 
 
+# ---- the modes --------------------------------------------------------------------------
+
+CAP, DEPTH = 20000, 32  # --rx-capacity-pps and --burst: the device model
+
+
+def model_drops(rate, offered, cap=CAP, depth=DEPTH):
+    """The device model of --rx-capacity-pps, written again here: a token bucket of depth
+    --burst filled at cap per second of the schedule (packet s at s / rate)."""
+    dropped, tokens, t0 = 0, float(depth), None
+    for s in range(offered):
+        t = s / rate
+        if t0 is None:
+            t0 = t
+        if t > t0:
+            tokens = min(float(depth), tokens + (t - t0) * cap)
+            t0 = t
+        if tokens < 1.0:
+            dropped += 1
+        else:
+            tokens -= 1.0
+    return dropped
+
+
+def mode_run(tmp, name, args, timeout=120):
+    out = os.path.join(tmp, name + ".json")
+    p = run(args + ["--json=" + out], name, timeout=timeout)
+    print(p.stdout[-6000:])
+    print(p.stderr[-3000:])
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    with open(out) as f:
+        return json.load(f), p
+
+
+def trial_checks(j):
+    """Every trial: the tool's account against the ports' counters, and the model."""
+    sum_tx = sum_rx = 0
+    for t in j["trials"]:
+        tx, rx = t["tx"], t["rx"]
+        check(t["ports"]["tx_opackets"] == tx["offered"], "trial %d: opackets %d != offered %d"
+              % (t["index"], t["ports"]["tx_opackets"], tx["offered"]))
+        check(t["ports"]["rx_ipackets"] == rx["received"] + rx["model_dropped"],
+              "trial %d: ipackets %d != received + dropped" % (t["index"],
+                                                               t["ports"]["rx_ipackets"]))
+        check(rx["received"] + rx["lost"] == tx["offered"], "trial %d account" % t["index"])
+        check(rx["account_consistent"] and t["ports"]["agree"], "trial %d" % t["index"])
+        check(t["latency_ns"]["count"] == rx["received"], "trial %d histogram" % t["index"])
+        check(sum(c for _, _, c in t["latency_ns"]["histogram"]) == rx["received"],
+              "trial %d: histogram buckets" % t["index"])
+        check(sum(c for _, _, c in t["tx"]["departure_gaps_ns"]) == max(tx["sends"] - 1, 0),
+              "trial %d: departure gaps" % t["index"])
+        if j["config"]["rx_capacity_pps"]:
+            want = model_drops(t["rate_pps"], tx["offered"])
+            check(rx["lost"] == rx["model_dropped"] == want,
+                  "trial %d at %.1f pps: lost %d, model_dropped %d, the model says %d" %
+                  (t["index"], t["rate_pps"], rx["lost"], rx["model_dropped"], want))
+        sum_tx += tx["offered"]
+        sum_rx += rx["received"] + rx["model_dropped"]
+    # The ethdev's own counters over the whole run.
+    check(j["ports"]["tx"]["opackets"] == sum_tx, "opackets %d != %d offered in all trials" %
+          (j["ports"]["tx"]["opackets"], sum_tx))
+    check(j["ports"]["rx"]["ipackets"] == sum_rx, "ipackets %d != %d" %
+          (j["ports"]["rx"]["ipackets"], sum_rx))
+    check(j["self_checks"]["port_counters_agree"], "self_checks.port_counters_agree")
+    check(abs(j["self_checks"]["tsc_drift_ppm"]) < 1000, "TSC drift %r ppm" %
+          j["self_checks"]["tsc_drift_ppm"])
+    check([t["index"] for t in j["trials"]] == list(range(len(j["trials"]))), "trial order")
+    for pool in j["mbuf_pools"]:
+        check(pool["in_use"] == 0, "mbufs not back: %r" % pool)
+
+
+def skip_if_generator_limited(s):
+    """A search that stopped because this generator could not offer a load (a busy
+    machine: the sender preempted at a trial's end beyond 0.1 % of it) did not test what
+    the test is about: say so and skip (77) rather than pass or fail."""
+    if s["generator_limited"]:
+        print("SKIP: the generator could not offer %.1f pps twice (machine busy: %s); the "
+              "accounts of the trials run were checked" % (s["generator_limit_pps"],
+                                                          os.getloadavg()))
+        sys.exit(77)
+
+
+def check_goal(j, g, search, width):
+    """A goal's bounds: set by the trials named, at the loads named, with the losses."""
+    trials = j["trials"]
+    lo, up = g["lower_bound_pps"], g["upper_bound_pps"]
+    check(g["result"] == "regular" and lo is not None and up is not None, "goal %r" % g)
+    check(lo < up and (up - lo) <= width * up + 1e-6, "bounds %r %r wider than %r" %
+          (lo, up, width))
+    check(len(g["lower_bound_trials"]) > 0 and len(g["upper_bound_trials"]) > 0, "no trials")
+    for i in g["lower_bound_trials"]:
+        t = trials[i]
+        check(t["rate_pps"] == lo and t["loss_ratio"] <= g["loss_ratio"],
+              "lower bound trial %d: %r pps, loss %r" % (i, t["rate_pps"], t["loss_ratio"]))
+    check(any(trials[i]["duration_s"] >= g["final_duration_s"] - 1e-9
+              for i in g["lower_bound_trials"]), "no full-length trial at the lower bound")
+    for i in g["upper_bound_trials"]:
+        check(trials[i]["rate_pps"] == up, "upper bound trial %d" % i)
+    check(any(trials[i]["loss_ratio"] > g["loss_ratio"] for i in g["upper_bound_trials"]),
+          "no high-loss trial at the upper bound")
+    for i in g["lower_bound_trials"] + g["upper_bound_trials"]:
+        check(i in search, "bound trial %d not a search trial" % i)
+
+
+def search_model(tmp):
+    # A device of capacity C = 20 kpps (the model of --rx-capacity-pps): NDR (loss 0) and
+    # PDR (loss 10 %) found within the goal width; every trial's loss is the model's.
+    width, final = 0.01, 0.5
+    j, p = mode_run(tmp, "search", [
+        "--max-load=50kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
+        "--duration=%g" % final, "--initial-duration=0.2", "--drain=0.05",
+        "--loss-ratio=0,0.1", "--goal-width=%g" % width, "--throttle=50", "--stats-period=0",
+        "--csv=" + os.path.join(tmp, "csv"), "search"])
+    check(j["mode"] == "search" and j["stopped_by"] == "done", "mode/stopped_by")
+    trial_checks(j)
+    s = j["search"]
+    skip_if_generator_limited(s)
+    used = [t["index"] for t in j["trials"] if t["purpose"] == "search" and
+            not t["generator_limited"]]
+    check(s["trials_used"] == len(used), "trials_used %d, %d search trials not limited" %
+          (s["trials_used"], len(used)))
+    check(not s["exhausted"] and not s["generator_limited"], "search %r" % s)
+    ndr, pdr = s["goals"]
+    check_goal(j, ndr, used, width)
+    check_goal(j, pdr, used, width)
+    # The model forwards every frame up to C, and DEPTH more in a trial: at the final
+    # duration, no loss up to C + DEPTH / final; C x (1 - width) is within the width.
+    check(CAP * (1 - width) <= ndr["lower_bound_pps"] <= CAP + DEPTH / final,
+          "NDR lower bound %r not at C = %d" % (ndr["lower_bound_pps"], CAP))
+    check(CAP / 0.9 * (1 - width) <= pdr["lower_bound_pps"] <= (CAP + DEPTH / final) / 0.9,
+          "PDR lower bound %r not at C / 0.9" % pdr["lower_bound_pps"])
+    check("regular" in p.stdout and "MLRsearch" in p.stdout, "text summary")
+    csv_matches(j, os.path.join(tmp, "csv"))
+
+
+def csv_matches(j, d):
+    import csv
+    with open(os.path.join(d, "trials.csv")) as f:
+        rows = list(csv.DictReader(f))
+    check(len(rows) == len(j["trials"]), "trials.csv: %d rows, %d trials" %
+          (len(rows), len(j["trials"])))
+    for row, t in zip(rows, j["trials"]):
+        pairs = [("index", t["index"]), ("purpose", t["purpose"]),
+                 ("frame_size", t["frame_size"]), ("rate_pps", t["rate_pps"]),
+                 ("offered", t["tx"]["offered"]), ("intended", t["tx"]["intended"]),
+                 ("received", t["rx"]["received"]), ("lost", t["rx"]["lost"]),
+                 ("loss_ratio", t["loss_ratio"]),
+                 ("latency_p50_ns", t["latency_ns"]["p50"]),
+                 ("latency_p9999_ns", t["latency_ns"]["p9999"]),
+                 ("latency_max_ns", t["latency_ns"]["max"]),
+                 ("generator_limited", "true" if t["generator_limited"] else "false")]
+        for k, v in pairs:
+            got = row[k]
+            ok = (float(got) == float(v)) if isinstance(v, (int, float)) else got == v
+            check(ok, "trials.csv row %s: %s = %r, JSON %r" % (row["index"], k, got, v))
+        with open(os.path.join(d, "latency-%d.csv" % t["index"])) as f:
+            hist = [[int(x) for x in r] for r in list(csv.reader(f))[1:]]
+        check(hist == t["latency_ns"]["histogram"], "latency-%d.csv != the JSON histogram" %
+              t["index"])
+    check(sorted(os.listdir(d)) == sorted(["trials.csv"] + ["latency-%d.csv" % t["index"]
+                                                           for t in j["trials"]]),
+          "files in the csv directory: %r" % os.listdir(d))
+
+
+def search_generator_limited(tmp):
+    # 100 % of net_ring's 10 Gb/s at 64 bytes (14.88 Mpps) is beyond this generator: the
+    # trial at the max load is generator-limited, run again, limited again: the search
+    # stops there and says so; neither trial is given to the search as the device's loss.
+    j, p = mode_run(tmp, "glim", ["--max-load=100%", "--duration=0.1", "--drain=0.05",
+                                  "--stats-period=0", "search"])
+    s = j["search"]
+    trials = j["trials"]
+    print([(t["rate_pps"], t["tx"]["intended"], t["tx"]["offered"], t["generator_limited"])
+           for t in trials])
+    check(len(trials) == 2 and all(t["generator_limited"] for t in trials),
+          "not two generator-limited trials")
+    check(all(abs(t["rate_pps"] - 10e9 / (84 * 8)) < 1e-3 for t in trials), "max load")
+    # the generator's shortfall, seen against the schedule (intended), not the device
+    check(all(t["tx"]["offered"] < t["tx"]["intended"] * 0.999 or t["tx"]["refused"] > 0
+              for t in trials), "limited without a shortfall")
+    check(s["generator_limited"] and s["generator_limit_pps"] == trials[0]["rate_pps"] and
+          s["trials_used"] == 0, "search %r" % s)
+    g = s["goals"][0]
+    check(g["result"] == "irregular" and g["lower_bound_pps"] is None and
+          g["upper_bound_pps"] is None and g["upper_bound_trials"] == [], "goal %r" % g)
+    check("GENERATOR-LIMITED" in p.stdout and "generator-limited again" in p.stderr,
+          "not said")
+
+
+def search_sigint(tmp):
+    # SIGINT mid-search: the trial sending stops (its figures so far), the search stops,
+    # its results are what the trials before gave; the interrupted trial is not given to
+    # the search.
+    out = os.path.join(tmp, "ssig.json")
+    p = subprocess.Popen([BIN] + eal("ssig") + ["--", "--max-load=100kpps",
+                         "--rx-capacity-pps=%d" % CAP, "--duration=1", "--initial-duration=0.3",
+                         "--drain=0.05", "--throttle=50", "--stats-period=0", "--json=" + out,
+                         "search"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err = []
+    while True:
+        line = p.stderr.readline()
+        check(line != "", "no start line")
+        err.append(line)
+        if "SIGINT or SIGTERM stops" in line:
+            break
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    so, se = p.communicate(timeout=30)
+    print(so, "".join(err), se)
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    with open(out) as f:
+        j = json.load(f)
+    trial_checks(j)
+    s, trials = j["search"], j["trials"]
+    check(j["stopped_by"] == "SIGINT" and s["stopped"], "stopped_by %r" % j["stopped_by"])
+    # The signal came while a trial sent (most likely: drains are 0.05 s of each ~0.35 s
+    # and more) or during a drain (then no trial was cut, and none started after it).
+    if trials[-1]["stopped_by"] is not None:
+        check(trials[-1]["stopped_by"] == "SIGINT" and
+              trials[-1]["elapsed_s"] < trials[-1]["duration_s"], "the last trial not cut")
+    check(all(t["stopped_by"] is None for t in trials[:-1]), "earlier trials stopped")
+    used = [t["index"] for t in trials if not t["generator_limited"] and t["stopped_by"] is None]
+    check(s["trials_used"] == len(used), "trials_used %d, %d complete trials" %
+          (s["trials_used"], len(used)))
+    check(trials[-1]["index"] not in s["goals"][0]["upper_bound_trials"] +
+          s["goals"][0]["lower_bound_trials"], "the cut trial used as a bound")
+
+
+def rfc2544_two_sizes(tmp):
+    j, p = mode_run(tmp, "rfc2544", [
+        "--max-load=100kpps", "--rx-capacity-pps=%d" % CAP, "--burst=%d" % DEPTH,
+        "--frame-sizes=64,128", "--duration=0.2", "--initial-duration=0.1", "--drain=0.05",
+        "--goal-width=0.02", "--throttle=50", "--stats-period=0", "--b2b-max-frames=2000",
+        "rfc2544"])
+    check(j["mode"] == "rfc2544" and j["stopped_by"] == "done", "mode/stopped_by")
+    trial_checks(j)
+    sizes = j["rfc2544"]["frame_sizes"]
+    check([z["frame_size"] for z in sizes] == [64, 128], "frame sizes %r" % sizes)
+    for z in sizes:
+        skip_if_generator_limited(z["throughput_search"])
+    trials = j["trials"]
+    seen = set()
+    for z in sizes:
+        fs = str(z["frame_size"])
+        # 26.1 throughput: the search's lower bound, trials of this frame size, loss 0
+        g = z["throughput_search"]["goals"][0]
+        check(g["loss_ratio"] == 0 and z["throughput_pps"] == g["lower_bound_pps"],
+              "throughput %r" % z["throughput_pps"])
+        check(CAP * 0.98 <= z["throughput_pps"] <= CAP + DEPTH / 0.2, "throughput %r" %
+              z["throughput_pps"])
+        check(z["throughput_trials"] == g["lower_bound_trials"], "throughput trials")
+        for i in z["throughput_trials"]:
+            check(trials[i]["frame_size"] == fs and trials[i]["rx"]["lost"] == 0 and
+                  trials[i]["purpose"] == "throughput", "throughput trial %d" % i)
+        # 26.2 latency: one trial at the throughput, the receiver at throttle 0
+        lt = trials[z["latency_trial"]]
+        check(lt["purpose"] == "latency" and lt["rate_pps"] == z["throughput_pps"] and
+              lt["rx"]["throttle_us"] == 0 and lt["frame_size"] == fs, "latency trial")
+        check({k: v for k, v in z["latency_ns"].items()} == lt["latency_ns"], "latency_ns")
+        check(lt["latency_ns"]["count"] == lt["rx"]["received"] > 0, "latency count")
+        # 26.3 frame loss: 100 % down in 10 % steps until two successive without loss
+        fl = z["frame_loss"]
+        check([x["load_percent"] for x in fl] == list(range(100, 100 - 10 * len(fl), -10)),
+              "frame loss steps %r" % [x["load_percent"] for x in fl])
+        check(len(fl) >= 2 and fl[-1]["loss_ratio"] == 0 and fl[-2]["loss_ratio"] == 0,
+              "frame loss does not end with two trials without loss")
+        check(all(not (a["loss_ratio"] == 0 and b["loss_ratio"] == 0)
+                  for a, b in zip(fl[:-2], fl[1:-1])), "frame loss went on after two")
+        for x in fl:
+            t = trials[x["trial"]]
+            check(t["purpose"] == "frame_loss" and abs(t["rate_pps"] - 100000 *
+                  x["load_percent"] / 100) < 1e-6 and x["loss_ratio"] ==
+                  t["rx"]["lost"] / t["tx"]["offered"], "frame loss point %r" % x)
+        check(fl[0]["loss_ratio"] > 0.7, "100 %% of 100 kpps into 20 kpps: loss %r" %
+              fl[0]["loss_ratio"])
+        # 26.4 back-to-back: the longest burst without loss; one frame more lost
+        bb = z["back_to_back"]
+        n = bb["burst_frames"]
+        bt = [trials[i] for i in bb["trials"]]
+        check(all(t["purpose"] == "back_to_back" and t["rate_pps"] == 100000 for t in bt),
+              "b2b trials")
+        check(any(t["count"] == n and t["rx"]["lost"] == 0 and t["tx"]["offered"] == n
+                  for t in bt), "no trial of %d frames without loss" % n)
+        check(any(t["count"] == n + 1 and t["rx"]["lost"] > 0 for t in bt),
+              "no trial of %d frames with loss" % (n + 1))
+        check(model_drops(100000, n) == 0 and model_drops(100000, n + 1) > 0,
+              "the model's longest burst is not %d" % n)
+        seen |= set(z["throughput_trials"] + [z["latency_trial"]] + [x["trial"] for x in fl] +
+                    bb["trials"])
+        check(z["skipped"] is None, "skipped %r" % z["skipped"])
+    check(all(t["index"] in seen or t["purpose"] == "throughput" for t in trials),
+          "trials not in any section")
+    for word in ("throughput (26.1)", "latency (26.2)", "back-to-back (26.4)"):
+        check(p.stdout.count(word) == 2, "text: %s" % word)
+    check(p.stdout.count("frame loss (26.3)") == sum(len(z["frame_loss"]) for z in sizes),
+          "text: frame loss")
+
+
+def calibrate_file(tmp):
+
+    j, p = mode_run(tmp, "cal", ["--duration=0.2", "--drain=0.05", "--max-trials=3",
+                                 "--max-load=200kpps", "--floor-rate=5kpps",
+                                 "--stats-period=0", "calibrate"])
+    src = os.path.join(tmp, "cal.json")
+    c = j["calibration"]
+    trial_checks(j)
+    check(c["measured"] == "now", "measured %r" % c["measured"])
+    ft = j["trials"][c["floor_trial"]]
+    check(ft["rate_pps"] == 5000 and ft["rx"]["throttle_us"] == 0, "floor trial")
+    lat = ft["latency_ns"]
+    check(c["latency_floor_ns"] == {"min": lat["min"], "p50": lat["p50"], "p99": lat["p99"]},
+          "floor %r != its trial's %r" % (c["latency_floor_ns"], lat))
+    tops = [j["trials"][i] for i in c["top_rate_trials"]]
+    check(1 <= len(tops) <= 3 and tops[0]["rate_pps"] == 200000, "top rate trials")
+    ok = [t["rate_pps"] for t in tops if not t["generator_limited"]]
+    check(c["top_rate_pps"] == max(ok + [5000 if not ft["generator_limited"] else 0]),
+          "top rate %r, not the highest load offered without a limit (%r)" %
+          (c["top_rate_pps"], ok))
+    check("calibration (now)" in p.stdout, "text")
+    # A later run reads it and prints it beside its figures.
+    j2, p2 = mode_run(tmp, "calrun", ["--rate=5kpps", "--duration=0.2", "--drain=0.05",
+                                      "--stats-period=0", "--calibration=" + src, "run"])
+    c2 = j2["calibration"]
+    check(c2["measured"] == src and c2["latency_floor_ns"] == c["latency_floor_ns"] and
+          c2["top_rate_pps"] == c["top_rate_pps"], "calibration read back: %r" % c2)
+    check(("calibration (%s)" % src) in p2.stdout, "text: calibration")
+    j3, p3 = mode_run(tmp, "nocal", ["--rate=5kpps", "--duration=0.1", "--drain=0.05",
+                                     "--stats-period=0", "run"])
+    check(j3["calibration"] is None and "calibration: none given" in p3.stdout,
+          "no calibration: not said")
+    # A run's JSON is not a calibration.
+    p4 = run(["--rate=5kpps", "--calibration=" + os.path.join(tmp, "nocal.json"), "run"], "bad")
+    check(p4.returncode == 2 and "calibrate" in p4.stderr, "a run JSON taken as calibration")
+
+
+def control_stats_stop(tmp):
+    import socket
+    sock = os.path.join(tmp, "ctl.sock")
+    out = os.path.join(tmp, "ctl.json")
+    p = subprocess.Popen([BIN] + eal("ctl") + ["--", "--rate=20kpps", "--duration=30",
+                         "--drain=0.1", "--throttle=100", "--control=" + sock,
+                         "--json=" + out, "run"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+
+    def ask(req):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+        s.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            d = s.recv(65536)
+            if not d:
+                break
+            buf += d
+        s.close()
+        return json.loads(buf)
+
+    a = ask({"cmd": "stats"})
+    time.sleep(0.5)
+    b = ask({"cmd": "stats"})
+    print(a, b)
+    check(a["ok"] and a["mode"] == "run" and a["trial"]["index"] == 0, "stats %r" % a)
+    ta, tb = a["trial"], b["trial"]
+    check(0 < ta["offered"] < tb["offered"] and ta["received"] <= tb["received"],
+          "stats do not grow")
+    # 0.5 s apart at 20 kpps: the schedule's count between the two (with the wake slack)
+    d = tb["intended"] - ta["intended"]
+    dt = tb["elapsed_s"] - ta["elapsed_s"]
+    check(abs(d - 20000 * dt) <= 20000 * 0.03 + 64, "intended grew %d in %.3f s" % (d, dt))
+    r = ask({"cmd": "stop"})
+    check(r == {"ok": True, "stopping": True}, "stop reply %r" % r)
+    so, se = p.communicate(timeout=30)
+    print(so, se)
+    check(p.returncode == 0, "exit %d" % p.returncode)
+    with open(out) as f:
+        j = json.load(f)
+    check(j["stopped_by"] == "control", "stopped_by %r" % j["stopped_by"])
+    exact_account(j)
+    t = j["trials"][0]
+    check(t["tx"]["offered"] >= tb["offered"] and t["elapsed_s"] < 29, "the figures so far")
+    check(not os.path.exists(sock), "the socket left behind")
+
+
+def csv_bad(tmp):
+    f = os.path.join(tmp, "file")
+    with open(f, "w") as fh:
+        fh.write("keep")
+    full = os.path.join(tmp, "full")
+    os.mkdir(full)
+    with open(os.path.join(full, "trials.csv"), "w") as fh:
+        fh.write("keep")
+    link = os.path.join(tmp, "link")
+    os.symlink(full, link)
+    for d, word in ((f, "not a directory"), (full, "not empty"), (link, "symbolic link")):
+        p = run(["--rate=1kpps", "--duration=0.1", "--csv=" + d, "run"], "bad")
+        lines = [l for l in p.stderr.splitlines() if l.startswith("lcx-bench: ") and
+                 "hugepages" not in l]
+        print(d, p.returncode, lines)
+        check(p.returncode == 2 and len(lines) == 1 and word in lines[0] and p.stdout == "",
+              "--csv=%s: %r" % (d, lines))
+    check(open(f).read() == "keep" and open(os.path.join(full, "trials.csv")).read() ==
+          "keep" and os.listdir(full) == ["trials.csv"], "a file touched")
+    # An existing empty directory is taken.
+    empty = os.path.join(tmp, "empty")
+    os.mkdir(empty)
+    j, p = mode_run(tmp, "csvempty", ["--rate=2kpps", "--duration=0.2", "--drain=0.05",
+                                      "--stats-period=0", "--csv=" + empty, "run"])
+    csv_matches(j, empty)
+
+
+def jumbo(tmp):
+    # 9000-byte frames: one mbuf each (the pool's data room holds the largest frame).
+    j, p, wall = trial(tmp, ["--rate=2kpps", "--duration=0.5", "--drain=0.1",
+                             "--frame-size=9000", "--stats-period=0"], "jumbo")
+    exact_account(j)
+    check(j["trials"][0]["tx"]["offered"] == 1000, "offered %d" % j["trials"][0]["tx"]["offered"])
+
+
 def help_version(tmp):
     p = subprocess.run([BIN, "--help"], capture_output=True, text=True)
     check(p.returncode == 0, "--help exit")
     import re
     src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            "../../../apps/lcx-bench/main.c")).read()
+                            "../../../apps/lcx-bench/options.c")).read()
     opts = re.search(r"app_opts\[\] = \{(.*?)NULL", src, re.S).group(1)
     for o in re.findall(r'"(--[a-z-]+)"', opts):
         check(o in p.stdout, "--help does not mention %s" % o)

@@ -10,6 +10,7 @@ Each case runs lcx-pmd for a second or two on virtual devices (--no-huge,
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -22,6 +23,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ctl_common  # noqa: E402
+import jsondoc  # noqa: E402
+import statsjson  # noqa: E402
 
 PMD = None
 CASE = None
@@ -368,6 +371,243 @@ def case_json_keys():
           j["cpu_seconds"])
     check(abs(j["cpu_cores"] - j["cpu_seconds"] / j["duration_s"]) < 0.01, "cpu_cores")
     check("RX-packets" in out and "stopped by duration" in out, "final table missing")
+
+
+DOC_PMD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "doc",
+                       "pmd.md")
+
+
+def case_json_doc():
+    """Every key of real summaries (io on net_null; txonly paced; the control
+    socket's stats reply) is in doc/pmd.md's "JSON summary, field by field"
+    with its type, and every row not marked "only" is in them; the checker
+    itself finds a key left out of the doc."""
+    j1, _, _ = run_json(eal(CASE, "net_null0", "net_null1") + ["--", "--duration=0.3"])
+    j2, _, _ = run_json(eal(CASE + "_p", "net_null0") +
+                        ["--", "--forward-mode=txonly", "--duration=0.3", "--tx-rate-pps=10000"])
+    check("tx_pacing" in j2, "no tx_pacing with --tx-rate-pps")
+    ctl = os.path.join(TMP, "doc.sock")
+    p = start_bg(eal(CASE + "_c", "net_null0", "net_null1") +
+                 ["--", "--control=" + ctl, "--duration=20"])
+    try:
+        wait_path(ctl, p)
+        st = ctl_common.request(ctl, {"cmd": "stats"})
+        ctl_common.request(ctl, {"cmd": "stop"})
+        p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    for j in (j1, j2, st):
+        check(j.get("schema") == "lcx-pmd" and j.get("schema_version") == 1,
+              "schema: %s %s" % (j.get("schema"), j.get("schema_version")))
+    check(st["ok"] is True and st["running"] is True and st["stop_reason"] is None,
+          "stats reply: %s" % st)
+    ctl_keys = ["ok", "control"] + ["control." + k for k in st["control"]]
+    problems = jsondoc.check(DOC_PMD, [j1, j2, st], ignore=ctl_keys)
+    check(not problems, "doc/pmd.md and the summary disagree:\n  " + "\n  ".join(problems))
+    # The control socket's counters: doc/control.md names each.
+    ctl_doc = open(os.path.join(os.path.dirname(DOC_PMD), "control.md")).read()
+    sec = ctl_doc[ctl_doc.index("## The server's counters"):]
+    sec = sec[:sec.index("\n## ", 4)]
+    for k in st["control"]:
+        check("`%s`" % k in sec, "control.%s not in doc/control.md's counters" % k)
+    # The checker can fail: a key and a type the doc does not have.
+    bad = dict(j1, undocumented_key=1)
+    check(any("undocumented_key" in x for x in jsondoc.check(DOC_PMD, [bad, j2, st],
+                                                            ignore=ctl_keys)),
+          "the checker missed an undocumented key")
+    bad = dict(j1, rx_packets=1.5)
+    check(any("rx_packets" in x for x in jsondoc.check(DOC_PMD, [bad, j2, st],
+                                                       ignore=ctl_keys)),
+          "the checker missed a wrong type")
+    print("json_doc: %d documented fields; the summaries' keys and types agree" %
+          len(jsondoc.doc_fields(DOC_PMD)))
+
+
+PMD_TOTALS = ["rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed", "rx_nombuf",
+              "tx_dropped"]
+PMD_RATES = {"rx_pps": ("rx_packets", 1), "tx_pps": ("tx_packets", 1),
+             "rx_bps": ("rx_bytes", 8), "tx_bps": ("tx_bytes", 8)}
+PMD_SUB = ("ports", "port", PMD_TOTALS, PMD_RATES)
+
+
+def stats_json_run(args, period):
+    """lcx-pmd with --stats-json: [(arrival, object)], stderr, the --json summary."""
+    path = os.path.join(TMP, "sj.json")
+    if os.path.exists(path):
+        os.unlink(path)
+    p = subprocess.Popen([PMD] + args + ["--stats-period=%s" % period, "--stats-json",
+                                         "--json=" + path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timed = []
+    t = statsjson.read_timed(p.stdout, timed)
+    err = p.stderr.read()
+    p.wait(timeout=60)
+    t.join(10)
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    objs, problems = statsjson.parse(timed, "lcx-pmd.stats")
+    check(not problems, "stdout:\n  " + "\n  ".join(problems))
+    with open(path) as f:
+        return objs, err, json.load(f)
+
+
+def case_stats_json():
+    """--stats-json: every stdout line is one JSON object; the totals never go down,
+    each rate is the difference of two totals over dt_s, dt_s is the period and
+    the distance between the lines' arrival by the test's clock; the final table
+    goes to stderr. txonly of exactly N packets on a net_ring loop: the last line,
+    the summary and N agree."""
+    period = 0.2
+    objs, err, j = stats_json_run(eal(CASE, "net_null0", "net_null1") +
+                                  ["--", "--duration=1.3"], period)
+    check(len(objs) >= 5, "%d lines in 1.3 s at %s s" % (len(objs), period))
+    problems = statsjson.check(objs, PMD_TOTALS, dict(PMD_RATES, rx_missed_pps=(
+        "rx_missed", 1), rx_nombuf_pps=("rx_nombuf", 1), tx_dropped_pps=("tx_dropped", 1)),
+        period, sub=PMD_SUB)
+    check(not problems, "net_null:\n  " + "\n  ".join(problems[:20]))
+    check(objs[-1][1]["rx_packets"] > 0, "nothing forwarded")
+    problems = jsondoc.check(DOC_PMD, [o for _, o in objs], heading="--stats-json, field by field")
+    check(not problems, "doc/pmd.md and the lines disagree:\n  " + "\n  ".join(problems))
+    check(objs[-1][1]["rx_packets"] <= j["rx_packets"], "the last line is past the summary")
+    check("RX-packets" in err and "stopped by duration" in err, "final table not on stderr")
+    # net_null keeps no byte count: the bits per second are null, not 0.
+    check(objs[-1][1]["rx_bps"] is None and objs[-1][1]["ports"][0]["tx_bps"] is None,
+          "bps of a device without byte counts: %s" % objs[-1][1]["rx_bps"])
+
+    n = 20000
+    objs, err, j = stats_json_run(eal(CASE + "_r", "net_ring0") +
+                                  ["--", "--forward-mode=txonly", "--tx-count=%d" % n,
+                                   "--txpkts=100", "--duration=1.0"], period)
+    problems = statsjson.check(objs, PMD_TOTALS, PMD_RATES, period, sub=PMD_SUB)
+    check(not problems, "net_ring:\n  " + "\n  ".join(problems[:20]))
+    problems = jsondoc.check(DOC_PMD, [o for _, o in objs], heading="--stats-json, field by field")
+    check(not problems, "doc/pmd.md and the lines disagree:\n  " + "\n  ".join(problems))
+    last = objs[-1][1]
+    check(last["tx_packets"] == n and last["rx_packets"] == n,
+          "last line: tx %d rx %d, sent exactly %d" % (last["tx_packets"], last["rx_packets"], n))
+    check(j["tx_packets"] == n and j["rx_packets"] == n,
+          "summary: tx %d rx %d, sent exactly %d" % (j["tx_packets"], j["rx_packets"], n))
+    # Usage: --stats-json alone.
+    rc, out, err = run(["--", "--stats-json"], check_rc=2)
+    check("--stats-json needs --stats-period" in err, "usage error: %s" % err)
+    # The checks can fail: a rate 1 % off, a counter that goes down, a line late.
+    bad = [(at, dict(o)) for at, o in objs]
+    bad[1][1]["tx_pps"] = bad[1][1]["tx_pps"] * 1.01 + 1
+    check(statsjson.check(bad, PMD_TOTALS, PMD_RATES, period), "a wrong rate passed")
+    bad = [(at, dict(o)) for at, o in objs]
+    bad[-1][1]["rx_packets"] = bad[-2][1]["rx_packets"] - 1
+    check(statsjson.check(bad, PMD_TOTALS, {}, period), "a counter going down passed")
+    bad = [(at + (0.3 if k == len(objs) - 1 else 0), o) for k, (at, o) in enumerate(objs)]
+    check(statsjson.check(bad, PMD_TOTALS, {}, period), "a late line passed")
+    print("stats_json: %d lines at %s s checked" % (len(objs), period))
+
+
+LIVE_RE = re.compile(r"all rx ([0-9.]+) tx ([0-9.]+) Mpps \| L2 rx (\S+) tx (\S+) Gbps \| "
+                     r"missed (\d+) nombuf (\d+) dropped (\d+) \| parked((?: [0-9.]+%)+) \| "
+                     r"cpu ([0-9.]+)$")
+
+
+def live_lines(out):
+    """The live lines of stdout, parsed."""
+    lines = []
+    for line in out.splitlines():
+        if "| all rx" in line:
+            m = LIVE_RE.search(line)
+            check(m is not None, "a live line not as documented: %r" % line)
+            lines.append(m)
+    return lines
+
+
+def cpu_run(args, timeout=60):
+    """Run lcx-pmd; (stdout, stderr, its CPU seconds by the kernel's account)."""
+    before = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+    rc, out, err = run(args, timeout=timeout)
+    after = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return out, err, cpu
+
+
+def case_live_figures():
+    """The live line's bits per second are pps x the frame size the test wrote x 8
+    (net_pcap replaying fixed-size frames; L2: no preamble or gap), and n/a on
+    net_null, which counts no bytes; parked % is near 100 for an idle throttled
+    run and near 0 with --throttle-us=0, and the process's CPU time by the
+    kernel's account agrees (low when parked, high when busy)."""
+    size = 200
+    pcap = os.path.join(TMP, "fixed.pcap")
+    fr = udp4_frame(0, 0)
+    fr = fr + bytes(size - len(fr))
+    pcap_write(pcap, [fr] * 64)
+    dev = "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % pcap
+    rc, out, err = run(eal(CASE, dev) + ["--", "--duration=1.1", "--stats-period=0.25"])
+    lines = live_lines(out)
+    check(len(lines) >= 3, "live lines:\n" + out)
+    for m in lines:
+        rx_mpps, tx_mpps = float(m.group(1)), float(m.group(2))
+        rx_g, tx_g = float(m.group(3)), float(m.group(4))
+        # Gbps = Mpps x size x 8 / 1000, each printed with 3 decimals. The packets
+        # are lcx's count, the bytes the device's (read a few bursts apart while
+        # the run goes on): 0.5 %; L1 would be 10 % more (20 B a frame of 200).
+        for what, mpps, g in (("rx", rx_mpps, rx_g), ("tx", tx_mpps, tx_g)):
+            want = mpps * size * 8 / 1000
+            check(mpps > 0.01 and abs(g - want) <= 0.005 * want + 0.002,
+                  "%s: %s Gbps, %s Mpps x %d B x 8 = %.4f" % (what, g, mpps, size, want))
+    objs, err, j = stats_json_run(eal(CASE + "_j", dev) + ["--", "--duration=1.1"], 0.25)
+    for _, o in objs:
+        for what in ("rx", "tx"):
+            want = o[what + "_pps"] * size * 8
+            check(abs(o[what + "_bps"] - want) <= 0.005 * want + 1,
+                  "%s_bps %s, %s_pps x %d x 8 = %s" % (what, o[what + "_bps"], what, size, want))
+    check(j["ports"][0]["rx_bytes"] == j["ports"][0]["rx_packets"] * size,
+          "summary: rx_bytes %d for %d frames of %d" % (j["ports"][0]["rx_bytes"],
+                                                         j["ports"][0]["rx_packets"], size))
+    # net_null counts no bytes: n/a, not 0.
+    rc, out, err = run(eal(CASE + "_n", "net_null0", "net_null1") +
+                       ["--", "--duration=0.6", "--stats-period=0.25"])
+    for m in live_lines(out):
+        check(m.group(3) == "n/a" and m.group(4) == "n/a", "net_null: %s" % m.group(0))
+
+    # Parked: an idle net_ring (nothing sent) with a 1 ms throttle, then busy polling
+    # net_null with --throttle-us=0.
+    out, err, cpu = cpu_run(eal(CASE + "_i", "net_ring0") +
+                            ["--", "--duration=1.6", "--stats-period=0.25",
+                             "--throttle-us=1000"])
+    lines = live_lines(out)
+    check(len(lines) >= 4, "idle: live lines:\n" + out)
+    idle = [float(m.group(8).split()[0].rstrip("%")) for m in lines[1:]]
+    check(min(idle) >= 90, "idle throttled: parked %s" % idle)
+    check(cpu / 1.6 < 0.3, "idle throttled: %.2f cores by the kernel's account" % (cpu / 1.6))
+    out, err, cpu = cpu_run(eal(CASE + "_b", "net_null0", "net_null1") +
+                            ["--", "--duration=1.6", "--stats-period=0.25", "--throttle-us=0"])
+    lines = live_lines(out)
+    parked = [float(m.group(8).split()[0].rstrip("%")) for m in lines]
+    check(len(lines) >= 4 and max(parked) <= 1.0, "busy: parked %s" % parked)
+    # Busy polling runs whenever it gets the CPU (the machine may be shared).
+    check(cpu / 1.6 > 0.3, "busy: %.2f cores by the kernel's account" % (cpu / 1.6))
+    print("live_figures: bps = pps x %d B x 8; parked %.1f%% idle, %.1f%% busy" %
+          (size, min(idle), max(parked)))
+
+
+def case_log_levels():
+    """Messages go through rte_log as lcx.pmd: --log-level=lcx.pmd:warning hides the
+    start notice and keeps an error; the default shows both; a command-line error
+    (before the EAL) is on stderr whatever the level."""
+    base = eal(CASE, "net_null0", "net_null1")
+    rc, out, err = run(base + ["--", "--duration=0.2"])
+    check("forwarding on 2 ports" in err, "default: no start notice:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:warning", "--", "--duration=0.2"])
+    check("forwarding on" not in err, "lcx.pmd:warning: the notice is shown:\n" + err)
+    check("stopped by duration" in out, "the final table is output, not a message:\n" + out)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:warning", "--", "--portlist=7"],
+                       check_rc=2)
+    check("--portlist: port 7 does not exist (2 ports: 0, 1)" in err,
+          "an error at warning level:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:emerg", "--", "--portlist=7"], check_rc=2)
+    check("--portlist" not in err, "lcx.pmd:emerg: the error is shown:\n" + err)
+    rc, out, err = run(base + ["--log-level=lcx.pmd:emerg", "--", "--burst=0"], check_rc=2)
+    check("--burst" in err, "a command-line error is not on stderr:\n" + err)
+    print("log_levels: lcx.pmd's level filters its messages")
 
 
 def case_mp_alloc():

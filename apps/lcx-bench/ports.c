@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lcx-bench's ports: the pool, the tx and rx ports up with their link, the rate resolved
+ * against the tx port's link speed. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <lcx/pool.h>
+#include <lcx/port.h>
+
+#include "bench.h"
+
+void
+bench_ports_open(const struct app_devs *devs)
+{
+	unsigned int missing = app_devs_check(devs, prog);
+	uint16_t id;
+	uint16_t want[2] = { (uint16_t)opt.tx_port, (uint16_t)opt.rx_port };
+
+	if (missing > 0)
+		die(1, "%u device%s named on the EAL command line gave no port", missing,
+		    missing == 1 ? "" : "s");
+	RTE_ETH_FOREACH_DEV(id)
+	b.nb_ports++;
+	if (b.nb_ports == 0)
+		die(1, "no port: give one with --vdev=... or -a (e.g. --vdev=net_ring0)");
+	if (opt.tx_port >= b.nb_ports || opt.rx_port >= b.nb_ports)
+		die(EXIT_USAGE, "--%s-port=%" PRIu64 ": there %s %u port%s (0..%u)",
+		    opt.tx_port >= b.nb_ports ? "tx" : "rx",
+		    opt.tx_port >= b.nb_ports ? opt.tx_port : opt.rx_port,
+		    b.nb_ports == 1 ? "is" : "are", b.nb_ports, b.nb_ports == 1 ? "" : "s",
+		    b.nb_ports - 1u);
+	/* One segment per frame: the data room holds the largest frame asked for (a 9216-byte
+	 * frame in a default 2048-byte room would be written past its end). */
+	unsigned int largest = opt.sizes.hi;
+
+	if (opt.mode == BENCH_MODE_RFC2544)
+		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++)
+			if (opt.frame_sizes[k] > largest)
+				largest = opt.frame_sizes[k];
+	if (largest < RTE_MBUF_DEFAULT_DATAROOM)
+		largest = RTE_MBUF_DEFAULT_DATAROOM;
+	b.pool = lcx_pktmbuf_pool_create("lcxbench_pool", 8191, 250, 0,
+					 (uint16_t)(RTE_PKTMBUF_HEADROOM + largest),
+					 (int)rte_socket_id(), LCX_POOL_AUTO);
+	if (b.pool == NULL)
+		die(1, "cannot create the mbuf pool: %s", rte_strerror(rte_errno));
+	for (unsigned int k = 0; k < 2; k++) {
+		uint16_t i = want[k];
+		char devargs[16];
+		struct lcx_port_conf conf = {
+			.driver = "dpdk", .devargs = devargs, .nb_rxq = 1, .nb_txq = 1,
+			.nb_rxd = 1024, .nb_txd = 1024, .burst = (uint16_t)opt.burst,
+			.pool = b.pool, .promiscuous = true,
+		};
+		uint64_t deadline;
+		int ret;
+
+		if (b.ports[i] != NULL)
+			continue;
+		snprintf(devargs, sizeof(devargs), "%u", i);
+		ret = lcx_port_create(&conf, &b.ports[i]);
+		if (ret < 0)
+			die(1, "port %u: cannot configure: %s", i, strerror(-ret));
+		ret = lcx_port_start(b.ports[i]);
+		if (ret < 0)
+			die(1, "port %u: cannot start: %s", i, strerror(-ret));
+		deadline = rte_rdtsc() + BENCH_LINK_WAIT_NS / 1000000 * (b.hz / 1000);
+		while (lcx_port_link_check(b.ports[i]) != 1) {
+			if (rte_rdtsc() > deadline)
+				die(1, "port %u: link down after %.0f s: not measuring", i,
+				    (double)BENCH_LINK_WAIT_NS / 1e9);
+			rte_delay_us_sleep(10000);
+		}
+	}
+	b.tx_ethdev = (uint16_t)opt.tx_port;
+	b.rx_ethdev = (uint16_t)opt.rx_port;
+}
+
+static double
+resolve(const char *name, const char *text, const struct bench_rate *r, double mean_frame)
+{
+	char err[256];
+	double pps;
+
+	if (bench_rate_pps(r, mean_frame, b.link_bps, &pps, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s=%s: %s", name, text, err);
+	return pps;
+}
+
+double
+bench_max_load_for(double mean_frame)
+{
+	static const struct bench_rate full = { .unit = BENCH_RATE_PERCENT, .value = 100 };
+
+	if (opt.max_load_text != NULL)
+		return resolve("--max-load", opt.max_load_text, &opt.max_load, mean_frame);
+	if (opt.rate_text != NULL)
+		return resolve("--rate", opt.rate_text, &opt.rate, mean_frame);
+	if (b.link_bps == 0)
+		die(EXIT_USAGE, "%s needs --max-load (or --rate): the link speed of port %u is "
+				"not known", opt.mode_name, b.tx_ethdev);
+	return resolve("--max-load", "100%", &full, mean_frame);
+}
+
+double
+bench_min_load_for(double mean_frame, double max_load)
+{
+	double v;
+
+	if (opt.min_load_text == NULL)
+		return max_load / 1000;
+	v = resolve("--min-load", opt.min_load_text, &opt.min_load, mean_frame);
+	if (v > max_load)
+		die(EXIT_USAGE, "--min-load=%s: %.1f pps, above the max load %.1f pps",
+		    opt.min_load_text, v, max_load);
+	return v;
+}
+
+void
+bench_rate_resolve(void)
+{
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(b.tx_ethdev, &link) == 0 &&
+	    link.link_speed != RTE_ETH_SPEED_NUM_NONE &&
+	    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
+		b.link_bps = (uint64_t)link.link_speed * 1000000ull;
+	b.mean_frame = bench_sizes_mean(&opt.sizes);
+	if (opt.rate_text != NULL)
+		b.rate_pps = resolve("--rate", opt.rate_text, &opt.rate, b.mean_frame);
+	if (opt.mode == BENCH_MODE_SEARCH || opt.mode == BENCH_MODE_CALIBRATE) {
+		b.max_load_pps = bench_max_load_for(b.mean_frame);
+		b.min_load_pps = bench_min_load_for(b.mean_frame, b.max_load_pps);
+	}
+	if (opt.mode == BENCH_MODE_RFC2544)
+		for (unsigned int k = 0; k < opt.nb_frame_sizes; k++) {
+			/* each size checked now: a bad --max-load fails before any trial */
+			double mx = bench_max_load_for(opt.frame_sizes[k]);
+
+			bench_min_load_for(opt.frame_sizes[k], mx);
+		}
+	if (opt.mode == BENCH_MODE_CALIBRATE)
+		b.floor_rate_pps = resolve("--floor-rate", opt.floor_rate_text, &opt.floor_rate,
+					   b.mean_frame);
+}
+
+void
+bench_ports_close(void)
+{
+	/* The ports closed (their rings give their mbufs back), then the pool counted. */
+	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
+		if (b.ports[i] != NULL) {
+			lcx_port_destroy(b.ports[i]);
+			b.ports[i] = NULL;
+		}
+}

@@ -38,14 +38,7 @@ stats_reply(void)
 {
 	json_t *o = json_object(), *t;
 	int cur = __atomic_load_n(&b.cur_trial, __ATOMIC_ACQUIRE);
-	char *ctl = NULL, *s;
-	size_t len = 0;
-	FILE *m = open_memstream(&ctl, &len);
-
-	if (m != NULL) {
-		app_ctlsrv_stats_json(m);
-		fclose(m);
-	}
+	char *s;
 	json_object_set_new(o, "ok", json_true());
 	json_object_set_new(o, "mode", json_string(opt.mode_name));
 	json_object_set_new(o, "trials_done", json_integer(__atomic_load_n(&b.nb_trials,
@@ -85,8 +78,7 @@ stats_reply(void)
 		t = json_null();
 	}
 	json_object_set_new(o, "trial", t);
-	json_object_set_new(o, "control", ctl != NULL ? json_loads(ctl, 0, NULL) : json_null());
-	free(ctl);
+	json_object_set_new(o, "control", app_ctlsrv_stats_jobj());
 	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(o);
 	return s;

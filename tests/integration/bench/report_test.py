@@ -6,15 +6,16 @@ The files it writes are checked by readers that are not the tool's: each PNG's c
 (signature, IHDR, CRCs, the IDAT stream inflated to the size IHDR gives, not one flat
 colour), each SVG by an XML parser, index.html by html.parser: every file referenced,
 and every number in its tables compared with the JSON as this test reads it.
-Usage: report_test.py LCX_BENCH_REPORT RESULT.json CASE
+Usage: report_test.py LCX_BENCH_REPORT RESULT.json[.gz] CASE
   CASE render     the recorded result: the figures its sections call for, all valid
-                  (run on a hand-made rfc2544 result and a real search result)
+                  (run on the recorded rfc2544 and search results, data/README.md)
   CASE omit       search and rfc2544 set to null: their figures left out, said so
   CASE bad_input  not JSON, another schema or version, a missing key, -o onto a
                   non-empty directory, a file, a symbolic link: exit 2, one clear
                   message, nothing written
 Runs with Debian's /usr/bin/python3; exit 77 (skip) only when it lacks matplotlib.
 """
+import gzip
 import html.parser
 import importlib.util
 import json
@@ -26,7 +27,8 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zlib
 
-TOOL, RESULT, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+TOOL, RESULT_ARG, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+RESULT = None  # the recorded result as plain JSON (set in main: decompressed if .gz)
 
 
 def fail(msg):
@@ -374,7 +376,13 @@ def main():
         print("SKIP: %s has no matplotlib (apt-get install python3-matplotlib; "
               "scripts/setup installs it)" % sys.executable)
         return 77
+    global RESULT
     with tempfile.TemporaryDirectory(prefix="lcxbr-report-") as tmp:
+        RESULT = RESULT_ARG
+        if RESULT_ARG.endswith(".gz"):
+            RESULT = os.path.join(tmp, os.path.basename(RESULT_ARG)[:-3])
+            with gzip.open(RESULT_ARG, "rb") as fi, open(RESULT, "wb") as fo:
+                fo.write(fi.read())
         {"render": case_render, "omit": case_omit, "bad_input": case_bad_input}[CASE](tmp)
     print("ok:", CASE)
     return 0

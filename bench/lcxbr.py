@@ -273,7 +273,19 @@ def run_lcx_bench(binary, prefix, vdevs, opts, jpath, ns=None, timeout=120):
     with open(jpath) as f:
         j = json.load(f)
     os.unlink(jpath)
-    return j, wall
+    return flat_trial(j), wall
+
+
+def flat_trial(j):
+    """MODE run's one trial with the run's ports: schema_version 2 keeps the trial in
+    trials[0] (tx, rx, loss_ratio, generator_limited, latency_ns) and the ports' counters
+    at the top; version 1 (lcx-bench 0.1) had it all at the top."""
+    if j.get("schema_version", 1) >= 2:
+        t = dict(j["trials"][0])
+        t["ports"] = j["ports"]
+        t["schema_version"] = j["schema_version"]
+        return t
+    return j
 
 
 def trafgen_conf(path, dst_mac, frame=64):

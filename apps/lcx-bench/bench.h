@@ -69,6 +69,8 @@ struct bench_opt {
 	uint64_t tmax_ns;
 	uint64_t stats_ns;
 	uint64_t throttle_us;
+	uint64_t rx_throttle_us; /**< --rx-throttle: the receiver's (default --throttle) */
+	bool rx_throttle_set;
 	uint64_t burst;
 	uint64_t tx_port;
 	uint64_t rx_port;

@@ -180,7 +180,7 @@ arm_fn(struct lcx_context *ctx, void *arg)
 int
 meas_arm(const struct bench_trial_req *req, unsigned int stream)
 {
-	int ret = lcx_context_set_throttle(b.rxctx, req->rx_busy ? 0 : opt.throttle_us * 1000);
+	int ret = lcx_context_set_throttle(b.rxctx, req->rx_busy ? 0 : opt.rx_throttle_us * 1000);
 
 	if (ret < 0)
 		return ret;
@@ -219,7 +219,7 @@ meas_park(uint64_t offered, struct bench_trial_result *r)
 		return -ENOMEM;
 	*r->lat = m.hist;
 	*r->jit = m.jit;
-	lcx_context_set_throttle(b.rxctx, opt.throttle_us * 1000);
+	lcx_context_set_throttle(b.rxctx, opt.rx_throttle_us * 1000);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 
 #include "bench.h"
+#include "pattern.h"
 #include "traffic.h"
 
 #define HIST_EXPORT_MAX BENCH_HIST_BUCKETS
@@ -267,7 +268,7 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(jr, "model_dropped", jint(r->model_dropped));
 	json_object_set_new(jr, "hw_timestamps", jint(r->hw_timestamps));
 	json_object_set_new(jr, "polls", jint(r->polls));
-	json_object_set_new(jr, "throttle_us", jint(r->rx_busy ? 0 : opt.throttle_us));
+	json_object_set_new(jr, "throttle_us", jint(r->rx_busy ? 0 : opt.rx_throttle_us));
 	json_object_set_new(jr, "account_consistent", json_boolean(r->account_consistent));
 	json_object_set_new(o, "rx", jr);
 	json_object_set_new(o, "loss_ratio", jnum(r->loss_ratio));
@@ -311,11 +312,13 @@ config_json(void)
 	json_object_set_new(o, "tmax_s", jnum((double)opt.tmax_ns / 1e9));
 	json_object_set_new(o, "burst", jint(opt.burst));
 	json_object_set_new(o, "throttle_us", jint(opt.throttle_us));
+	json_object_set_new(o, "rx_throttle_us", jint(opt.rx_throttle_us));
 	json_object_set_new(o, "tx_port", jint(opt.tx_port));
 	json_object_set_new(o, "rx_port", jint(opt.rx_port));
 	json_object_set_new(o, "link_bps", jint(b.link_bps));
 	json_object_set_new(o, "streams", json_integer(1));
 	json_object_set_new(o, "traffic", traffic_config_json()); /* traffic.c */
+	json_object_set_new(o, "pattern", pattern_config_json()); /* pattern.c */
 	json_object_set_new(o, "loss_ratios", lr);
 	json_object_set_new(o, "exceed_ratio", jnum(opt.exceed_ratio));
 	json_object_set_new(o, "goal_width", jnum(opt.goal_width));
@@ -646,10 +649,12 @@ bench_output_text(FILE *f)
 			opt.sizes_text, b.mean_frame, r->elapsed_s, (double)opt.drain_ns / 1e9,
 			stopped);
 		traffic_text(f, r);
+		pattern_text(f);
 		trial_text(f, r, true);
 	} else {
 		fprintf(f, "%s %s: %u trials, stopped by %s\n", prog, opt.mode_name, b.nb_trials,
 			stopped);
+		pattern_text(f);
 		for (unsigned int i = 0; i < b.nb_trials; i++)
 			trial_text(f, &b.trials[i], false);
 	}

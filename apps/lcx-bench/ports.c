@@ -16,6 +16,7 @@
 #include <lcx/port.h>
 
 #include "bench.h"
+#include "pattern.h"
 #include "traffic.h"
 
 void
@@ -151,6 +152,14 @@ bench_rate_resolve(void)
 
 			bench_min_load_for(opt.frame_sizes[k], mx);
 		}
+	{
+		/* a pattern that cannot pace the load (on-off: no packet per window) */
+		char err[256];
+		double lo = opt.mode == BENCH_MODE_SEARCH ? b.min_load_pps : b.rate_pps;
+
+		if (lo > 0 && pattern_check_rate(lo, err, sizeof(err)) < 0)
+			die(EXIT_USAGE, "%s", err);
+	}
 	if (opt.mode == BENCH_MODE_CALIBRATE)
 		b.floor_rate_pps = resolve("--floor-rate", opt.floor_rate_text, &opt.floor_rate,
 					   b.mean_frame);

@@ -107,6 +107,12 @@ traffic_min_frame(void)
 }
 
 bool
+traffic_is_replay(void)
+{
+	return tr.replay_path != NULL;
+}
+
+bool
 traffic_rate_optional(void)
 {
 	return tr.replay_path != NULL && !tr.timing_rate;

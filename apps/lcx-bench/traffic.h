@@ -40,6 +40,9 @@ bool traffic_option(const char *name, const char *val);
 /** @return the smallest frame size allowed: 84 with an IPv6 --flow, else 64 */
 unsigned int traffic_min_frame(void);
 
+/** @return true with --pcap-replay (after traffic_check()) */
+bool traffic_is_replay(void);
+
 /** @return true when --rate is not needed (a replay at the file's timing) */
 bool traffic_rate_optional(void);
 

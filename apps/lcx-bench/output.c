@@ -214,6 +214,76 @@ log2_buckets(const uint64_t *h, unsigned int nb, uint64_t max)
 	return a;
 }
 
+static json_t *
+xstats_obj(const struct bench_xstats *x)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < x->n; i++)
+		json_object_set_new(o, x->v[i].name, jint(x->v[i].value));
+	return o;
+}
+
+/* ports.xstats {tx, rx}: the non-zero changes; ports.xstats_checks; ports.xstats_agree. */
+static void
+xstats_json(json_t *p, const struct bench_trial_result *r)
+{
+	json_t *ck = json_array();
+
+	json_object_set_new(p, "xstats",
+			    r->xs_read ? json_pack("{soso}", "tx", xstats_obj(&r->xs_tx), "rx",
+						   xstats_obj(&r->xs_rx))
+				       : json_null());
+	for (unsigned int i = 0; i < r->nb_xs_checks; i++) {
+		const struct bench_xstat_check *c = &r->xs_checks[i];
+
+		json_array_append_new(ck, json_pack("{sssssIsssIsb}", "port", c->port, "name",
+						    c->name, "value", (json_int_t)c->value, "tool",
+						    c->tool, "tool_value",
+						    (json_int_t)c->tool_value, "agree", c->agree));
+	}
+	json_object_set_new(p, "xstats_checks", ck);
+	json_object_set_new(p, "xstats_agree",
+			    r->nb_xs_checks > 0 ? json_boolean(r->xs_agree) : json_null());
+}
+
+/* The xstats checks in words: "tx_good_packets 20000 = offered 20000: agree; ..." */
+static void
+xstats_text(FILE *f, const struct bench_trial_result *r)
+{
+	if (!r->xs_read) {
+		fprintf(f, "  xstats: could not be read\n");
+		return;
+	}
+	if (r->nb_xs_checks == 0) {
+		fprintf(f, "  xstats: the PMD has neither tx_good_packets nor rx_good_packets: "
+			   "not compared\n");
+		return;
+	}
+	fprintf(f, "  xstats:");
+	for (unsigned int i = 0; i < r->nb_xs_checks; i++) {
+		const struct bench_xstat_check *c = &r->xs_checks[i];
+
+		fprintf(f, "%s %s port %s %" PRIu64 ", tool %s %" PRIu64 ": %s", i > 0 ? ";" : "",
+			c->port, c->name, c->value, c->tool, c->tool_value,
+			c->agree ? "agree" : "DISAGREE");
+	}
+	fputc('\n', f);
+}
+
+static bool
+all_xstats_agree(unsigned int *checked)
+{
+	bool ok = true;
+
+	*checked = 0;
+	for (unsigned int i = 0; i < b.nb_trials; i++) {
+		*checked += b.trials[i].nb_xs_checks;
+		ok = ok && b.trials[i].xs_agree;
+	}
+	return ok;
+}
+
 json_t *
 bench_trial_json(const struct bench_trial_result *r)
 {
@@ -283,6 +353,7 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(p, "rx_ierrors", jint(r->port_rx_ierrors));
 	json_object_set_new(p, "rx_nombuf", jint(r->port_rx_nombuf));
 	json_object_set_new(p, "agree", json_boolean(r->port_counters_agree));
+	xstats_json(p, r);
 	json_object_set_new(o, "ports", p);
 	json_object_set_new(o, "traffic", traffic_trial_json(r)); /* traffic.c */
 	return o;
@@ -379,6 +450,13 @@ self_checks_json(void)
 	json_object_set_new(o, "tsc_drift_ppm", jnum(tsc_drift_ppm()));
 	json_object_set_new(o, "tsc_drift_interval_s", jnum(clock_interval_s()));
 	json_object_set_new(o, "port_counters_agree", json_boolean(all_ports_agree()));
+	{
+		unsigned int n;
+		bool ok = all_xstats_agree(&n);
+
+		json_object_set_new(o, "xstats_agree", n > 0 ? json_boolean(ok) : json_null());
+		json_object_set_new(o, "xstats_checked", json_integer(n));
+	}
 	return o;
 }
 
@@ -598,6 +676,7 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 		r->jit->ipdv_pos.count + r->jit->ipdv_neg.count);
 	fprintf(f, "  pattern sent: %" PRIu64 " sends, gaps %.3f..%.3f us\n", st->sends,
 		us(st->gap_min == UINT64_MAX ? 0 : st->gap_min), us(st->gap_max));
+	xstats_text(f, r);
 	if (r->generator_limited)
 		fprintf(f, "  GENERATOR-LIMITED: offered differs from intended by more than 0.1%% "
 			   "or packets were refused: this trial measured the generator\n");
@@ -709,4 +788,16 @@ bench_output_text(FILE *f)
 		   "CLOCK_MONOTONIC_RAW over %.3f s; port counters %s the tool's\n",
 		inv ? "invariant" : "NOT INVARIANT", how, (double)b.hz, tsc_drift_ppm(),
 		clock_interval_s(), all_ports_agree() ? "agree with" : "DISAGREE with");
+	{
+		unsigned int n;
+		bool ok = all_xstats_agree(&n);
+
+		if (n > 0)
+			fprintf(f, "self-checks: xstats (tx_good_packets, rx_good_packets) %s the "
+				   "tool's counts (%u comparisons)\n",
+				ok ? "agree with" : "DISAGREE with", n);
+		else
+			fprintf(f, "self-checks: xstats: the ports have no tx_good_packets nor "
+				   "rx_good_packets: not compared\n");
+	}
 }

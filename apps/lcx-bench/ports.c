@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -174,4 +175,92 @@ bench_ports_close(void)
 			lcx_port_destroy(b.ports[i]);
 			b.ports[i] = NULL;
 		}
+}
+
+int
+bench_xstats_read(uint16_t port, struct bench_xstats *out)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	int n, k, ret = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	n = rte_eth_xstats_get_names(port, NULL, 0);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return 0;
+	names = calloc((size_t)n, sizeof(*names));
+	xs = calloc((size_t)n, sizeof(*xs));
+	out->v = calloc((size_t)n, sizeof(*out->v));
+	if (names == NULL || xs == NULL || out->v == NULL) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (rte_eth_xstats_get_names(port, names, (unsigned int)n) != n) {
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	k = rte_eth_xstats_get(port, xs, (unsigned int)n);
+	if (k != n) {
+		ret = k < 0 ? k : -EAGAIN;
+		goto out_free;
+	}
+	for (int i = 0; i < n; i++) {
+		if (xs[i].id >= (uint64_t)n) {
+			ret = -EPROTO;
+			goto out_free;
+		}
+		snprintf(out->v[i].name, sizeof(out->v[i].name), "%s", names[xs[i].id].name);
+		out->v[i].value = xs[i].value;
+	}
+	out->n = (unsigned int)n;
+	free(names);
+	free(xs);
+	return 0;
+out_free:
+	free(names);
+	free(xs);
+	free(out->v);
+	out->v = NULL;
+	return ret;
+}
+
+int
+bench_xstats_delta(const struct bench_xstats *a, const struct bench_xstats *z,
+		   struct bench_xstats *out)
+{
+	out->n = 0;
+	out->v = NULL;
+	if (a->n != z->n)
+		return -EPROTO;
+	if (z->n == 0)
+		return 0;
+	out->v = calloc(z->n, sizeof(*out->v));
+	if (out->v == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < z->n; i++) {
+		if (strcmp(a->v[i].name, z->v[i].name) != 0) {
+			free(out->v);
+			out->v = NULL;
+			out->n = 0;
+			return -EPROTO;
+		}
+		if (z->v[i].value != a->v[i].value) {
+			out->v[out->n] = z->v[i];
+			out->v[out->n].value = z->v[i].value - a->v[i].value;
+			out->n++;
+		}
+	}
+	return 0;
+}
+
+int64_t
+bench_xstats_find(const struct bench_xstats *x, const char *name)
+{
+	for (unsigned int i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].name, name) == 0)
+			return (int64_t)x->v[i].value;
+	return -1;
 }

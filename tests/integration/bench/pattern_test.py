@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-BIN, CASE = sys.argv[1], sys.argv[2]
+BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 TAG = os.environ.get("LCX_TEST_TAG", "")
 
 
@@ -315,6 +315,11 @@ def pattern_bad_args(tmp):
         check(o + "=" in p.stdout, "--help does not mention %s" % o)
 
 
-with tempfile.TemporaryDirectory(prefix="lcxbp-") as TMP:
-    globals()[CASE](TMP)
-print("PASS")
+def main(cases):
+    with tempfile.TemporaryDirectory(prefix="lcxbp-") as tmp:
+        cases[sys.argv[2]](tmp)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main(globals())

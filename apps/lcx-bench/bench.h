@@ -139,6 +139,27 @@ struct bench_xstat_check {
 
 #define BENCH_XSTAT_CHECKS 2
 
+/** Flows counted one by one at the receiver (--flow); more are summed in beyond_cap. */
+#define BENCH_FLOWS_MAX 1024
+
+/** One flow's account at the receiver (--flow). */
+struct bench_flow_count {
+	uint64_t sent;	   /**< packets of the flow offered (from the numbers 0 .. offered - 1) */
+	uint64_t received; /**< distinct numbers received in time, with the flow's tuple */
+	uint64_t late;	   /**< distinct numbers received after --tmax */
+	uint64_t lost;	   /**< sent - received - late (0 when negative: see mismatch) */
+};
+
+/** The per-flow figures of a trial (--flow). */
+struct bench_flows {
+	uint64_t tuples;	/**< flows of the spec */
+	unsigned int counted;	/**< flows counted one by one: min(tuples, BENCH_FLOWS_MAX) */
+	struct bench_flow_count *flow; /**< counted of them (allocated) */
+	struct bench_flow_count beyond_cap; /**< the flows beyond the cap, summed */
+	uint64_t unknown;	/**< signed frames of this trial whose tuple is in no flow */
+	uint64_t mismatch;	/**< frames whose tuple is not their number's (rewritten?) */
+};
+
 /** One trial asked for. */
 struct bench_trial_req {
 	enum bench_purpose purpose;
@@ -187,6 +208,7 @@ struct bench_trial_result {
 	unsigned int nb_xs_checks;	/**< 0: the PMD has none of the compared names */
 	struct bench_xstat_check xs_checks[BENCH_XSTAT_CHECKS];
 	bool xs_agree;			/**< every check agrees (true when none) */
+	struct bench_flows *flows;	/**< --flow: the receiver's per-flow counts; else NULL */
 };
 
 /** A search's outcome (MODE search; rfc2544's throughput). */

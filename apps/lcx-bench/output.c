@@ -271,6 +271,36 @@ xstats_text(FILE *f, const struct bench_trial_result *r)
 	fputc('\n', f);
 }
 
+/* --flow: the per-flow counts in one line. */
+static void
+flows_text(FILE *f, const struct bench_flows *fl, const struct bench_rx *rx)
+{
+	uint64_t rmin = UINT64_MAX, rmax = 0, lmin = UINT64_MAX, lmax = 0, lsum = 0;
+
+	if (fl == NULL)
+		return;
+	for (unsigned int k = 0; k < fl->counted; k++) {
+		const struct bench_flow_count *c = &fl->flow[k];
+
+		rmin = RTE_MIN(rmin, c->received);
+		rmax = RTE_MAX(rmax, c->received);
+		lmin = RTE_MIN(lmin, c->lost);
+		lmax = RTE_MAX(lmax, c->lost);
+		lsum += c->lost;
+	}
+	lsum += fl->beyond_cap.lost;
+	fprintf(f, "  flows: %u of %" PRIu64 " counted one by one%s; received per flow %" PRIu64
+		   "..%" PRIu64 ", lost per flow %" PRIu64 "..%" PRIu64 ", lost in all %" PRIu64
+		   " (%s the trial's %" PRIu64 ")",
+		fl->counted, fl->tuples, fl->tuples > fl->counted ? " (capped: the rest summed)" : "",
+		fl->counted > 0 ? rmin : 0, rmax, fl->counted > 0 ? lmin : 0, lmax, lsum,
+		lsum == rx->lost ? "=" : "DIFFERS FROM", rx->lost);
+	if (fl->unknown > 0 || fl->mismatch > 0)
+		fprintf(f, "; %" PRIu64 " frames in no flow, %" PRIu64
+			   " with a tuple not their number's", fl->unknown, fl->mismatch);
+	fputc('\n', f);
+}
+
 static bool
 all_xstats_agree(unsigned int *checked)
 {
@@ -356,6 +386,7 @@ bench_trial_json(const struct bench_trial_result *r)
 	xstats_json(p, r);
 	json_object_set_new(o, "ports", p);
 	json_object_set_new(o, "traffic", traffic_trial_json(r)); /* traffic.c */
+	json_object_set_new(o, "flows", traffic_flows_json(r->flows));
 	return o;
 }
 
@@ -677,6 +708,7 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 	fprintf(f, "  pattern sent: %" PRIu64 " sends, gaps %.3f..%.3f us\n", st->sends,
 		us(st->gap_min == UINT64_MAX ? 0 : st->gap_min), us(st->gap_max));
 	xstats_text(f, r);
+	flows_text(f, r->flows, &r->rx);
 	if (r->generator_limited)
 		fprintf(f, "  GENERATOR-LIMITED: offered differs from intended by more than 0.1%% "
 			   "or packets were refused: this trial measured the generator\n");

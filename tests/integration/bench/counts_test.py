@@ -51,5 +51,89 @@ def xstats_pcap(tmp):
           "rx check %r" % ck["rx_good_packets"])
 
 
+SPEC12 = "src=198.18.0.254-198.18.0.255,dst=198.19.0.1,sport=1000-1002,dport=7-8"
+
+
+def odometer12():
+    """The 12 tuples in the spec's order (sport fastest, then dport, src, dst), written here."""
+    return [(s, "198.19.0.1", sp, dp) for s in ("198.18.0.254", "198.18.0.255")
+            for dp in (7, 8) for sp in (1000, 1001, 1002)]
+
+
+def model_dropped_seqs(rate, offered, cap, depth):
+    """bench_test.py's model of --rx-capacity-pps, giving which numbers it drops."""
+    out, tokens, t0 = [], float(depth), None
+    for s in range(offered):
+        t = s / rate
+        if t0 is None:
+            t0 = t
+        if t > t0:
+            tokens = min(float(depth), tokens + (t - t0) * cap)
+            t0 = t
+        if tokens < 1.0:
+            out.append(s)
+        else:
+            tokens -= 1.0
+    return out
+
+
+def flows_ring(tmp):
+    # 12 flows x 1 000 packets over net_ring: each flow sent 1 000, received 1 000.
+    t = trial(tmp, ["--vdev=net_ring0"], ["--rate=12kpps", "--duration=1", "--drain=0.1",
+                                          "--throttle=50", "--stats-period=0",
+                                          "--flow=" + SPEC12], "flows")
+    f = t["flows"]
+    check(f is not None and f["tuples"] == 12 and f["counted"] == 12 and not f["capped"] and
+          f["beyond_cap"] is None, "flows %r" % {k: v for k, v in f.items() if k != "per_flow"})
+    check(t["tx"]["offered"] == 12000 and t["rx"]["received"] == 12000, "offered/received")
+    odo = odometer12()
+    for k, e in enumerate(f["per_flow"]):
+        check(e["index"] == k and (e["src"], e["dst"], e["sport"], e["dport"]) == odo[k],
+              "flow %d: %r, not %r" % (k, e, odo[k]))
+        check(e["sent"] == 1000 and e["received"] == 1000 and e["lost"] == 0 and e["late"] == 0,
+              "flow %d: %r" % (k, e))
+    check(f["unknown"] == 0 and f["mismatch"] == 0, "unknown/mismatch")
+    check("flows: 12 of 12 counted one by one; received per flow 1000..1000, lost per flow "
+          "0..0, lost in all 0 (= the trial's 0)" in t["_stdout"], "text")
+
+    # The device model drops some (24 kpps into 20 kpps): which numbers it drops is computed
+    # here (the model written again), so each flow's loss is known: numbers s with s mod 12.
+    t = trial(tmp, ["--vdev=net_ring0"], ["--rate=24kpps", "--duration=0.5", "--drain=0.1",
+                                          "--throttle=50", "--stats-period=0", "--burst=32",
+                                          "--rx-capacity-pps=20000", "--flow=" + SPEC12],
+              "flowsmodel")
+    n = t["tx"]["offered"]
+    check(n == 12000, "offered %d" % n)
+    drops = model_dropped_seqs(24000.0, n, 20000, 32)
+    want = [sum(1 for s in drops if s % 12 == k) for k in range(12)]
+    got = [e["lost"] for e in t["flows"]["per_flow"]]
+    print("lost per flow %r, the model's %r; the trial's lost %d" % (got, want, t["rx"]["lost"]))
+    check(t["rx"]["lost"] == len(drops) > 0, "lost %d, model %d" % (t["rx"]["lost"], len(drops)))
+    check(got == want, "per flow lost %r, model %r" % (got, want))
+    check(sum(got) == t["rx"]["lost"], "the flows' losses do not sum to the trial's")
+    check(all(e["sent"] == 1000 and e["received"] == 1000 - e["lost"]
+              for e in t["flows"]["per_flow"]), "sent/received per flow")
+
+
+def flows_capped(tmp):
+    # 2 500 flows, 6 000 packets: the first 1 024 flows counted one by one (flows 0..999 sent
+    # 3, 1000..1023 sent 2), the other 1 476 summed in beyond_cap (6000 - 3048 = 2952).
+    t = trial(tmp, ["--vdev=net_ring0"], ["--rate=20kpps", "--duration=0.3", "--drain=0.1",
+                                          "--throttle=50", "--stats-period=0",
+                                          "--flow=src=198.18.0.1,dst=198.19.0.1,sport=1-2500"],
+              "capped")
+    f = t["flows"]
+    check(t["tx"]["offered"] == 6000 and f["tuples"] == 2500 and f["capped"] and
+          f["counted"] == 1024 == len(f["per_flow"]), "flows %r" %
+          {k: v for k, v in f.items() if k != "per_flow"})
+    for k, e in enumerate(f["per_flow"]):
+        w = 3 if k < 1000 else 2
+        check(e["sport"] == k + 1 and e["sent"] == w and e["received"] == w,
+              "flow %d: %r" % (k, e))
+    check(f["beyond_cap"] == {"sent": 2952, "received": 2952, "late": 0, "lost": 0},
+          "beyond_cap %r" % f["beyond_cap"])
+    check("(capped: the rest summed)" in t["_stdout"], "the text does not say capped")
+
+
 if __name__ == "__main__":
     main(globals())

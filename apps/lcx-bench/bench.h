@@ -286,6 +286,8 @@ struct bench_app {
 	struct app_out out;
 	bool json;
 	uint64_t rx_flag; /**< the PMD rx timestamp flag, 0 if none registered */
+	bool rx_ts_offered; /**< the rx port offers RTE_ETH_RX_OFFLOAD_TIMESTAMP */
+	char rx_ts_why[192]; /**< why the latency clock is the TSC at the poll */
 	/* the trials run, in order */
 	struct bench_trial_result *trials;
 	unsigned int nb_trials, trials_cap;

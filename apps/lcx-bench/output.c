@@ -136,6 +136,7 @@ latency_json(const struct bench_hist *h, uint64_t err_ns)
 	json_object_set_new(o, "over", jint(h->over));
 	json_object_set_new(o, "error_max_ns", jint(err_ns));
 	json_object_set_new(o, "clock", json_string("tsc at the poll"));
+	json_object_set_new(o, "clock_why", json_string(b.rx_ts_why));
 	json_object_set_new(o, "histogram", hist_buckets(h));
 	return o;
 }
@@ -485,6 +486,9 @@ self_checks_json(void)
 		unsigned int n;
 		bool ok = all_xstats_agree(&n);
 
+		json_object_set_new(o, "rx_timestamp",
+				    json_pack("{sbsbss}", "offered", b.rx_ts_offered, "used", 0,
+					      "why", b.rx_ts_why));
 		json_object_set_new(o, "xstats_agree", n > 0 ? json_boolean(ok) : json_null());
 		json_object_set_new(o, "xstats_checked", json_integer(n));
 	}
@@ -824,6 +828,7 @@ bench_output_text(FILE *f)
 		unsigned int n;
 		bool ok = all_xstats_agree(&n);
 
+		fprintf(f, "self-checks: latency clock: the TSC at the poll (%s)\n", b.rx_ts_why);
 		if (n > 0)
 			fprintf(f, "self-checks: xstats (tx_good_packets, rx_good_packets) %s the "
 				   "tool's counts (%u comparisons)\n",

@@ -33,6 +33,18 @@ def xstats_ring(tmp):
           "the text does not give both numbers and the word")
     check("xstats (tx_good_packets, rx_good_packets) agree with the tool's counts "
           "(2 comparisons)" in t["_stdout"], "self-check line")
+    # net_ring does not stamp: the latency clock is the TSC at the poll, and the output says
+    # why (the NIC's stamps are not used by lcx-bench in any case yet).
+    j = load(t["_json"])
+    check(j["self_checks"]["rx_timestamp"] == {
+        "offered": False, "used": False,
+        "why": "port 0 (net_ring0) does not offer rx timestamps"},
+        "rx_timestamp %r" % j["self_checks"]["rx_timestamp"])
+    check(t["latency_ns"]["clock"] == "tsc at the poll" and
+          t["latency_ns"]["clock_why"] == "port 0 (net_ring0) does not offer rx timestamps",
+          "latency clock %r" % t["latency_ns"]["clock"])
+    check("self-checks: latency clock: the TSC at the poll (port 0 (net_ring0) does not offer "
+          "rx timestamps)" in t["_stdout"], "the text does not say the clock")
 
 
 def xstats_pcap(tmp):

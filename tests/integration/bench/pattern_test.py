@@ -59,6 +59,7 @@ def trial(tmp, eal, args, name):
     t = j["trials"][0]
     t["_config"] = j["config"]
     t["_stdout"] = p.stdout
+    t["_json"] = js
     return t
 
 

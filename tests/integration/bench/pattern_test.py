@@ -114,8 +114,20 @@ def ring_run(tmp, args, name):
 
 
 def cv(ts):
-    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    """The coefficient of variation of the gaps below 1 ms (an exponential gap of mean 50 us
+    is above 1 ms with probability e^-20: what is longer is a stall of the machine)."""
+    gaps = [b - a for a, b in zip(ts, ts[1:]) if b - a < 1000000]
     return statistics.pstdev(gaps) / statistics.mean(gaps)
+
+
+def on_time(t):
+    """A capture run with --late-policy=skip --late=20us: the packets the machine delayed
+    beyond 20 us are skipped (counted) instead of leaving in a catch-up burst that is not
+    the pattern; at most 5 % of them, else the machine is too busy for the measurement."""
+    tx = t["tx"]
+    check(tx["offered"] + tx["skipped"] + t["tx"]["unsent"] == tx["intended"], "account")
+    check(tx["skipped"] <= 0.05 * tx["intended"], "%d of %d skipped: the machine is too busy" %
+          (tx["skipped"], tx["intended"]))
 
 
 def gap_share(t, lo, hi):
@@ -126,10 +138,10 @@ def gap_share(t, lo, hi):
 
 
 def pattern_poisson(tmp):
-    common = ["--rate=20kpps", "--duration=1"] + CAPTURE
+    common = ["--rate=20kpps", "--duration=1", "--late-policy=skip", "--late=20us"] + CAPTURE
     eal, path = pcap_eal(tmp, "pois")
     t = trial(tmp, eal, common + ["--pattern=poisson"], "pois")
-    exact(t)
+    on_time(t)
     pat = t["_config"]["pattern"]
     check(pat["kind"] == "poisson" and pat["seed"] == 1, "config.pattern %r" % pat)
     check("pattern poisson (seed 1)" in t["_stdout"], "the text does not say the pattern")
@@ -144,10 +156,10 @@ def pattern_poisson(tmp):
 
     eal, path = pcap_eal(tmp, "const")
     t = trial(tmp, eal, common, "const")
-    exact(t)
+    on_time(t)
     check(t["_config"]["pattern"]["kind"] == "constant", "constant")
     ts = stamps(path)
-    check(len(ts) == t["tx"]["offered"] == 20000, "constant: capture %d" % len(ts))
+    check(len(ts) == t["tx"]["offered"], "constant: capture %d" % len(ts))
     c_c = cv(ts)
     share_c = gap_share(t, 32768, 65535)
     print("gap CV from the capture: poisson %.3f constant %.3f; JSON gaps in [32.8, 65.5] us: "
@@ -158,10 +170,11 @@ def pattern_poisson(tmp):
     check(share_p < 0.4, "poisson: %.3f of the reported gaps near 50 us" % share_p)
     check(share_c > 0.9, "constant: %.3f of the reported gaps near 50 us" % share_c)
 
-    # The seed: the same seed, the same schedule (count); another seed, another.
-    counts = []
-    for k, seed in enumerate(["1", "1", "2"]):
-        t = trial(tmp, ["--vdev=net_ring0"], ["--rate=20kpps", "--duration=0.5", "--drain=0.1",
+    # Over net_ring, policy send: the pacer's intended count offered exactly and received;
+    # the same seed, the same schedule (count) as the 1 s run above; another seed, another.
+    counts = [n]
+    for k, seed in enumerate(["1", "2"]):
+        t = trial(tmp, ["--vdev=net_ring0"], ["--rate=20kpps", "--duration=1", "--drain=0.1",
                                               "--throttle=50", "--stats-period=0",
                                               "--pattern=poisson", "--seed=" + seed],
                   "seed%d" % k)
@@ -205,18 +218,19 @@ def pattern_burst(tmp):
 
 def pattern_on_off(tmp):
     eal, path = pcap_eal(tmp, "onoff")
-    t = trial(tmp, eal, ["--rate=20kpps", "--duration=1", "--pattern=on-off:10ms/40ms"] +
-              CAPTURE, "onoff")
-    exact(t)
+    t = trial(tmp, eal, ["--rate=20kpps", "--duration=1", "--pattern=on-off:10ms/40ms",
+                         "--late-policy=skip", "--late=20us"] + CAPTURE, "onoff")
+    on_time(t)
     # 20 kpps on average: 100 kpps for 10 ms (1 000 frames), then 40 ms silent; 20 periods.
     check(t["tx"]["intended"] == 20000, "intended %d" % t["tx"]["intended"])
     pat = t["_config"]["pattern"]
     check(pat["kind"] == "on-off" and pat["on_s"] == 0.01 and pat["off_s"] == 0.04 and
           pat["on_rate_factor"] == 5, "config.pattern %r" % pat)
     ts = stamps(path)
-    check(len(ts) == 20000, "capture %d" % len(ts))
-    # Groups of frames separated by silences of more than 20 ms: 20 groups of 1 000, each
-    # within its 10 ms window (+ 1 ms for the sends), the silences at least 39 ms.
+    check(len(ts) == t["tx"]["offered"], "capture %d" % len(ts))
+    # Groups of frames separated by silences of more than 20 ms: 20 groups of 1 000 (less
+    # the few skipped), each within its 10 ms window (+ 1 ms for the sends: no frame leaves
+    # more than 20 us late), the silences at least 39 ms.
     groups, start, n = [], ts[0], 1
     for a, b in zip(ts, ts[1:]):
         if b - a > 20000000:
@@ -227,7 +241,8 @@ def pattern_on_off(tmp):
     groups.append((n, ts[-1] - start, None))
     print("groups (frames, span ms, silence after ms): %r" %
           [(g[0], round(g[1] / 1e6, 3), g[2] and round(g[2] / 1e6, 3)) for g in groups])
-    check(len(groups) == 20 and all(g[0] == 1000 for g in groups), "groups %r" %
+    check(len(groups) == 20 and all(g[0] <= 1000 for g in groups) and
+          sum(1 for g in groups if g[0] == 1000) >= 20 - t["tx"]["skipped"], "groups %r" %
           [g[0] for g in groups])
     check(all(g[1] < 11000000 for g in groups), "a group longer than its on window")
     check(all(g[2] > 39000000 for g in groups[:-1]), "a silence shorter than the off window")

@@ -139,7 +139,7 @@ static const char *const app_opts[] = {
 	"--control-mode", "--control-group", "--control-idle", "--calibration", "--loss-ratio",
 	"--exceed-ratio", "--goal-width", "--initial-duration", "--duration-sum", "--max-load",
 	"--min-load", "--max-trials", "--frame-sizes", "--b2b-max-frames", "--b2b-trials",
-	"--floor-rate", "--rx-capacity-pps", NULL,
+	"--floor-rate", "--rx-capacity-pps", "--pattern", "--seed", "--late-policy", "--late", NULL,
 };
 
 static const char *const modes[] = {

@@ -144,7 +144,7 @@ struct bench_xstat_check {
 
 /** One flow's account at the receiver (--flow). */
 struct bench_flow_count {
-	uint64_t sent;	   /**< packets of the flow offered (from the numbers 0 .. offered - 1) */
+	uint64_t sent;	   /**< packets of the flow offered (numbers 0 .. offered - 1) */
 	uint64_t received; /**< distinct numbers received in time, with the flow's tuple */
 	uint64_t late;	   /**< distinct numbers received after --tmax */
 	uint64_t lost;	   /**< sent - received - late (0 when negative: see mismatch) */

@@ -293,7 +293,8 @@ flows_text(FILE *f, const struct bench_flows *fl, const struct bench_rx *rx)
 	fprintf(f, "  flows: %u of %" PRIu64 " counted one by one%s; received per flow %" PRIu64
 		   "..%" PRIu64 ", lost per flow %" PRIu64 "..%" PRIu64 ", lost in all %" PRIu64
 		   " (%s the trial's %" PRIu64 ")",
-		fl->counted, fl->tuples, fl->tuples > fl->counted ? " (capped: the rest summed)" : "",
+		fl->counted, fl->tuples,
+		fl->tuples > fl->counted ? " (capped: the rest summed)" : "",
 		fl->counted > 0 ? rmin : 0, rmax, fl->counted > 0 ? lmin : 0, lmax, lsum,
 		lsum == rx->lost ? "=" : "DIFFERS FROM", rx->lost);
 	if (fl->unknown > 0 || fl->mismatch > 0)

@@ -66,8 +66,8 @@ parse_pattern(const char *val)
 
 		if (slash == NULL || (len = (size_t)(slash - (val + 7))) == 0 ||
 		    len >= sizeof(on))
-			die(EXIT_USAGE, "--pattern=%s: on-off:ON/OFF, two durations (on-off:10ms/40ms)",
-			    val);
+			die(EXIT_USAGE,
+			    "--pattern=%s: on-off:ON/OFF, two durations (on-off:10ms/40ms)", val);
 		memcpy(on, val + 7, len);
 		on[len] = '\0';
 		ret = app_parse_duration(on, &pt.on_ns);
@@ -79,8 +79,8 @@ parse_pattern(const char *val)
 			die(EXIT_USAGE, "--pattern=%s: OFF '%s': %s (a duration: 40ms)", val,
 			    slash + 1, app_parse_why(ret));
 		if (pt.on_ns == 0 || pt.off_ns == 0)
-			die(EXIT_USAGE, "--pattern=%s: ON and OFF must both be > 0 (OFF 0 is constant)",
-			    val);
+			die(EXIT_USAGE,
+			    "--pattern=%s: ON and OFF must both be > 0 (OFF 0 is constant)", val);
 		if (pt.on_ns > 3600000000000ull || pt.off_ns > 3600000000000ull)
 			die(EXIT_USAGE, "--pattern=%s: ON and OFF at most 1 h each", val);
 		pt.pattern = BENCH_PACER_ON_OFF;
@@ -117,7 +117,8 @@ pattern_option(const char *name, const char *val)
 	} else if (strcmp(name, "--late") == 0) {
 		ret = app_parse_duration(val, &pt.late_ns);
 		if (ret < 0)
-			die(EXIT_USAGE, "--late=%s: %s (a duration: 50us)", val, app_parse_why(ret));
+			die(EXIT_USAGE, "--late=%s: %s (a duration: 50us)", val,
+			    app_parse_why(ret));
 		if (pt.late_ns > 3600000000000ull)
 			die(EXIT_USAGE, "--late=%s: at most 1 h", val);
 		pt.late_set = true;

@@ -343,7 +343,8 @@ traffic_flow_sent(uint64_t offered, struct bench_flows *f)
 		f->flow[k].sent = 0;
 	f->beyond_cap.sent = 0;
 	if (tr.flow.vary == BENCH_FLOW_INC) {
-		/* numbers i with i mod p == k: floor(offered / p), one more for k < offered mod p */
+		/* the numbers i with i mod p == k: floor(offered / p), one more when
+		 * k < offered mod p */
 		for (unsigned int k = 0; k < f->counted; k++)
 			f->flow[k].sent = offered / p + (k < offered % p ? 1 : 0);
 		uint64_t counted = 0;

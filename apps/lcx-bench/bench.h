@@ -69,6 +69,8 @@ struct bench_opt {
 	uint64_t tmax_ns;
 	uint64_t stats_ns;
 	uint64_t throttle_us;
+	uint64_t rx_throttle_us; /**< --rx-throttle: the receiver's (default --throttle) */
+	bool rx_throttle_set;
 	uint64_t burst;
 	uint64_t tx_port;
 	uint64_t rx_port;
@@ -113,6 +115,51 @@ enum bench_purpose {
 	BENCH_P_CALIBRATE,
 };
 
+/** A port's extended counters (rte_eth_xstats), by name. */
+struct bench_xstat {
+	char name[RTE_ETH_XSTATS_NAME_SIZE];
+	uint64_t value;
+};
+
+/** A snapshot of a port's xstats, or the non-zero changes over a trial (allocated). */
+struct bench_xstats {
+	unsigned int n;
+	struct bench_xstat *v;
+};
+
+/** One of the port's counters compared with the tool's own count. */
+struct bench_xstat_check {
+	const char *port;  /**< "tx" or "rx" */
+	const char *name;  /**< the xstat: tx_good_packets, rx_good_packets */
+	uint64_t value;	   /**< its change over the trial */
+	const char *tool;  /**< the tool's counter: "offered", "frames_read" */
+	uint64_t tool_value;
+	bool agree;
+};
+
+#define BENCH_XSTAT_CHECKS 2
+
+/** Flows counted one by one at the receiver (--flow); more are summed in beyond_cap. */
+#define BENCH_FLOWS_MAX 1024
+
+/** One flow's account at the receiver (--flow). */
+struct bench_flow_count {
+	uint64_t sent;	   /**< packets of the flow offered (numbers 0 .. offered - 1) */
+	uint64_t received; /**< distinct numbers received in time, with the flow's tuple */
+	uint64_t late;	   /**< distinct numbers received after --tmax */
+	uint64_t lost;	   /**< sent - received - late (0 when negative: see mismatch) */
+};
+
+/** The per-flow figures of a trial (--flow). */
+struct bench_flows {
+	uint64_t tuples;	/**< flows of the spec */
+	unsigned int counted;	/**< flows counted one by one: min(tuples, BENCH_FLOWS_MAX) */
+	struct bench_flow_count *flow; /**< counted of them (allocated) */
+	struct bench_flow_count beyond_cap; /**< the flows beyond the cap, summed */
+	uint64_t unknown;	/**< signed frames of this trial whose tuple is in no flow */
+	uint64_t mismatch;	/**< frames whose tuple is not their number's (rewritten?) */
+};
+
 /** One trial asked for. */
 struct bench_trial_req {
 	enum bench_purpose purpose;
@@ -155,6 +202,13 @@ struct bench_trial_result {
 	uint64_t port_tx_opackets, port_rx_ipackets, port_rx_imissed, port_rx_ierrors,
 		port_tx_oerrors, port_rx_nombuf;
 	bool port_counters_agree;
+	/* the ports' xstats over the trial: the non-zero changes, and the checks */
+	struct bench_xstats xs_tx, xs_rx;
+	bool xs_read;			/**< the xstats could be read (else none reported) */
+	unsigned int nb_xs_checks;	/**< 0: the PMD has none of the compared names */
+	struct bench_xstat_check xs_checks[BENCH_XSTAT_CHECKS];
+	bool xs_agree;			/**< every check agrees (true when none) */
+	struct bench_flows *flows;	/**< --flow: the receiver's per-flow counts; else NULL */
 };
 
 /** A search's outcome (MODE search; rfc2544's throughput). */
@@ -232,6 +286,8 @@ struct bench_app {
 	struct app_out out;
 	bool json;
 	uint64_t rx_flag; /**< the PMD rx timestamp flag, 0 if none registered */
+	bool rx_ts_offered; /**< the rx port offers RTE_ETH_RX_OFFLOAD_TIMESTAMP */
+	char rx_ts_why[192]; /**< why the latency clock is the TSC at the poll */
 	/* the trials run, in order */
 	struct bench_trial_result *trials;
 	unsigned int nb_trials, trials_cap;
@@ -278,6 +334,16 @@ void bench_rate_resolve(void);
 double bench_max_load_for(double mean_frame);
 double bench_min_load_for(double mean_frame, double max_load);
 void bench_ports_close(void);
+/** A snapshot of a port's xstats (out->v allocated, free()). 0 or -errno. */
+int bench_xstats_read(uint16_t port, struct bench_xstats *out);
+/**
+ * The non-zero changes from a to z (the same port) into out (allocated).
+ * @return 0, -EPROTO when the two differ in names, -ENOMEM
+ */
+int bench_xstats_delta(const struct bench_xstats *a, const struct bench_xstats *z,
+		       struct bench_xstats *out);
+/** @return the value of name in x, or -1 when x has none */
+int64_t bench_xstats_find(const struct bench_xstats *x, const char *name);
 
 /* gen.c: the sender */
 /** Start the tx context's state for the trial and register the poller (any thread). */

@@ -27,6 +27,7 @@
 
 #include "bench.h"
 #include "counter.h"
+#include "pattern.h"
 #include "traffic.h"
 
 #define HDR_LEN (14 + 20 + 8)
@@ -257,11 +258,11 @@ arm_fn(struct lcx_context *ctx, void *arg)
 		.hz = b.hz,
 		.count = req->count,
 		.duration = ns_tsc(req->duration_ns),
-		/* "late": sent more than a throttle period + 50 us after its deadline */
-		.late = ns_tsc(opt.throttle_us * 1000 + 50000),
+		/* .pattern, .policy, .late: pattern_pacer_conf() (--pattern, --late...) */
 	};
 	int ret;
 
+	pattern_pacer_conf(&pc, b.hz); /* --pattern, --late-policy, --late (pattern.c) */
 	traffic_pacer_conf(&pc); /* a replay: its count, its timing (traffic.c) */
 	ret = bench_pacer_init(&g.pacer, &pc);
 

@@ -96,10 +96,12 @@ contexts_start(void)
 	gen_init();
 	meas_init();
 	cc.name = "bench-rx";
+	cc.throttle_ns = opt.rx_throttle_us * 1000;
 	ret = lcx_context_acquire(&cc, &b.rxctx);
 	if (ret < 0)
 		die(1, "cannot start the rx context: %s", strerror(-ret));
 	cc.name = "bench-tx";
+	cc.throttle_ns = opt.throttle_us * 1000;
 	ret = lcx_context_acquire(&cc, &b.txctx);
 	if (ret < 0)
 		die(1, "cannot start the tx context: %s", strerror(-ret));

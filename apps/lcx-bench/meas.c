@@ -48,6 +48,11 @@ struct meas_state {
 	double model_rate; /* the trial's rate, pps */
 	bool model_started;
 	uint64_t model_dropped;
+	/* --flow: per flow (flow_count of them, the rest in beyond), received and late */
+	struct bench_flow_count *flow;
+	unsigned int flow_count;
+	struct bench_flow_count beyond;
+	uint64_t flow_unknown, flow_mismatch;
 };
 
 static struct meas_state m;
@@ -86,6 +91,31 @@ model_pass(struct meas_state *r, uint64_t seq)
 	return true;
 }
 
+/*
+ * --flow: the flow of a frame is its tuple's place in the spec (what it carries, as a
+ * per-flow counter of a device would see it); a tuple that is not its number's is
+ * counted mismatch (the device rewrote it), one in no flow unknown.
+ */
+static void
+meas_flow(struct meas_state *r, const uint8_t *p, size_t len, uint64_t seq,
+	  enum bench_rx_event ev)
+{
+	int64_t k = traffic_flow_of(p, len);
+	struct bench_flow_count *c;
+
+	if (k < 0) {
+		r->flow_unknown++;
+		return;
+	}
+	if (!traffic_flow_is(seq, (uint64_t)k))
+		r->flow_mismatch++;
+	c = (uint64_t)k < r->flow_count ? &r->flow[k] : &r->beyond;
+	if (ev == BENCH_RX_IN_ORDER || ev == BENCH_RX_GAP || ev == BENCH_RX_REORDERED)
+		c->received++;
+	else if (ev == BENCH_RX_LATE)
+		c->late++;
+}
+
 static void
 meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 {
@@ -111,6 +141,8 @@ meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 		bench_hist_add(&r->hist, now_ns > sig.tx_ns ? now_ns - sig.tx_ns : 0);
 		bench_jitter_add(&r->jit, sig.seq, sig.tx_ns, now_ns);
 	}
+	if (r->flow != NULL)
+		meas_flow(r, p, mb->data_len, sig.seq, ev);
 }
 
 static unsigned int
@@ -148,6 +180,14 @@ meas_init(void)
 	m.poller = (struct lcx_poller){ .ops = &meas_ops, .arg = &m, .burst = (uint32_t)opt.burst };
 	if (rte_mbuf_dyn_rx_timestamp_register(&off, &b.rx_flag) < 0)
 		b.rx_flag = 0;
+	if (traffic_flow_tuples() > 0) {
+		uint64_t n = traffic_flow_tuples();
+
+		m.flow_count = n < BENCH_FLOWS_MAX ? (unsigned int)n : BENCH_FLOWS_MAX;
+		m.flow = calloc(m.flow_count, sizeof(*m.flow));
+		if (m.flow == NULL)
+			die(1, "out of memory (the per-flow counts)");
+	}
 }
 
 struct arm_arg {
@@ -174,13 +214,18 @@ arm_fn(struct lcx_context *ctx, void *arg)
 	m.gap_max_ns = 0;
 	m.model_started = false;
 	m.model_dropped = 0;
+	if (m.flow != NULL)
+		memset(m.flow, 0, m.flow_count * sizeof(*m.flow));
+	memset(&m.beyond, 0, sizeof(m.beyond));
+	m.flow_unknown = 0;
+	m.flow_mismatch = 0;
 	return lcx_poller_register(ctx, &m.poller);
 }
 
 int
 meas_arm(const struct bench_trial_req *req, unsigned int stream)
 {
-	int ret = lcx_context_set_throttle(b.rxctx, req->rx_busy ? 0 : opt.throttle_us * 1000);
+	int ret = lcx_context_set_throttle(b.rxctx, req->rx_busy ? 0 : opt.rx_throttle_us * 1000);
 
 	if (ret < 0)
 		return ret;
@@ -219,7 +264,30 @@ meas_park(uint64_t offered, struct bench_trial_result *r)
 		return -ENOMEM;
 	*r->lat = m.hist;
 	*r->jit = m.jit;
-	lcx_context_set_throttle(b.rxctx, opt.throttle_us * 1000);
+	if (m.flow != NULL) {
+		struct bench_flows *f = calloc(1, sizeof(*f));
+
+		if (f == NULL || (f->flow = calloc(m.flow_count, sizeof(*f->flow))) == NULL) {
+			free(f);
+			return -ENOMEM;
+		}
+		f->tuples = traffic_flow_tuples();
+		f->counted = m.flow_count;
+		memcpy(f->flow, m.flow, m.flow_count * sizeof(*f->flow));
+		f->beyond_cap = m.beyond;
+		f->unknown = m.flow_unknown;
+		f->mismatch = m.flow_mismatch;
+		/* sent per flow from the numbers offered; lost = sent - received - late */
+		traffic_flow_sent(offered, f);
+		for (unsigned int k = 0; k <= f->counted; k++) {
+			struct bench_flow_count *c = k < f->counted ? &f->flow[k] : &f->beyond_cap;
+			uint64_t got = c->received + c->late;
+
+			c->lost = c->sent > got ? c->sent - got : 0;
+		}
+		r->flows = f;
+	}
+	lcx_context_set_throttle(b.rxctx, opt.rx_throttle_us * 1000);
 	return 0;
 }
 

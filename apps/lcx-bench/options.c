@@ -14,6 +14,7 @@
 #include "bench.h"
 #include "config.h"
 #include "ctlsrv.h"
+#include "pattern.h"
 #include "traffic.h"
 
 struct bench_opt opt = {
@@ -63,6 +64,21 @@ usage(FILE *f)
 "                        0: busy polling). A throttle makes the traffic bursty: the\n"
 "                        packets owed since the last wake leave back to back. Latency\n"
 "                        trials (rfc2544, calibrate) run the receiver at 0\n"
+"  --rx-throttle=US      the receiver's throttle alone (default --throttle): e.g. a\n"
+"                        sender at --throttle=0 beside a receiver that sleeps\n"
+"  --pattern=P           the schedule, the load (--rate, a search's) its mean rate:\n"
+"                        constant (default), poisson (exponential gaps, --seed),\n"
+"                        burst:N (N packets due together every N/load s; N <= --burst),\n"
+"                        on-off:ON/OFF (durations: ON at load x (ON+OFF)/ON, OFF\n"
+"                        silent; on-off:10ms/40ms). run and search only\n"
+"  --seed=N              poisson: the generator's seed, 0..2^64-1 (default 1; each\n"
+"                        trial starts from it: the same seed, the same schedule)\n"
+"  --late-policy=P       a packet owed more than --late after its deadline (after a\n"
+"                        stall): send (sent late, catching up; default) or skip\n"
+"                        (counted tx.skipped, not sent; the trial is then\n"
+"                        generator-limited)\n"
+"  --late=DUR            the lateness counted in tx.late and beyond which skip skips\n"
+"                        (default the throttle + 50us)\n"
 "  --flow=SPEC           addresses and ports of the frames (default one flow,\n"
 "                        198.18.0.1:9 -> 198.19.0.1:9): src=A[-B],dst=A[-B][,sport=P[-Q]]\n"
 "                        [,dport=P[-Q]][,vary=inc|rand], IPv4 or IPv6; inc walks the\n"
@@ -119,11 +135,11 @@ usage(FILE *f)
 
 static const char *const app_opts[] = {
 	"--rate", "--frame-size", "--duration", "--drain", "--tmax", "--tx-port", "--rx-port",
-	"--burst", "--throttle", "--stats-period", "--json", "--csv", "--control",
+	"--burst", "--throttle", "--rx-throttle", "--stats-period", "--json", "--csv", "--control",
 	"--control-mode", "--control-group", "--control-idle", "--calibration", "--loss-ratio",
 	"--exceed-ratio", "--goal-width", "--initial-duration", "--duration-sum", "--max-load",
 	"--min-load", "--max-trials", "--frame-sizes", "--b2b-max-frames", "--b2b-trials",
-	"--floor-rate", "--rx-capacity-pps", NULL,
+	"--floor-rate", "--rx-capacity-pps", "--pattern", "--seed", "--late-policy", "--late", NULL,
 };
 
 static const char *const modes[] = {
@@ -145,7 +161,7 @@ is_app_option(const char *arg)
 	for (unsigned int i = 0; i < RTE_DIM(modes); i++)
 		if (strcmp(arg, modes[i]) == 0)
 			return true;
-	return traffic_is_option(arg);
+	return traffic_is_option(arg) || pattern_is_option(arg);
 }
 
 static void
@@ -319,6 +335,9 @@ parse_args(int argc, char **argv)
 			parse_u64(name, val, 1, BENCH_BURST_MAX, &opt.burst);
 		} else if (strcmp(name, "--throttle") == 0) {
 			parse_u64(name, val, 0, LCX_THROTTLE_MAX_NS / 1000, &opt.throttle_us);
+		} else if (strcmp(name, "--rx-throttle") == 0) {
+			parse_u64(name, val, 0, LCX_THROTTLE_MAX_NS / 1000, &opt.rx_throttle_us);
+			opt.rx_throttle_set = true;
 		} else if (strcmp(name, "--json") == 0) {
 			if (*val == '\0')
 				die(EXIT_USAGE, "--json: a file name, or '-' for stdout");
@@ -371,6 +390,8 @@ parse_args(int argc, char **argv)
 			parse_rate_opt(name, val, &opt.floor_rate, &opt.floor_rate_text);
 		} else if (strcmp(name, "--rx-capacity-pps") == 0) {
 			parse_u64(name, val, 0, 1000000000, &opt.rx_capacity_pps);
+		} else if (pattern_option(name, val)) {
+			/* --pattern, --seed, --late-policy, --late (pattern.c) */
 		} else if (traffic_option(name, val)) {
 			/* --flow, --pcap-replay, ... (traffic.c) */
 		} else {
@@ -392,6 +413,8 @@ parse_args(int argc, char **argv)
 		    opt.sizes_text);
 	if (!opt.rx_port_set)
 		opt.rx_port = opt.tx_port;
+	if (!opt.rx_throttle_set)
+		opt.rx_throttle_us = opt.throttle_us;
 	if (opt.nb_loss == 0) {
 		opt.nb_loss = 1;
 		opt.loss_ratio[0] = 0;
@@ -425,6 +448,7 @@ parse_args(int argc, char **argv)
 		parse_rate_opt("--floor-rate", "10kpps", &opt.floor_rate, &opt.floor_rate_text);
 	(void)v;
 	traffic_check(); /* --flow, --pcap-replay with the other options (traffic.c) */
+	pattern_check(traffic_is_replay()); /* --pattern, --seed, --late... (pattern.c) */
 	if (opt.calibration_path != NULL) {
 		if (opt.mode == BENCH_MODE_CALIBRATE)
 			die(EXIT_USAGE, "--calibration: MODE calibrate measures its own");

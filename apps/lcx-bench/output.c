@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 
 #include "bench.h"
+#include "pattern.h"
 #include "traffic.h"
 
 #define HIST_EXPORT_MAX BENCH_HIST_BUCKETS
@@ -135,6 +136,7 @@ latency_json(const struct bench_hist *h, uint64_t err_ns)
 	json_object_set_new(o, "over", jint(h->over));
 	json_object_set_new(o, "error_max_ns", jint(err_ns));
 	json_object_set_new(o, "clock", json_string("tsc at the poll"));
+	json_object_set_new(o, "clock_why", json_string(b.rx_ts_why));
 	json_object_set_new(o, "histogram", hist_buckets(h));
 	return o;
 }
@@ -213,6 +215,107 @@ log2_buckets(const uint64_t *h, unsigned int nb, uint64_t max)
 	return a;
 }
 
+static json_t *
+xstats_obj(const struct bench_xstats *x)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < x->n; i++)
+		json_object_set_new(o, x->v[i].name, jint(x->v[i].value));
+	return o;
+}
+
+/* ports.xstats {tx, rx}: the non-zero changes; ports.xstats_checks; ports.xstats_agree. */
+static void
+xstats_json(json_t *p, const struct bench_trial_result *r)
+{
+	json_t *ck = json_array();
+
+	json_object_set_new(p, "xstats",
+			    r->xs_read ? json_pack("{soso}", "tx", xstats_obj(&r->xs_tx), "rx",
+						   xstats_obj(&r->xs_rx))
+				       : json_null());
+	for (unsigned int i = 0; i < r->nb_xs_checks; i++) {
+		const struct bench_xstat_check *c = &r->xs_checks[i];
+
+		json_array_append_new(ck, json_pack("{sssssIsssIsb}", "port", c->port, "name",
+						    c->name, "value", (json_int_t)c->value, "tool",
+						    c->tool, "tool_value",
+						    (json_int_t)c->tool_value, "agree", c->agree));
+	}
+	json_object_set_new(p, "xstats_checks", ck);
+	json_object_set_new(p, "xstats_agree",
+			    r->nb_xs_checks > 0 ? json_boolean(r->xs_agree) : json_null());
+}
+
+/* The xstats checks in words: "tx_good_packets 20000 = offered 20000: agree; ..." */
+static void
+xstats_text(FILE *f, const struct bench_trial_result *r)
+{
+	if (!r->xs_read) {
+		fprintf(f, "  xstats: could not be read\n");
+		return;
+	}
+	if (r->nb_xs_checks == 0) {
+		fprintf(f, "  xstats: the PMD has neither tx_good_packets nor rx_good_packets: "
+			   "not compared\n");
+		return;
+	}
+	fprintf(f, "  xstats:");
+	for (unsigned int i = 0; i < r->nb_xs_checks; i++) {
+		const struct bench_xstat_check *c = &r->xs_checks[i];
+
+		fprintf(f, "%s %s port %s %" PRIu64 ", tool %s %" PRIu64 ": %s", i > 0 ? ";" : "",
+			c->port, c->name, c->value, c->tool, c->tool_value,
+			c->agree ? "agree" : "DISAGREE");
+	}
+	fputc('\n', f);
+}
+
+/* --flow: the per-flow counts in one line. */
+static void
+flows_text(FILE *f, const struct bench_flows *fl, const struct bench_rx *rx)
+{
+	uint64_t rmin = UINT64_MAX, rmax = 0, lmin = UINT64_MAX, lmax = 0, lsum = 0;
+
+	if (fl == NULL)
+		return;
+	for (unsigned int k = 0; k < fl->counted; k++) {
+		const struct bench_flow_count *c = &fl->flow[k];
+
+		rmin = RTE_MIN(rmin, c->received);
+		rmax = RTE_MAX(rmax, c->received);
+		lmin = RTE_MIN(lmin, c->lost);
+		lmax = RTE_MAX(lmax, c->lost);
+		lsum += c->lost;
+	}
+	lsum += fl->beyond_cap.lost;
+	fprintf(f, "  flows: %u of %" PRIu64 " counted one by one%s; received per flow %" PRIu64
+		   "..%" PRIu64 ", lost per flow %" PRIu64 "..%" PRIu64 ", lost in all %" PRIu64
+		   " (%s the trial's %" PRIu64 ")",
+		fl->counted, fl->tuples,
+		fl->tuples > fl->counted ? " (capped: the rest summed)" : "",
+		fl->counted > 0 ? rmin : 0, rmax, fl->counted > 0 ? lmin : 0, lmax, lsum,
+		lsum == rx->lost ? "=" : "DIFFERS FROM", rx->lost);
+	if (fl->unknown > 0 || fl->mismatch > 0)
+		fprintf(f, "; %" PRIu64 " frames in no flow, %" PRIu64
+			   " with a tuple not their number's", fl->unknown, fl->mismatch);
+	fputc('\n', f);
+}
+
+static bool
+all_xstats_agree(unsigned int *checked)
+{
+	bool ok = true;
+
+	*checked = 0;
+	for (unsigned int i = 0; i < b.nb_trials; i++) {
+		*checked += b.trials[i].nb_xs_checks;
+		ok = ok && b.trials[i].xs_agree;
+	}
+	return ok;
+}
+
 json_t *
 bench_trial_json(const struct bench_trial_result *r)
 {
@@ -267,7 +370,7 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(jr, "model_dropped", jint(r->model_dropped));
 	json_object_set_new(jr, "hw_timestamps", jint(r->hw_timestamps));
 	json_object_set_new(jr, "polls", jint(r->polls));
-	json_object_set_new(jr, "throttle_us", jint(r->rx_busy ? 0 : opt.throttle_us));
+	json_object_set_new(jr, "throttle_us", jint(r->rx_busy ? 0 : opt.rx_throttle_us));
 	json_object_set_new(jr, "account_consistent", json_boolean(r->account_consistent));
 	json_object_set_new(o, "rx", jr);
 	json_object_set_new(o, "loss_ratio", jnum(r->loss_ratio));
@@ -282,8 +385,10 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(p, "rx_ierrors", jint(r->port_rx_ierrors));
 	json_object_set_new(p, "rx_nombuf", jint(r->port_rx_nombuf));
 	json_object_set_new(p, "agree", json_boolean(r->port_counters_agree));
+	xstats_json(p, r);
 	json_object_set_new(o, "ports", p);
 	json_object_set_new(o, "traffic", traffic_trial_json(r)); /* traffic.c */
+	json_object_set_new(o, "flows", traffic_flows_json(r->flows));
 	return o;
 }
 
@@ -311,11 +416,13 @@ config_json(void)
 	json_object_set_new(o, "tmax_s", jnum((double)opt.tmax_ns / 1e9));
 	json_object_set_new(o, "burst", jint(opt.burst));
 	json_object_set_new(o, "throttle_us", jint(opt.throttle_us));
+	json_object_set_new(o, "rx_throttle_us", jint(opt.rx_throttle_us));
 	json_object_set_new(o, "tx_port", jint(opt.tx_port));
 	json_object_set_new(o, "rx_port", jint(opt.rx_port));
 	json_object_set_new(o, "link_bps", jint(b.link_bps));
 	json_object_set_new(o, "streams", json_integer(1));
 	json_object_set_new(o, "traffic", traffic_config_json()); /* traffic.c */
+	json_object_set_new(o, "pattern", pattern_config_json()); /* pattern.c */
 	json_object_set_new(o, "loss_ratios", lr);
 	json_object_set_new(o, "exceed_ratio", jnum(opt.exceed_ratio));
 	json_object_set_new(o, "goal_width", jnum(opt.goal_width));
@@ -376,6 +483,16 @@ self_checks_json(void)
 	json_object_set_new(o, "tsc_drift_ppm", jnum(tsc_drift_ppm()));
 	json_object_set_new(o, "tsc_drift_interval_s", jnum(clock_interval_s()));
 	json_object_set_new(o, "port_counters_agree", json_boolean(all_ports_agree()));
+	{
+		unsigned int n;
+		bool ok = all_xstats_agree(&n);
+
+		json_object_set_new(o, "rx_timestamp",
+				    json_pack("{sbsbss}", "offered", b.rx_ts_offered, "used", 0,
+					      "why", b.rx_ts_why));
+		json_object_set_new(o, "xstats_agree", n > 0 ? json_boolean(ok) : json_null());
+		json_object_set_new(o, "xstats_checked", json_integer(n));
+	}
 	return o;
 }
 
@@ -595,6 +712,8 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 		r->jit->ipdv_pos.count + r->jit->ipdv_neg.count);
 	fprintf(f, "  pattern sent: %" PRIu64 " sends, gaps %.3f..%.3f us\n", st->sends,
 		us(st->gap_min == UINT64_MAX ? 0 : st->gap_min), us(st->gap_max));
+	xstats_text(f, r);
+	flows_text(f, r->flows, &r->rx);
 	if (r->generator_limited)
 		fprintf(f, "  GENERATOR-LIMITED: offered differs from intended by more than 0.1%% "
 			   "or packets were refused: this trial measured the generator\n");
@@ -646,10 +765,12 @@ bench_output_text(FILE *f)
 			opt.sizes_text, b.mean_frame, r->elapsed_s, (double)opt.drain_ns / 1e9,
 			stopped);
 		traffic_text(f, r);
+		pattern_text(f);
 		trial_text(f, r, true);
 	} else {
 		fprintf(f, "%s %s: %u trials, stopped by %s\n", prog, opt.mode_name, b.nb_trials,
 			stopped);
+		pattern_text(f);
 		for (unsigned int i = 0; i < b.nb_trials; i++)
 			trial_text(f, &b.trials[i], false);
 	}
@@ -704,4 +825,17 @@ bench_output_text(FILE *f)
 		   "CLOCK_MONOTONIC_RAW over %.3f s; port counters %s the tool's\n",
 		inv ? "invariant" : "NOT INVARIANT", how, (double)b.hz, tsc_drift_ppm(),
 		clock_interval_s(), all_ports_agree() ? "agree with" : "DISAGREE with");
+	{
+		unsigned int n;
+		bool ok = all_xstats_agree(&n);
+
+		fprintf(f, "self-checks: latency clock: the TSC at the poll (%s)\n", b.rx_ts_why);
+		if (n > 0)
+			fprintf(f, "self-checks: xstats (tx_good_packets, rx_good_packets) %s the "
+				   "tool's counts (%u comparisons)\n",
+				ok ? "agree with" : "DISAGREE with", n);
+		else
+			fprintf(f, "self-checks: xstats: the ports have no tx_good_packets nor "
+				   "rx_good_packets: not compared\n");
+	}
 }

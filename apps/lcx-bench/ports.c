@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -16,6 +17,7 @@
 #include <lcx/port.h>
 
 #include "bench.h"
+#include "pattern.h"
 #include "traffic.h"
 
 void
@@ -83,6 +85,21 @@ bench_ports_open(const struct app_devs *devs)
 	}
 	b.tx_ethdev = (uint16_t)opt.tx_port;
 	b.rx_ethdev = (uint16_t)opt.rx_port;
+	{
+		/* The latency clock: the NIC's rx stamps are not used yet (lcx_port has no rx
+		 * offload setting); whether the port would offer them is said beside it. */
+		struct rte_eth_dev_info di;
+		char name[RTE_ETH_NAME_MAX_LEN] = "?";
+
+		memset(&di, 0, sizeof(di));
+		rte_eth_dev_get_name_by_port(b.rx_ethdev, name);
+		b.rx_ts_offered = rte_eth_dev_info_get(b.rx_ethdev, &di) == 0 &&
+				  (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0;
+		snprintf(b.rx_ts_why, sizeof(b.rx_ts_why),
+			 b.rx_ts_offered ? "port %u (%s) offers rx timestamps, not used yet"
+					 : "port %u (%s) does not offer rx timestamps",
+			 b.rx_ethdev, name);
+	}
 }
 
 static double
@@ -151,6 +168,14 @@ bench_rate_resolve(void)
 
 			bench_min_load_for(opt.frame_sizes[k], mx);
 		}
+	{
+		/* a pattern that cannot pace the load (on-off: no packet per window) */
+		char err[256];
+		double lo = opt.mode == BENCH_MODE_SEARCH ? b.min_load_pps : b.rate_pps;
+
+		if (lo > 0 && pattern_check_rate(lo, err, sizeof(err)) < 0)
+			die(EXIT_USAGE, "%s", err);
+	}
 	if (opt.mode == BENCH_MODE_CALIBRATE)
 		b.floor_rate_pps = resolve("--floor-rate", opt.floor_rate_text, &opt.floor_rate,
 					   b.mean_frame);
@@ -165,4 +190,92 @@ bench_ports_close(void)
 			lcx_port_destroy(b.ports[i]);
 			b.ports[i] = NULL;
 		}
+}
+
+int
+bench_xstats_read(uint16_t port, struct bench_xstats *out)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	int n, k, ret = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	n = rte_eth_xstats_get_names(port, NULL, 0);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return 0;
+	names = calloc((size_t)n, sizeof(*names));
+	xs = calloc((size_t)n, sizeof(*xs));
+	out->v = calloc((size_t)n, sizeof(*out->v));
+	if (names == NULL || xs == NULL || out->v == NULL) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (rte_eth_xstats_get_names(port, names, (unsigned int)n) != n) {
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	k = rte_eth_xstats_get(port, xs, (unsigned int)n);
+	if (k != n) {
+		ret = k < 0 ? k : -EAGAIN;
+		goto out_free;
+	}
+	for (int i = 0; i < n; i++) {
+		if (xs[i].id >= (uint64_t)n) {
+			ret = -EPROTO;
+			goto out_free;
+		}
+		snprintf(out->v[i].name, sizeof(out->v[i].name), "%s", names[xs[i].id].name);
+		out->v[i].value = xs[i].value;
+	}
+	out->n = (unsigned int)n;
+	free(names);
+	free(xs);
+	return 0;
+out_free:
+	free(names);
+	free(xs);
+	free(out->v);
+	out->v = NULL;
+	return ret;
+}
+
+int
+bench_xstats_delta(const struct bench_xstats *a, const struct bench_xstats *z,
+		   struct bench_xstats *out)
+{
+	out->n = 0;
+	out->v = NULL;
+	if (a->n != z->n)
+		return -EPROTO;
+	if (z->n == 0)
+		return 0;
+	out->v = calloc(z->n, sizeof(*out->v));
+	if (out->v == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < z->n; i++) {
+		if (strcmp(a->v[i].name, z->v[i].name) != 0) {
+			free(out->v);
+			out->v = NULL;
+			out->n = 0;
+			return -EPROTO;
+		}
+		if (z->v[i].value != a->v[i].value) {
+			out->v[out->n] = z->v[i];
+			out->v[out->n].value = z->v[i].value - a->v[i].value;
+			out->n++;
+		}
+	}
+	return 0;
+}
+
+int64_t
+bench_xstats_find(const struct bench_xstats *x, const char *name)
+{
+	for (unsigned int i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].name, name) == 0)
+			return (int64_t)x->v[i].value;
+	return -1;
 }

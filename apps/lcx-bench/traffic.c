@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <jansson.h>
@@ -32,6 +33,7 @@ static struct {
 	double mult;
 	/* set up by traffic_check() */
 	struct bench_flow_walk walk;
+	struct bench_flow_walk odo; /* the same spec walked incrementing: flow k's tuple */
 	struct bench_frame_conf fc;
 	struct bench_replay *rp;
 	uint64_t *sig_before; /* n + 1: signable frames before frame i */
@@ -104,6 +106,12 @@ unsigned int
 traffic_min_frame(void)
 {
 	return tr.flow_set ? bench_frame_min(tr.flow.family) : BENCH_SIG_MIN_FRAME_V4;
+}
+
+bool
+traffic_is_replay(void)
+{
+	return tr.replay_path != NULL;
 }
 
 bool
@@ -184,6 +192,13 @@ traffic_check(void)
 	}
 	if (tr.flow_set && bench_flow_walk_init(&tr.walk, &tr.flow, tr.seed) < 0)
 		die(EXIT_USAGE, "--flow=%s: cannot walk it", tr.flow_text);
+	if (tr.flow_set) {
+		struct bench_flow inc = tr.flow;
+
+		inc.vary = BENCH_FLOW_INC;
+		if (bench_flow_walk_init(&tr.odo, &inc, 0) < 0)
+			die(EXIT_USAGE, "--flow=%s: cannot walk it", tr.flow_text);
+	}
 	tr.fc.family = tr.flow.family;
 }
 
@@ -286,6 +301,115 @@ traffic_sig_read(const void *frame, size_t len, struct bench_sig *sig)
 	if (ret < 0)
 		return ret;
 	return bench_sig_read((const uint8_t *)frame + fi.payload_off, fi.payload_len, sig);
+}
+
+uint64_t
+traffic_flow_tuples(void)
+{
+	return tr.flow_set ? bench_flow_walk_period(&tr.walk) : 0;
+}
+
+int64_t
+traffic_flow_of(const void *frame, size_t len)
+{
+	struct bench_frame_info fi;
+	uint64_t k;
+
+	if (!tr.flow_set || bench_frame_parse(frame, len, &fi) < 0 ||
+	    fi.family != tr.flow.family || bench_flow_index(&tr.walk, &fi.t, &k) < 0 ||
+	    k > INT64_MAX)
+		return -1;
+	return (int64_t)k;
+}
+
+bool
+traffic_flow_is(uint64_t seq, uint64_t index)
+{
+	struct bench_tuple t;
+	uint64_t k;
+
+	if (tr.flow.vary == BENCH_FLOW_INC)
+		return seq % bench_flow_walk_period(&tr.walk) == index;
+	bench_flow_tuple(&tr.walk, seq, &t);
+	return bench_flow_index(&tr.walk, &t, &k) == 0 && k == index;
+}
+
+void
+traffic_flow_sent(uint64_t offered, struct bench_flows *f)
+{
+	uint64_t p = f->tuples;
+
+	for (unsigned int k = 0; k < f->counted; k++)
+		f->flow[k].sent = 0;
+	f->beyond_cap.sent = 0;
+	if (tr.flow.vary == BENCH_FLOW_INC) {
+		/* the numbers i with i mod p == k: floor(offered / p), one more when
+		 * k < offered mod p */
+		for (unsigned int k = 0; k < f->counted; k++)
+			f->flow[k].sent = offered / p + (k < offered % p ? 1 : 0);
+		uint64_t counted = 0;
+
+		for (unsigned int k = 0; k < f->counted; k++)
+			counted += f->flow[k].sent;
+		f->beyond_cap.sent = offered - counted;
+		return;
+	}
+	for (uint64_t i = 0; i < offered; i++) {
+		struct bench_tuple t;
+		uint64_t k;
+
+		bench_flow_tuple(&tr.walk, i, &t);
+		if (bench_flow_index(&tr.walk, &t, &k) == 0 && k < f->counted)
+			f->flow[k].sent++;
+		else
+			f->beyond_cap.sent++;
+	}
+}
+
+static json_t *
+flow_count_json(const struct bench_flow_count *c)
+{
+	return json_pack("{sIsIsIsI}", "sent", (json_int_t)c->sent, "received",
+			 (json_int_t)c->received, "late", (json_int_t)c->late, "lost",
+			 (json_int_t)c->lost);
+}
+
+json_t *
+traffic_flows_json(const struct bench_flows *f)
+{
+	json_t *o, *a;
+
+	if (f == NULL)
+		return json_null();
+	o = json_object();
+	a = json_array();
+	for (unsigned int k = 0; k < f->counted; k++) {
+		struct bench_tuple t;
+		char src[64], dst[64];
+		json_t *e = flow_count_json(&f->flow[k]);
+		int fam = tr.flow.family;
+
+		bench_flow_tuple(&tr.odo, k, &t);
+		inet_ntop(fam, t.src, src, sizeof(src));
+		inet_ntop(fam, t.dst, dst, sizeof(dst));
+		json_object_set_new(e, "index", json_integer(k));
+		json_object_set_new(e, "src", json_string(src));
+		json_object_set_new(e, "dst", json_string(dst));
+		json_object_set_new(e, "sport", json_integer(t.sport));
+		json_object_set_new(e, "dport", json_integer(t.dport));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "tuples", json_integer((json_int_t)f->tuples));
+	json_object_set_new(o, "cap", json_integer(BENCH_FLOWS_MAX));
+	json_object_set_new(o, "capped", json_boolean(f->tuples > f->counted));
+	json_object_set_new(o, "counted", json_integer(f->counted));
+	json_object_set_new(o, "per_flow", a);
+	json_object_set_new(o, "beyond_cap", f->tuples > f->counted
+						  ? flow_count_json(&f->beyond_cap)
+						  : json_null());
+	json_object_set_new(o, "unknown", json_integer((json_int_t)f->unknown));
+	json_object_set_new(o, "mismatch", json_integer((json_int_t)f->mismatch));
+	return o;
 }
 
 json_t *

@@ -40,6 +40,9 @@ bool traffic_option(const char *name, const char *val);
 /** @return the smallest frame size allowed: 84 with an IPv6 --flow, else 64 */
 unsigned int traffic_min_frame(void);
 
+/** @return true with --pcap-replay (after traffic_check()) */
+bool traffic_is_replay(void);
+
 /** @return true when --rate is not needed (a replay at the file's timing) */
 bool traffic_rate_optional(void);
 
@@ -94,6 +97,30 @@ uint64_t traffic_signed(uint64_t offered);
  * @return 0, or < 0: no signature (not IPv4/IPv6 UDP, too short, not the magic)
  */
 int traffic_sig_read(const void *frame, size_t len, struct bench_sig *sig);
+
+/** @return the flows of --flow (tuples of the spec); 0 without --flow */
+uint64_t traffic_flow_tuples(void);
+
+/**
+ * The flow of a frame read back: its tuple's place in the spec (bench_flow_index()).
+ *
+ * @return 0 .. tuples - 1, or -1 when its tuple is in no flow of the spec (or no --flow)
+ */
+int64_t traffic_flow_of(const void *frame, size_t len);
+
+/** @return true when packet number seq is sent with flow index's tuple */
+bool traffic_flow_is(uint64_t seq, uint64_t index);
+
+/**
+ * The packets of each flow among the numbers 0 .. offered - 1: closed form for
+ * vary=inc, every number walked for vary=rand (on the driver thread, after the trial).
+ *
+ * @param f  counted and the flows' sent set; beyond_cap.sent the rest
+ */
+void traffic_flow_sent(uint64_t offered, struct bench_flows *f);
+
+/** trials[].flows of the JSON (a new reference; null without --flow). */
+json_t *traffic_flows_json(const struct bench_flows *f);
 
 /** config.traffic of the JSON: the source, the flow, the file's counts (a new reference). */
 json_t *traffic_config_json(void);

@@ -101,12 +101,55 @@ trial_send(const struct bench_trial_req *req, uint64_t t0_ns)
 	return false;
 }
 
+/* One check: the change of xstat name from a to z (a port's) against the tool's count. */
+static void
+xstat_check(struct bench_trial_result *r, const char *port, const char *name,
+	    const struct bench_xstats *a, const struct bench_xstats *z, const char *tool,
+	    uint64_t tool_value)
+{
+	int64_t va = bench_xstats_find(a, name), vz = bench_xstats_find(z, name);
+	struct bench_xstat_check *c;
+
+	if (va < 0 || vz < 0) /* the PMD has no such counter: not compared, not reported */
+		return;
+	c = &r->xs_checks[r->nb_xs_checks++];
+	c->port = port;
+	c->name = name;
+	c->value = (uint64_t)vz - (uint64_t)va;
+	c->tool = tool;
+	c->tool_value = tool_value;
+	c->agree = c->value == tool_value;
+	if (!c->agree)
+		r->xs_agree = false;
+}
+
+/*
+ * The ports' xstats over the trial: their non-zero changes kept for the output, and the
+ * counters that count what the tool counts compared with it: tx_good_packets with the
+ * packets offered, rx_good_packets with every frame the receiver read (as rx_ipackets).
+ */
+static void
+trial_xstats(struct bench_trial_result *r, bool ok, const struct bench_xstats *tx0,
+	     const struct bench_xstats *tx1, const struct bench_xstats *rx0,
+	     const struct bench_xstats *rx1, uint64_t frames_read)
+{
+	r->xs_agree = true;
+	r->xs_read = ok && bench_xstats_delta(tx0, tx1, &r->xs_tx) == 0 &&
+		     bench_xstats_delta(rx0, rx1, &r->xs_rx) == 0;
+	if (!r->xs_read)
+		return;
+	xstat_check(r, "tx", "tx_good_packets", tx0, tx1, "offered", r->tx.offered);
+	xstat_check(r, "rx", "rx_good_packets", rx0, rx1, "frames_read", frames_read);
+}
+
 struct bench_trial_result *
 bench_trial_run(const struct bench_trial_req *req)
 {
 	struct bench_trial_result *r = trial_slot();
 	struct rte_eth_stats tx0, rx0, tx1, rx1;
-	uint64_t t0_tsc, t0, last_now, last_send, sched_ns, allow_ns;
+	uint64_t t0_tsc, t0, last_now, last_send, sched_ns, allow_ns, frames_read;
+	struct bench_xstats xtx0 = {0}, xrx0 = {0}, xtx1 = {0}, xrx1 = {0};
+	bool xs_ok;
 	unsigned int idx = b.nb_trials;
 	int ret;
 
@@ -124,6 +167,8 @@ bench_trial_run(const struct bench_trial_req *req)
 	memset(&rx0, 0, sizeof(rx0));
 	rte_eth_stats_get(b.tx_ethdev, &tx0);
 	rte_eth_stats_get(b.rx_ethdev, &rx0);
+	xs_ok = bench_xstats_read(b.tx_ethdev, &xtx0) == 0 &&
+		bench_xstats_read(b.rx_ethdev, &xrx0) == 0;
 
 	ret = meas_arm(req, idx);
 	if (ret < 0)
@@ -177,11 +222,17 @@ bench_trial_run(const struct bench_trial_req *req)
 	r->port_rx_imissed = rx1.imissed - rx0.imissed;
 	r->port_rx_ierrors = rx1.ierrors - rx0.ierrors;
 	r->port_rx_nombuf = rx1.rx_nombuf - rx0.rx_nombuf;
+	frames_read = r->rx.received + r->rx.late + r->rx.duplicate + r->rx.too_old +
+		      r->rx.invalid + r->unsigned_frames + r->other_stream + r->model_dropped;
 	r->port_counters_agree = r->port_tx_opackets == r->tx.offered &&
-				 r->port_rx_ipackets == r->rx.received + r->rx.late +
-							    r->rx.duplicate + r->rx.too_old +
-							    r->rx.invalid + r->unsigned_frames +
-							    r->other_stream + r->model_dropped;
+				 r->port_rx_ipackets == frames_read;
+	xs_ok = xs_ok && bench_xstats_read(b.tx_ethdev, &xtx1) == 0 &&
+		bench_xstats_read(b.rx_ethdev, &xrx1) == 0;
+	trial_xstats(r, xs_ok, &xtx0, &xtx1, &xrx0, &xrx1, frames_read);
+	free(xtx0.v);
+	free(xtx1.v);
+	free(xrx0.v);
+	free(xrx1.v);
 
 	r->unsent = r->tx.intended - r->tx.offered - r->tx.skipped;
 	/* Generator-limited (pacer.h): offered off intended by more than 0.1 %, or a refusal;

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import check, fail
+
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
 
@@ -22,16 +24,6 @@ TAG = os.environ.get("LCX_TEST_TAG", "")
 def eal(name):
     return ["--vdev=net_ring0", "--file-prefix=lcxbench_%s%s" % (name, TAG),
             "--log-level=lib.eal:warning"]
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def run(args, name, timeout=60):

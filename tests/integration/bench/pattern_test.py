@@ -17,18 +17,10 @@ import sys
 import tempfile
 import time
 
+from benchlib import check, fail
+
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 TAG = os.environ.get("LCX_TEST_TAG", "")
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def cmd(eal, args, name):
@@ -126,8 +118,12 @@ def on_time(t):
     the pattern; at most 5 % of them, else the machine is too busy for the measurement."""
     tx = t["tx"]
     check(tx["offered"] + tx["skipped"] + t["tx"]["unsent"] == tx["intended"], "account")
-    check(tx["skipped"] <= 0.05 * tx["intended"], "%d of %d skipped: the machine is too busy" %
-          (tx["skipped"], tx["intended"]))
+    if tx["skipped"] > 0.05 * tx["intended"]:
+        # Not the pattern's fault nor lcx-bench's (it counted them): the capture cannot
+        # show the pattern. Skipped (77), as the search tests skip on a starved generator.
+        print("SKIP: %d of %d packets skipped (more than 20 us late): the machine is too "
+              "busy to measure a pattern's gaps" % (tx["skipped"], tx["intended"]))
+        sys.exit(77)
 
 
 def gap_share(t, lo, hi):

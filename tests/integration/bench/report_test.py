@@ -27,18 +27,10 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zlib
 
+from benchlib import check, fail
+
 TOOL, RESULT_ARG, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 RESULT = None  # the recorded result as plain JSON (set in main: decompressed if .gz)
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def run(args):

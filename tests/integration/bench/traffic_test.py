@@ -17,18 +17,10 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import check, fail
+
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def bench(eal, args, name, timeout=60):

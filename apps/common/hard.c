@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "applog.h"
 #include "args.h"
 #include "hard.h"
 
@@ -69,27 +70,28 @@ app_user_drop(const struct app_user *u, const char *prog)
 	if (!u->given)
 		return 0;
 	g = u->gid != (gid_t)-1 ? u->gid : getgid();
-	if (setgroups(1, &g) < 0 || setgid(g) < 0 ||
-	    (u->uid != (uid_t)-1 && setuid(u->uid) < 0)) {
+	if (setgroups(1, &g) < 0 || setgid(g) < 0 || (u->uid != (uid_t)-1 && setuid(u->uid) < 0)) {
 		int err = errno;
 
-		fprintf(stderr, "%s: --user/--group: cannot drop privileges: %s\n", prog,
-			strerror(err));
+		app_log_raw(APP_LOG_ERR, "%s: --user/--group: cannot drop privileges: %s", prog,
+			    strerror(err));
 		return -err;
 	}
 	/* No way back: neither root's uid nor its group. */
 	if (u->uid != (uid_t)-1 && u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		fprintf(stderr, "%s: --user: root could be regained after the drop: stopping\n",
-			prog);
+		app_log_raw(APP_LOG_ERR,
+			    "%s: --user: root could be regained after the drop: stopping", prog);
 		return -EPERM;
 	}
 	if (u->uid != (uid_t)-1 && u->uid != 0 && g != 0 && setgid(0) == 0) {
-		fprintf(stderr, "%s: --group: group 0 could be regained after the drop: "
-				"stopping\n", prog);
+		app_log_raw(APP_LOG_ERR,
+			    "%s: --group: group 0 could be regained after the drop: "
+			    "stopping",
+			    prog);
 		return -EPERM;
 	}
-	fprintf(stderr, "%s: running as uid %u gid %u%s%s\n", prog, (unsigned int)getuid(),
-		(unsigned int)getgid(), u->name[0] ? " " : "", u->name);
+	app_log_raw(APP_LOG_NOTICE, "%s: running as uid %u gid %u%s%s", prog,
+		    (unsigned int)getuid(), (unsigned int)getgid(), u->name[0] ? " " : "", u->name);
 	return 0;
 }
 
@@ -130,40 +132,48 @@ app_pidfile_create(struct app_pidfile *pf, const char *path, const char *prog)
 			break;
 		rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (rfd < 0) {
-			fprintf(stderr, "%s: --pidfile=%s exists and cannot be read (%s): "
-					"refused\n", prog, path, strerror(errno));
+			app_log_raw(APP_LOG_ERR,
+				    "%s: --pidfile=%s exists and cannot be read (%s): "
+				    "refused",
+				    prog, path, strerror(errno));
 			return -EEXIST;
 		}
 		if (fstat(rfd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			close(rfd);
-			fprintf(stderr, "%s: --pidfile=%s exists and is not a regular file: "
-					"refused\n", prog, path);
+			app_log_raw(APP_LOG_ERR,
+				    "%s: --pidfile=%s exists and is not a regular file: "
+				    "refused",
+				    prog, path);
 			return -EEXIST;
 		}
 		old = pidfile_read(rfd);
 		close(rfd);
 		if (old <= 0) {
-			fprintf(stderr, "%s: --pidfile=%s exists and does not hold a pid: refused "
-					"(remove it if no %s runs)\n", prog, path, prog);
+			app_log_raw(APP_LOG_ERR,
+				    "%s: --pidfile=%s exists and does not hold a pid: refused "
+				    "(remove it if no %s runs)",
+				    prog, path, prog);
 			return -EEXIST;
 		}
 		if (kill(old, 0) == 0 || errno == EPERM) {
-			fprintf(stderr, "%s: --pidfile=%s: process %d is running: refused\n", prog,
-				path, (int)old);
+			app_log_raw(APP_LOG_ERR, "%s: --pidfile=%s: process %d is running: refused",
+				    prog, path, (int)old);
 			return -EEXIST;
 		}
-		fprintf(stderr, "%s: --pidfile=%s: process %d is gone: replacing the stale "
-				"file\n", prog, path, (int)old);
+		app_log_raw(APP_LOG_WARNING,
+			    "%s: --pidfile=%s: process %d is gone: replacing the stale "
+			    "file",
+			    prog, path, (int)old);
 		if (unlink(path) < 0 && errno != ENOENT) {
-			fprintf(stderr, "%s: --pidfile=%s: cannot remove it: %s\n", prog, path,
-				strerror(errno));
+			app_log_raw(APP_LOG_ERR, "%s: --pidfile=%s: cannot remove it: %s", prog,
+				    path, strerror(errno));
 			return -errno;
 		}
 	}
 	if (fd < 0) {
 		int err = errno;
 
-		fprintf(stderr, "%s: --pidfile=%s: %s\n", prog, path, strerror(err));
+		app_log_raw(APP_LOG_ERR, "%s: --pidfile=%s: %s", prog, path, strerror(err));
 		return -err;
 	}
 	len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
@@ -172,8 +182,8 @@ app_pidfile_create(struct app_pidfile *pf, const char *path, const char *prog)
 
 		close(fd);
 		unlink(path);
-		fprintf(stderr, "%s: --pidfile=%s: cannot write it: %s\n", prog, path,
-			strerror(err));
+		app_log_raw(APP_LOG_ERR, "%s: --pidfile=%s: cannot write it: %s", prog, path,
+			    strerror(err));
 		return -err;
 	}
 	close(fd);
@@ -202,8 +212,8 @@ app_pidfile_chown(struct app_pidfile *pf, uid_t uid, gid_t gid, const char *prog
 	if (fd >= 0)
 		close(fd);
 	if (e != 0)
-		fprintf(stderr, "%s: --pidfile %s: cannot give it to --user: %s\n", prog, pf->path,
-			strerror(e));
+		app_log_raw(APP_LOG_ERR, "%s: --pidfile %s: cannot give it to --user: %s", prog,
+			    pf->path, strerror(e));
 	return -e;
 }
 
@@ -242,9 +252,11 @@ app_mem_check(const char *prog, const char *what, uint64_t bytes)
 
 	if (avail == 0 || bytes <= avail)
 		return 0;
-	fprintf(stderr, "%s: %s needs %llu MiB, more than the %llu MiB available "
-			"(MemAvailable in /proc/meminfo): refused\n", prog, what,
-		(unsigned long long)(bytes >> 20), (unsigned long long)(avail >> 20));
+	app_log_raw(APP_LOG_ERR,
+		    "%s: %s needs %llu MiB, more than the %llu MiB available "
+		    "(MemAvailable in /proc/meminfo): refused",
+		    prog, what, (unsigned long long)(bytes >> 20),
+		    (unsigned long long)(avail >> 20));
 	return -ENOMEM;
 }
 
@@ -264,7 +276,7 @@ rundir_base(char *buf, size_t size)
 static pid_t
 config_holder(int dirfd)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 	int fd = openat(dirfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	pid_t pid;
 
@@ -370,8 +382,10 @@ app_eal_stale_clean(const char *prog)
 		nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
-		fprintf(stderr, "%s: removed %s, the EAL runtime directory a run that is gone "
-				"(pid %ld) left\n", prog, path, pid);
+		app_log_raw(APP_LOG_NOTICE,
+			    "%s: removed %s, the EAL runtime directory a run that is gone "
+			    "(pid %ld) left",
+			    prog, path, pid);
 		removed++;
 	}
 	closedir(d);

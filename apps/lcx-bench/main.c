@@ -26,6 +26,7 @@
 
 #include <lcx/lcx.h>
 
+#include "applog.h"
 #include "bench.h"
 #include "traffic.h"
 #include "ctlsrv.h"
@@ -36,13 +37,13 @@ struct bench_app b = { .cur_trial = -1, .last_trial = -1 };
 void
 die(int code, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	app_log_raw(APP_LOG_ERR, "%s: %s", prog, msg);
 	if (b.json)
 		app_out_abort(&b.out);
 	bench_csv_abort();
@@ -122,15 +123,15 @@ finish(void)
 	}
 	for (unsigned int i = 0; i < b.nb_trials; i++)
 		if (!b.trials[i].account_consistent) {
-			fprintf(stderr, "%s: trial %u: the receiver saw sequence numbers that were "
-					"never sent: the account is not to be trusted\n", prog, i);
+			app_log_raw(APP_LOG_ERR, "%s: trial %u: the receiver saw sequence numbers that were "
+					"never sent: the account is not to be trusted", prog, i);
 			status = 1;
 		}
 	if (opt.csv_dir != NULL) {
 		if (b.nb_trials == 0) {
 			bench_csv_abort();
 		} else if (bench_csv_write(err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: --csv: %s\n", prog, err);
+			app_log_raw(APP_LOG_ERR, "%s: --csv: %s", prog, err);
 			status = 1;
 		}
 	}
@@ -141,15 +142,15 @@ finish(void)
 	if (b.json) {
 		if (b.nb_trials == 0) {
 			app_out_abort(&b.out);
-			fprintf(stderr, "%s: --json: no trial ran, no file written\n", prog);
+			app_log_raw(APP_LOG_ERR, "%s: --json: no trial ran, no file written", prog);
 			status = 1;
 		} else {
 			if (bench_output_json(b.out.f) < 0) {
 				app_out_abort(&b.out);
-				fprintf(stderr, "%s: --json: cannot write\n", prog);
+				app_log_raw(APP_LOG_ERR, "%s: --json: cannot write", prog);
 				status = 1;
 			} else if (app_out_commit(&b.out, err, sizeof(err)) < 0) {
-				fprintf(stderr, "%s: --json: %s\n", prog, err);
+				app_log_raw(APP_LOG_ERR, "%s: --json: %s", prog, err);
 				status = 1;
 			}
 		}
@@ -178,6 +179,8 @@ main(int argc, char **argv)
 	if (rte_eal_init(eal.n, eal_argv) < 0)
 		die(1, "cannot initialise the EAL: %s", rte_strerror(rte_errno));
 	lcx_eal_attach();
+	/* Messages through rte_log, type lcx.bench, from here on (stderr before). */
+	(void)app_log_init(prog, "lcx.bench");
 	b.hz = rte_get_tsc_hz();
 	b.tsc0 = rte_rdtsc();
 	bench_ports_open(&devs);
@@ -198,14 +201,14 @@ main(int argc, char **argv)
 	if (ret < 0)
 		die(1, "control context: %s", strerror(-ret));
 	if (opt.mode == BENCH_MODE_RUN)
-		fprintf(stderr, "%s: run at %.0f pps for %.3f s on port %u -> port %u, then a "
-				"drain of %.3f s; SIGINT or SIGTERM stops\n",
+		app_log_raw(APP_LOG_NOTICE, "%s: run at %.0f pps for %.3f s on port %u -> port %u, then a "
+				"drain of %.3f s; SIGINT or SIGTERM stops",
 			prog, b.rate_pps,
 			(double)traffic_run_ns(opt.duration_ns, opt.duration_set, b.rate_pps) / 1e9,
 			b.tx_ethdev, b.rx_ethdev, (double)opt.drain_ns / 1e9);
 	else
-		fprintf(stderr, "%s: %s on port %u -> port %u, trials of up to %.3f s, each then a "
-				"drain of %.3f s; SIGINT or SIGTERM stops\n",
+		app_log_raw(APP_LOG_NOTICE, "%s: %s on port %u -> port %u, trials of up to %.3f s, each then a "
+				"drain of %.3f s; SIGINT or SIGTERM stops",
 			prog, opt.mode_name, b.tx_ethdev, b.rx_ethdev,
 			(double)opt.duration_ns / 1e9, (double)opt.drain_ns / 1e9);
 	b.clk.tsc0 = rte_rdtsc();

@@ -14,6 +14,7 @@
 
 #include <lcx/context.h>
 
+#include "applog.h"
 #include "bench.h"
 #include "traffic.h"
 
@@ -90,17 +91,15 @@ search_run(struct bench_search_out *so, enum bench_purpose purpose, const char *
 		req.duration_ns = (uint64_t)(dur * 1e9 + 0.5);
 		r = bench_trial_run(&req);
 		if (r->generator_limited && r->stopped_by == NULL) {
-			fprintf(stderr,
-				"%s: trial %u at %.1f pps was generator-limited: run again\n", prog,
+			app_log_raw(APP_LOG_WARNING, "%s: trial %u at %.1f pps was generator-limited: run again", prog,
 				r->index, load);
 			r = bench_trial_run(&req);
 			if (r->generator_limited && r->stopped_by == NULL) {
 				so->generator_limited = true;
 				so->generator_limit_pps = load;
-				fprintf(stderr,
-					"%s: trial %u at %.1f pps was generator-limited again: "
+				app_log_raw(APP_LOG_WARNING, "%s: trial %u at %.1f pps was generator-limited again: "
 					"the search stops (the generator's top rate is below "
-					"this load; give --max-load below it)\n",
+					"this load; give --max-load below it)",
 					prog, r->index, load);
 				break;
 			}
@@ -111,7 +110,7 @@ search_run(struct bench_search_out *so, enum bench_purpose purpose, const char *
 		}
 		ret = bench_search_record(s, load, dur, r->tx.offered, r->rx.lost + r->rx.late);
 		if (ret < 0) {
-			fprintf(stderr, "%s: search: trial %u not recorded: %s\n", prog, r->index,
+			app_log_raw(APP_LOG_ERR, "%s: search: trial %u not recorded: %s", prog, r->index,
 				strerror(-ret));
 			break;
 		}

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "applog.h"
 #include "bench.h"
 #include "flow.h"
 #include "replay.h"
@@ -139,10 +140,10 @@ replay_load(unsigned int frame_room)
 		tr.sig_before[i + 1] = tr.sig_before[i] + bench_replay_signable(tr.rp, i);
 		tr.trace_ns[i] = (uint64_t)((double)tr.rp->t_ns[i] / tr.mult);
 	}
-	fprintf(stderr,
-		"%s: %s: %" PRIu64 " frames to replay (%" PRIu64 " with a signature, %" PRIu64
-		" without) over %.6f s; not replayed: %" PRIu64
-		" captured shorter than sent, %" PRIu64 " longer than %u bytes\n",
+	app_log_raw(APP_LOG_NOTICE,
+		    "%s: %s: %" PRIu64 " frames to replay (%" PRIu64 " with a signature, %" PRIu64
+		    " without) over %.6f s; not replayed: %" PRIu64
+		    " captured shorter than sent, %" PRIu64 " longer than %u bytes",
 		prog, tr.replay_path, n, tr.rp->signable, n - tr.rp->signable,
 		(double)tr.rp->t_ns[n - 1] / 1e9, tr.rp->skipped_truncated, tr.rp->skipped_too_big,
 		frame_room);

@@ -748,6 +748,30 @@ def jumbo(tmp):
     check(j["trials"][0]["tx"]["offered"] == 1000, "offered %d" % j["trials"][0]["tx"]["offered"])
 
 
+def log_levels(tmp):
+    # One logging path: lcx-bench's messages go through rte_log (type lcx.bench) once the
+    # EAL is up, so DPDK's --log-level sets what shows; the figures are output, not
+    # messages, and show whatever the level; errors before the EAL still go to stderr.
+    args = ["--rate=10kpps", "--duration=0.3", "--drain=0.1", "--stats-period=0", "run"]
+    shown = run(args, "logon")
+    hidden = subprocess.run([BIN] + eal("logoff") + ["--log-level=lcx.bench:warning", "--"] +
+                            args, capture_output=True, text=True, timeout=60)
+    for p in (shown, hidden):
+        check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        check("lcx-bench run:" in p.stdout and "offered 3000" in p.stdout,
+              "the figures: %r" % p.stdout)
+    check("lcx-bench: run at 10000 pps" in shown.stderr, "the notice: %r" % shown.stderr)
+    check("lcx-bench: run at" not in hidden.stderr, "notice shown at level warning: %r" %
+          hidden.stderr)
+    # An error after the EAL started (a device that gives no port) shows at any level.
+    p = subprocess.run([BIN, "--vdev=net_ring0", "--file-prefix=lcxbench_logerr" + TAG,
+                        "--log-level=lib.eal:warning", "--log-level=lcx.bench:error", "--",
+                        "--rate=1kpps", "--tx-port=3", "run"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode != 0 and "lcx-bench:" in p.stderr and "tx-port" in p.stderr,
+          "the error: %d %r" % (p.returncode, p.stderr))
+
+
 def help_version(tmp):
     p = subprocess.run([BIN, "--help"], capture_output=True, text=True)
     check(p.returncode == 0, "--help exit")

@@ -6,7 +6,6 @@
  * far are written). Runs on the control context.
  */
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -32,13 +31,15 @@ static const char help_reply[] =
 	"{\"cmd\":\"stop\",\"keys\":{},\"reply\":\"stopping:true, then the run ends as on "
 	"SIGINT: the drain, the figures so far\"}]}\n";
 
-/* The stats reply, or NULL. */
-static char *
+/* The stats reply (a new reference), or NULL. */
+static json_t *
 stats_reply(void)
 {
 	json_t *o = json_object(), *t;
 	int cur = __atomic_load_n(&b.cur_trial, __ATOMIC_ACQUIRE);
-	char *s;
+
+	if (o == NULL)
+		return NULL;
 	json_object_set_new(o, "ok", json_true());
 	json_object_set_new(o, "mode", json_string(opt.mode_name));
 	json_object_set_new(o, "trials_done", json_integer(__atomic_load_n(&b.nb_trials,
@@ -79,9 +80,7 @@ stats_reply(void)
 	}
 	json_object_set_new(o, "trial", t);
 	json_object_set_new(o, "control", app_ctlsrv_stats_jobj());
-	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	json_decref(o);
-	return s;
+	return o;
 }
 
 static int
@@ -124,23 +123,7 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 	if (strcmp(name, "help") == 0) {
 		lcx_ctl_reply(c, help_reply, sizeof(help_reply) - 1);
 	} else if (strcmp(name, "stats") == 0) {
-		char *s = stats_reply();
-
-		if (s == NULL) {
-			lcx_ctl_reply_error(c, "out of memory");
-		} else {
-			size_t n = strlen(s);
-			char *r = realloc(s, n + 2);
-
-			if (r == NULL) {
-				free(s);
-				lcx_ctl_reply_error(c, "out of memory");
-				goto out;
-			}
-			r[n] = '\n';
-			lcx_ctl_reply(c, r, n + 1);
-			free(r);
-		}
+		app_ctlsrv_reply_json(c, stats_reply());
 	} else if (strcmp(name, "stop") == 0) {
 		static const char ok[] = "{\"ok\":true,\"stopping\":true}\n";
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import check, fail, skip_if_limited
+from benchlib import check, fail, read_pcap, skip_if_limited
 
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -156,18 +156,7 @@ def run_ring_preempt(tmp):
 
 def pcap_count(path):
     """Packets in a pcap file (read here, not by lcx)."""
-    import struct
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-    off, n = 24, 0
-    while off + 16 <= len(data):
-        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
-        off += 16 + incl
-        n += 1
-    check(off == len(data), "pcap %s truncated" % path)
-    return n
+    return len(read_pcap(path))
 
 
 def pmd_paced_preempt(tmp):

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""What every lcx-bench test script shares: how a check fails."""
+"""What every lcx-bench test script shares: how a check fails, a pcap reader."""
+import struct
 import sys
 
 
@@ -23,3 +24,22 @@ def skip_if_limited(t, what):
               "late_max_ns %s): not what this test measures" %
               (what, t.get("tx", {}).get("late_max_ns")))
         sys.exit(77)
+
+
+def read_pcap(path):
+    """(ts_ns, bytes) of every record of a pcap file (either byte order, micro- or
+    nanosecond stamps), read here, not by lcx; a file cut inside a record fails."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    orders = {0xa1b2c3d4: ("<", 1000), 0xa1b23c4d: ("<", 1),
+              0xd4c3b2a1: (">", 1000), 0x4d3cb2a1: (">", 1)}
+    check(magic in orders, "%s: not a pcap file (magic %x)" % (path, magic))
+    end, scale = orders[magic]
+    off, out = 24, []
+    while off + 16 <= len(data):
+        s, frac, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        out.append((s * 1000000000 + frac * scale, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    check(off == len(data), "pcap %s truncated" % path)
+    return out

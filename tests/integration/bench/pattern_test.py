@@ -11,13 +11,12 @@ import json
 import os
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-from benchlib import check, fail, skip_if_limited
+from benchlib import check, fail, read_pcap, skip_if_limited
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -69,18 +68,7 @@ def pcap_eal(tmp, name):
 
 def stamps(path):
     """The ts_ns of every record, read here."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    check(magic in (0xa1b2c3d4, 0xa1b23c4d), "not a little-endian pcap: %x" % magic)
-    scale = 1 if magic == 0xa1b23c4d else 1000
-    off, out = 24, []
-    while off + 16 <= len(data):
-        s, frac, incl, _ = struct.unpack("<IIII", data[off:off + 16])
-        out.append(s * 1000000000 + frac * scale)
-        off += 16 + incl
-    check(off == len(data), "pcap %s truncated" % path)
-    return out
+    return [t for t, _ in read_pcap(path)]
 
 
 def exact(t, ring=False):

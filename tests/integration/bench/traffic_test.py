@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import check, fail
+from benchlib import check, fail, read_pcap
 
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -68,22 +68,6 @@ def tshark(path, fields):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, "tshark: %s" % p.stderr)
     return [l.split("\t") for l in p.stdout.splitlines()]
-
-
-def read_pcap(path):
-    """(ts_ns, bytes) of every record, read here."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    check(magic in (0xa1b2c3d4, 0xa1b23c4d), "not a little-endian pcap: %x" % magic)
-    scale = 1 if magic == 0xa1b23c4d else 1000
-    off, out = 24, []
-    while off + 16 <= len(data):
-        s, frac, incl, _ = struct.unpack("<IIII", data[off:off + 16])
-        out.append((s * 1000000000 + frac * scale, data[off + 16:off + 16 + incl]))
-        off += 16 + incl
-    check(off == len(data), "pcap %s truncated" % path)
-    return out
 
 
 def write_pcap(path, recs):

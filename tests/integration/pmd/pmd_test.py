@@ -1496,25 +1496,26 @@ def finish(p, timeout=30):
     return p.returncode, out, err
 
 
-def case_memif_client_reconnect():
-    """lcx-pmd as memif client: its server exits and another one comes up on the
-    same socket; the client reconnects by itself and receives what both sent."""
-    sock = os.path.join(TMP, "m.sock")
-    n = 3000
+def client_across_restart(sock, server, s1_duration, client_vdevs, client, settle=0):
+    """A memif server (lcx-pmd with the options server, for s1_duration s), a client
+    (lcx-pmd on memif_dev(sock, "client") and client_vdevs, options client) started once
+    it listens (and settle s more), then the server exits and a second one (the same
+    options) comes up on the same socket; the client runs to its end, the second server
+    is stopped. Each must exit 0. Returns the three --json paths (server 1, server 2,
+    client) and the client's stdout and stderr."""
     cj, s1j, s2j = (os.path.join(TMP, x + ".json") for x in ("c", "s1", "s2"))
-    gen = ["--forward-mode=txonly", "--tx-count=%d" % n, "--tx-rate-pps=10000"]
     s1 = start_bg(eal(CASE + "_s1", memif_dev(sock, "server")) +
-                  ["--"] + gen + ["--duration=3", "--json=" + s1j])
+                  ["--"] + server + ["--duration=%g" % s1_duration, "--json=" + s1j])
     c = s2 = None
     try:
         wait_path(sock, s1)
-        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client")) +
-                     ["--", "--forward-mode=rxonly", "--throttle-us=1000", "--duration=11",
-                      "--json=" + cj])
+        time.sleep(settle)
+        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client"), *client_vdevs) +
+                     ["--"] + client + ["--json=" + cj])
         rc1, _, e1 = finish(s1)
         check(rc1 == 0, "server 1 exit %d: %s" % (rc1, e1))
         s2 = start_bg(eal(CASE + "_s2", memif_dev(sock, "server")) +
-                      ["--"] + gen + ["--duration=30", "--json=" + s2j])
+                      ["--"] + server + ["--duration=30", "--json=" + s2j])
         rc, out, err = finish(c, timeout=40)
         check(rc == 0, "client exit %d: %s" % (rc, err))
         s2.send_signal(signal.SIGTERM)
@@ -1525,6 +1526,17 @@ def case_memif_client_reconnect():
             if q is not None and q.poll() is None:
                 q.kill()
                 q.wait()
+    return s1j, s2j, cj, out, err
+
+
+def case_memif_client_reconnect():
+    """lcx-pmd as memif client: its server exits and another one comes up on the
+    same socket; the client reconnects by itself and receives what both sent."""
+    sock = os.path.join(TMP, "m.sock")
+    n = 3000
+    gen = ["--forward-mode=txonly", "--tx-count=%d" % n, "--tx-rate-pps=10000"]
+    s1j, s2j, cj, out, err = client_across_restart(
+        sock, gen, 3, [], ["--forward-mode=rxonly", "--throttle-us=1000", "--duration=11"])
     t1, t2, r = load_json(s1j)["ports"][0], load_json(s2j)["ports"][0], load_json(cj)["ports"][0]
     check(t1["tx_packets"] == n and t2["tx_packets"] == n,
           "servers sent %d and %d, not %d each" % (t1["tx_packets"], t2["tx_packets"], n))
@@ -1584,31 +1596,10 @@ def case_memif_restart_under_load():
     (no burst on the stopped device: DPDK would log "not ready port"), and
     frames flow to the second server."""
     sock = os.path.join(TMP, "m.sock")
-    cj, s1j, s2j = (os.path.join(TMP, x + ".json") for x in ("c", "s1", "s2"))
     rx = ["--forward-mode=rxonly", "--throttle-us=1000"]
-    s1 = start_bg(eal(CASE + "_s1", memif_dev(sock, "server")) +
-                  ["--"] + rx + ["--duration=2", "--json=" + s1j])
-    c = s2 = None
-    try:
-        wait_path(sock, s1)
-        time.sleep(1)
-        c = start_bg(eal(CASE + "_c", memif_dev(sock, "client"), "net_null0") +
-                     ["--", "--forward-mode=io", "--throttle-us=0", "--duration=7",
-                      "--json=" + cj])
-        rc1, _, e1 = finish(s1)
-        check(rc1 == 0, "server 1 exit %d: %s" % (rc1, e1))
-        s2 = start_bg(eal(CASE + "_s2", memif_dev(sock, "server")) +
-                      ["--"] + rx + ["--duration=30", "--json=" + s2j])
-        rc, out, err = finish(c, timeout=40)
-        check(rc == 0, "client exit %d: %s" % (rc, err))
-        s2.send_signal(signal.SIGTERM)
-        rc2, _, e2 = finish(s2)
-        check(rc2 == 0, "server 2 exit %d: %s" % (rc2, e2))
-    finally:
-        for q in (s1, c, s2):
-            if q is not None and q.poll() is None:
-                q.kill()
-                q.wait()
+    s1j, s2j, cj, out, err = client_across_restart(
+        sock, rx, 2, ["net_null0"], ["--forward-mode=io", "--throttle-us=0", "--duration=7"],
+        settle=1)
     r1, r2 = load_json(s1j)["ports"][0], load_json(s2j)["ports"][0]
     m = [x for x in load_json(cj)["ports"] if x["name"] == "net_memif0"][0]
     check("not ready port" not in err, "a burst ran on the stopped device:\n" + err)

@@ -145,6 +145,46 @@ out_put:
 }
 
 int
+app_jreq_command(const char *buf, size_t len, size_t members_max,
+		 bool (*key_ok)(const char *cmd, const char *key), json_t **out,
+		 const char **name, char err[APP_JREQ_ERR_MAX])
+{
+	const json_t *cmd, *m;
+	const char *key;
+	json_t *o;
+	size_t i = 0;
+	int ret;
+
+	while (len > 0 && (buf[len - 1] == '\r' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == len)
+		return 0; /* a blank line is not a request */
+	ret = app_jreq_parse(buf, len, members_max, &o, err);
+	if (ret < 0)
+		return ret;
+	cmd = json_object_get(o, "cmd");
+	*name = json_string_value(cmd);
+	if (*name == NULL) {
+		snprintf(err, APP_JREQ_ERR_MAX, "%s",
+			 cmd == NULL ? "missing \"cmd\"" : "\"cmd\" must be a string");
+		json_decref(o);
+		return -EINVAL;
+	}
+	json_object_foreach (o, key, m) {
+		if (m != cmd && (key_ok == NULL || !key_ok(*name, key))) {
+			snprintf(err, APP_JREQ_ERR_MAX, "unknown key \"%.40s%s\" for \"%.40s\"",
+				 key, strlen(key) > 40 ? "..." : "", *name);
+			json_decref(o);
+			return -EINVAL;
+		}
+	}
+	*out = o;
+	return 1;
+}
+
+int
 app_jreq_uint(const json_t *v, uint64_t max, uint64_t *out)
 {
 	json_int_t i;

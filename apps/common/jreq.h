@@ -4,7 +4,7 @@
 
 /**
  * @file
- * The request reader of the programs' control sockets (lcx-pmd, lcx-ingest;
+ * The request reader of the programs' control sockets (lcx-pmd, lcx-ingest, lcx-bench;
  * doc/control.md), on jansson. Strict RFC 8259: one value and nothing after
  * it, valid UTF-8 (no overlong form, no encoded surrogate, nothing past
  * U+10FFFF), escapes checked (a lone or unpaired surrogate is refused), no
@@ -18,6 +18,7 @@
  * Pure: no EAL. Any thread; no state shared between calls.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,24 @@
  */
 int app_jreq_parse(const char *buf, size_t len, size_t members_max, json_t **out,
 		   char err[APP_JREQ_ERR_MAX]);
+
+/**
+ * Read one command request of a control socket (doc/control.md): a blank line
+ * (spaces, tabs, a CR) is no request; otherwise app_jreq_parse(), then a
+ * string member "cmd", and no other member unless key_ok takes it.
+ * @param buf, len, members_max as app_jreq_parse().
+ * @param key_ok whether command cmd takes member key besides "cmd"; NULL:
+ *   none does.
+ * @param out when 1 is returned, the object: a new reference, json_decref() it.
+ * @param name when 1 is returned, its "cmd" (owned by *out).
+ * @param err on failure, the message for the error reply: app_jreq_parse()'s,
+ *   'missing "cmd"', '"cmd" must be a string' or 'unknown key "K" for "C"'
+ *   (K and C cut at 40 bytes, "..." after a longer K).
+ * @return 1 (a request), 0 (a blank line), -EINVAL or -ENOMEM (err says why).
+ */
+int app_jreq_command(const char *buf, size_t len, size_t members_max,
+		     bool (*key_ok)(const char *cmd, const char *key), json_t **out,
+		     const char **name, char err[APP_JREQ_ERR_MAX]);
 
 /**
  * A value as an integer in [0, max]: a JSON integer, no sign, fraction or

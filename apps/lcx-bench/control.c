@@ -87,38 +87,16 @@ static int
 handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 {
 	char err[APP_JREQ_ERR_MAX];
-	const json_t *cmd, *m;
-	const char *name, *key;
+	const char *name;
 	json_t *o;
-	size_t i = 0;
+	int r;
 
 	(void)arg;
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (i == len)
+	r = app_jreq_command(line, len, CTL_MEMBERS_MAX, NULL, &o, &name, err);
+	if (r <= 0) {
+		if (r < 0)
+			lcx_ctl_reply_error(c, err);
 		return 0;
-	if (app_jreq_parse(line, len, CTL_MEMBERS_MAX, &o, err) < 0) {
-		lcx_ctl_reply_error(c, err);
-		return 0;
-	}
-	cmd = json_object_get(o, "cmd");
-	name = json_string_value(cmd);
-	if (name == NULL) {
-		lcx_ctl_reply_error(c,
-				    cmd == NULL ? "missing \"cmd\"" : "\"cmd\" must be a string");
-		goto out;
-	}
-	json_object_foreach (o, key, m) {
-		if (m != cmd) {
-			char msg[192];
-
-			snprintf(msg, sizeof(msg), "unknown key \"%.40s\" for \"%.40s\"", key,
-				 name);
-			lcx_ctl_reply_error(c, msg);
-			goto out;
-		}
 	}
 	if (strcmp(name, "help") == 0) {
 		lcx_ctl_reply(c, help_reply, sizeof(help_reply) - 1);
@@ -136,7 +114,6 @@ handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 		snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (help, stats, stop)", name);
 		lcx_ctl_reply_error(c, msg);
 	}
-out:
 	json_decref(o);
 	return 0;
 }

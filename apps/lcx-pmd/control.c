@@ -74,50 +74,28 @@ reply_stats(struct lcx_ctl_client *c)
 	app_ctlsrv_reply_json(c, r);
 }
 
+/* "set" takes "throttle_us"; the other commands no key but "cmd". */
+static bool
+key_ok(const char *cmd, const char *key)
+{
+	return strcmp(cmd, "set") == 0 && strcmp(key, "throttle_us") == 0;
+}
+
 /* One request line (no newline). */
 static int
 handle_line(void *arg, const char *line, size_t len, struct lcx_ctl_client *c)
 {
 	char err[APP_JREQ_ERR_MAX];
-	const json_t *cmd, *m;
-	const char *name, *key;
+	const char *name;
 	json_t *o;
+	int r;
 
 	(void)arg;
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	size_t i = 0;
-
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (i == len)
-		return 0; /* a blank line is not a request */
-	if (app_jreq_parse(line, len, CTL_MEMBERS_MAX, &o, err) < 0) {
-		lcx_ctl_reply_error(c, err);
+	r = app_jreq_command(line, len, CTL_MEMBERS_MAX, key_ok, &o, &name, err);
+	if (r <= 0) {
+		if (r < 0)
+			lcx_ctl_reply_error(c, err);
 		return 0;
-	}
-	cmd = json_object_get(o, "cmd");
-	if (cmd == NULL) {
-		lcx_ctl_reply_error(c, "missing \"cmd\"");
-		goto out;
-	}
-	name = json_string_value(cmd);
-	if (name == NULL) {
-		lcx_ctl_reply_error(c, "\"cmd\" must be a string");
-		goto out;
-	}
-	json_object_foreach (o, key, m) {
-		bool known = m == cmd || (strcmp(name, "set") == 0 &&
-					  strcmp(key, "throttle_us") == 0);
-
-		if (!known) {
-			char msg[192];
-
-			snprintf(msg, sizeof(msg), "unknown key \"%.40s%s\" for \"%.40s\"", key,
-				 strlen(key) > 40 ? "..." : "", name);
-			lcx_ctl_reply_error(c, msg);
-			goto out;
-		}
 	}
 	if (strcmp(name, "help") == 0) {
 		lcx_ctl_reply(c, help_reply, sizeof(help_reply) - 1);

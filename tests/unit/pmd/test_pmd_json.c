@@ -355,6 +355,62 @@ test_keys(void **state)
 	accepts("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8}");
 }
 
+/* The command envelope the control sockets share (app_jreq_command). */
+static bool
+set_takes_n(const char *cmd, const char *key)
+{
+	return strcmp(cmd, "set") == 0 && strcmp(key, "n") == 0;
+}
+
+static int
+command(const char *req, bool (*key_ok)(const char *, const char *), json_t **o,
+	const char **name, char err[APP_JREQ_ERR_MAX])
+{
+	*o = NULL;
+	err[0] = '\0';
+	return app_jreq_command(req, strlen(req), 8, key_ok, o, name, err);
+}
+
+static void
+test_command(void **state)
+{
+	char err[APP_JREQ_ERR_MAX], buf[256];
+	const char *name;
+	json_t *o;
+
+	(void)state;
+	/* Blank lines are no request, and no reply. */
+	assert_int_equal(command("", NULL, &o, &name, err), 0);
+	assert_int_equal(command(" \t \r", NULL, &o, &name, err), 0);
+	assert_null(o);
+	/* A request, blanks and a CR around it. */
+	assert_int_equal(command("  {\"cmd\":\"stats\"}\r", NULL, &o, &name, err), 1);
+	assert_string_equal(name, "stats");
+	json_decref(o);
+	/* The parser's refusals come through. */
+	assert_int_equal(command("{", NULL, &o, &name, err), -EINVAL);
+	assert_non_null(strstr(err, "bad JSON"));
+	assert_int_equal(command("{\"n\":1}", NULL, &o, &name, err), -EINVAL);
+	assert_string_equal(err, "missing \"cmd\"");
+	assert_int_equal(command("{\"cmd\":42}", NULL, &o, &name, err), -EINVAL);
+	assert_string_equal(err, "\"cmd\" must be a string");
+	/* Keys beyond "cmd": only those key_ok takes, for its command. */
+	assert_int_equal(command("{\"cmd\":\"set\",\"n\":1}", NULL, &o, &name, err), -EINVAL);
+	assert_string_equal(err, "unknown key \"n\" for \"set\"");
+	assert_int_equal(command("{\"cmd\":\"stats\",\"n\":1}", set_takes_n, &o, &name, err),
+			 -EINVAL);
+	assert_string_equal(err, "unknown key \"n\" for \"stats\"");
+	assert_int_equal(command("{\"cmd\":\"set\",\"n\":1}", set_takes_n, &o, &name, err), 1);
+	assert_string_equal(name, "set");
+	assert_int_equal(json_integer_value(json_object_get(o, "n")), 1);
+	json_decref(o);
+	/* A long key is cut at 40 bytes, and says so. */
+	snprintf(buf, sizeof(buf), "{\"cmd\":\"stats\",\"%050d\":1}", 0);
+	assert_int_equal(command(buf, NULL, &o, &name, err), -EINVAL);
+	assert_string_equal(err, "unknown key \"0000000000000000000000000000000000000000...\" "
+				 "for \"stats\"");
+}
+
 /* Random bytes and mutations of valid requests: never a crash, never a read past len. */
 static void
 test_garbage(void **state)
@@ -410,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_requests), cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_grammar),  cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_keys),     cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,7 +86,9 @@ int app_eal_defaults(struct app_argv *eal, const struct app_devs *devs,
  * After the run, before rte_eal_cleanup(): note the runtime directory of a
  * file prefix app_eal_defaults() added (buf), and after rte_eal_cleanup()
  * remove it with app_eal_rundir_remove(buf): a run with its own prefix leaves
- * nothing behind. Both do nothing when buf is empty.
+ * nothing behind. Both do nothing when buf is empty. app_eal_rundir_remove()
+ * removes the directory tree at buf (no link followed; app_eal_stale_clean()
+ * removes a dead run's directory with it too).
  */
 void app_eal_rundir_note(char *buf, size_t size, bool own_prefix, const char *prog);
 void app_eal_rundir_remove(const char *buf);

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 
 #include "applog.h"
 #include "args.h"
+#include "ealargs.h"
 #include "hard.h"
 
 int
@@ -328,16 +328,6 @@ pid_is_prog(long pid, const char *prog)
 	return comm[0] != '\0' && strncmp(comm, prog, 15) == 0;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 unsigned int
 app_eal_stale_clean(const char *prog)
 {
@@ -379,7 +369,7 @@ app_eal_stale_clean(const char *prog)
 		}
 		close(fd);
 		snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
-		nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		app_eal_rundir_remove(path);
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
 		app_log_raw(APP_LOG_NOTICE,

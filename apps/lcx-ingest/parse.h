@@ -64,7 +64,10 @@ enum ingest_verdict {
 #define INGEST_VLAN_MAX 2
 /**
  * The bytes of a chained (multi-segment) frame that the parser sees in one
- * piece: its headers must end within them (else INGEST_M_CHAIN_HDR).
+ * piece when the first segment is shorter: a copy of the frame's first
+ * INGEST_CHAIN_HDR_MAX bytes. A first segment of that length or more is
+ * parsed in place. The headers must end within what is seen (the first
+ * segment, or this copy), else INGEST_M_CHAIN_HDR.
  */
 #define INGEST_CHAIN_HDR_MAX 512
 

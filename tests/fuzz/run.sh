@@ -4,6 +4,8 @@
 # bounded time. Exit 0 when nothing crashed; a crash leaves its input in
 # build-fuzz/fuzz-artifacts/ and exits 1. Without clang or its libFuzzer
 # runtime: says so and exits 0 (nothing to run), unless FUZZ_REQUIRED=1.
+# Before each target's timed run, the inputs that once made it fail
+# (tests/fuzz/regress/<target>-*) are run once each.
 # Usage: tests/fuzz/run.sh [SECONDS per target, default 60]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,6 +39,15 @@ for t in ingest_parse; do
     corpus="$bdir/fuzz-corpus-$t"
     mkdir -p "$corpus"
     "$bdir/tests/fuzz/fuzz_ingest_seeds" "$corpus" >/dev/null
+    # Inputs that once failed (tests/fuzz/regress/<target>-*): each run once first.
+    for r in "$top"/tests/fuzz/regress/"$t"-*; do
+        [ -f "$r" ] || continue
+        if ! "$bdir/tests/fuzz/fuzz_$t" "$r" > "$bdir/fuzz-$t-regress.log" 2>&1; then
+            echo "fuzz: $t FAILED on $r, see $bdir/fuzz-$t-regress.log" >&2
+            tail -20 "$bdir/fuzz-$t-regress.log" >&2
+            status=1
+        fi
+    done
     echo "fuzz: $t for ${secs}s" >&2
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         "$bdir/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 \

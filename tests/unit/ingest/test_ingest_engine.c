@@ -484,16 +484,24 @@ test_chain_large(void **state)
 	c = pieces_chain(&pc);
 	assert_int_equal(ingest_engine_chain(&e, INGEST_LINK_ETH, &c, 2, &pkt),
 			 INGEST_M_CHAIN_HDR);
+	/* A first piece of INGEST_CHAIN_HDR_MAX bytes or more is what the
+	 * engine sees (nothing copied): headers past it, chain_hdr too. */
+	pieces_free(&pc);
+	cuts[0] = 600;
+	pieces_cut(&pc, buf, n, cuts, 1);
+	c = pieces_chain(&pc);
+	assert_int_equal(ingest_engine_chain(&e, INGEST_LINK_ETH, &c, 2, &pkt),
+			 INGEST_M_CHAIN_HDR);
 	/* The headers within the first piece: parsed in place. */
 	pieces_free(&pc);
 	cuts[0] = 1090; /* the headers end at 1086 */
 	pieces_cut(&pc, buf, n, cuts, 1);
 	c = pieces_chain(&pc);
 	assert_int_equal(ingest_engine_chain(&e, INGEST_LINK_ETH, &c, 3, &pkt), INGEST_OK);
-	assert_int_equal(e.acct.rx_total, 3);
+	assert_int_equal(e.acct.rx_total, 4);
 	assert_int_equal(e.acct.verdict[INGEST_OK], 2);
-	assert_int_equal(e.acct.verdict[INGEST_M_CHAIN_HDR], 1);
-	assert_int_equal(e.acct.rx_bytes, 3 * n);
+	assert_int_equal(e.acct.verdict[INGEST_M_CHAIN_HDR], 2);
+	assert_int_equal(e.acct.rx_bytes, 4 * n);
 	pieces_free(&pc);
 	ingest_engine_fini(&e);
 	free(buf);

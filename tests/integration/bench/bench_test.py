@@ -192,63 +192,95 @@ def pmd_paced_preempt(tmp):
     check(pc["late_max_ns"] >= 150e6, "the stop does not show in late_max_ns")
 
 
-def memif_pmd(tmp):
-    # A device under test in another process: lcx-pmd io forwarding on a memif server
-    # port (frames go back out where they came in); lcx-bench the memif client. Exact
-    # counts against the DUT's own counters (its --json): what lcx-bench offered is what
-    # lcx-pmd received and sent back, and what lcx-bench received.
-    pmd = os.environ["LCX_PMD"]
-    sock = os.path.join(tmp, "memif.sock")
-    # Rings of 2^14 slots (memif's rsize): 0.8 s of this load, so that a stall of either
-    # process on the shared 2-core machine is absorbed rather than dropped.
-    dev = "net_memif0,role=%s,socket=" + sock + ",socket-abstract=no,rsize=14"
-    pj, bj = os.path.join(tmp, "pmd.json"), os.path.join(tmp, "bench.json")
-    dut = subprocess.Popen([pmd, "-l", "0,1", "--no-huge", "-m", "512", "--no-pci",
-                            "--vdev=" + dev % "server", "--file-prefix=lcxbench_dut" + TAG,
-                            "--log-level=lib.eal:warning", "--", "--forward-mode=io",
-                            "--throttle-us=200", "--duration=8", "--json=" + pj],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+class MemifDut:
+    """A device under test in another process: lcx-pmd io forwarding on a memif server
+    port (frames go back out where they came in), its own counters in its --json; lcx-bench
+    is the memif client (bench(args) runs it). Rings of 2^14 slots (memif's rsize): 0.8 s
+    of a 20 kpps load, so that a stall of either process on the shared 2-core machine is
+    absorbed rather than dropped."""
+
+    def __init__(self, tmp, duration):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, "memif.sock")
+        self.dev = "net_memif0,role=%s,socket=" + self.sock + ",socket-abstract=no,rsize=14"
+        self.pj = os.path.join(tmp, "pmd.json")
+        self.proc = subprocess.Popen(
+            [os.environ["LCX_PMD"], "-l", "0,1", "--no-huge", "-m", "512", "--no-pci",
+             "--vdev=" + self.dev % "server", "--file-prefix=lcxbench_dut" + TAG,
+             "--log-level=lib.eal:warning", "--", "--forward-mode=io", "--throttle-us=200",
+             "--duration=%g" % duration, "--json=" + self.pj],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
-        while not os.path.exists(sock):
-            check(dut.poll() is None and time.monotonic() < deadline,
-                  "lcx-pmd did not listen: %r" % (dut.communicate() if dut.poll() is not None
-                                                  else "timeout",))
+        while not os.path.exists(self.sock):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                fail("lcx-pmd did not listen: %r" % (self.proc.communicate(),))
             time.sleep(0.05)
+
+    def bench(self, args, name, timeout=60):
+        """lcx-bench ARGS as the memif client; its --json result."""
+        bj = os.path.join(self.tmp, name + ".json")
         p = subprocess.run([BIN, "--no-huge", "-m", "512", "--no-pci",
-                            "--vdev=" + dev % "client", "--file-prefix=lcxbench_memif" + TAG,
-                            "--log-level=lib.eal:warning", "--", "--rate=20kpps",
-                            "--duration=1", "--drain=0.5", "--stats-period=0",
-                            "--throttle=100", "--json=" + bj, "run"],
-                           capture_output=True, text=True, timeout=60)
+                            "--vdev=" + self.dev % "client",
+                            "--file-prefix=lcxbench_" + name + TAG,
+                            "--log-level=lib.eal:warning", "--"] + args + ["--json=" + bj],
+                           capture_output=True, text=True, timeout=timeout)
         print(p.stdout, p.stderr)
         check(p.returncode == 0, "lcx-bench exit %d" % p.returncode)
-        dut.send_signal(signal.SIGINT)
-        dout, derr = dut.communicate(timeout=30)
-    finally:
-        if dut.poll() is None:
-            dut.kill()
-    print(derr)
-    check(dut.returncode == 0, "lcx-pmd exit %d" % dut.returncode)
-    with open(bj) as f:
-        t = json.load(f)["trials"][0]
-    with open(pj) as f:
-        d = json.load(f)["ports"][0]
-    print("bench offered %d received %d lost %d; dut rx %d tx %d" %
-          (t["tx"]["offered"], t["rx"]["received"], t["rx"]["lost"], d["rx_packets"],
-           d["tx_packets"]))
-    # The account across the two processes holds whatever the machine's load: each packet
-    # offered was received by the DUT or missed there, each the DUT received was sent back
-    # or dropped there (counted), and lcx-bench received what the DUT sent.
-    check(t["tx"]["offered"] == d["rx_packets"] + d["rx_missed"],
+        with open(bj) as f:
+            return json.load(f), p
+
+    def stop(self):
+        """SIGINT to lcx-pmd; its port 0 from its --json."""
+        try:
+            self.proc.send_signal(signal.SIGINT)
+            _, derr = self.proc.communicate(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        print(derr)
+        check(self.proc.returncode == 0, "lcx-pmd exit %d" % self.proc.returncode)
+        with open(self.pj) as f:
+            return json.load(f)["ports"][0]
+
+
+def dut_account(trials, d):
+    """The account across the two processes holds whatever the machine's load: each
+    packet lcx-bench offered (all its trials) was received by the DUT or missed there,
+    each the DUT received was sent back or dropped there (counted), and lcx-bench
+    read what the DUT sent (in its trial, or in a later one: late, other_stream), but
+    for what was still on its way after the last trial's drain (lost there)."""
+    offered = sum(t["tx"]["offered"] for t in trials)
+    back = sum(sum(t["rx"][k] for k in ("received", "late", "duplicate", "too_old",
+                                         "invalid", "unsigned", "other_stream",
+                                         "model_dropped")) for t in trials)
+    print("bench offered %d received %d; dut rx %d missed %d tx %d dropped %d" %
+          (offered, back, d["rx_packets"], d["rx_missed"], d["tx_packets"], d["tx_dropped"]))
+    check(offered == d["rx_packets"] + d["rx_missed"],
           "offered %d, the DUT received %d and missed %d" %
-          (t["tx"]["offered"], d["rx_packets"], d["rx_missed"]))
+          (offered, d["rx_packets"], d["rx_missed"]))
     check(d["rx_packets"] == d["tx_packets"] + d["tx_dropped"],
           "the DUT received %d, sent %d, dropped %d" %
           (d["rx_packets"], d["tx_packets"], d["tx_dropped"]))
-    check(t["rx"]["received"] == d["tx_packets"], "lcx-bench received %d of the DUT's %d" %
-          (t["rx"]["received"], d["tx_packets"]))
-    check(t["rx"]["lost"] == t["tx"]["offered"] - t["rx"]["received"], "lost")
+    check(back <= d["tx_packets"] and d["tx_packets"] - back <= trials[-1]["rx"]["lost"],
+          "lcx-bench read %d of the DUT's %d (the last trial lost %d)" %
+          (back, d["tx_packets"], trials[-1]["rx"]["lost"]))
+    for t in trials:
+        check(t["rx"]["lost"] == t["tx"]["offered"] - t["rx"]["received"],
+              "trial %d: lost" % t["index"])
+
+
+def memif_pmd(tmp):
+    # lcx-bench against lcx-pmd in another process: exact counts against the DUT's own
+    # counters (its --json).
+    dut = MemifDut(tmp, 8)
+    try:
+        j, p = dut.bench(["--rate=20kpps", "--duration=1", "--drain=0.5", "--stats-period=0",
+                          "--throttle=100", "run"], "memif")
+    finally:
+        d = dut.stop()
+    t = j["trials"][0]
+    dut_account(j["trials"], d)
     # Throttled at both ends (200 and 100 us) 20 kpps leaves the CPUs mostly idle: the
     # trial is the full schedule and nothing is lost.
     if t["generator_limited"] or t["rx"]["lost"] != 0:
@@ -257,6 +289,62 @@ def memif_pmd(tmp):
                                                     d["tx_dropped"]))
         sys.exit(77)
     check(t["tx"]["offered"] == 20000, "offered %d" % t["tx"]["offered"])
+
+
+def memif_search(tmp):
+    # MODE search against lcx-pmd over memif: a DUT whose capacity (tens of Mpps on a
+    # core) is far above the loads tried, so NDR is the highest load, found by a
+    # lossless trial of the final duration; every trial of the search is in the DUT's
+    # counters.
+    dut = MemifDut(tmp, 30)
+    try:
+        j, p = dut.bench(["--max-load=20kpps", "--min-load=2kpps", "--duration=0.5",
+                          "--initial-duration=0.2", "--drain=0.3", "--goal-width=0.05",
+                          "--stats-period=0", "--throttle=100", "search"], "memif_search")
+    finally:
+        d = dut.stop()
+    check(j["mode"] == "search" and j["stopped_by"] == "done", "mode/stopped_by")
+    dut_account(j["trials"], d)
+    s = j["search"]
+    skip_if_generator_limited(s)
+    g = s["goals"][0]
+    if any(t["rx"]["lost"] for t in j["trials"]):
+        print("SKIP: the account holds, but the machine stalled a process: a trial lost "
+              "frames (the DUT missed %d, dropped %d)" % (d["rx_missed"], d["tx_dropped"]))
+        sys.exit(77)
+    # Nothing lost: the lower bound is the max load, set by a trial of the final
+    # duration, and no upper bound was found (the max load is not a loss).
+    check(g["lower_bound_pps"] == 20000 and g["upper_bound_pps"] is None,
+          "NDR bounds %r %r, nothing lost" % (g["lower_bound_pps"], g["upper_bound_pps"]))
+    check(any(j["trials"][i]["duration_s"] >= g["final_duration_s"] - 1e-9
+              for i in g["lower_bound_trials"]), "no full-length trial at the lower bound")
+
+
+def memif_rfc2544(tmp):
+    # MODE rfc2544 against lcx-pmd over memif, one frame size: 26.1-26.4 run end to end
+    # through another process, every trial in the DUT's counters.
+    dut = MemifDut(tmp, 40)
+    try:
+        j, p = dut.bench(["--max-load=20kpps", "--frame-sizes=64", "--duration=0.3",
+                          "--initial-duration=0.1", "--drain=0.2", "--goal-width=0.05",
+                          "--stats-period=0", "--throttle=100", "--b2b-max-frames=2000",
+                          "rfc2544"], "memif_rfc2544", timeout=80)
+    finally:
+        d = dut.stop()
+    check(j["mode"] == "rfc2544" and j["stopped_by"] == "done", "mode/stopped_by")
+    dut_account(j["trials"], d)
+    z = j["rfc2544"]["frame_sizes"][0]
+    skip_if_generator_limited(z["throughput_search"])
+    check(z["frame_size"] == 64 and z["skipped"] is None, "frame size %r" % z)
+    lt = j["trials"][z["latency_trial"]]
+    check(lt["purpose"] == "latency" and lt["rate_pps"] == z["throughput_pps"] and
+          lt["latency_ns"]["count"] == lt["rx"]["received"] > 0, "latency trial %r" % lt)
+    fl = z["frame_loss"]
+    check(len(fl) >= 2 and fl[0]["load_percent"] == 100, "frame loss %r" % fl)
+    bb = z["back_to_back"]
+    check(bb["burst_frames"] is not None and bb["burst_frames"] > 0, "b2b %r" % bb)
+    for word in ("throughput (26.1)", "latency (26.2)", "back-to-back (26.4)"):
+        check(word in p.stdout, "text: %s" % word)
 
 
 def bad_args(tmp):

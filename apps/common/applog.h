@@ -6,13 +6,17 @@
  * @file
  * The programs' one logging path: their messages (errors, warnings, what they
  * did) go through rte_log with the program's own log type ("lcx.pmd",
- * "lcx.ingest"), as the library's go through "lcx.core", "lcx.net.dpdk", ...:
+ * "lcx.ingest", "lcx.bench", "lcx.timer"), as the library's go through
+ * "lcx.core", "lcx.net.dpdk", ...:
  * one stream (DPDK's: stderr, and syslog), one level setting
  * (--log-level=lcx.ingest:warning, --log-level=lcx.*:notice).
  *
  * Before app_log_init() (before rte_eal_init(): the command line's errors)
  * and in programs that never call it, app_log() writes to stderr: the EAL's
- * log is not set up yet. The text is the same either way: "PROG: message\n".
+ * log is not set up yet. A program without the EAL (lcx-timer-accuracy)
+ * calls app_log_init() once its command line is read: rte_log works without
+ * the EAL (to stderr, no syslog copy), and app_log_level_apply() sets what
+ * the EAL's --log-level would. The text is the same either way: "PROG: message\n".
  * Figures the user asked for (live lines, final tables, --json) are output,
  * not messages: they do not go through here.
  *

@@ -300,11 +300,14 @@ eal_part(const struct app_argv *eal, struct opts *o)
 		const char *a = eal->v[i];
 		int rc;
 
-		if (strcmp(a, "--log-level") == 0 && i + 1 < eal->n)
+		if (strcmp(a, "--log-level") == 0 && i + 1 < eal->n) {
 			rc = add_log_level(o, eal->v[++i]);
-		else if (strncmp(a, "--log-level=", 12) == 0)
+		} else if (strcmp(a, "--log-level") == 0) {
+			app_log(APP_LOG_ERR, "option --log-level needs a value (see --help)");
+			rc = 2;
+		} else if (strncmp(a, "--log-level=", 12) == 0) {
 			rc = add_log_level(o, a + 12);
-		else {
+		} else {
 			const char *where = app_config_where(NULL, a);
 
 			app_log(APP_LOG_ERR, "%s%s%s: not taken: " PROG " runs without the EAL; "
@@ -448,7 +451,8 @@ command_line(int argc, char **argv, struct opts *o, struct app_argv *cfg, struct
 	return -1;
 }
 
-/* From here on, messages through rte_log as lcx.timer, at the levels asked. */
+/* From here on, messages through rte_log as lcx.timer, at the levels asked.
+ * @return 0 or -EINVAL (said). */
 static int
 log_start(const struct opts *o)
 {
@@ -458,7 +462,7 @@ log_start(const struct opts *o)
 	for (unsigned int i = o->nb_log_levels; i-- > 0;)
 		if (app_log_level_apply(o->log_levels[i]) < 0) {
 			app_log(APP_LOG_ERR, "--log-level=%s: cannot set it", o->log_levels[i]);
-			return 2;
+			return -EINVAL;
 		}
 	return 0;
 }
@@ -532,16 +536,14 @@ main(int argc, char **argv)
 	unsigned int started = 0;
 	cpu_set_t set;
 
-	rc = command_line(argc, argv, &o, &cfg, &eal, &app);
-	if (rc < 0)
-		rc = log_start(&o);
-	else if (rc == 0)
-		rc = -1; /* printed what was asked: exit 0 */
-	if (rc != 0) {
+	rc = command_line(argc, argv, &o, &cfg, &eal, &app); /* -1: run */
+	if (rc == -1 && log_start(&o) < 0)
+		rc = 2;
+	if (rc != -1) {
 		app_argv_free(&cfg);
 		app_argv_free(&eal);
 		app_argv_free(&app);
-		return rc < 0 ? 0 : rc;
+		return rc;
 	}
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)

@@ -10,6 +10,11 @@
  * fire - deadline. At the end it prints one JSON object.
  *
  * With --timers 0 it measures what idle contexts cost (cpu_cores).
+ *
+ * The plumbing of the other programs (apps/common): the options from --config
+ * (config.c), the messages through rte_log as "lcx.timer" (applog.c). Without
+ * the EAL, --log-level is the program's own (before "--" as for the others, or
+ * among the options), in the EAL's grammar.
  */
 
 #include <errno.h>
@@ -28,7 +33,9 @@
 
 #include <lcx/lcx.h>
 
+#include "applog.h"
 #include "args.h"
+#include "config.h"
 #include "ealargs.h"
 #include "jout.h"
 #include "outfile.h"
@@ -38,6 +45,7 @@
 #define NS_PER_US 1000ull
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
+#define LOG_LEVELS_MAX 32
 
 struct opts {
 	unsigned int contexts;
@@ -48,6 +56,9 @@ struct opts {
 	uint64_t seed;
 	const char *json;
 	bool check;
+	/* --log-level values in the order given (before "--", then the options). */
+	const char *log_levels[LOG_LEVELS_MAX];
+	unsigned int nb_log_levels;
 };
 
 struct sampler {
@@ -167,6 +178,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [options]\n"
+		"       " PROG " [--log-level=SPEC ...] -- [options]\n"
 		"\n"
 		"Measure how close to their deadlines lcx timers fire. Starts N thread\n"
 		"contexts (no EAL), pinned in turn to the CPUs this process may use, arms K\n"
@@ -174,6 +186,7 @@ usage(FILE *f)
 		"random delays, and re-arms each timer from its callback with a new random\n"
 		"delay until the end of the run. Each callback compares a fresh TSC read with\n"
 		"the deadline. Prints one JSON object (to stdout, or to --json FILE).\n"
+		"Values follow an option as the next argument or after '=' (--seed 2, --seed=2).\n"
 		"\n"
 		"Options:\n"
 		"  --contexts N       contexts (threads), 1..%d (default 2)\n"
@@ -188,6 +201,19 @@ usage(FILE *f)
 		"  --check            exit 1 if the contract is broken: an at-least timer\n"
 		"                     fired early, a regular one more than T/2 early, or the\n"
 		"                     library counted other fires than the program\n"
+		"  --log-level SPEC   the messages' level, as the EAL's --log-level (the program\n"
+		"                     runs without the EAL): TYPE:LEVEL (lcx.timer:debug,\n"
+		"                     lcx.*:warning), REGEX,LEVEL or LEVEL; LEVEL a name (error,\n"
+		"                     warning, notice, info, debug, ...) or 1..8; may repeat (where\n"
+		"                     several match a type, the first given); also before \"--\"\n"
+		"                     as for lcx-pmd. Messages go to stderr through rte_log as\n"
+		"                     lcx.timer (default level info; debug: each context's cpu)\n"
+		"  --config FILE      options from FILE: \"key = value\" a line, the keys the long\n"
+		"                     options without \"--\" (\"check\" alone for the flag), \"eal =\n"
+		"                     --log-level=SPEC\" as for the other programs; the command line\n"
+		"                     wins (doc/ingest.md \"The configuration file\")\n"
+		"  --print-config     print the options given (file and command line) in the file's\n"
+		"                     grammar and exit without running\n"
 		"  -h, --help         this text\n"
 		"  --version          the program's, lcx's and DPDK's versions\n"
 		"\n"
@@ -207,11 +233,92 @@ usage(FILE *f)
 		MAX_CONTEXTS);
 }
 
+/* Before app_log_init(): on stderr. A value from a --config line names FILE:LINE. */
 static int
 bad_arg(const char *opt, const char *val, const char *why)
 {
-	fprintf(stderr, PROG ": bad value '%s' for %s: %s (see --help)\n", val, opt, why);
+	const char *where = app_config_where(opt + 2, val);
+
+	app_log(APP_LOG_ERR, "%s%sbad value '%s' for %s: %s (see --help)", where ? where : "",
+		where ? ": " : "", val, opt, why);
 	return 2;
+}
+
+static int
+add_log_level(struct opts *o, const char *spec)
+{
+	const char *why;
+
+	if (app_log_level_check(spec, &why) < 0)
+		return bad_arg("--log-level", spec, why);
+	if (o->nb_log_levels == LOG_LEVELS_MAX) {
+		app_log(APP_LOG_ERR, "--log-level: at most %d (see --help)", LOG_LEVELS_MAX);
+		return 2;
+	}
+	o->log_levels[o->nb_log_levels++] = spec;
+	return 0;
+}
+
+enum { O_CONTEXTS = 256, O_THROTTLE, O_TIMERS, O_DURATION, O_MAXDELAY, O_SEED, O_JSON, O_CHECK,
+       O_LOGLEVEL, O_VERSION };
+
+/* The long options; also the keys of --config (apps/common/config.h). */
+static const struct option longopts[] = {
+	{ "contexts", required_argument, NULL, O_CONTEXTS },
+	{ "throttle-us", required_argument, NULL, O_THROTTLE },
+	{ "timers", required_argument, NULL, O_TIMERS },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "max-delay-ms", required_argument, NULL, O_MAXDELAY },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "json", required_argument, NULL, O_JSON },
+	{ "check", no_argument, NULL, O_CHECK },
+	{ "log-level", required_argument, NULL, O_LOGLEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Keys a --config file may give more than once. */
+static const char *const repeatable_opts[] = { "log-level", NULL };
+
+/* The program has no EAL: without "--" the whole command line is its own. */
+static bool
+is_app_option(const char *arg)
+{
+	(void)arg;
+	return true;
+}
+
+/*
+ * The arguments before "--" (or a config file's eal lines): the other programs give
+ * them to the EAL; this one has none, and takes --log-level from there only.
+ */
+static int
+eal_part(const struct app_argv *eal, struct opts *o)
+{
+	for (int i = 1; i < eal->n; i++) {
+		const char *a = eal->v[i];
+		int rc;
+
+		if (strcmp(a, "--log-level") == 0 && i + 1 < eal->n) {
+			rc = add_log_level(o, eal->v[++i]);
+		} else if (strcmp(a, "--log-level") == 0) {
+			app_log(APP_LOG_ERR, "option --log-level needs a value (see --help)");
+			rc = 2;
+		} else if (strncmp(a, "--log-level=", 12) == 0) {
+			rc = add_log_level(o, a + 12);
+		} else {
+			const char *where = app_config_where(NULL, a);
+
+			app_log(APP_LOG_ERR, "%s%s%s: not taken: " PROG " runs without the EAL; "
+				"before \"--\" (and in eal lines) only --log-level is (see --help)",
+				where ? where : "", where ? ": " : "", a);
+			rc = 2;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int
@@ -233,21 +340,6 @@ parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *ou
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONTEXTS = 256, O_THROTTLE, O_TIMERS, O_DURATION, O_MAXDELAY, O_SEED, O_JSON,
-	       O_CHECK, O_VERSION };
-	static const struct option longopts[] = {
-		{ "contexts", required_argument, NULL, O_CONTEXTS },
-		{ "throttle-us", required_argument, NULL, O_THROTTLE },
-		{ "timers", required_argument, NULL, O_TIMERS },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "max-delay-ms", required_argument, NULL, O_MAXDELAY },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "check", no_argument, NULL, O_CHECK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint64_t v;
 	int c, rc;
 
@@ -290,6 +382,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case O_CHECK:
 			o->check = true;
 			break;
+		case O_LOGLEVEL:
+			rc = add_log_level(o, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -297,21 +392,78 @@ parse_args(int argc, char **argv, struct opts *o)
 			app_print_version(stdout, PROG);
 			exit(0);
 		case ':':
-			fprintf(stderr, PROG ": option %s needs a value (see --help)\n",
-				argv[optind - 1]);
+			app_log(APP_LOG_ERR, "option %s needs a value (see --help)", argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, PROG ": unknown option %s (see --help)\n",
-				argv[optind - 1]);
+			app_log(APP_LOG_ERR, "unknown option %s (see --help)", argv[optind - 1]);
 			return 2;
 		}
 		if (rc != 0)
 			return rc;
 	}
 	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
+		app_log(APP_LOG_ERR, "unexpected argument '%s' (see --help)", argv[optind]);
 		return 2;
 	}
+	return 0;
+}
+
+/*
+ * The command line: --help and --version, --config expanded (cfg, eal and app hold
+ * the strings o points into: kept to exit), checked. @return -1 to run, 0 (printed:
+ * --help, --version, --print-config), 1 or 2 (said) to exit with.
+ */
+static int
+command_line(int argc, char **argv, struct opts *o, struct app_argv *cfg, struct app_argv *eal,
+	     struct app_argv *app)
+{
+	const struct app_config_conf cc = {
+		.prog = PROG, .opts = longopts, .repeatable = repeatable_opts,
+		.is_app_option = is_app_option,
+	};
+	int print, rc;
+
+	app_log_prog(PROG);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	if (app_wants_version(argc, argv)) {
+		app_print_version(stdout, PROG);
+		return 0;
+	}
+	print = app_config_expand(argc, argv, &cc, cfg);
+	if (print < 0)
+		return 2;
+	if (app_args_split(cfg->n, cfg->v, is_app_option, eal, app) < 0) {
+		app_log(APP_LOG_ERR, "out of memory");
+		return 1;
+	}
+	rc = eal_part(eal, o);
+	if (rc == 0)
+		rc = parse_args(app->n, app->v, o);
+	if (rc != 0)
+		return rc;
+	/* --print-config: the options checked, printed in the file's grammar; no run. */
+	if (print == 1)
+		return app_config_print(&cc, cfg, stdout) < 0 ? 1 : 0;
+	return -1;
+}
+
+/* From here on, messages through rte_log as lcx.timer, at the levels asked.
+ * @return 0 or -EINVAL (said). */
+static int
+log_start(const struct opts *o)
+{
+	if (app_log_init(PROG, "lcx.timer") < 0)
+		app_log(APP_LOG_WARNING, "log type lcx.timer not registered: messages on stderr");
+	/* The last first: where several match a type, the first given applies (applog.h). */
+	for (unsigned int i = o->nb_log_levels; i-- > 0;)
+		if (app_log_level_apply(o->log_levels[i]) < 0) {
+			app_log(APP_LOG_ERR, "--log-level=%s: cannot set it", o->log_levels[i]);
+			return -EINVAL;
+		}
 	return 0;
 }
 
@@ -380,12 +532,19 @@ main(int argc, char **argv)
 	int cpus[CPU_SETSIZE], nb_cpus = 0, ret = 1, rc;
 	FILE *f = stdout;
 	struct app_out out = { .dirfd = -1 };
+	struct app_argv cfg = { 0 }, eal = { 0 }, app = { 0 };
 	unsigned int started = 0;
 	cpu_set_t set;
 
-	rc = parse_args(argc, argv, &o);
-	if (rc != 0)
+	rc = command_line(argc, argv, &o, &cfg, &eal, &app); /* -1: run */
+	if (rc == -1 && log_start(&o) < 0)
+		rc = 2;
+	if (rc != -1) {
+		app_argv_free(&cfg);
+		app_argv_free(&eal);
+		app_argv_free(&app);
 		return rc;
+	}
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		for (int c = 0; c < CPU_SETSIZE; c++)
@@ -407,15 +566,15 @@ main(int argc, char **argv)
 		char err[512];
 
 		if (app_out_open(&out, o.json, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": cannot write %s\n", err);
-			return 1;
+			app_log(APP_LOG_ERR, "cannot write %s", err);
+			goto out;
 		}
 		f = out.f;
 	}
 	cs = calloc(o.contexts, sizeof(*cs));
 	tm = calloc(o.timers ? o.timers : 1, sizeof(*tm));
 	if (cs == NULL || tm == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
+		app_log(APP_LOG_ERR, "out of memory");
 		goto out;
 	}
 
@@ -432,7 +591,7 @@ main(int argc, char **argv)
 		cs[c].regular.v = malloc(cap * sizeof(int64_t));
 		cs[c].at_least.v = malloc(cap * sizeof(int64_t));
 		if (cs[c].regular.v == NULL || cs[c].at_least.v == NULL) {
-			fprintf(stderr, PROG ": out of memory for %zu samples\n", cap);
+			app_log(APP_LOG_ERR, "out of memory for %zu samples", cap);
 			goto out;
 		}
 	}
@@ -467,12 +626,19 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "tacc%u", c);
 		rc = lcx_context_acquire(&conf, &cs[c].ctx);
 		if (rc < 0) {
-			fprintf(stderr, PROG ": cannot start context %u on cpu %d: %s\n", c,
-				conf.cpu, strerror(-rc));
+			app_log(APP_LOG_ERR, "cannot start context %u on cpu %d: %s", c, conf.cpu,
+				strerror(-rc));
 			goto out;
 		}
 		started++;
+		app_log(APP_LOG_DEBUG, "context %s on cpu %d: %zu timers, room for %zu samples of each kind",
+			name, conf.cpu, cs[c].nb_tm, cs[c].regular.cap);
 	}
+	app_log(APP_LOG_NOTICE,
+		"%" PRIu64 " timers on %u context%s, throttle %" PRIu64 " us, delays up to %" PRIu64
+		" ms, for %g s (seed %" PRIu64 ")",
+		o.timers, o.contexts, o.contexts == 1 ? "" : "s", o.throttle_us, o.max_delay_ms,
+		o.duration_s, o.seed);
 
 	struct lcx_context_stats st, sum = { 0 };
 	uint64_t reacts = 0;
@@ -488,8 +654,7 @@ main(int argc, char **argv)
 		cs[c].end_ns = t0 + duration_ns;
 		rc = lcx_context_enter(cs[c].ctx, arm_all, &cs[c]);
 		if (rc < 0) {
-			fprintf(stderr, PROG ": cannot arm timers on context %u: %s\n", c,
-				strerror(-rc));
+			app_log(APP_LOG_ERR, "cannot arm timers on context %u: %s", c, strerror(-rc));
 			goto out;
 		}
 	}
@@ -526,7 +691,7 @@ main(int argc, char **argv)
 	int64_t early_max = 0;
 
 	if (r == NULL || a == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
+		app_log(APP_LOG_ERR, "out of memory");
 		free(r);
 		free(a);
 		goto out;
@@ -588,7 +753,7 @@ main(int argc, char **argv)
 	if (jo == NULL || json_dumpf(jo, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0 ||
 	    fputc('\n', f) == EOF) {
 		json_decref(jo);
-		fprintf(stderr, PROG ": cannot write the JSON object (out of memory)\n");
+		app_log(APP_LOG_ERR, "cannot write the JSON object (out of memory)");
 		if (f != stdout)
 			app_out_abort(&out);
 		free(r);
@@ -602,7 +767,7 @@ main(int argc, char **argv)
 		rc = app_out_commit(&out, err, sizeof(err));
 		f = stdout;
 		if (rc != 0) {
-			fprintf(stderr, PROG ": cannot write %s\n", err);
+			app_log(APP_LOG_ERR, "cannot write %s", err);
 			free(r);
 			free(a);
 			goto out;
@@ -613,27 +778,27 @@ main(int argc, char **argv)
 
 	ret = 0;
 	if (start_errors > 0) {
-		fprintf(stderr, PROG ": %" PRIu64 " timer starts failed\n", start_errors);
+		app_log(APP_LOG_ERR, "%" PRIu64 " timer starts failed", start_errors);
 		ret = 1;
 	}
 	if (o.check) {
 		if (at_least_early > 0) {
-			fprintf(stderr, PROG ": check: %" PRIu64 " at-least timers fired early\n",
+			app_log(APP_LOG_ERR, "check: %" PRIu64 " at-least timers fired early",
 				at_least_early);
 			ret = 1;
 		}
 		if ((uint64_t)early_max > throttle_ns / 2) {
-			fprintf(stderr, PROG ": check: a regular timer fired %" PRId64
-				" ns early, more than T/2\n", early_max);
+			app_log(APP_LOG_ERR, "check: a regular timer fired %" PRId64
+				" ns early, more than T/2", early_max);
 			ret = 1;
 		}
 		if (sum.timers_fired != fired) {
-			fprintf(stderr, PROG ": check: the library counted %" PRIu64
-				" fires, the callbacks %" PRIu64 "\n", sum.timers_fired, fired);
+			app_log(APP_LOG_ERR, "check: the library counted %" PRIu64
+				" fires, the callbacks %" PRIu64, sum.timers_fired, fired);
 			ret = 1;
 		}
 		if (o.timers > 0 && fired == 0) {
-			fprintf(stderr, PROG ": check: no timer fired\n");
+			app_log(APP_LOG_ERR, "check: no timer fired");
 			ret = 1;
 		}
 	}
@@ -649,5 +814,8 @@ out:
 	}
 	free(cs);
 	free(tm);
+	app_argv_free(&cfg);
+	app_argv_free(&eal);
+	app_argv_free(&app);
 	return ret;
 }

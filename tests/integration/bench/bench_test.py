@@ -206,7 +206,7 @@ class MemifDut:
         self.pj = os.path.join(tmp, "pmd.json")
         self.proc = subprocess.Popen(
             [os.environ["LCX_PMD"], "-l", "0,1", "--no-huge", "-m", "512", "--no-pci",
-             "--vdev=" + self.dev % "server", "--file-prefix=lcxbench_dut" + TAG,
+             "--vdev=" + self.dev % "server", "--file-prefix=lcxbench_dut_" + CASE + TAG,
              "--log-level=lib.eal:warning", "--", "--forward-mode=io", "--throttle-us=200",
              "--duration=%g" % duration, "--json=" + self.pj],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -38,6 +38,10 @@
  * Each counter of lcx_port_stats() is read on its own (relaxed), so a reading
  * taken while traffic flows may show bytes a little behind packets.
  *
+ * Receive timestamps (lcx_port_conf.rx_timestamp): asked for at create, where
+ * the device gives them; lcx_port_rx_tstamp() says how to read them from each
+ * mbuf and in which clock, lcx_port_rx_tstamp_now() reads that clock.
+ *
  * What a socket port's mbufs hold (a synthesised Ethernet / IPv4 / UDP header
  * before the payload) is described in drivers/net/socket/socket.c.
  */
@@ -92,6 +96,54 @@ struct lcx_port_conf {
 	 * as net.core.rmem_max allows, no warning. dpdk: ignored.
 	 */
 	uint32_t rcvbuf;
+	/**
+	 * Ask for a receive timestamp on every received mbuf, read with
+	 * lcx_port_rx_tstamp() (what clock, which mbuf field and flag). dpdk: given
+	 * when the device offers RTE_ETH_RX_OFFLOAD_TIMESTAMP (the offload is then
+	 * enabled: the device's own clock), or when it is one that stamps every
+	 * frame by itself (DPDK 22.11's net_pcap reading an interface: rx_iface,
+	 * rx_iface_in or iface; the kernel's receive time, CLOCK_REALTIME in us).
+	 * Otherwise (net_ring, net_null, net_memif, net_af_packet, net_pcap reading a
+	 * file, whose stamps are the file's record times; socket ports)
+	 * lcx_port_create() fails with -ENOTSUP and logs why: lcx never falls back
+	 * to another clock the caller did not ask for. false: no stamps asked for (a
+	 * PMD may still write its own; lcx_port_rx_tstamp() then says -ENOTSUP).
+	 */
+	bool rx_timestamp;
+};
+
+/** The clock of a port's receive timestamps (struct lcx_port_rx_tstamp). */
+enum lcx_port_tstamp_clock {
+	/** No stamps: lcx_port_conf.rx_timestamp was not asked for. */
+	LCX_PORT_TSTAMP_NONE = 0,
+	/**
+	 * The device's own clock, in its own ticks (RTE_ETH_RX_OFFLOAD_TIMESTAMP):
+	 * lcx knows neither its rate nor its epoch; lcx_port_rx_tstamp_now() reads
+	 * it (rte_eth_read_clock()), so that a caller can measure both against a
+	 * clock of its own, as DPDK's examples/rxtx_callbacks does.
+	 */
+	LCX_PORT_TSTAMP_DEVICE,
+	/**
+	 * CLOCK_REALTIME in microseconds since the Unix epoch: the kernel's
+	 * receive time of the frame, as libpcap hands it over (DPDK 22.11
+	 * net_pcap on an interface). Steps and slews of the system clock (NTP)
+	 * are in it; a stamp is the start of its microsecond.
+	 */
+	LCX_PORT_TSTAMP_REALTIME_US,
+};
+
+/**
+ * How to read a port's receive timestamps. An mbuf m that the port received
+ * carries a stamp when (m->ol_flags & flag) != 0; the stamp is then
+ * *RTE_MBUF_DYNFIELD(m, offset, rte_mbuf_timestamp_t *) (rte_mbuf_dyn.h), in
+ * the units of clock. The field and flag are DPDK's
+ * (rte_mbuf_dyn_rx_timestamp_register()): any PMD that stamps writes the same.
+ */
+struct lcx_port_rx_tstamp {
+	enum lcx_port_tstamp_clock clock; /**< the stamps' clock and unit */
+	int offset;	/**< the rte_mbuf_timestamp_t dynamic field's offset in an mbuf, bytes */
+	uint64_t flag;	/**< the ol_flags bit set on each mbuf whose stamp was written */
+	uint64_t hz;	/**< stamp units per second: 1000000 (REALTIME_US); 0: not known (DEVICE) */
 };
 
 /** Counters of a port, summed over its queues. */
@@ -364,6 +416,31 @@ struct rte_mempool *lcx_port_pool(const struct lcx_port *port);
  *         driver's -errno.
  */
 int lcx_port_mac(const struct lcx_port *port, uint8_t mac[6]);
+
+/**
+ * How the port's received mbufs carry their receive timestamps, when
+ * lcx_port_conf.rx_timestamp asked for them (the create succeeded: the port
+ * stamps). Any thread.
+ * @param port the port.
+ * @param out the clock, the mbuf field and flag (struct lcx_port_rx_tstamp).
+ * @return 0, or -EINVAL (NULL port or out), -ENOTSUP (the port was created
+ *         without rx_timestamp; out->clock is then LCX_PORT_TSTAMP_NONE).
+ */
+int lcx_port_rx_tstamp(const struct lcx_port *port, struct lcx_port_rx_tstamp *out);
+
+/**
+ * Read the clock of the port's receive timestamps now, in the stamps' units:
+ * for a (stamp clock, TSC) pair read together, to convert stamps into another
+ * clock. DEVICE: rte_eth_read_clock() (the port started; the PMD may not
+ * have it); REALTIME_US: clock_gettime(CLOCK_REALTIME) in us (a caller that
+ * wants ns reads CLOCK_REALTIME itself). Any thread (the PMD's own rule for
+ * rte_eth_read_clock() applies: most read a register).
+ * @param port the port.
+ * @param now the clock, in the units of lcx_port_rx_tstamp().clock.
+ * @return 0, or -EINVAL (NULL port or now), -ENOTSUP (the port has no stamps,
+ *         or the PMD cannot read its clock), or the PMD's -errno.
+ */
+int lcx_port_rx_tstamp_now(struct lcx_port *port, uint64_t *now);
 
 /**
  * @param port the port.

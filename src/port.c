@@ -809,6 +809,11 @@ conf_check(const struct lcx_port_conf *conf, const struct lcx_port_ops **ops)
 		PORT_LOG(ERR, "%s: at most %d rx and tx queues", driver, LCX_PORT_QUEUES_MAX);
 		return -EINVAL;
 	}
+	if ((unsigned int)conf->rx_timestamp > LCX_PORT_RX_TSTAMP_AUTO) {
+		PORT_LOG(ERR, "%s: rx_timestamp %d is no lcx_port_rx_tstamp_mode", driver,
+			 (int)conf->rx_timestamp);
+		return -EINVAL;
+	}
 	if (conf->burst > LCX_PORT_BURST_MAX) {
 		PORT_LOG(ERR, "%s: burst %u above %d", driver, conf->burst, LCX_PORT_BURST_MAX);
 		return -EINVAL;
@@ -955,13 +960,14 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		goto out_free_port;
 	}
 	port->created = true;
-	if (c->rx_timestamp && port->dev.rx_tstamp.clock == LCX_PORT_TSTAMP_NONE) {
+	if (c->rx_timestamp == LCX_PORT_RX_TSTAMP_ON &&
+	    port->dev.rx_tstamp.clock == LCX_PORT_TSTAMP_NONE) {
 		PORT_LOG(ERR, "%s: receive timestamps asked for: the %s driver gives none",
 			 port->dev.name, ops->name);
 		ret = -ENOTSUP;
 		goto out_destroy;
 	}
-	if (!c->rx_timestamp)
+	if (c->rx_timestamp == LCX_PORT_RX_TSTAMP_OFF)
 		memset(&port->dev.rx_tstamp, 0, sizeof(port->dev.rx_tstamp));
 	if (c->burst == 0 || c->burst > port->rxq[0].burst)
 		c->burst = port->rxq[0].burst; /* a driver may only lower it */

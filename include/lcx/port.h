@@ -65,6 +65,18 @@ struct rte_mempool;
 /** The largest rx burst (lcx_port_conf.burst). */
 #define LCX_PORT_BURST_MAX 512
 
+/** Whether a port is to stamp what it receives (lcx_port_conf.rx_timestamp). */
+enum lcx_port_rx_tstamp_mode {
+	LCX_PORT_RX_TSTAMP_OFF = 0, /**< not asked for (a PMD may still write its own) */
+	/** Required: lcx_port_create() fails with -ENOTSUP on a port that gives none. */
+	LCX_PORT_RX_TSTAMP_ON,
+	/**
+	 * Where the port gives them: the create goes on without them on a port
+	 * that gives none, and lcx_port_rx_tstamp() says which it is.
+	 */
+	LCX_PORT_RX_TSTAMP_AUTO,
+};
+
 /** How to create a port. Zero values take the defaults given. */
 struct lcx_port_conf {
 	const char *driver;  /**< "dpdk" or "socket"; NULL: "dpdk" */
@@ -97,24 +109,24 @@ struct lcx_port_conf {
 	 */
 	uint32_t rcvbuf;
 	/**
-	 * Ask for a receive timestamp on every received mbuf, read with
-	 * lcx_port_rx_tstamp() (what clock, which mbuf field and flag). dpdk: given
-	 * when the device offers RTE_ETH_RX_OFFLOAD_TIMESTAMP (the offload is then
-	 * enabled: the device's own clock), or when it is one that stamps every
-	 * frame by itself (DPDK 22.11's net_pcap reading an interface: rx_iface,
-	 * rx_iface_in or iface; the kernel's receive time, CLOCK_REALTIME in us).
-	 * Otherwise (net_ring, net_null, net_memif, net_af_packet, net_pcap reading a
-	 * file, whose stamps are the file's record times; socket ports)
-	 * lcx_port_create() fails with -ENOTSUP and logs why: lcx never falls back
-	 * to another clock the caller did not ask for. false: no stamps asked for (a
-	 * PMD may still write its own; lcx_port_rx_tstamp() then says -ENOTSUP).
+	 * Receive timestamps on the received mbufs, read with lcx_port_rx_tstamp()
+	 * (what clock, which mbuf field and flag). dpdk: a device gives them when
+	 * it offers RTE_ETH_RX_OFFLOAD_TIMESTAMP (the offload is then enabled: the
+	 * device's own clock), or when it stamps every frame by itself (DPDK
+	 * 22.11's net_pcap reading an interface: rx_iface, rx_iface_in or iface;
+	 * the kernel's receive time, CLOCK_REALTIME in us). Others give none:
+	 * net_ring, net_null, net_memif, net_af_packet, net_pcap reading a file
+	 * (its stamps are the file's record times), socket ports.
+	 * LCX_PORT_RX_TSTAMP_ON on such a port: lcx_port_create() fails with
+	 * -ENOTSUP and logs why; lcx never falls back to another clock unless
+	 * asked to (LCX_PORT_RX_TSTAMP_AUTO). 0: LCX_PORT_RX_TSTAMP_OFF.
 	 */
-	bool rx_timestamp;
+	enum lcx_port_rx_tstamp_mode rx_timestamp;
 };
 
 /** The clock of a port's receive timestamps (struct lcx_port_rx_tstamp). */
 enum lcx_port_tstamp_clock {
-	/** No stamps: lcx_port_conf.rx_timestamp was not asked for. */
+	/** No stamps: not asked for, or the port gives none. */
 	LCX_PORT_TSTAMP_NONE = 0,
 	/**
 	 * The device's own clock, in its own ticks (RTE_ETH_RX_OFFLOAD_TIMESTAMP):
@@ -419,12 +431,13 @@ int lcx_port_mac(const struct lcx_port *port, uint8_t mac[6]);
 
 /**
  * How the port's received mbufs carry their receive timestamps, when
- * lcx_port_conf.rx_timestamp asked for them (the create succeeded: the port
- * stamps). Any thread.
+ * lcx_port_conf.rx_timestamp asked for them and the port gives them. Any
+ * thread.
  * @param port the port.
  * @param out the clock, the mbuf field and flag (struct lcx_port_rx_tstamp).
- * @return 0, or -EINVAL (NULL port or out), -ENOTSUP (the port was created
- *         without rx_timestamp; out->clock is then LCX_PORT_TSTAMP_NONE).
+ * @return 0, or -EINVAL (NULL port or out), -ENOTSUP (the port has no stamps:
+ *         not asked for, or LCX_PORT_RX_TSTAMP_AUTO on a port that gives none;
+ *         out->clock is then LCX_PORT_TSTAMP_NONE).
  */
 int lcx_port_rx_tstamp(const struct lcx_port *port, struct lcx_port_rx_tstamp *out);
 

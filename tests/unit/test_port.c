@@ -554,15 +554,25 @@ test_rx_tstamp_not_given(void **state)
 	struct lcx_port_conf c = fake_conf;
 
 	(void)state;
-	c.rx_timestamp = true;
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_ON;
 	assert_int_equal(lcx_port_create(&c, &port), -ENOTSUP);
 	assert_ptr_equal(port, (struct lcx_port *)0x1);
 	assert_int_equal(fake_destroys, 1); /* the driver's create() was undone */
-	/* The same device without the ask comes up. */
-	c.rx_timestamp = false;
+	/* The same device without the ask comes up, and with AUTO, saying it has none. */
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_OFF;
 	port = NULL;
 	assert_int_equal(lcx_port_create(&c, &port), 0);
 	lcx_port_destroy(port);
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_AUTO;
+	port = NULL;
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	struct lcx_port_rx_tstamp ts;
+
+	assert_int_equal(lcx_port_rx_tstamp(port, &ts), -ENOTSUP);
+	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_NONE);
+	lcx_port_destroy(port);
+	c.rx_timestamp = (enum lcx_port_rx_tstamp_mode)3;
+	assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
 }
 
 /* A device clock: the driver's field and flag; its clock read through rx_clock. */
@@ -575,7 +585,7 @@ test_rx_tstamp_device(void **state)
 	uint64_t now = 0;
 
 	c.devargs = "stamp";
-	c.rx_timestamp = true;
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_ON;
 	make_port(f, &c);
 	assert_int_equal(lcx_port_rx_tstamp(f->port, &ts), 0);
 	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_DEVICE);
@@ -601,7 +611,7 @@ test_rx_tstamp_realtime(void **state)
 	uint64_t now = 0;
 
 	c.devargs = "stamp-rt";
-	c.rx_timestamp = true;
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_AUTO;
 	make_port(f, &c);
 	assert_int_equal(lcx_port_rx_tstamp(f->port, &ts), 0);
 	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_REALTIME_US);

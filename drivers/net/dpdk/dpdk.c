@@ -382,7 +382,7 @@ tstamp_setup(struct lcx_port_dev *dev, struct dpdk_priv *p, const struct rte_eth
 	int ret;
 
 	memset(ts, 0, sizeof(*ts));
-	if (!dev->conf.rx_timestamp)
+	if (dev->conf.rx_timestamp == LCX_PORT_RX_TSTAMP_OFF)
 		return 0;
 	if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0) {
 		p->ts_offload = true;
@@ -391,11 +391,15 @@ tstamp_setup(struct lcx_port_dev *dev, struct dpdk_priv *p, const struct rte_eth
 		ts->clock = LCX_PORT_TSTAMP_REALTIME_US;
 		ts->hz = 1000000;
 	} else {
-		DPDK_LOG(ERR, "%s: receive timestamps asked for: %s", dev->name,
-			 pcap != NULL ? "net_pcap reading a file stamps the file's record times "
-					"(or none: infinite_rx), not receive times"
-				      : "the device does not offer RTE_ETH_RX_OFFLOAD_TIMESTAMP");
-		return -ENOTSUP;
+		bool on = dev->conf.rx_timestamp == LCX_PORT_RX_TSTAMP_ON;
+
+		rte_log(on ? RTE_LOG_ERR : RTE_LOG_INFO, lcx_logtype_dpdk,
+			"lcx.net.dpdk: %s: no receive timestamps%s: %s\n", dev->name,
+			on ? "" : " (none asked for if absent: going on without)",
+			pcap != NULL ? "net_pcap reading a file stamps the file's record times "
+				       "(or none: infinite_rx), not receive times"
+				     : "the device does not offer RTE_ETH_RX_OFFLOAD_TIMESTAMP");
+		return on ? -ENOTSUP : 0;
 	}
 	ret = rte_mbuf_dyn_rx_timestamp_register(&ts->offset, &ts->flag);
 	if (ret < 0) {

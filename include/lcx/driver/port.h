@@ -92,10 +92,11 @@ struct lcx_port_dev {
 	 */
 	bool count_bytes;
 	/**
-	 * create() sets it when conf.rx_timestamp is true and the device stamps
-	 * (clock, offset, flag, hz: lcx_port_rx_tstamp()); a driver that cannot
-	 * fails create() with -ENOTSUP, or leaves clock LCX_PORT_TSTAMP_NONE and
-	 * the generic layer does (after destroy()). Default: NONE.
+	 * create() sets it when conf.rx_timestamp asks for stamps and the device
+	 * gives them (clock, offset, flag, hz: lcx_port_rx_tstamp()). A device that
+	 * gives none: with LCX_PORT_RX_TSTAMP_ON create() fails with -ENOTSUP (or
+	 * leaves clock LCX_PORT_TSTAMP_NONE and the generic layer does, after
+	 * destroy()); with LCX_PORT_RX_TSTAMP_AUTO it goes on without. Default: NONE.
 	 */
 	struct lcx_port_rx_tstamp rx_tstamp;
 	struct rte_mempool *pool;     /**< create() sets it: conf.pool, or a pool it made */

@@ -3,12 +3,13 @@
  * Receive timestamps (lcx_port_conf.rx_timestamp) on DPDK 22.11 vdevs, under
  * EAL --no-huge:
  *   - net_ring offers no RTE_ETH_RX_OFFLOAD_TIMESTAMP: the create fails with
- *     -ENOTSUP, and the same device comes up at once without the ask;
+ *     -ENOTSUP (LCX_PORT_RX_TSTAMP_ON), and the same device comes up at once
+ *     with LCX_PORT_RX_TSTAMP_AUTO, saying it has no stamps;
  *   - net_pcap reading a file writes a stamp on every frame, the file's record
  *     time (checked here against the time this test wrote in the file): no
  *     receive time, so the create fails with -ENOTSUP;
  *   - net_pcap reading an interface (rx_iface_in=lo, root needed: else the
- *     case skips) stamps with the kernel's receive time: every frame this test
+ *     case skips; LCX_PORT_RX_TSTAMP_AUTO) stamps with the kernel's receive time: every frame this test
  *     sends to 127.0.0.1 carries the flag and a stamp (CLOCK_REALTIME, us)
  *     between the test's own clock readings just before the send and just
  *     after it, while the poll comes 50 ms later: the stamp is no poll time.
@@ -54,7 +55,7 @@ realtime_ns(void)
 }
 
 static struct lcx_port *
-make(const char *devargs, bool ts, int *err)
+make(const char *devargs, enum lcx_port_rx_tstamp_mode ts, int *err)
 {
 	struct lcx_port_conf c = { .devargs = devargs, .nb_rxd = 256, .nb_txd = 256,
 				   .rx_timestamp = ts };
@@ -71,10 +72,10 @@ test_ring_refused(void **state)
 	int err;
 
 	(void)state;
-	port = make("net_ring0", true, &err);
+	port = make("net_ring0", LCX_PORT_RX_TSTAMP_ON, &err);
 	assert_int_equal(err, -ENOTSUP);
 	assert_null(port);
-	port = make("net_ring0", false, &err);
+	port = make("net_ring0", LCX_PORT_RX_TSTAMP_AUTO, &err);
 	assert_int_equal(err, 0);
 	struct lcx_port_rx_tstamp ts;
 
@@ -113,11 +114,11 @@ test_pcap_file_refused(void **state)
 	(void)state;
 	write_pcap();
 	snprintf(devargs, sizeof(devargs), "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", pcap_path);
-	port = make(devargs, true, &err);
+	port = make(devargs, LCX_PORT_RX_TSTAMP_ON, &err);
 	assert_int_equal(err, -ENOTSUP);
 	assert_null(port);
 	/* Why: the PMD does write a stamp, and it is the file's record time. */
-	port = make(devargs, false, &err);
+	port = make(devargs, LCX_PORT_RX_TSTAMP_OFF, &err);
 	assert_int_equal(err, 0);
 	assert_int_equal(lcx_port_start(port), 0);
 	assert_int_equal(rte_mbuf_dyn_rx_timestamp_register(&off, &flag), 0);
@@ -150,7 +151,7 @@ test_pcap_iface_stamps(void **state)
 		printf("skip: net_pcap on an interface needs root (CAP_NET_RAW)\n");
 		skip();
 	}
-	port = make("net_pcap1,rx_iface_in=lo", true, &err);
+	port = make("net_pcap1,rx_iface_in=lo", LCX_PORT_RX_TSTAMP_AUTO, &err);
 	assert_int_equal(err, 0);
 	assert_int_equal(lcx_port_rx_tstamp(port, &ts), 0);
 	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_REALTIME_US);

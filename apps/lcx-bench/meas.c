@@ -48,6 +48,7 @@ struct meas_state {
 	uint64_t ts_aged;	  /* stamps in ts_age_sum_ns */
 	int64_t ts_offset_first_ns, ts_offset_last_ns;
 	bool ts_offset_set;
+	bool clk_ok;		  /* the stamp clock could be read at this poll */
 	uint64_t polls;
 	uint64_t last_poll;  /* tsc */
 	uint64_t gap_max_ns; /* largest gap before a poll that returned packets */
@@ -153,7 +154,7 @@ rx_time(struct meas_state *r, const struct rte_mbuf *mb, uint64_t now_ns, uint64
 		*rx_ns = now_ns;
 		return true;
 	}
-	if ((mb->ol_flags & b.rx_ts.flag) == 0)
+	if ((mb->ol_flags & b.rx_ts.flag) == 0 || !r->clk_ok)
 		return false;
 	uint64_t st = stamp_ns(mb);
 	uint64_t age = 0;
@@ -227,6 +228,7 @@ clock_pair(struct meas_state *r, uint64_t before)
 	uint64_t best_w = UINT64_MAX, best_clk = 0, best_mid = 0;
 	struct timespec ts;
 
+	r->clk_ok = false;
 	for (int k = 0; k < PAIR_TRIES && best_w > PAIR_GOOD_NS; k++) {
 		uint64_t clk = 0, after;
 
@@ -237,6 +239,8 @@ clock_pair(struct meas_state *r, uint64_t before)
 			clk = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		} else if (lcx_port_rx_tstamp_now(b.ports[b.rx_ethdev], &clk) == 0) {
 			clk = (uint64_t)((unsigned __int128)clk * 1000000000u / b.rx_ts_hz);
+		} else {
+			return; /* no pair: this poll's frames count unstamped */
 		}
 		after = rte_rdtsc();
 		uint64_t t0 = tsc_ns(before), t1 = tsc_ns(after);
@@ -249,6 +253,7 @@ clock_pair(struct meas_state *r, uint64_t before)
 	}
 	int64_t off;
 
+	r->clk_ok = true;
 	r->clk_ns = best_clk;
 	r->clk_tsc_ns = best_mid;
 	if (best_w > r->ts_pair_max_ns)

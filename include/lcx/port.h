@@ -219,7 +219,9 @@ typedef void (*lcx_rx_fn)(struct lcx_port *port, uint16_t queue, struct rte_mbuf
  * @param conf the configuration.
  * @param out the port.
  * @return 0, or -EINVAL (bad conf), -ENODEV (no such device or driver),
- *         -ENOMEM (pool too small or no memory), or the driver's -errno.
+ *         -ENOMEM (pool too small or no memory), -ENOTSUP (rx_timestamp is
+ *         LCX_PORT_RX_TSTAMP_ON and the port gives no receive timestamps), or
+ *         the driver's -errno.
  */
 int lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out);
 

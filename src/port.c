@@ -809,6 +809,11 @@ conf_check(const struct lcx_port_conf *conf, const struct lcx_port_ops **ops)
 		PORT_LOG(ERR, "%s: at most %d rx and tx queues", driver, LCX_PORT_QUEUES_MAX);
 		return -EINVAL;
 	}
+	if ((unsigned int)conf->rx_timestamp > LCX_PORT_RX_TSTAMP_AUTO) {
+		PORT_LOG(ERR, "%s: rx_timestamp %d is no lcx_port_rx_tstamp_mode", driver,
+			 (int)conf->rx_timestamp);
+		return -EINVAL;
+	}
 	if (conf->burst > LCX_PORT_BURST_MAX) {
 		PORT_LOG(ERR, "%s: burst %u above %d", driver, conf->burst, LCX_PORT_BURST_MAX);
 		return -EINVAL;
@@ -955,6 +960,15 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 		goto out_free_port;
 	}
 	port->created = true;
+	if (c->rx_timestamp == LCX_PORT_RX_TSTAMP_ON &&
+	    port->dev.rx_tstamp.clock == LCX_PORT_TSTAMP_NONE) {
+		PORT_LOG(ERR, "%s: receive timestamps asked for: the %s driver gives none",
+			 port->dev.name, ops->name);
+		ret = -ENOTSUP;
+		goto out_destroy;
+	}
+	if (c->rx_timestamp == LCX_PORT_RX_TSTAMP_OFF)
+		memset(&port->dev.rx_tstamp, 0, sizeof(port->dev.rx_tstamp));
 	if (c->burst == 0 || c->burst > port->rxq[0].burst)
 		c->burst = port->rxq[0].burst; /* a driver may only lower it */
 	/* The fast path, next to each queue. */
@@ -978,6 +992,8 @@ lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out)
 	*out = port;
 	return 0;
 
+out_destroy:
+	ops->destroy(&port->dev);
 out_free_port:
 	port_free(port);
 	return ret;
@@ -1136,6 +1152,37 @@ lcx_port_mac(const struct lcx_port *port, uint8_t mac[6])
 	if (port->dev.ops->mac == NULL)
 		return -ENOTSUP;
 	return port->dev.ops->mac(&port->dev, mac);
+}
+
+int
+lcx_port_rx_tstamp(const struct lcx_port *port, struct lcx_port_rx_tstamp *out)
+{
+	if (port == NULL || out == NULL)
+		return -EINVAL;
+	*out = port->dev.rx_tstamp;
+	return out->clock != LCX_PORT_TSTAMP_NONE ? 0 : -ENOTSUP;
+}
+
+int
+lcx_port_rx_tstamp_now(struct lcx_port *port, uint64_t *now)
+{
+	struct timespec ts;
+
+	if (port == NULL || now == NULL)
+		return -EINVAL;
+	switch (port->dev.rx_tstamp.clock) {
+	case LCX_PORT_TSTAMP_DEVICE:
+		if (port->dev.ops->rx_clock == NULL)
+			return -ENOTSUP;
+		return port->dev.ops->rx_clock(&port->dev, now);
+	case LCX_PORT_TSTAMP_REALTIME_US:
+		if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+			return -errno;
+		*now = (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000u;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
 }
 
 uint16_t

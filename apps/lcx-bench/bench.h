@@ -25,6 +25,8 @@
 
 #include <rte_ethdev.h>
 
+#include <lcx/port.h>
+
 #include "args.h"
 #include "ctlctx.h"
 #include "ealargs.h"
@@ -48,6 +50,13 @@ struct rte_mempool;
 #define BENCH_LINK_WAIT_NS 5000000000ull
 #define BENCH_FRAME_SIZES_MAX 16
 
+/** --rx-timestamp: the receiver's clock. */
+enum bench_rxts {
+	BENCH_RXTS_AUTO = 0, /**< the rx port's stamps where it gives them, else the TSC */
+	BENCH_RXTS_NIC,	     /**< the rx port's stamps; a port without them is an error */
+	BENCH_RXTS_TSC,	     /**< the TSC at the poll */
+};
+
 enum bench_mode {
 	BENCH_MODE_RUN = 0,
 	BENCH_MODE_SEARCH,
@@ -70,6 +79,7 @@ struct bench_opt {
 	uint64_t stats_ns;
 	uint64_t throttle_us;
 	uint64_t rx_throttle_us; /**< --rx-throttle: the receiver's (default --throttle) */
+	enum bench_rxts rx_ts_mode; /**< --rx-timestamp */
 	bool rx_throttle_set;
 	uint64_t burst;
 	uint64_t tx_port;
@@ -192,6 +202,15 @@ struct bench_trial_result {
 	uint64_t unsigned_frames, other_stream, hw_timestamps, polls;
 	uint64_t poll_gap_max_ns;
 	bool rx_busy;
+	uint64_t rx_throttle_us; /**< the receiver's throttle in this trial */
+	/* NIC stamps (b.rx_nic): what they took out, and how sure the conversion is */
+	uint64_t unstamped;	 /**< signed frames of the trial without a stamp: no latency */
+	uint64_t ts_suspect;	 /**< stamps after their poll, or before their send */
+	uint64_t ts_age_max_ns;	 /**< poll time - stamp, the largest: the wait in the ring */
+	double ts_age_mean_ns;
+	uint64_t ts_pair_max_ns; /**< the widest TSC window around a stamp-clock reading */
+	int64_t ts_offset_first_ns, ts_offset_last_ns; /**< stamp clock - TSC ns, first, last */
+	uint64_t lat_error_ns;	 /**< the bound on each latency's error (latency_ns.error_max_ns) */
 	double loss_ratio;   /**< lost / offered */
 	double forwarding_rate_pps; /**< received / elapsed */
 	bool generator_limited;
@@ -286,8 +305,12 @@ struct bench_app {
 	struct app_out out;
 	bool json;
 	uint64_t rx_flag; /**< the PMD rx timestamp flag, 0 if none registered */
-	bool rx_ts_offered; /**< the rx port offers RTE_ETH_RX_OFFLOAD_TIMESTAMP */
-	char rx_ts_why[192]; /**< why the latency clock is the TSC at the poll */
+	bool rx_ts_offered; /**< the rx port gives rx stamps (lcx_port_rx_tstamp()) */
+	bool rx_nic;	    /**< the latency clock is the rx port's stamps */
+	struct lcx_port_rx_tstamp rx_ts; /**< how to read them */
+	uint64_t rx_ts_hz;     /**< stamp units per second (DEVICE: measured against the TSC) */
+	uint64_t rx_ts_res_ns; /**< one stamp unit, ns */
+	char rx_ts_why[256]; /**< why the latency clock is what it is */
 	/* the trials run, in order */
 	struct bench_trial_result *trials;
 	unsigned int nb_trials, trials_cap;
@@ -364,6 +387,8 @@ struct meas_snap {
 	uint64_t received, missing, late, duplicate, reordered, unsigned_frames, p50, p99, count;
 };
 int meas_arm(const struct bench_trial_req *req, unsigned int stream);
+/** The receiver's throttle in a trial: 0 for a latency trial, unless NIC stamps. */
+uint64_t meas_throttle_us(const struct bench_trial_req *req);
 /** Unregister the poller, close the account with the sender's count, copy it out. */
 int meas_park(uint64_t offered, struct bench_trial_result *r);
 int meas_snapshot(struct meas_snap *s);

@@ -156,7 +156,7 @@ bench_csv_write(char *err, size_t errlen)
 			h->count > 0 ? h->min : 0, bench_hist_mean(h),
 			bench_hist_percentile(h, 0.5), bench_hist_percentile(h, 0.9),
 			bench_hist_percentile(h, 0.99), bench_hist_percentile(h, 0.999),
-			bench_hist_percentile(h, 0.9999), h->max, r->poll_gap_max_ns, r->jit->j);
+			bench_hist_percentile(h, 0.9999), h->max, r->lat_error_ns, r->jit->j);
 	}
 	if (csv_close(f, "trials.csv", err, errlen) < 0)
 		return -1;

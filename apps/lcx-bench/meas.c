@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -38,7 +39,16 @@ struct meas_state {
 	struct bench_jitter jit;
 	uint64_t unsigned_frames; /* no signature (not IPv4/UDP, or not our magic) */
 	uint64_t other_stream;	  /* a signature of a stream this trial does not send */
-	uint64_t hw_timestamps;	  /* with the PMD's rx timestamp flag (not used yet) */
+	uint64_t hw_timestamps;	  /* with the PMD's rx timestamp flag */
+	/* NIC stamps (b.rx_nic): the stamp clock read beside the TSC at the poll */
+	uint64_t clk_ns;	  /* the stamp clock at this poll, ns of that clock */
+	uint64_t clk_tsc_ns;	  /* the TSC (tsc_ns) at the same moment */
+	uint64_t unstamped, ts_suspect, ts_age_max_ns, ts_pair_max_ns;
+	double ts_age_sum_ns;
+	uint64_t ts_aged;	  /* stamps in ts_age_sum_ns */
+	int64_t ts_offset_first_ns, ts_offset_last_ns;
+	bool ts_offset_set;
+	bool clk_ok;		  /* the stamp clock could be read at this poll */
 	uint64_t polls;
 	uint64_t last_poll;  /* tsc */
 	uint64_t gap_max_ns; /* largest gap before a poll that returned packets */
@@ -116,12 +126,59 @@ meas_flow(struct meas_state *r, const uint8_t *p, size_t len, uint64_t seq,
 		c->late++;
 }
 
+/*
+ * The stamp of mb in ns of the stamp clock: the middle of its unit (a stamp is
+ * the start of its microsecond, or tick), so that the error is at most half a
+ * unit either way.
+ */
+static inline uint64_t
+stamp_ns(const struct rte_mbuf *mb)
+{
+	uint64_t st = *RTE_MBUF_DYNFIELD(mb, b.rx_ts.offset, rte_mbuf_timestamp_t *);
+
+	if (b.rx_ts_hz == 1000000)
+		return st * 1000u + 500u;
+	return (uint64_t)((unsigned __int128)st * 1000000000u / b.rx_ts_hz) + b.rx_ts_res_ns / 2;
+}
+
+/*
+ * The rx time of mb on the TSC (tsc_ns): with NIC stamps, the stamp moved back
+ * from the poll by its age on the stamp clock (clock now - stamp); the age is
+ * short (the wait in the ring), so the two clocks' rates never matter beyond
+ * a few ppm of it. false: a NIC-stamp run and mb has no stamp.
+ */
+static inline bool
+rx_time(struct meas_state *r, const struct rte_mbuf *mb, uint64_t now_ns, uint64_t *rx_ns)
+{
+	if (!b.rx_nic) {
+		*rx_ns = now_ns;
+		return true;
+	}
+	if ((mb->ol_flags & b.rx_ts.flag) == 0 || !r->clk_ok)
+		return false;
+	uint64_t st = stamp_ns(mb);
+	uint64_t age = 0;
+
+	if (st > r->clk_ns) {
+		r->ts_suspect++; /* a stamp after its poll: the clock stepped */
+	} else {
+		age = r->clk_ns - st;
+		if (age > r->ts_age_max_ns)
+			r->ts_age_max_ns = age;
+		r->ts_age_sum_ns += (double)age;
+		r->ts_aged++;
+	}
+	*rx_ns = r->clk_tsc_ns > age ? r->clk_tsc_ns - age : 0;
+	return true;
+}
+
 static void
 meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(mb, const uint8_t *);
 	struct bench_sig sig;
 	enum bench_rx_event ev;
+	uint64_t rx_ns;
 
 	if (b.rx_flag != 0 && (mb->ol_flags & b.rx_flag) != 0)
 		r->hw_timestamps++;
@@ -136,13 +193,77 @@ meas_one(struct meas_state *r, struct rte_mbuf *mb, uint64_t now_ns)
 	}
 	if (opt.rx_capacity_pps > 0 && !model_pass(r, sig.seq))
 		return;
-	ev = bench_rx_add(&r->rx, &sig, now_ns);
+	bool stamped = rx_time(r, mb, now_ns, &rx_ns);
+
+	/* --tmax goes by the latency clock: the stamp, or the poll for a frame without one. */
+	ev = bench_rx_add(&r->rx, &sig, stamped ? rx_ns : now_ns);
 	if (ev == BENCH_RX_IN_ORDER || ev == BENCH_RX_GAP || ev == BENCH_RX_REORDERED) {
-		bench_hist_add(&r->hist, now_ns > sig.tx_ns ? now_ns - sig.tx_ns : 0);
-		bench_jitter_add(&r->jit, sig.seq, sig.tx_ns, now_ns);
+		if (!stamped) {
+			r->unstamped++; /* counted, never given the poll's time instead */
+		} else {
+			if (b.rx_nic && rx_ns < sig.tx_ns)
+				r->ts_suspect++; /* received before it was sent: clock trouble */
+			bench_hist_add(&r->hist, rx_ns > sig.tx_ns ? rx_ns - sig.tx_ns : 0);
+			bench_jitter_add(&r->jit, sig.seq, sig.tx_ns, rx_ns);
+		}
 	}
 	if (r->flow != NULL)
 		meas_flow(r, p, mb->data_len, sig.seq, ev);
+}
+
+/* Tries of a (stamp clock, TSC) pair: the narrowest window is kept. */
+#define PAIR_TRIES 3
+/* A window this narrow needs no other try, ns. */
+#define PAIR_GOOD_NS 1000u
+
+/*
+ * The stamp clock and the TSC read together, after the burst: the TSC before and
+ * after the stamp clock, the pair at the middle; half the window bounds its
+ * error. A thread preempted between the reads widens the window: the narrowest
+ * of a few tries is kept.
+ */
+static void
+clock_pair(struct meas_state *r, uint64_t before)
+{
+	uint64_t best_w = UINT64_MAX, best_clk = 0, best_mid = 0;
+	struct timespec ts;
+
+	r->clk_ok = false;
+	for (int k = 0; k < PAIR_TRIES && best_w > PAIR_GOOD_NS; k++) {
+		uint64_t clk = 0, after;
+
+		if (k > 0)
+			before = rte_rdtsc();
+		if (b.rx_ts.clock == LCX_PORT_TSTAMP_REALTIME_US) {
+			clock_gettime(CLOCK_REALTIME, &ts); /* ns: finer than the stamp's us */
+			clk = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		} else if (lcx_port_rx_tstamp_now(b.ports[b.rx_ethdev], &clk) == 0) {
+			clk = (uint64_t)((unsigned __int128)clk * 1000000000u / b.rx_ts_hz);
+		} else {
+			return; /* no pair: this poll's frames count unstamped */
+		}
+		after = rte_rdtsc();
+		uint64_t t0 = tsc_ns(before), t1 = tsc_ns(after);
+
+		if (t1 - t0 < best_w) {
+			best_w = t1 - t0;
+			best_clk = clk;
+			best_mid = t0 + (t1 - t0) / 2;
+		}
+	}
+	int64_t off;
+
+	r->clk_ok = true;
+	r->clk_ns = best_clk;
+	r->clk_tsc_ns = best_mid;
+	if (best_w > r->ts_pair_max_ns)
+		r->ts_pair_max_ns = best_w;
+	off = (int64_t)(best_clk - r->clk_tsc_ns);
+	if (!r->ts_offset_set) {
+		r->ts_offset_first_ns = off;
+		r->ts_offset_set = true;
+	}
+	r->ts_offset_last_ns = off;
 }
 
 static unsigned int
@@ -160,6 +281,8 @@ meas_poll(void *arg)
 
 		if (gap > r->gap_max_ns)
 			r->gap_max_ns = gap;
+		if (b.rx_nic)
+			clock_pair(r, now);
 		for (uint16_t i = 0; i < n; i++)
 			meas_one(r, pkts[i], now_ns);
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -209,6 +332,15 @@ arm_fn(struct lcx_context *ctx, void *arg)
 	m.unsigned_frames = 0;
 	m.other_stream = 0;
 	m.hw_timestamps = 0;
+	m.unstamped = 0;
+	m.ts_suspect = 0;
+	m.ts_age_max_ns = 0;
+	m.ts_age_sum_ns = 0;
+	m.ts_aged = 0;
+	m.ts_pair_max_ns = 0;
+	m.ts_offset_set = false;
+	m.ts_offset_first_ns = 0;
+	m.ts_offset_last_ns = 0;
 	m.polls = 0;
 	m.last_poll = 0;
 	m.gap_max_ns = 0;
@@ -222,10 +354,18 @@ arm_fn(struct lcx_context *ctx, void *arg)
 	return lcx_poller_register(ctx, &m.poller);
 }
 
+uint64_t
+meas_throttle_us(const struct bench_trial_req *req)
+{
+	return req->rx_busy && !b.rx_nic ? 0 : opt.rx_throttle_us;
+}
+
 int
 meas_arm(const struct bench_trial_req *req, unsigned int stream)
 {
-	int ret = lcx_context_set_throttle(b.rxctx, req->rx_busy ? 0 : opt.rx_throttle_us * 1000);
+	/* A latency trial polls at throttle 0, but with NIC stamps: the wait for the poll is
+	 * not in their latency. */
+	int ret = lcx_context_set_throttle(b.rxctx, meas_throttle_us(req) * 1000);
 
 	if (ret < 0)
 		return ret;
@@ -257,6 +397,17 @@ meas_park(uint64_t offered, struct bench_trial_result *r)
 	r->hw_timestamps = m.hw_timestamps;
 	r->polls = m.polls;
 	r->poll_gap_max_ns = m.gap_max_ns;
+	r->unstamped = m.unstamped;
+	r->ts_suspect = m.ts_suspect;
+	r->ts_age_max_ns = m.ts_age_max_ns;
+	r->ts_age_mean_ns = m.ts_aged > 0 ? m.ts_age_sum_ns / (double)m.ts_aged : 0.0;
+	r->ts_pair_max_ns = m.ts_pair_max_ns;
+	r->ts_offset_first_ns = m.ts_offset_first_ns;
+	r->ts_offset_last_ns = m.ts_offset_last_ns;
+	/* TSC at the poll: late by at most the gap before the poll. NIC stamps: half a stamp
+	 * unit, and half the pair's window. */
+	r->lat_error_ns = b.rx_nic ? b.rx_ts_res_ns / 2 + (m.ts_pair_max_ns + 1) / 2
+				   : m.gap_max_ns;
 	r->model_dropped = m.model_dropped;
 	r->lat = malloc(sizeof(*r->lat));
 	r->jit = malloc(sizeof(*r->jit));

@@ -63,9 +63,14 @@ usage(FILE *f)
 "  --throttle=US         the tx and rx contexts wake every US microseconds (default\n"
 "                        0: busy polling). A throttle makes the traffic bursty: the\n"
 "                        packets owed since the last wake leave back to back. Latency\n"
-"                        trials (rfc2544, calibrate) run the receiver at 0\n"
+"                        trials (rfc2544, calibrate) run the receiver at 0 (but with\n"
+"                        NIC stamps: --rx-timestamp)\n"
 "  --rx-throttle=US      the receiver's throttle alone (default --throttle): e.g. a\n"
 "                        sender at --throttle=0 beside a receiver that sleeps\n"
+"  --rx-timestamp=C      the receive time of a packet: nic (the rx port's own stamps;\n"
+"                        an error on a port that gives none), tsc (the TSC at the\n"
+"                        poll) or auto (default: nic where the rx port gives stamps,\n"
+"                        else tsc). With nic stamps latency trials keep --rx-throttle\n"
 "  --pattern=P           the schedule, the load (--rate, a search's) its mean rate:\n"
 "                        constant (default), poisson (exponential gaps, --seed),\n"
 "                        burst:N (N packets due together every N/load s; N <= --burst),\n"
@@ -135,7 +140,7 @@ usage(FILE *f)
 
 static const char *const app_opts[] = {
 	"--rate", "--frame-size", "--duration", "--drain", "--tmax", "--tx-port", "--rx-port",
-	"--burst", "--throttle", "--rx-throttle", "--stats-period", "--json", "--csv", "--control",
+	"--burst", "--throttle", "--rx-throttle", "--rx-timestamp", "--stats-period", "--json", "--csv", "--control",
 	"--control-mode", "--control-group", "--control-idle", "--calibration", "--loss-ratio",
 	"--exceed-ratio", "--goal-width", "--initial-duration", "--duration-sum", "--max-load",
 	"--min-load", "--max-trials", "--frame-sizes", "--b2b-max-frames", "--b2b-trials",
@@ -338,6 +343,15 @@ parse_args(int argc, char **argv)
 		} else if (strcmp(name, "--rx-throttle") == 0) {
 			parse_u64(name, val, 0, LCX_THROTTLE_MAX_NS / 1000, &opt.rx_throttle_us);
 			opt.rx_throttle_set = true;
+		} else if (strcmp(name, "--rx-timestamp") == 0) {
+			if (strcmp(val, "auto") == 0)
+				opt.rx_ts_mode = BENCH_RXTS_AUTO;
+			else if (strcmp(val, "nic") == 0)
+				opt.rx_ts_mode = BENCH_RXTS_NIC;
+			else if (strcmp(val, "tsc") == 0)
+				opt.rx_ts_mode = BENCH_RXTS_TSC;
+			else
+				die(EXIT_USAGE, "--rx-timestamp=%s: auto, nic or tsc", val);
 		} else if (strcmp(name, "--json") == 0) {
 			if (*val == '\0')
 				die(EXIT_USAGE, "--json: a file name, or '-' for stdout");

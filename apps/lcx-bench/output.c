@@ -119,9 +119,31 @@ hist_buckets(const struct bench_hist *h)
 	return a;
 }
 
+/* The NIC stamps of a trial: what they took out of the latency, how sure it is. */
 static json_t *
-latency_json(const struct bench_hist *h, uint64_t err_ns)
+nic_stamps_json(const struct bench_trial_result *r)
 {
+	json_t *o = json_object();
+
+	json_object_set_new(o, "stamped", jint(r->hw_timestamps));
+	json_object_set_new(o, "unstamped", jint(r->unstamped));
+	json_object_set_new(o, "suspect", jint(r->ts_suspect));
+	json_object_set_new(o, "resolution_ns", jint(b.rx_ts_res_ns));
+	json_object_set_new(o, "pair_window_max_ns", jint(r->ts_pair_max_ns));
+	json_object_set_new(o, "age_max_ns", jint(r->ts_age_max_ns));
+	json_object_set_new(o, "age_mean_ns", jnum(r->ts_age_mean_ns));
+	json_object_set_new(o, "clock_minus_tsc_first_ns",
+			    json_integer((json_int_t)r->ts_offset_first_ns));
+	json_object_set_new(o, "clock_minus_tsc_last_ns",
+			    json_integer((json_int_t)r->ts_offset_last_ns));
+	return o;
+}
+
+static json_t *
+latency_json(const struct bench_trial_result *r)
+{
+	const struct bench_hist *h = r->lat;
+	uint64_t err_ns = r->lat_error_ns;
 	json_t *o = json_object();
 
 	json_object_set_new(o, "count", jint(h->count));
@@ -135,8 +157,10 @@ latency_json(const struct bench_hist *h, uint64_t err_ns)
 	json_object_set_new(o, "max", jint(h->max));
 	json_object_set_new(o, "over", jint(h->over));
 	json_object_set_new(o, "error_max_ns", jint(err_ns));
-	json_object_set_new(o, "clock", json_string("tsc at the poll"));
+	json_object_set_new(o, "clock", json_string(b.rx_nic ? "nic" : "tsc at the poll"));
 	json_object_set_new(o, "clock_why", json_string(b.rx_ts_why));
+	json_object_set_new(o, "poll_gap_max_ns", jint(r->poll_gap_max_ns));
+	json_object_set_new(o, "nic_stamps", b.rx_nic ? nic_stamps_json(r) : json_null());
 	json_object_set_new(o, "histogram", hist_buckets(h));
 	return o;
 }
@@ -370,13 +394,13 @@ bench_trial_json(const struct bench_trial_result *r)
 	json_object_set_new(jr, "model_dropped", jint(r->model_dropped));
 	json_object_set_new(jr, "hw_timestamps", jint(r->hw_timestamps));
 	json_object_set_new(jr, "polls", jint(r->polls));
-	json_object_set_new(jr, "throttle_us", jint(r->rx_busy ? 0 : opt.rx_throttle_us));
+	json_object_set_new(jr, "throttle_us", jint(r->rx_throttle_us));
 	json_object_set_new(jr, "account_consistent", json_boolean(r->account_consistent));
 	json_object_set_new(o, "rx", jr);
 	json_object_set_new(o, "loss_ratio", jnum(r->loss_ratio));
 	json_object_set_new(o, "forwarding_rate_pps", jnum(r->forwarding_rate_pps));
 	json_object_set_new(o, "generator_limited", json_boolean(r->generator_limited));
-	json_object_set_new(o, "latency_ns", latency_json(r->lat, r->poll_gap_max_ns));
+	json_object_set_new(o, "latency_ns", latency_json(r));
 	json_object_set_new(o, "jitter_ns", jitter_json(r->jit));
 	json_object_set_new(p, "tx_opackets", jint(r->port_tx_opackets));
 	json_object_set_new(p, "tx_oerrors", jint(r->port_tx_oerrors));
@@ -487,9 +511,21 @@ self_checks_json(void)
 		unsigned int n;
 		bool ok = all_xstats_agree(&n);
 
-		json_object_set_new(o, "rx_timestamp",
-				    json_pack("{sbsbss}", "offered", b.rx_ts_offered, "used", 0,
-					      "why", b.rx_ts_why));
+		static const char *const modes[] = { "auto", "nic", "tsc" };
+		static const char *const clocks[] = { NULL, "device", "realtime_us" };
+		json_t *ts = json_object();
+
+		json_object_set_new(ts, "mode", json_string(modes[opt.rx_ts_mode]));
+		json_object_set_new(ts, "offered", json_boolean(b.rx_ts_offered));
+		json_object_set_new(ts, "used", json_boolean(b.rx_nic));
+		json_object_set_new(ts, "why", json_string(b.rx_ts_why));
+		json_object_set_new(ts, "clock", b.rx_ts_offered && clocks[b.rx_ts.clock] != NULL
+							 ? json_string(clocks[b.rx_ts.clock])
+							 : json_null());
+		json_object_set_new(ts, "clock_hz", b.rx_nic ? jint(b.rx_ts_hz) : json_null());
+		json_object_set_new(ts, "resolution_ns",
+				    b.rx_nic ? jint(b.rx_ts_res_ns) : json_null());
+		json_object_set_new(o, "rx_timestamp", ts);
 		json_object_set_new(o, "xstats_agree", n > 0 ? json_boolean(ok) : json_null());
 		json_object_set_new(o, "xstats_checked", json_integer(n));
 	}
@@ -580,7 +616,7 @@ rfc2544_json(void)
 			const struct bench_trial_result *r = &b.trials[z->latency_trial];
 
 			json_object_set_new(j, "latency_ns",
-					    latency_json(r->lat, r->poll_gap_max_ns));
+					    latency_json(r));
 			json_object_set_new(j, "latency_trial", json_integer(z->latency_trial));
 		} else {
 			json_object_set_new(j, "latency_ns", json_null());
@@ -683,10 +719,13 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 		fprintf(
 		    f,
 		    "  trial %3u %-12s %5s B  %12.1f pps  %s %.3f s: offered %" PRIu64
-		    "  received %" PRIu64 "  lost %" PRIu64 "  loss ratio %.6g  p50 %.1f us%s\n",
+		    "  received %" PRIu64 "  lost %" PRIu64 "  loss ratio %.6g  p50 %.1f us%s%s\n",
 		    r->index, bench_purpose_name(r->purpose), r->sizes_text, r->rate_pps,
 		    r->count > 0 ? "burst" : "for", r->count > 0 ? 0.0 : r->elapsed_s, st->offered,
 		    rx->received, rx->lost, r->loss_ratio, us(bench_hist_percentile(h, 0.5)),
+		    r->rx_busy && b.rx_nic ? "  receiver throttle kept (a latency trial: NIC "
+					     "stamps, no need of throttle 0)"
+					   : "",
 		    r->generator_limited ? "  GENERATOR-LIMITED" : "");
 		return;
 	}
@@ -698,11 +737,25 @@ trial_text(FILE *f, const struct bench_trial_result *r, bool full)
 		   "  other stream %" PRIu64 "\n",
 		rx->received, rx->lost, rx->late, rx->duplicate, rx->reordered,
 		r->unsigned_frames, r->other_stream);
-	fprintf(f, "  latency (us)  min %.3f  p50 %.3f  p99 %.3f  p99.9 %.3f  p99.99 %.3f  "
-		   "max %.3f  (+ up to %.3f: the poll gap)\n",
-		us(h->count > 0 ? h->min : 0), us(bench_hist_percentile(h, 0.5)),
-		us(bench_hist_percentile(h, 0.99)), us(bench_hist_percentile(h, 0.999)),
-		us(bench_hist_percentile(h, 0.9999)), us(h->max), us(r->poll_gap_max_ns));
+	if (b.rx_nic)
+		fprintf(f, "  latency (us)  min %.3f  p50 %.3f  p99 %.3f  p99.9 %.3f  p99.99 %.3f  "
+			   "max %.3f  (NIC stamps: each within %.3f)\n",
+			us(h->count > 0 ? h->min : 0), us(bench_hist_percentile(h, 0.5)),
+			us(bench_hist_percentile(h, 0.99)), us(bench_hist_percentile(h, 0.999)),
+			us(bench_hist_percentile(h, 0.9999)), us(h->max), us(r->lat_error_ns));
+	else
+		fprintf(f, "  latency (us)  min %.3f  p50 %.3f  p99 %.3f  p99.9 %.3f  p99.99 %.3f  "
+			   "max %.3f  (+ up to %.3f: the poll gap)\n",
+			us(h->count > 0 ? h->min : 0), us(bench_hist_percentile(h, 0.5)),
+			us(bench_hist_percentile(h, 0.99)), us(bench_hist_percentile(h, 0.999)),
+			us(bench_hist_percentile(h, 0.9999)), us(h->max), us(r->poll_gap_max_ns));
+	if (b.rx_nic)
+		fprintf(f, "  rx stamps  stamped %" PRIu64 "  unstamped %" PRIu64 " (no latency)  "
+			   "suspect %" PRIu64 "  wait before the poll mean %.3f max %.3f us (not in "
+			   "the latency)  receiver throttle %" PRIu64 " us%s\n",
+			r->hw_timestamps, r->unstamped, r->ts_suspect, r->ts_age_mean_ns / 1000.0,
+			us(r->ts_age_max_ns), r->rx_throttle_us,
+			r->rx_busy ? " (a latency trial: NIC stamps, no need of throttle 0)" : "");
 	if (b.cal.present)
 		fprintf(f, "  latency above the calibration floor (us)  min %.3f  p50 %.3f  p99 %.3f\n",
 			us(h->count > 0 ? h->min : 0) - us(b.cal.floor_min_ns),
@@ -829,7 +882,12 @@ bench_output_text(FILE *f)
 		unsigned int n;
 		bool ok = all_xstats_agree(&n);
 
-		fprintf(f, "self-checks: latency clock: the TSC at the poll (%s)\n", b.rx_ts_why);
+		if (b.rx_nic)
+			fprintf(f, "self-checks: latency clock: the rx port's stamps (%s)\n",
+				b.rx_ts_why);
+		else
+			fprintf(f, "self-checks: latency clock: the TSC at the poll (%s)\n",
+				b.rx_ts_why);
 		if (n > 0)
 			fprintf(f, "self-checks: xstats (tx_good_packets, rx_good_packets) %s the "
 				   "tool's counts (%u comparisons)\n",

@@ -20,6 +20,99 @@
 #include "pattern.h"
 #include "traffic.h"
 
+/* --rx-timestamp asks the rx port (only) for stamps. */
+static enum lcx_port_rx_tstamp_mode
+rx_ts_mode(uint16_t port)
+{
+	if (port != opt.rx_port || opt.rx_ts_mode == BENCH_RXTS_TSC)
+		return LCX_PORT_RX_TSTAMP_OFF;
+	return opt.rx_ts_mode == BENCH_RXTS_NIC ? LCX_PORT_RX_TSTAMP_ON : LCX_PORT_RX_TSTAMP_AUTO;
+}
+
+/* Why port i gives no stamps: what its PMD says (lcx.net.dpdk logs the rest). */
+static void
+no_stamps_why(uint16_t i, char *why, size_t len)
+{
+	struct rte_eth_dev_info di;
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+
+	memset(&di, 0, sizeof(di));
+	rte_eth_dev_get_name_by_port(i, name);
+	if (rte_eth_dev_info_get(i, &di) == 0 && di.driver_name != NULL &&
+	    strcmp(di.driver_name, "net_pcap") == 0)
+		snprintf(why, len, "port %u (%s) gives no rx timestamps (net_pcap stamps receive "
+			 "times only on an interface: rx_iface, rx_iface_in, iface)", i, name);
+	else
+		snprintf(why, len, "port %u (%s) gives no rx timestamps (no "
+			 "RTE_ETH_RX_OFFLOAD_TIMESTAMP in its rx_offload_capa)", i, name);
+}
+
+/*
+ * A DEVICE clock's rate: two (device clock, TSC) pairs 100 ms apart, as DPDK's
+ * examples/rxtx_callbacks measures it. 0 when the PMD cannot read its clock.
+ */
+static uint64_t
+device_hz(uint16_t port)
+{
+	uint64_t c0, c1, t0, t1;
+
+	if (lcx_port_rx_tstamp_now(b.ports[port], &c0) < 0)
+		return 0;
+	t0 = rte_rdtsc();
+	rte_delay_us_sleep(100000);
+	if (lcx_port_rx_tstamp_now(b.ports[port], &c1) < 0)
+		return 0;
+	t1 = rte_rdtsc();
+	if (c1 <= c0 || t1 <= t0)
+		return 0;
+	return (uint64_t)((double)(c1 - c0) * (double)b.hz / (double)(t1 - t0) + 0.5);
+}
+
+/* The latency clock: the rx port's stamps (--rx-timestamp nic, or auto where it has them). */
+static void
+rx_clock_choose(void)
+{
+	struct lcx_port *rx = b.ports[b.rx_ethdev];
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+
+	rte_eth_dev_get_name_by_port(b.rx_ethdev, name);
+	memset(&b.rx_ts, 0, sizeof(b.rx_ts));
+	b.rx_nic = false;
+	if (opt.rx_ts_mode == BENCH_RXTS_TSC) {
+		snprintf(b.rx_ts_why, sizeof(b.rx_ts_why), "--rx-timestamp=tsc");
+		return;
+	}
+	if (lcx_port_rx_tstamp(rx, &b.rx_ts) < 0) {
+		/* auto on a port without them (nic died in the create) */
+		no_stamps_why(b.rx_ethdev, b.rx_ts_why, sizeof(b.rx_ts_why));
+		return;
+	}
+	b.rx_ts_offered = true;
+	if (b.rx_ts.clock == LCX_PORT_TSTAMP_DEVICE) {
+		b.rx_ts_hz = device_hz(b.rx_ethdev);
+		if (b.rx_ts_hz == 0) {
+			snprintf(b.rx_ts_why, sizeof(b.rx_ts_why),
+				 "port %u (%s) stamps with its own clock, which "
+				 "rte_eth_read_clock() cannot read: its stamps cannot be put on "
+				 "the TSC", b.rx_ethdev, name);
+			if (opt.rx_ts_mode == BENCH_RXTS_NIC)
+				die(1, "--rx-timestamp=nic: %s", b.rx_ts_why);
+			return;
+		}
+		snprintf(b.rx_ts_why, sizeof(b.rx_ts_why),
+			 "port %u (%s) stamps with its own clock (%" PRIu64 " Hz measured against "
+			 "the TSC), read with rte_eth_read_clock() beside the TSC at each poll",
+			 b.rx_ethdev, name, b.rx_ts_hz);
+	} else {
+		b.rx_ts_hz = b.rx_ts.hz;
+		snprintf(b.rx_ts_why, sizeof(b.rx_ts_why),
+			 "port %u (%s) stamps with the kernel's receive time (CLOCK_REALTIME, "
+			 "us), read beside the TSC at each poll", b.rx_ethdev, name);
+	}
+	b.rx_ts_res_ns = (1000000000ull + b.rx_ts_hz - 1) / b.rx_ts_hz;
+	b.rx_nic = true;
+}
+
 void
 bench_ports_open(const struct app_devs *devs)
 {
@@ -62,6 +155,7 @@ bench_ports_open(const struct app_devs *devs)
 			.driver = "dpdk", .devargs = devargs, .nb_rxq = 1, .nb_txq = 1,
 			.nb_rxd = 1024, .nb_txd = 1024, .burst = (uint16_t)opt.burst,
 			.pool = b.pool, .promiscuous = true,
+			.rx_timestamp = rx_ts_mode(i),
 		};
 		uint64_t deadline;
 		int ret;
@@ -70,6 +164,12 @@ bench_ports_open(const struct app_devs *devs)
 			continue;
 		snprintf(devargs, sizeof(devargs), "%u", i);
 		ret = lcx_port_create(&conf, &b.ports[i]);
+		if (ret == -ENOTSUP && conf.rx_timestamp == LCX_PORT_RX_TSTAMP_ON) {
+			char why[160];
+
+			no_stamps_why(i, why, sizeof(why));
+			die(1, "port %u: --rx-timestamp=nic: %s", i, why);
+		}
 		if (ret < 0)
 			die(1, "port %u: cannot configure: %s", i, strerror(-ret));
 		ret = lcx_port_start(b.ports[i]);
@@ -85,21 +185,7 @@ bench_ports_open(const struct app_devs *devs)
 	}
 	b.tx_ethdev = (uint16_t)opt.tx_port;
 	b.rx_ethdev = (uint16_t)opt.rx_port;
-	{
-		/* The latency clock: the NIC's rx stamps are not used yet (lcx_port has no rx
-		 * offload setting); whether the port would offer them is said beside it. */
-		struct rte_eth_dev_info di;
-		char name[RTE_ETH_NAME_MAX_LEN] = "?";
-
-		memset(&di, 0, sizeof(di));
-		rte_eth_dev_get_name_by_port(b.rx_ethdev, name);
-		b.rx_ts_offered = rte_eth_dev_info_get(b.rx_ethdev, &di) == 0 &&
-				  (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0;
-		snprintf(b.rx_ts_why, sizeof(b.rx_ts_why),
-			 b.rx_ts_offered ? "port %u (%s) offers rx timestamps, not used yet"
-					 : "port %u (%s) does not offer rx timestamps",
-			 b.rx_ethdev, name);
-	}
+	rx_clock_choose();
 }
 
 static double

@@ -163,6 +163,7 @@ bench_trial_run(const struct bench_trial_req *req)
 	r->duration_s = (double)req->duration_ns / 1e9;
 	r->count = req->count;
 	r->rx_busy = req->rx_busy;
+	r->rx_throttle_us = meas_throttle_us(req);
 	memset(&tx0, 0, sizeof(tx0));
 	memset(&rx0, 0, sizeof(rx0));
 	rte_eth_stats_get(b.tx_ethdev, &tx0);

@@ -38,6 +38,10 @@
  * Each counter of lcx_port_stats() is read on its own (relaxed), so a reading
  * taken while traffic flows may show bytes a little behind packets.
  *
+ * Receive timestamps (lcx_port_conf.rx_timestamp): asked for at create, where
+ * the device gives them; lcx_port_rx_tstamp() says how to read them from each
+ * mbuf and in which clock, lcx_port_rx_tstamp_now() reads that clock.
+ *
  * What a socket port's mbufs hold (a synthesised Ethernet / IPv4 / UDP header
  * before the payload) is described in drivers/net/socket/socket.c.
  */
@@ -60,6 +64,18 @@ struct rte_mempool;
 #define LCX_PORT_QUEUES_MAX 16
 /** The largest rx burst (lcx_port_conf.burst). */
 #define LCX_PORT_BURST_MAX 512
+
+/** Whether a port is to stamp what it receives (lcx_port_conf.rx_timestamp). */
+enum lcx_port_rx_tstamp_mode {
+	LCX_PORT_RX_TSTAMP_OFF = 0, /**< not asked for (a PMD may still write its own) */
+	/** Required: lcx_port_create() fails with -ENOTSUP on a port that gives none. */
+	LCX_PORT_RX_TSTAMP_ON,
+	/**
+	 * Where the port gives them: the create goes on without them on a port
+	 * that gives none, and lcx_port_rx_tstamp() says which it is.
+	 */
+	LCX_PORT_RX_TSTAMP_AUTO,
+};
 
 /** How to create a port. Zero values take the defaults given. */
 struct lcx_port_conf {
@@ -92,6 +108,54 @@ struct lcx_port_conf {
 	 * as net.core.rmem_max allows, no warning. dpdk: ignored.
 	 */
 	uint32_t rcvbuf;
+	/**
+	 * Receive timestamps on the received mbufs, read with lcx_port_rx_tstamp()
+	 * (what clock, which mbuf field and flag). dpdk: a device gives them when
+	 * it offers RTE_ETH_RX_OFFLOAD_TIMESTAMP (the offload is then enabled: the
+	 * device's own clock), or when it stamps every frame by itself (DPDK
+	 * 22.11's net_pcap reading an interface: rx_iface, rx_iface_in or iface;
+	 * the kernel's receive time, CLOCK_REALTIME in us). Others give none:
+	 * net_ring, net_null, net_memif, net_af_packet, net_pcap reading a file
+	 * (its stamps are the file's record times), socket ports.
+	 * LCX_PORT_RX_TSTAMP_ON on such a port: lcx_port_create() fails with
+	 * -ENOTSUP and logs why; lcx never falls back to another clock unless
+	 * asked to (LCX_PORT_RX_TSTAMP_AUTO). 0: LCX_PORT_RX_TSTAMP_OFF.
+	 */
+	enum lcx_port_rx_tstamp_mode rx_timestamp;
+};
+
+/** The clock of a port's receive timestamps (struct lcx_port_rx_tstamp). */
+enum lcx_port_tstamp_clock {
+	/** No stamps: not asked for, or the port gives none. */
+	LCX_PORT_TSTAMP_NONE = 0,
+	/**
+	 * The device's own clock, in its own ticks (RTE_ETH_RX_OFFLOAD_TIMESTAMP):
+	 * lcx knows neither its rate nor its epoch; lcx_port_rx_tstamp_now() reads
+	 * it (rte_eth_read_clock()), so that a caller can measure both against a
+	 * clock of its own, as DPDK's examples/rxtx_callbacks does.
+	 */
+	LCX_PORT_TSTAMP_DEVICE,
+	/**
+	 * CLOCK_REALTIME in microseconds since the Unix epoch: the kernel's
+	 * receive time of the frame, as libpcap hands it over (DPDK 22.11
+	 * net_pcap on an interface). Steps and slews of the system clock (NTP)
+	 * are in it; a stamp is the start of its microsecond.
+	 */
+	LCX_PORT_TSTAMP_REALTIME_US,
+};
+
+/**
+ * How to read a port's receive timestamps. An mbuf m that the port received
+ * carries a stamp when (m->ol_flags & flag) != 0; the stamp is then
+ * *RTE_MBUF_DYNFIELD(m, offset, rte_mbuf_timestamp_t *) (rte_mbuf_dyn.h), in
+ * the units of clock. The field and flag are DPDK's
+ * (rte_mbuf_dyn_rx_timestamp_register()): any PMD that stamps writes the same.
+ */
+struct lcx_port_rx_tstamp {
+	enum lcx_port_tstamp_clock clock; /**< the stamps' clock and unit */
+	int offset;	/**< the rte_mbuf_timestamp_t dynamic field's offset in an mbuf, bytes */
+	uint64_t flag;	/**< the ol_flags bit set on each mbuf whose stamp was written */
+	uint64_t hz;	/**< stamp units per second: 1000000 (REALTIME_US); 0: not known (DEVICE) */
 };
 
 /** Counters of a port, summed over its queues. */
@@ -155,7 +219,9 @@ typedef void (*lcx_rx_fn)(struct lcx_port *port, uint16_t queue, struct rte_mbuf
  * @param conf the configuration.
  * @param out the port.
  * @return 0, or -EINVAL (bad conf), -ENODEV (no such device or driver),
- *         -ENOMEM (pool too small or no memory), or the driver's -errno.
+ *         -ENOMEM (pool too small or no memory), -ENOTSUP (rx_timestamp is
+ *         LCX_PORT_RX_TSTAMP_ON and the port gives no receive timestamps), or
+ *         the driver's -errno.
  */
 int lcx_port_create(const struct lcx_port_conf *conf, struct lcx_port **out);
 
@@ -364,6 +430,32 @@ struct rte_mempool *lcx_port_pool(const struct lcx_port *port);
  *         driver's -errno.
  */
 int lcx_port_mac(const struct lcx_port *port, uint8_t mac[6]);
+
+/**
+ * How the port's received mbufs carry their receive timestamps, when
+ * lcx_port_conf.rx_timestamp asked for them and the port gives them. Any
+ * thread.
+ * @param port the port.
+ * @param out the clock, the mbuf field and flag (struct lcx_port_rx_tstamp).
+ * @return 0, or -EINVAL (NULL port or out), -ENOTSUP (the port has no stamps:
+ *         not asked for, or LCX_PORT_RX_TSTAMP_AUTO on a port that gives none;
+ *         out->clock is then LCX_PORT_TSTAMP_NONE).
+ */
+int lcx_port_rx_tstamp(const struct lcx_port *port, struct lcx_port_rx_tstamp *out);
+
+/**
+ * Read the clock of the port's receive timestamps now, in the stamps' units:
+ * for a (stamp clock, TSC) pair read together, to convert stamps into another
+ * clock. DEVICE: rte_eth_read_clock() (the port started; the PMD may not
+ * have it); REALTIME_US: clock_gettime(CLOCK_REALTIME) in us (a caller that
+ * wants ns reads CLOCK_REALTIME itself). Any thread (the PMD's own rule for
+ * rte_eth_read_clock() applies: most read a register).
+ * @param port the port.
+ * @param now the clock, in the units of lcx_port_rx_tstamp().clock.
+ * @return 0, or -EINVAL (NULL port or now), -ENOTSUP (the port has no stamps,
+ *         or the PMD cannot read its clock), or the PMD's -errno.
+ */
+int lcx_port_rx_tstamp_now(struct lcx_port *port, uint64_t *now);
 
 /**
  * @param port the port.

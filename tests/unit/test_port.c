@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -141,6 +142,18 @@ fake_create(struct lcx_port_dev *dev)
 	/* "relink": a down link comes back only through a restart (a memif client). */
 	dev->restart_on_link_down = strcmp(dev->conf.devargs, "relink") == 0;
 	p->link = 1;
+	/*
+	 * "stamp": a device clock; "stamp-rt": CLOCK_REALTIME in us. Set whether
+	 * rx_timestamp was asked or not: the layer must forget it when not.
+	 */
+	if (strncmp(dev->conf.devargs, "stamp", 5) == 0) {
+		bool rt = strcmp(dev->conf.devargs, "stamp-rt") == 0;
+
+		dev->rx_tstamp = (struct lcx_port_rx_tstamp){
+			.clock = rt ? LCX_PORT_TSTAMP_REALTIME_US : LCX_PORT_TSTAMP_DEVICE,
+			.offset = 120, .flag = 1ull << 50, .hz = rt ? 1000000 : 0,
+		};
+	}
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		p->rxq[q].priv = p;
 		p->rxq[q].fill = -1;
@@ -258,7 +271,16 @@ fake_rx_fill(void *rxq)
 	return q->fill;
 }
 
+static int
+fake_rx_clock(struct lcx_port_dev *dev, uint64_t *now)
+{
+	(void)dev;
+	*now = 987654321;
+	return 0;
+}
+
 static const struct lcx_port_ops fake_ops = {
+	.rx_clock = fake_rx_clock,
 	.name = "fake",
 	.priv_size = sizeof(struct fake_priv),
 	.create = fake_create,
@@ -522,6 +544,100 @@ test_defaults_and_accessors(void **state)
 	assert_int_equal(lcx_port_ethdev_id(port), -ENOTSUP);
 	assert_null(lcx_port_pool(port));
 	assert_int_equal(lcx_port_mac(port, mac), -ENOTSUP);
+}
+
+/* Receive timestamps asked of a driver that gives none: -ENOTSUP, the create undone. */
+static void
+test_rx_tstamp_not_given(void **state)
+{
+	struct lcx_port *port = (struct lcx_port *)0x1;
+	struct lcx_port_conf c = fake_conf;
+
+	(void)state;
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_ON;
+	assert_int_equal(lcx_port_create(&c, &port), -ENOTSUP);
+	assert_ptr_equal(port, (struct lcx_port *)0x1);
+	assert_int_equal(fake_destroys, 1); /* the driver's create() was undone */
+	/* The same device without the ask comes up, and with AUTO, saying it has none. */
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_OFF;
+	port = NULL;
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	lcx_port_destroy(port);
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_AUTO;
+	port = NULL;
+	assert_int_equal(lcx_port_create(&c, &port), 0);
+	struct lcx_port_rx_tstamp ts;
+
+	assert_int_equal(lcx_port_rx_tstamp(port, &ts), -ENOTSUP);
+	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_NONE);
+	lcx_port_destroy(port);
+	c.rx_timestamp = (enum lcx_port_rx_tstamp_mode)3;
+	assert_int_equal(lcx_port_create(&c, &port), -EINVAL);
+}
+
+/* A device clock: the driver's field and flag; its clock read through rx_clock. */
+static void
+test_rx_tstamp_device(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct lcx_port_rx_tstamp ts;
+	uint64_t now = 0;
+
+	c.devargs = "stamp";
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_ON;
+	make_port(f, &c);
+	assert_int_equal(lcx_port_rx_tstamp(f->port, &ts), 0);
+	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_DEVICE);
+	assert_int_equal(ts.offset, 120);
+	assert_true(ts.flag == 1ull << 50);
+	assert_true(ts.hz == 0);
+	assert_int_equal(lcx_port_rx_tstamp_now(f->port, &now), 0);
+	assert_true(now == 987654321);
+	assert_int_equal(lcx_port_rx_tstamp(NULL, &ts), -EINVAL);
+	assert_int_equal(lcx_port_rx_tstamp(f->port, NULL), -EINVAL);
+	assert_int_equal(lcx_port_rx_tstamp_now(f->port, NULL), -EINVAL);
+	assert_int_equal(lcx_port_rx_tstamp_now(NULL, &now), -EINVAL);
+}
+
+/* CLOCK_REALTIME in us: the layer reads it, between two readings of the test's own. */
+static void
+test_rx_tstamp_realtime(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct lcx_port_rx_tstamp ts;
+	struct timespec a, z;
+	uint64_t now = 0;
+
+	c.devargs = "stamp-rt";
+	c.rx_timestamp = LCX_PORT_RX_TSTAMP_AUTO;
+	make_port(f, &c);
+	assert_int_equal(lcx_port_rx_tstamp(f->port, &ts), 0);
+	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_REALTIME_US);
+	assert_true(ts.hz == 1000000);
+	clock_gettime(CLOCK_REALTIME, &a);
+	assert_int_equal(lcx_port_rx_tstamp_now(f->port, &now), 0);
+	clock_gettime(CLOCK_REALTIME, &z);
+	assert_true(now >= (uint64_t)a.tv_sec * 1000000u + (uint64_t)a.tv_nsec / 1000u);
+	assert_true(now <= (uint64_t)z.tv_sec * 1000000u + (uint64_t)z.tv_nsec / 1000u);
+}
+
+/* Not asked for: no stamps said, whatever the driver wrote. */
+static void
+test_rx_tstamp_not_asked(void **state)
+{
+	struct fix *f = *state;
+	struct lcx_port_conf c = fake_conf;
+	struct lcx_port_rx_tstamp ts;
+	uint64_t now = 0;
+
+	c.devargs = "stamp";
+	make_port(f, &c);
+	memset(&ts, 0xff, sizeof(ts));
+	assert_int_equal(lcx_port_rx_tstamp(f->port, &ts), -ENOTSUP);
+	assert_int_equal(ts.clock, LCX_PORT_TSTAMP_NONE);
+	assert_int_equal(lcx_port_rx_tstamp_now(f->port, &now), -ENOTSUP);
 }
 
 /* A burst goes to the handler on the context; counters follow. */
@@ -1221,6 +1337,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_conf, setup, teardown),
 		cmocka_unit_test(test_builtin_without_eal),
 		cmocka_unit_test_setup_teardown(test_defaults_and_accessors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_tstamp_not_given, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_tstamp_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_tstamp_realtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_tstamp_not_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_budget_wiring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_buffer_flush_at_iteration_end, setup,

@@ -16,11 +16,25 @@
  * was not started yet) the device stays down for good; lcx_port_link_check()
  * then restarts it (doc/design.md, "Link loss").
  *
+ * Receive timestamps (lcx_port_conf.rx_timestamp): a device that offers
+ * RTE_ETH_RX_OFFLOAD_TIMESTAMP gets the offload enabled (its own clock, read
+ * with rte_eth_read_clock()). DPDK 22.11's net_pcap offers no offload (its
+ * rx_offload_capa is 0 and a configure that asks for it fails) but writes
+ * the timestamp field and flag on every frame it reads: libpcap's header time,
+ * which on an interface (rx_iface, rx_iface_in, iface) is the kernel's
+ * receive time, CLOCK_REALTIME in microseconds (pcap_open_live()'s default
+ * precision), and on a file (rx_pcap) the file's record time, no receive
+ * time at all; with infinite_rx it writes none. So net_pcap on an interface
+ * is taken as stamping (LCX_PORT_TSTAMP_REALTIME_US), on a file it is not.
+ * Anything else: -ENOTSUP, with the reason in the log.
+ *
  * The rx burst is rte_eth_rx_burst(); the fill level for the ring budget is
  * rte_eth_rx_queue_count() where the PMD has it (probed at start; a PMD that
  * answers -ENOTSUP is never asked again and the context goes by what bursts
  * return).
  */
+/* rte_eth_read_clock() is experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -34,6 +48,7 @@
 #include <rte_kvargs.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include <lcx/driver/port.h>
 
@@ -57,6 +72,7 @@ struct dpdk_priv {
 	bool probed;             /* this driver plugged the device */
 	bool started;
 	bool promisc_warned;     /* promiscuous mode refused once: said once */
+	bool ts_offload;         /* RTE_ETH_RX_OFFLOAD_TIMESTAMP enabled */
 	struct rte_device *rdev; /* for rte_dev_remove() */
 	uint64_t stop_freed;     /* frames left in the rx rings at stop, freed: in rx_missed */
 	struct dpdk_rxq rxq[LCX_PORT_QUEUES_MAX];
@@ -223,6 +239,8 @@ configure(struct lcx_port_dev *dev, struct dpdk_priv *p, const struct rte_eth_de
 	int ret;
 
 	memset(&ec, 0, sizeof(ec));
+	if (p->ts_offload)
+		ec.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (c->nb_rxq > 1) {
 		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
 			      info->flow_type_rss_offloads;
@@ -324,6 +342,79 @@ memif_client(const struct rte_eth_dev_info *info)
 	return client;
 }
 
+/*
+ * net_pcap's source: "iface" when it reads an interface (rx_iface, rx_iface_in,
+ * iface, without infinite_rx), "file" for a capture file, NULL when it is no
+ * net_pcap or its arguments cannot be read.
+ */
+static const char *
+pcap_source(const struct rte_eth_dev_info *info)
+{
+	static const char *const ifkeys[] = { "rx_iface", "rx_iface_in", "iface" };
+	const struct rte_devargs *da;
+	struct rte_kvargs *kv;
+	const char *src = NULL;
+
+	if (info->driver_name == NULL || strcmp(info->driver_name, "net_pcap") != 0 ||
+	    info->device == NULL)
+		return NULL;
+	da = rte_dev_devargs(info->device);
+	if (da == NULL || da->args == NULL)
+		return NULL;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv == NULL)
+		return NULL;
+	if (rte_kvargs_count(kv, "rx_pcap") > 0 || rte_kvargs_count(kv, "infinite_rx") > 0)
+		src = "file";
+	for (unsigned int i = 0; src == NULL && i < RTE_DIM(ifkeys); i++)
+		if (rte_kvargs_count(kv, ifkeys[i]) > 0)
+			src = "iface";
+	rte_kvargs_free(kv);
+	return src;
+}
+
+/* conf.rx_timestamp: the offload, or a PMD that stamps by itself; else -ENOTSUP. */
+static int
+tstamp_setup(struct lcx_port_dev *dev, struct dpdk_priv *p, const struct rte_eth_dev_info *info)
+{
+	struct lcx_port_rx_tstamp *ts = &dev->rx_tstamp;
+	const char *pcap = pcap_source(info);
+	int ret;
+
+	memset(ts, 0, sizeof(*ts));
+	if (dev->conf.rx_timestamp == LCX_PORT_RX_TSTAMP_OFF)
+		return 0;
+	if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0) {
+		p->ts_offload = true;
+		ts->clock = LCX_PORT_TSTAMP_DEVICE;
+	} else if (pcap != NULL && strcmp(pcap, "iface") == 0) {
+		ts->clock = LCX_PORT_TSTAMP_REALTIME_US;
+		ts->hz = 1000000;
+	} else {
+		bool on = dev->conf.rx_timestamp == LCX_PORT_RX_TSTAMP_ON;
+
+		rte_log(on ? RTE_LOG_ERR : RTE_LOG_INFO, lcx_logtype_dpdk,
+			"lcx.net.dpdk: %s: no receive timestamps%s: %s\n", dev->name,
+			on ? "" : " (none asked for if absent: going on without)",
+			pcap != NULL ? "net_pcap reading a file stamps the file's record times "
+				       "(or none: infinite_rx), not receive times"
+				     : "the device does not offer RTE_ETH_RX_OFFLOAD_TIMESTAMP");
+		return on ? -ENOTSUP : 0;
+	}
+	ret = rte_mbuf_dyn_rx_timestamp_register(&ts->offset, &ts->flag);
+	if (ret < 0) {
+		DPDK_LOG(ERR, "%s: cannot register the mbuf timestamp field: %s", dev->name,
+			 rte_strerror(rte_errno));
+		memset(ts, 0, sizeof(*ts));
+		p->ts_offload = false;
+		return -rte_errno != 0 ? -rte_errno : -ENOMEM;
+	}
+	DPDK_LOG(INFO, "%s: receive timestamps: %s", dev->name,
+		 ts->clock == LCX_PORT_TSTAMP_DEVICE ? "the device's clock (offload enabled)"
+						     : "the kernel's receive time (net_pcap)");
+	return 0;
+}
+
 static int
 dpdk_create(struct lcx_port_dev *dev)
 {
@@ -360,6 +451,9 @@ dpdk_create(struct lcx_port_dev *dev)
 		ret = -EINVAL;
 		goto out_release;
 	}
+	ret = tstamp_setup(dev, p, &info);
+	if (ret < 0)
+		goto out_release;
 	ret = configure(dev, p, &info);
 	if (ret < 0)
 		goto out_release;
@@ -522,6 +616,14 @@ dpdk_stats_reset(struct lcx_port_dev *dev)
 }
 
 static int
+dpdk_rx_clock(struct lcx_port_dev *dev, uint64_t *now)
+{
+	const struct dpdk_priv *p = dev->priv;
+
+	return rte_eth_read_clock(p->port_id, now);
+}
+
+static int
 dpdk_mac(const struct lcx_port_dev *dev, uint8_t mac[6])
 {
 	const struct dpdk_priv *p = dev->priv;
@@ -546,6 +648,7 @@ const struct lcx_port_ops lcx__port_dpdk_ops = {
 	.ethdev_fast_path = true,
 	.stats_reset = dpdk_stats_reset,
 	.mac = dpdk_mac,
+	.rx_clock = dpdk_rx_clock,
 	.link = dpdk_link,
 	.rxq_attach = NULL,
 	.rxq_detach = NULL,

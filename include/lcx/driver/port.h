@@ -91,6 +91,14 @@ struct lcx_port_dev {
 	 * Default false.
 	 */
 	bool count_bytes;
+	/**
+	 * create() sets it when conf.rx_timestamp asks for stamps and the device
+	 * gives them (clock, offset, flag, hz: lcx_port_rx_tstamp()). A device that
+	 * gives none: with LCX_PORT_RX_TSTAMP_ON create() fails with -ENOTSUP (or
+	 * leaves clock LCX_PORT_TSTAMP_NONE and the generic layer does, after
+	 * destroy()); with LCX_PORT_RX_TSTAMP_AUTO it goes on without. Default: NONE.
+	 */
+	struct lcx_port_rx_tstamp rx_tstamp;
 	struct rte_mempool *pool;     /**< create() sets it: conf.pool, or a pool it made */
 	/**
 	 * Rx ring entries as the context's ring budget counts them (poller.h);
@@ -136,6 +144,12 @@ struct lcx_port_ops {
 	 * snapshot of them and subtracts it. @return 0 or -errno.
 	 */
 	int (*stats_reset)(struct lcx_port_dev *dev);
+	/**
+	 * Optional: read the device clock of rx_tstamp (LCX_PORT_TSTAMP_DEVICE) now,
+	 * in its ticks; any thread (NULL: lcx_port_rx_tstamp_now() says -ENOTSUP).
+	 * @return 0 or -errno.
+	 */
+	int (*rx_clock)(struct lcx_port_dev *dev, uint64_t *now);
 	/** Optional: the MAC address (NULL: -ENOTSUP). @return 0 or -errno. */
 	int (*mac)(const struct lcx_port_dev *dev, uint8_t mac[6]);
 	/**

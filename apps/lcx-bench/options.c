@@ -503,8 +503,10 @@ bench_command_line(int argc, char **argv, struct app_argv *eal, struct app_argv 
 		/* --config=FILE, --print-config (apps/common/config.h): the file's
 		 * lines become the argv the command line gives, which wins. */
 		static struct app_argv cfg;
+		static const struct option *value_opts; /* kept to exit, reachable */
 		const struct app_config_conf cc = {
-			.prog = prog, .opts = app_config_value_opts(app_opts),
+			.prog = prog,
+			.opts = value_opts = app_config_value_opts(app_opts),
 			.is_app_option = is_app_option,
 		};
 		int r = cc.opts != NULL ? app_config_expand(argc, argv, &cc, &cfg) : -ENOMEM;

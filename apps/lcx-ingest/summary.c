@@ -71,7 +71,7 @@ stats_json(const struct ingest_app *a, const struct ingest_totals *now, uint64_t
 		      "seq_duplicate", app_jout_u64(now->seq_duplicate),
 		      "sink_written", app_jout_u64(now->sink_written));
 	if (o != NULL &&
-	    json_object_update(o, json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+	    json_object_update_new(o, json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 			    "rx_pps", per_s(now->rx_total - p->rx_total, dt),
 			    "rx_bps", per_s((now->rx_bytes - p->rx_bytes) * 8, dt),
 			    "accepted_pps", per_s(now->accepted - p->accepted, dt),

@@ -426,7 +426,7 @@ ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l)
 		      "parked_pct", app_jout_round(c.parked, 2));
 	/* json_pack() takes at most ~30 arguments readably: the counters in a second go. */
 	if (o != NULL &&
-	    json_object_update(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    json_object_update_new(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			    "iterations", app_jout_u64(y->iterations - x->iterations),
 			    "reacts", app_jout_u64(y->reacts - x->reacts),
 			    "parks", app_jout_u64(y->parks - x->parks),
@@ -438,7 +438,7 @@ ctx_jobj(const struct pmd_snap *a, const struct pmd_snap *b, unsigned int l)
 			    "timers_fired", app_jout_u64(y->timers_fired - x->timers_fired))) < 0)
 		goto fail;
 	if (o != NULL &&
-	    json_object_update(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    json_object_update_new(o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			    "io_events", app_jout_u64(y->io_events - x->io_events),
 			    "park_overshoot_avg_ns", app_jout_u64(y->park_overshoot_avg_ns),
 			    "park_overshoot_max_ns", app_jout_u64(y->park_overshoot_max_ns),

@@ -332,6 +332,13 @@ pmd_config(const struct app_devs *devs)
 }
 
 void
+pmd_ports_stop(void)
+{
+	for (uint16_t i = 0; i < pmd.nb_ports; i++)
+		(void)lcx_port_stop(pmd.ports[i].port); /* a failure is logged there */
+}
+
+void
 pmd_ports_close(void)
 {
 	for (uint16_t i = 0; i < pmd.nb_ports; i++) {

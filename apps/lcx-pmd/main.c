@@ -133,6 +133,9 @@ finish(void)
 	int status;
 
 	pmd_stop();
+	/* The ports stopped before the figures: frames left in their rx rings are
+	 * freed and counted (rx_missed) in the summary, not after it. */
+	pmd_ports_stop();
 	pmd_snapshot(&end);
 	pmd_live_end();
 	pmd_print_final(pmd_table_out(), &pmd.start, &end);

@@ -282,6 +282,9 @@ extern const char *pmd_prog;
 /* config.c: ports, pools, streams (exits on an error). */
 void pmd_config(const struct app_devs *devs);
 const char *pmd_port_label(uint16_t i);
+/* After pmd_stop(), before the final snapshot: every port stopped, so that the
+ * frames the drivers free from the rx rings are in rx_missed of the summary. */
+void pmd_ports_stop(void);
 /* After the run: the ports destroyed and their ethdevs closed (their mbufs back). */
 void pmd_ports_close(void);
 void pmd_config_free(void);

@@ -75,6 +75,7 @@ struct dpdk_priv {
 	bool ts_offload;         /* RTE_ETH_RX_OFFLOAD_TIMESTAMP enabled */
 	struct rte_device *rdev; /* for rte_dev_remove() */
 	uint64_t stop_freed;     /* frames left in the rx rings at stop, freed: in rx_missed */
+	uint64_t stop_freed_bytes; /* their bytes: in the device's ibytes, not in rx_bytes */
 	struct dpdk_rxq rxq[LCX_PORT_QUEUES_MAX];
 	struct dpdk_txq txq[LCX_PORT_QUEUES_MAX];
 };
@@ -552,9 +553,12 @@ dpdk_stop(struct lcx_port_dev *dev)
 	for (uint16_t q = 0; q < dev->conf.nb_rxq; q++) {
 		struct rte_mbuf *pkts[32];
 		unsigned int left = 0, rounds = (dev->conf.nb_rxd + 2u * dev->conf.burst) / 32 + 1;
+		uint64_t bytes = 0;
 		uint16_t n;
 
 		while (rounds-- > 0 && (n = rte_eth_rx_burst(p->port_id, q, pkts, 32)) != 0) {
+			for (uint16_t i = 0; i < n; i++)
+				bytes += pkts[i]->pkt_len;
 			rte_pktmbuf_free_bulk(pkts, n);
 			left += n;
 		}
@@ -562,6 +566,8 @@ dpdk_stop(struct lcx_port_dev *dev)
 			DPDK_LOG(NOTICE, "%s: stop: %u frames left in rx queue %u freed (counted "
 				 "in rx_missed)", dev->name, left, q);
 		__atomic_store_n(&p->stop_freed, p->stop_freed + left, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->stop_freed_bytes, p->stop_freed_bytes + bytes,
+				 __ATOMIC_RELAXED);
 	}
 	ret = rte_eth_dev_stop(p->port_id);
 	if (ret < 0) {
@@ -595,7 +601,10 @@ dpdk_stats(struct lcx_port_dev *dev, struct lcx_port_stats *out)
 
 	if (ret < 0)
 		return ret;
-	out->rx_bytes += st.ibytes;
+	/* The frames freed at a stop were received by the device but never handed
+	 * over: missed, their bytes not in rx_bytes. */
+	out->rx_bytes += st.ibytes - RTE_MIN(st.ibytes,
+					     __atomic_load_n(&p->stop_freed_bytes, __ATOMIC_RELAXED));
 	out->tx_bytes += st.obytes;
 	out->rx_missed += st.imissed + __atomic_load_n(&p->stop_freed, __ATOMIC_RELAXED);
 	out->rx_nombuf += st.rx_nombuf;
@@ -610,8 +619,10 @@ dpdk_stats_reset(struct lcx_port_dev *dev)
 	struct dpdk_priv *p = dev->priv;
 	int ret = rte_eth_stats_reset(p->port_id);
 
-	if (ret == 0)
+	if (ret == 0) {
 		__atomic_store_n(&p->stop_freed, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->stop_freed_bytes, 0, __ATOMIC_RELAXED);
+	}
 	return ret;
 }
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import check, fail, read_pcap, skip_if_limited
+from benchlib import check, fail, model_dropped_seqs, read_pcap, skip_if_limited
 
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -411,21 +411,8 @@ CAP, DEPTH = 20000, 32  # --rx-capacity-pps and --burst: the device model
 
 
 def model_drops(rate, offered, cap=CAP, depth=DEPTH):
-    """The device model of --rx-capacity-pps, written again here: a token bucket of depth
-    --burst filled at cap per second of the schedule (packet s at s / rate)."""
-    dropped, tokens, t0 = 0, float(depth), None
-    for s in range(offered):
-        t = s / rate
-        if t0 is None:
-            t0 = t
-        if t > t0:
-            tokens = min(float(depth), tokens + (t - t0) * cap)
-            t0 = t
-        if tokens < 1.0:
-            dropped += 1
-        else:
-            tokens -= 1.0
-    return dropped
+    """How many frames the device model of --rx-capacity-pps drops (benchlib)."""
+    return len(model_dropped_seqs(rate, offered, cap, depth))
 
 
 def mode_run(tmp, name, args, timeout=120):

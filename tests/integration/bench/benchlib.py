@@ -43,3 +43,36 @@ def read_pcap(path):
         off += 16 + incl
     check(off == len(data), "pcap %s truncated" % path)
     return out
+
+
+def model_dropped_seqs(rate, offered, cap, depth):
+    """The device model of lcx-bench's --rx-capacity-pps, written again here (not lcx's
+    code): a token bucket of depth --burst filled at cap per second of the schedule
+    (packet s at s / rate). The sequence numbers it drops, in order."""
+    out, tokens, t0 = [], float(depth), None
+    for s in range(offered):
+        t = s / rate
+        if t0 is None:
+            t0 = t
+        if t > t0:
+            tokens = min(float(depth), tokens + (t - t0) * cap)
+            t0 = t
+        if tokens < 1.0:
+            out.append(s)
+        else:
+            tokens -= 1.0
+    return out
+
+
+def check_usage_errors(bench, cases):
+    """Each (args, word) of cases run on net_ring with --duration=1 before the MODE (the
+    last argument) by bench(eal, args, name): exit 2, one "lcx-bench: " message naming
+    word, no figures."""
+    for args, word in cases:
+        p = bench(["--vdev=net_ring0"], args[:-1] + ["--duration=1", args[-1]], "bad")
+        lines = [l for l in p.stderr.splitlines() if l.startswith("lcx-bench: ") and
+                 "hugepages" not in l]
+        check(p.returncode == 2, "%r: exit %d, not 2" % (args, p.returncode))
+        check(len(lines) == 1 and word in lines[0], "%r: not one clear message with %r: %r" %
+              (args, word, lines))
+        check(p.stdout == "", "%r: printed figures" % args)

@@ -6,6 +6,7 @@ Usage: counts_test.py LCX_BENCH CASE
 """
 import sys
 
+from benchlib import model_dropped_seqs
 from pattern_test import CAPTURE, bench, check, load, main, pcap_eal, stamps, trial
 
 
@@ -72,23 +73,6 @@ def odometer12():
     """The 12 tuples in the spec's order (sport fastest, then dport, src, dst), written here."""
     return [(s, "198.19.0.1", sp, dp) for s in ("198.18.0.254", "198.18.0.255")
             for dp in (7, 8) for sp in (1000, 1001, 1002)]
-
-
-def model_dropped_seqs(rate, offered, cap, depth):
-    """bench_test.py's model of --rx-capacity-pps, giving which numbers it drops."""
-    out, tokens, t0 = [], float(depth), None
-    for s in range(offered):
-        t = s / rate
-        if t0 is None:
-            t0 = t
-        if t > t0:
-            tokens = min(float(depth), tokens + (t - t0) * cap)
-            t0 = t
-        if tokens < 1.0:
-            out.append(s)
-        else:
-            tokens -= 1.0
-    return out
 
 
 def flows_ring(tmp):

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import check, fail, read_pcap, skip_if_limited
+from benchlib import check, check_usage_errors, fail, read_pcap, skip_if_limited
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -302,14 +302,7 @@ def pattern_bad_args(tmp):
     cases.append((["--rate=1kpps", "--pattern=poisson", "--frame-sizes=64", "rfc2544"],
                   "MODE rfc2544"))
     cases.append((["--pattern=burst:4", "calibrate"], "MODE calibrate"))
-    for args, word in cases:
-        p = bench(["--vdev=net_ring0"], args[:-1] + ["--duration=1", args[-1]], "bad")
-        lines = [l for l in p.stderr.splitlines() if l.startswith("lcx-bench: ") and
-                 "hugepages" not in l]
-        check(p.returncode == 2, "%r: exit %d, not 2" % (args, p.returncode))
-        check(len(lines) == 1 and word in lines[0], "%r: not one clear message with %r: %r" %
-              (args, word, lines))
-        check(p.stdout == "", "%r: printed figures" % args)
+    check_usage_errors(bench, cases)
     p = subprocess.run([BIN, "--help"], capture_output=True, text=True)
     for o in ("--pattern", "--seed", "--late-policy", "--late"):
         check(o + "=" in p.stdout, "--help does not mention %s" % o)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import check, fail, read_pcap
+from benchlib import check, check_usage_errors, fail, read_pcap
 
 BIN, CASE = sys.argv[1], sys.argv[2]
 TAG = os.environ.get("LCX_TEST_TAG", "")
@@ -427,14 +427,7 @@ def traffic_bad_args(tmp):
     cases = [(a + ["run"] if "--frame-sizes=64,128" not in a else a + ["rfc2544"], w)
              for a, w in cases]
     cases.append((["--pcap-replay=" + src, "--rate=1kpps", "search"], "MODE run only"))
-    for args, word in cases:
-        p = bench(["--vdev=net_ring0"], args[:-1] + ["--duration=1", args[-1]], "bad")
-        lines = [l for l in p.stderr.splitlines() if l.startswith("lcx-bench: ") and
-                 "hugepages" not in l]
-        check(p.returncode == 2, "%r: exit %d, not 2" % (args, p.returncode))
-        check(len(lines) == 1 and word in lines[0], "%r: not one clear message with %r: %r" %
-              (args, word, lines))
-        check(p.stdout == "", "%r: printed figures" % args)
+    check_usage_errors(bench, cases)
 
 
 def traffic_help(tmp):
